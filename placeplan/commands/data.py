@@ -1,0 +1,6 @@
+import click
+
+
+@click.group()
+def data() -> None:
+    """Build datasets from open data."""

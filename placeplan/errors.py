@@ -1,0 +1,106 @@
+"""Problems found in inputs, and the small exception family the CLI turns into exit codes.
+
+Every check appends a :class:`Problem` to a :class:`Problems` list instead of raising, so
+that one run reports everything wrong at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    severity: Severity = "error"
+    key: str | None = None  # a setting in a TOML file, where column names a table's column
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}" if self.row is not None else f" column {self.column}"
+        if self.key is not None:
+            where += f" key {self.key}"
+        shown = "" if self.value is None else f"{_quote(self.value)} "
+        return f"{where}: {shown}{self.message}"
+
+
+def _quote(value: str) -> str:
+    text = value if len(value) <= 60 else value[:57] + "..."
+    return "'" + text.replace("\n", "\\n") + "'"
+
+
+@dataclass
+class Problems:
+    """An ordered collection of problems, reported once at the end of a stage."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, file: str, message: str, *, row: int | None = None,
+              column: str | None = None, value: object = None, key: str | None = None) -> None:
+        self.items.append(Problem(file, message, row, column, _text(value), "error", key))
+
+    def warning(self, file: str, message: str, *, row: int | None = None,
+                column: str | None = None, value: object = None, key: str | None = None) -> None:
+        self.items.append(Problem(file, message, row, column, _text(value), "warning", key))
+
+    def extend(self, other: Problems) -> None:
+        self.items.extend(other.items)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "warning"]
+
+    def raise_if_errors(self, what: str) -> None:
+        if self.errors:
+            raise InputError(what, self.errors, self.warnings)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+class PlacePlanError(Exception):
+    """Base of every error placeplan raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(PlacePlanError, ValueError):
+    """Input files or a scenario are wrong; carries every problem found."""
+
+    exit_code = 2
+
+    def __init__(self, what: str, problems: list[Problem], warnings: list[Problem] | None = None):
+        self.what = what
+        self.problems = problems
+        self.warnings = warnings or []
+        count = len(problems)
+        super().__init__(f"{what}: {count} problem{'s' if count != 1 else ''} found")
+
+    def report(self, limit: int = 200) -> str:
+        lines = [str(self)]
+        ordered = sorted(self.problems, key=lambda p: (p.file, p.row or 0))
+        lines += [f"  - {p}" for p in ordered[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"  ... and {len(self.problems) - limit} more of the same kinds")
+        return "\n".join(lines)
+
+
+class ScenarioError(InputError):
+    """The scenario file, what it extends, or a --set override is wrong."""

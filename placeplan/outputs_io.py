@@ -1,0 +1,27 @@
+"""Writing outputs whole or not at all: write to a temporary file beside the target, then
+rename it into place (an atomic step on one filesystem)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
+    write_text_atomic(path, frame.to_csv(index=False, lineterminator="\n"))

@@ -1,0 +1,158 @@
+"""What a scenario may say, with every default and why it was chosen.
+
+The models are frozen and forbid unknown fields; ``load.py`` catches unknown keys first so
+that it can suggest the key that was meant.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..codes import NEEDS, OPTION_KINDS, PHASES, SITE_KINDS
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Horizon(Section):
+    first_year: int | None = Field(
+        None, ge=2000, le=2100,
+        description="First academic year of the plan, as the calendar year it starts. "
+                    "Blank means the year after the dataset's base year.")
+    years: int = Field(5, ge=1, le=30, description="Number of academic years planned.")
+
+
+class Demand(Section):
+    method: Literal["growth"] = Field(
+        "growth", description="How base-year demand is carried forward. 'growth' applies "
+                              "annual growth rates by need.")
+    growth: dict[str, float] = Field(
+        default_factory=lambda: {"default": 0.10},
+        description="Annual growth in pupils needing a specialist place, by need code, with "
+                    "'default' for the rest. 0.10 is England's EHC-plan growth 2019-2025 "
+                    "(353,995 to 638,745 is 10.3% a year).")
+    percentile: int = Field(50, ge=1, le=99, description="Which percentile of projected demand to plan for.")
+    seed: int = Field(20250101, description="Seed for any random draws, so runs repeat exactly.")
+
+    @field_validator("growth")
+    @classmethod
+    def _need_codes(cls, value: dict[str, float]) -> dict[str, float]:
+        out = {}
+        for key, rate in value.items():
+            code = key.upper() if key.lower() != "default" else "default"
+            if code != "default" and code not in NEEDS:
+                raise ValueError(f"'{key}' is not a need code; expected one of "
+                                 f"{', '.join(NEEDS)} or default")
+            if not -0.5 <= rate <= 1.0:
+                raise ValueError(f"growth for {key} is {rate}; expected -0.5 to 1.0 a year")
+            out[code] = rate
+        return out
+
+
+class PhaseMinutes(Section):
+    """Longest acceptable one-way journey by phase. 45 and 75 minutes are the limits the
+    DfE travel-to-school guidance gives and councils' transport policies cite; nursery
+    follows primary and post-19 follows post-16."""
+
+    nursery: float = Field(45, gt=0)
+    primary: float = Field(45, gt=0)
+    secondary: float = Field(75, gt=0)
+    post16: float = Field(75, gt=0)
+    post19: float = Field(75, gt=0)
+
+
+class Travel(Section):
+    source: Literal["auto", "straight_line", "table"] = Field(
+        "auto", description="'table' uses the dataset's travel table, 'straight_line' estimates "
+                            "from distance; 'auto' uses the table when the dataset has one.")
+    circuity: float = Field(
+        1.3, ge=1.0, le=3.0,
+        description="Road distance divided by straight-line distance. Around 1.2-1.4 in "
+                    "English road networks; 1.3 is a middle value.")
+    speed_kmh: float = Field(
+        30.0, gt=0, le=120,
+        description="Average door-to-door speed of home-to-school transport. 30 km/h allows "
+                    "for urban traffic and pick-ups on shared routes.")
+    unreachable_minutes: float = Field(
+        9999, gt=0, description="Marker in a travel table meaning no route exists.")
+    missing_pairs: Literal["error", "unreachable", "straight_line"] = Field(
+        "error", description="What a travel table's missing zone-site pair means.")
+    max_minutes: PhaseMinutes = Field(default_factory=PhaseMinutes)
+
+
+class Costs(Section):
+    discount_rate: float = Field(
+        0.035, ge=0, le=0.2,
+        description="Annual discount rate for future costs: 3.5% is HM Treasury's Green Book "
+                    "social time preference rate.")
+    transport_per_pupil: float = Field(
+        9800, ge=0, description="Annual home-to-school transport cost per pupil with SEND: "
+                                "County Councils Network, March 2024 (£9,800 in 2023/24).")
+    fallback_per_pupil: float = Field(
+        64000, ge=0, description="Annual cost of an independent or out-of-area placement: "
+                                 "DfE parliamentary answer, 7 January 2026 (about £64,000).")
+    annual_cost_per_place: dict[str, float] = Field(
+        default_factory=dict,
+        description="Annual cost of a place by kind of provision, used where the dataset "
+                    "gives none.")
+
+    @field_validator("annual_cost_per_place")
+    @classmethod
+    def _kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        kinds = set(SITE_KINDS) | set(OPTION_KINDS)
+        for key, cost in value.items():
+            if key not in kinds:
+                raise ValueError(f"'{key}' is not a kind of provision; expected one of "
+                                 f"{', '.join(sorted(kinds))}")
+            if cost < 0:
+                raise ValueError(f"cost for {key} is negative")
+        return value
+
+
+class Rules(Section):
+    capital_budget: float | None = Field(None, ge=0, description="Total capital over the horizon (GBP).")
+    capital_budget_per_year: float | None = Field(None, ge=0, description="Capital in any one year (GBP).")
+    max_new_options: int | None = Field(None, ge=0, description="Most options that may be opened.")
+    host_preference: Literal["require", "weight", "ignore"] = Field(
+        "require", description="'require': hosted options only at schools whose first-preference "
+                               "ratio reaches the threshold; 'weight': prefer them; 'ignore'.")
+    min_host_first_preference_ratio: float = Field(1.0, ge=0)
+    min_occupancy: float = Field(0.0, ge=0, le=1, description="Smallest share of an opened option's places that must be filled.")
+    min_deliverability: float = Field(0.0, ge=0, le=1, description="Options below this deliverability are excluded.")
+    force_open: tuple[str, ...] = Field((), description="Option ids that must open (consultation outcomes).")
+    exclude: tuple[str, ...] = Field((), description="Option ids that must not open.")
+    allow_fallback: bool = Field(True, description="Allow independent or out-of-area placements.")
+
+
+class Solve(Section):
+    solver: Literal["scip", "highs", "cp-sat"] = "scip"
+    time_limit_s: float = Field(120, gt=0)
+    relative_gap: float = Field(0.0, ge=0, le=1)
+    threads: int = Field(2, ge=1, le=64)
+
+
+class Output(Section):
+    folder: str = Field("", description="Where results go, relative to the scenario file. "
+                                        "Blank means out/<scenario file name>.")
+    suppression_threshold: int = Field(
+        5, ge=0, description="Counts of pupils from 1 to this are shown as '<N' in public outputs.")
+
+
+class Scenario(Section):
+    name: str = ""
+    description: str = ""
+    dataset: str = Field(..., description="Dataset folder, relative to the scenario file that names it.")
+    horizon: Horizon = Field(default_factory=Horizon)
+    demand: Demand = Field(default_factory=Demand)
+    travel: Travel = Field(default_factory=Travel)
+    costs: Costs = Field(default_factory=Costs)
+    rules: Rules = Field(default_factory=Rules)
+    solve: Solve = Field(default_factory=Solve)
+    output: Output = Field(default_factory=Output)
+
+    @property
+    def phase_limits(self) -> dict[str, float]:
+        return {phase: getattr(self.travel.max_minutes, phase) for phase in PHASES}

@@ -1,0 +1,171 @@
+"""Travel minutes and km from every zone to every site or option within reach.
+
+Two sources, chosen by the scenario's ``[travel]`` section:
+
+* straight line: distance in British National Grid metres times a circuity factor, at an
+  average speed. A KD-tree finds, for each facility, only the zones within the straight-line
+  radius its longest phase limit allows, so the work grows with the pairs within reach and
+  not with zones x facilities.
+* a travel table from any routing engine, with an unreachable marker and a policy for
+  missing pairs.
+
+A pair is kept when its minutes are within the limit of at least one phase the facility
+admits; the model later applies each phase's own limit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from .codes import PHASES
+from .errors import Problems
+from .scenario.model import Travel
+from .validation.relations import to_bng
+
+log = logging.getLogger(__name__)
+
+PAIR_COLUMNS = ["zone_id", "facility_id", "minutes", "km"]
+
+
+@dataclass(frozen=True)
+class Points:
+    """Zones or facilities as ids and BNG coordinates (metres)."""
+
+    ids: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, id_column: str, crs: str) -> Points:
+        x, y = to_bng(frame["x"].astype(float), frame["y"].astype(float), crs)
+        return cls(frame[id_column].to_numpy(dtype=object), x, y)
+
+
+def facility_limits(ncy_min: pd.Series, ncy_max: pd.Series, limits: dict[str, float]) -> np.ndarray:
+    """The longest phase limit over the phases each facility's NCY range touches."""
+    out = np.zeros(len(ncy_min))
+    low, high = ncy_min.to_numpy(dtype=int), ncy_max.to_numpy(dtype=int)
+    for phase, (first, last) in PHASES.items():
+        touches = (low <= last) & (high >= first)
+        out = np.where(touches, np.maximum(out, limits[phase]), out)
+    return out
+
+
+def straight_line_pairs(zones: Points, facilities: Points, max_minutes: np.ndarray, *,
+                        circuity: float, speed_kmh: float) -> pd.DataFrame:
+    """Pairs within each facility's limit, by straight line x circuity at a speed."""
+    radius_m = max_minutes / 60.0 * speed_kmh * 1000.0 / circuity
+    tree = cKDTree(np.column_stack([zones.x, zones.y]))
+    hits = tree.query_ball_point(np.column_stack([facilities.x, facilities.y]), r=radius_m)
+    counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+    facility_index = np.repeat(np.arange(len(hits)), counts)
+    zone_index = np.fromiter((z for h in hits for z in h), dtype=np.int64, count=int(counts.sum()))
+    metres = np.hypot(zones.x[zone_index] - facilities.x[facility_index],
+                      zones.y[zone_index] - facilities.y[facility_index])
+    km = metres / 1000.0 * circuity
+    pairs = pd.DataFrame({
+        "zone_id": zones.ids[zone_index],
+        "facility_id": facilities.ids[facility_index],
+        "minutes": km / speed_kmh * 60.0,
+        "km": km,
+    })
+    return pairs.sort_values(["facility_id", "zone_id"], kind="stable", ignore_index=True)
+
+
+def _estimated_km(pairs: pd.DataFrame, zones: Points, facilities: Points, circuity: float) -> np.ndarray:
+    zone_pos = pd.Index(zones.ids).get_indexer(pairs["zone_id"])
+    facility_pos = pd.Index(facilities.ids).get_indexer(pairs["facility_id"])
+    metres = np.hypot(zones.x[zone_pos] - facilities.x[facility_pos],
+                      zones.y[zone_pos] - facilities.y[facility_pos])
+    return metres / 1000.0 * circuity
+
+
+def table_pairs(table: pd.DataFrame, zones: Points, facilities: Points, max_minutes: np.ndarray,
+                settings: Travel, *, label: str = "travel table") -> pd.DataFrame:
+    """Pairs from a routing engine's table, applying the unreachable marker and the policy
+    for zone-facility pairs the table leaves out."""
+    rows = table.rename(columns={"site_id": "facility_id"})[["zone_id", "facility_id", "minutes", "km"]]
+    rows = rows[rows["facility_id"].isin(facilities.ids) & rows["zone_id"].isin(zones.ids)]
+    full = pd.MultiIndex.from_product([zones.ids, facilities.ids], names=["zone_id", "facility_id"])
+    have = pd.MultiIndex.from_frame(rows[["zone_id", "facility_id"]].astype(object))
+    missing = full.difference(have)
+    if len(missing):
+        _handle_missing(missing, settings, label)
+    if len(missing) and settings.missing_pairs == "straight_line":
+        extra = pd.DataFrame(missing.to_list(), columns=["zone_id", "facility_id"])
+        extra["km"] = _estimated_km(extra, zones, facilities, settings.circuity)
+        extra["minutes"] = extra["km"] / settings.speed_kmh * 60.0
+        rows = pd.concat([rows, extra[rows.columns]], ignore_index=True)
+    rows = rows.astype({"minutes": float, "km": float})
+    reachable = rows["minutes"] < settings.unreachable_minutes
+    unreachable = int((~reachable).sum())
+    rows = rows[reachable].copy()
+    if rows["km"].isna().any():
+        gaps = rows["km"].isna().to_numpy()
+        rows.loc[gaps, "km"] = _estimated_km(rows[gaps], zones, facilities, settings.circuity)
+        log.info("%s: estimated km for %d pairs without a distance", label, int(gaps.sum()))
+    limit = pd.Series(max_minutes, index=facilities.ids)
+    rows = rows[rows["minutes"].to_numpy() <= limit.loc[rows["facility_id"]].to_numpy()]
+    log.info("%s: %d pairs within reach, %d marked unreachable", label, len(rows), unreachable)
+    return rows.sort_values(["facility_id", "zone_id"], kind="stable", ignore_index=True)
+
+
+def _handle_missing(missing: pd.MultiIndex, settings: Travel, label: str) -> None:
+    if settings.missing_pairs != "error":
+        log.info("%s: %d zone-facility pairs missing, treated as %s", label, len(missing),
+                 settings.missing_pairs.replace("_", " "))
+        return
+    problems = Problems()
+    for zone, facility in missing[:25]:
+        problems.error(label, f"has no row for zone {zone} to {facility}; expected every zone to "
+                              "every site and option (or set travel.missing_pairs to "
+                              "'unreachable' or 'straight_line')", column="minutes")
+    if len(missing) > 25:
+        problems.error(label, f"{len(missing) - 25} more zone-facility pairs are missing")
+    problems.raise_if_errors("travel")
+
+
+def facilities_frame(sites: pd.DataFrame, options: pd.DataFrame | None) -> pd.DataFrame:
+    """Sites and options as one table of places a pupil could travel to."""
+    frames = [sites.rename(columns={"site_id": "facility_id"})[["facility_id", "x", "y", "ncy_min", "ncy_max"]]]
+    if options is not None and len(options):
+        frames.append(options.rename(columns={"option_id": "facility_id"})[
+            ["facility_id", "x", "y", "ncy_min", "ncy_max"]])
+    return pd.concat(frames, ignore_index=True)
+
+
+def travel_pairs(zones: pd.DataFrame, facilities: pd.DataFrame, *, crs: str, settings: Travel,
+                 table: pd.DataFrame | None = None, label: str = "travel table") -> pd.DataFrame:
+    """Zone-to-facility minutes and km for every pair within some phase's limit."""
+    zone_points = Points.from_frame(zones, "zone_id", crs)
+    facility_points = Points.from_frame(facilities, "facility_id", crs)
+    limits = {phase: getattr(settings.max_minutes, phase) for phase in PHASES}
+    max_minutes = facility_limits(facilities["ncy_min"], facilities["ncy_max"], limits)
+    source = settings.source
+    if source == "auto":
+        source = "table" if table is not None else "straight_line"
+    if source == "table":
+        if table is None:
+            problems = Problems()
+            problems.error("travel.csv", "is missing; the scenario sets travel.source = 'table'")
+            problems.raise_if_errors("travel")
+        pairs = table_pairs(table, zone_points, facility_points, max_minutes, settings, label=label)
+    else:
+        pairs = straight_line_pairs(zone_points, facility_points, max_minutes,
+                                    circuity=settings.circuity, speed_kmh=settings.speed_kmh)
+        log.info("travel by straight line x %.2f at %.0f km/h: %d pairs within reach of %d zones "
+                 "x %d facilities", settings.circuity, settings.speed_kmh, len(pairs),
+                 len(zone_points.ids), len(facility_points.ids))
+    return pairs[PAIR_COLUMNS]
+
+
+def phase_pairs(pairs: pd.DataFrame, facilities: pd.DataFrame, phase: str, limit: float) -> pd.DataFrame:
+    """Pairs usable by one phase: the facility admits it and the journey is within its limit."""
+    first, last = PHASES[phase]
+    admits = facilities[(facilities["ncy_min"] <= last) & (facilities["ncy_max"] >= first)]["facility_id"]
+    return pairs[pairs["facility_id"].isin(admits) & (pairs["minutes"] <= limit)]

@@ -1,0 +1,155 @@
+"""Checks across rows and tables: keys, references, comparisons, coordinates, plausibility."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Problems
+from ..read import RawTable
+from ..schema import Table, tables
+from .cells import MAX_LISTED, _report, rows_where
+
+_OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
+
+#: England's extent in British National Grid metres, with a margin for border sites.
+ENGLAND_BNG = {"x": (80_000.0, 660_000.0), "y": (5_000.0, 660_000.0)}
+
+
+def _duplicates(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Problems) -> None:
+    key = list(table.key)
+    present = frame[key].notna().all(axis=1)
+    dup = frame[key].duplicated(keep="first") & present
+    if not dup.any():
+        return
+    first = frame[present].drop_duplicates(key, keep="first")
+    first_row = {tuple(r[1:]): raw.row_number(r[0]) for r in first[key].itertuples()}
+    label = " and ".join(key)
+    listed = 0
+    for i in rows_where(dup)[:MAX_LISTED]:
+        values = tuple(frame[key].iloc[i])
+        shown = ", ".join(str(v) for v in values)
+        problems.error(raw.label, f"repeats {label} ({shown}) first given at row "
+                                  f"{first_row[values]}; expected each once",
+                       row=raw.row_number(int(i)), column=key[-1], value=values[-1])
+        listed += 1
+    if dup.sum() > listed:
+        problems.error(raw.label, f"{int(dup.sum()) - listed} more repeated {label} rows",
+                       column=key[-1])
+
+
+def _references(raw: RawTable, frame: pd.DataFrame, table: Table,
+                frames: dict[str, pd.DataFrame], labels: dict[str, str], problems: Problems) -> None:
+    for column in table.columns:
+        if not column.references or column.name not in frame:
+            continue
+        targets = [(t, c) for t, c in column.references if t in frames]
+        if len(targets) < len(column.references):
+            continue  # a referenced table failed to load; its own errors say why
+        known = set().union(*(set(frames[t][c].dropna()) for t, c in targets))
+        values = frame[column.name]
+        bad = values.notna() & ~values.isin(known)
+        where = " or ".join(f"a {c} in {labels[t]}" for t, c in targets)
+        _report(problems, raw, column.name, bad, f"is not {where}")
+
+
+def _comparisons(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Problems) -> None:
+    for rule in table.compare:
+        left, right = frame[rule.left], frame[rule.right]
+        bad = left.notna() & right.notna() & ~_OPS[rule.op](left.fillna(0), right.fillna(0))
+        for i in rows_where(bad)[:MAX_LISTED]:
+            problems.error(raw.label, f"is not {rule.op} {rule.right} ({right.iloc[i]}); "
+                                      f"expected {rule.left} {rule.op} {rule.right}",
+                           row=raw.row_number(int(i)), column=rule.left, value=left.iloc[i])
+
+
+def to_bng(x: pd.Series, y: pd.Series, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates in British National Grid, for the England extent check and distances."""
+    if crs.upper() == "EPSG:27700":
+        return x.to_numpy(dtype=float), y.to_numpy(dtype=float)
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs(crs, "EPSG:27700", always_xy=True)
+    bx, by = transformer.transform(x.to_numpy(dtype=float), y.to_numpy(dtype=float))
+    return np.asarray(bx), np.asarray(by)
+
+
+def _coordinates(raw: RawTable, frame: pd.DataFrame, crs: str, problems: Problems) -> None:
+    if "x" not in frame or "y" not in frame:
+        return
+    present = frame["x"].notna() & frame["y"].notna()
+    if not present.any():
+        return
+    x, y = frame["x"][present].astype(float), frame["y"][present].astype(float)
+    bx, by = to_bng(x, y, crs)
+    lonlat_like = (x.abs() <= 180).to_numpy() & (y.abs() <= 90).to_numpy()
+    outside = ~((bx >= ENGLAND_BNG["x"][0]) & (bx <= ENGLAND_BNG["x"][1])
+                & (by >= ENGLAND_BNG["y"][0]) & (by <= ENGLAND_BNG["y"][1]))
+    mask = pd.Series(False, index=frame.index)
+    mask[present[present].index[outside]] = True
+    lonlat = pd.Series(False, index=frame.index)
+    lonlat[present[present].index[lonlat_like]] = True
+    hint = (" they look like longitude/latitude: write easting/northing, or declare "
+            "crs = \"EPSG:4326\" in dataset.toml")
+    _report(problems, raw, "x", mask & lonlat,
+            lambda v: f"(with y) is outside England for {crs};{hint}")
+    _report(problems, raw, "x", mask & ~lonlat,
+            lambda v: f"(with y) is outside England for {crs}; expected a point in England "
+                      "in the dataset's coordinate reference system")
+
+
+def _expansions(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: Problems) -> None:
+    """An expansion must name the existing site it expands."""
+    if "candidates" not in frames or "sites" not in frames:
+        return
+    options, raw = frames["candidates"], raws["candidates"]
+    known = set(frames["sites"]["site_id"].dropna())
+    expansion = options["kind"] == "special_expansion"
+    bad = expansion.fillna(False) & ~options["site_id"].isin(known).fillna(False)
+    _report(problems, raw, "site_id", bad,
+            f"is not a site_id in {raws['sites'].label}; a special_expansion must name the "
+            "special school it expands")
+    clash = options["option_id"].isin(known).fillna(False)
+    _report(problems, raw, "option_id", clash,
+            f"is also a site_id in {raws['sites'].label}; expected option and site ids to "
+            "differ, because travel rows name either")
+
+
+def _plausibility(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: Problems) -> None:
+    """Warnings: worth a look, but they do not stop the run."""
+    sites = frames.get("sites")
+    if sites is not None:
+        over = sites["on_roll"].notna() & (sites["on_roll"] > sites["capacity"])
+        for i in rows_where(over)[:MAX_LISTED]:
+            row = sites.iloc[i]
+            problems.warning(raws["sites"].label,
+                             f"is over capacity: {row['on_roll']} on roll for {row['capacity']} places",
+                             row=raws["sites"].row_number(int(i)), column="on_roll",
+                             value=row["on_roll"])
+    options = frames.get("candidates")
+    if options is not None:
+        span = options["max_places"] - options["min_places"]
+        ragged = options["place_step"].notna() & (span % options["place_step"] != 0)
+        for i in rows_where(ragged)[:MAX_LISTED]:
+            row = options.iloc[i]
+            problems.warning(raws["candidates"].label,
+                             f"does not divide max_places - min_places ({span.iloc[i]}); the "
+                             f"largest size reachable is below {row['max_places']}",
+                             row=raws["candidates"].row_number(int(i)), column="place_step",
+                             value=row["place_step"])
+
+
+def check_relations(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], crs: str,
+                    problems: Problems) -> None:
+    """Every cross-row and cross-table rule of the standard, on tables that parsed."""
+    labels = {name: raw.label for name, raw in raws.items()}
+    for name, frame in frames.items():
+        table, raw = tables()[name], raws[name]
+        _duplicates(raw, frame, table, problems)
+        _references(raw, frame, table, frames, labels, problems)
+        _comparisons(raw, frame, table, problems)
+        _coordinates(raw, frame, crs, problems)
+    _expansions(frames, raws, problems)
+    _plausibility(frames, raws, problems)
