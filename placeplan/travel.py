@@ -169,3 +169,20 @@ def phase_pairs(pairs: pd.DataFrame, facilities: pd.DataFrame, phase: str, limit
     first, last = PHASES[phase]
     admits = facilities[(facilities["ncy_min"] <= last) & (facilities["ncy_max"] >= first)]["facility_id"]
     return pairs[pairs["facility_id"].isin(admits) & (pairs["minutes"] <= limit)]
+
+
+def melt_matrix(wide: pd.DataFrame, *, origin_column: str, origin_ids: dict[str, str] | None = None,
+                destination_ids: dict[str, str] | None = None) -> pd.DataFrame:
+    """A routing engine's wide matrix (one row per origin, one column per destination)
+    as the standard's long travel table: zone_id, site_id, minutes.
+
+    Columns are matched by name, never by position, because engines order them
+    differently (the Devon public-transport matrix is alphabetical).
+    """
+    long = wide.melt(id_vars=[origin_column], var_name="site_id", value_name="minutes")
+    long = long.rename(columns={origin_column: "zone_id"})
+    if origin_ids is not None:
+        long["zone_id"] = long["zone_id"].map(origin_ids)
+    if destination_ids is not None:
+        long["site_id"] = long["site_id"].map(destination_ids)
+    return long[["zone_id", "site_id", "minutes"]]
