@@ -58,23 +58,34 @@ def facility_limits(ncy_min: pd.Series, ncy_max: pd.Series, limits: dict[str, fl
 
 def straight_line_pairs(zones: Points, facilities: Points, max_minutes: np.ndarray, *,
                         circuity: float, speed_kmh: float) -> pd.DataFrame:
-    """Pairs within each facility's limit, by straight line x circuity at a speed."""
+    """Pairs within each facility's limit, by straight line x circuity at a speed.
+
+    Facilities are grouped by their limit (there are only a few: one per phase limit), and
+    each group's KD-tree is joined to the zones' KD-tree inside that radius, so every pair
+    is found and measured in compiled code.
+    """
     radius_m = max_minutes / 60.0 * speed_kmh * 1000.0 / circuity
-    tree = cKDTree(np.column_stack([zones.x, zones.y]))
-    hits = tree.query_ball_point(np.column_stack([facilities.x, facilities.y]), r=radius_m)
-    counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-    facility_index = np.repeat(np.arange(len(hits)), counts)
-    zone_index = np.fromiter((z for h in hits for z in h), dtype=np.int64, count=int(counts.sum()))
-    metres = np.hypot(zones.x[zone_index] - facilities.x[facility_index],
-                      zones.y[zone_index] - facilities.y[facility_index])
-    km = metres / 1000.0 * circuity
-    pairs = pd.DataFrame({
-        "zone_id": zones.ids[zone_index],
-        "facility_id": facilities.ids[facility_index],
+    zone_tree = cKDTree(np.column_stack([zones.x, zones.y]))
+    zone_index, facility_index, metres = [], [], []
+    for radius in np.unique(radius_m):
+        members = np.flatnonzero(radius_m == radius)
+        group_tree = cKDTree(np.column_stack([facilities.x[members], facilities.y[members]]))
+        found = group_tree.sparse_distance_matrix(zone_tree, max_distance=radius, output_type="ndarray")
+        facility_index.append(members[found["i"]])
+        zone_index.append(found["j"])
+        metres.append(found["v"])
+    facility_at = np.concatenate(facility_index) if facility_index else np.empty(0, dtype=np.int64)
+    zone_at = np.concatenate(zone_index) if zone_index else np.empty(0, dtype=np.int64)
+    km = (np.concatenate(metres) if metres else np.empty(0)) / 1000.0 * circuity
+    # Ids as categoricals over the original id lists: no per-pair strings are made, which
+    # is most of the cost when a county has millions of pairs. The order is the KD-trees'
+    # and so repeats exactly for the same inputs.
+    return pd.DataFrame({
+        "zone_id": pd.Categorical.from_codes(zone_at, categories=pd.Index(zones.ids)),
+        "facility_id": pd.Categorical.from_codes(facility_at, categories=pd.Index(facilities.ids)),
         "minutes": km / speed_kmh * 60.0,
         "km": km,
     })
-    return pairs.sort_values(["facility_id", "zone_id"], kind="stable", ignore_index=True)
 
 
 def _estimated_km(pairs: pd.DataFrame, zones: Points, facilities: Points, circuity: float) -> np.ndarray:
@@ -112,7 +123,7 @@ def table_pairs(table: pd.DataFrame, zones: Points, facilities: Points, max_minu
     limit = pd.Series(max_minutes, index=facilities.ids)
     rows = rows[rows["minutes"].to_numpy() <= limit.loc[rows["facility_id"]].to_numpy()]
     log.info("%s: %d pairs within reach, %d marked unreachable", label, len(rows), unreachable)
-    return rows.sort_values(["facility_id", "zone_id"], kind="stable", ignore_index=True)
+    return rows.reset_index(drop=True)
 
 
 def _handle_missing(missing: pd.MultiIndex, settings: Travel, label: str) -> None:

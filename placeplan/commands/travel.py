@@ -37,5 +37,6 @@ def travel(scenario: str, overrides: tuple[str, ...], out: Path | None) -> None:
     if out is not None:
         from ..outputs_io import write_csv_atomic
 
-        write_csv_atomic(out, pairs)
+        write_csv_atomic(out, pairs.astype({"zone_id": str, "facility_id": str})
+                         .sort_values(["facility_id", "zone_id"], kind="stable"))
         click.echo(f"wrote {out}")
