@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .dataset import META_FILE, Dataset, load_dataset
-from .scenario import load_scenario, scenario_for_dataset
+from .scenario import LoadedScenario, load_scenario, scenario_for_dataset
 from .travel import facilities_frame, travel_pairs
 
 log = logging.getLogger(__name__)
