@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import traceback
 
 import click
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except InputError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         for warning in exc.warnings:
             click.echo(f"warning: {warning}", err=True)
         click.echo(exc.report(), err=True)

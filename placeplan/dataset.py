@@ -207,12 +207,26 @@ def load_dataset(folder: str | Path) -> Dataset:
         if frame is not None:
             frames[name] = frame
             log.info("read %s: %d rows", raw.label, len(frame))
-    if meta is not None:
-        check_relations(frames, {n: raws[n] for n in frames}, meta.crs, problems)
+    # Cross-table rules run even when dataset.toml has a problem, so one run reports all;
+    # only the England extent check needs a CRS, and it is skipped when none is usable.
+    crs = meta.crs if meta is not None else _usable_crs(raw_meta) if raw_meta else None
+    check_relations(frames, {n: raws[n] for n in frames}, crs, problems)
     problems.raise_if_errors(f"dataset {folder}")
     assert meta is not None
     geometry = raws["zones"].geometry if "zones" in raws else None
     return Dataset(folder, meta, frames, geometry=geometry, warnings=problems.warnings)
+
+
+def _usable_crs(raw_meta: dict) -> str | None:
+    """The CRS dataset.toml declares (or the default), when pyproj knows it."""
+    from pyproj import CRS
+
+    crs = str(raw_meta.get("crs", "EPSG:27700"))
+    try:
+        CRS.from_user_input(crs)
+    except Exception:  # pyproj's CRSError, or a TypeError for odd values
+        return None
+    return crs
 
 
 def _same_crs(a: str, b: str) -> bool:

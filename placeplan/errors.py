@@ -37,7 +37,7 @@ class Problem:
 
 
 def _quote(value: str) -> str:
-    text = value if len(value) <= 60 else value[:57] + "..."
+    text = value if len(value) <= 120 else value[:117] + "..."
     return "'" + text.replace("\n", "\\n") + "'"
 
 

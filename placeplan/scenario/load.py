@@ -61,7 +61,8 @@ def _read_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
     except FileNotFoundError:
         problems.error(str(path), "does not exist; expected a scenario TOML file")
     except IsADirectoryError:
-        problems.error(str(path), "is a folder; expected a scenario TOML file")
+        problems.error(str(path), "is a folder without a dataset.toml; expected a scenario "
+                                  "TOML file or a dataset folder")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         problems.error(path.name, f"is not valid TOML: {exc}")
     return None
@@ -150,7 +151,8 @@ def _merge(base: dict, top: dict) -> dict:
 def _parse_set(item: str, known: dict, problems: Problems) -> dict | None:
     """``section.key=value`` -> nested dict; the value is read as TOML, else as text."""
     if "=" not in item:
-        problems.error("--set", "expected section.key=value", value=item)
+        problems.error("--set", "has no '='; expected section.key=value, for example "
+                                "travel.speed_kmh=25", value=item)
         return None
     key, text = item.split("=", 1)
     parts = [p.strip() for p in key.strip().split(".")]
@@ -179,14 +181,29 @@ def _parse_set(item: str, known: dict, problems: Problems) -> dict | None:
     return out
 
 
-def _validation_problems(exc: ValidationError, layer: str, problems: Problems) -> None:
+def _expected(message: str) -> str:
+    """pydantic's 'Input should be ...' as this project's 'is not valid; expected ...'."""
+    if not message.startswith("Input should be "):
+        return message
+    wanted = message.removeprefix("Input should be ")
+    if wanted.startswith("a valid "):
+        wanted = wanted.split(", ")[0]  # drop pydantic's ", unable to parse string as a number"
+    elif wanted.startswith(("greater", "less")):
+        wanted = f"a value {wanted}"
+    return f"is not valid; expected {wanted}"
+
+
+def _validation_problems(exc: ValidationError, origin: dict[str, str], fallback: str,
+                         problems: Problems) -> None:
+    """One problem per pydantic error, named by the layer (file or --set) that set the key."""
     for error in exc.errors():
         key = ".".join(str(p) for p in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
+        message = _expected(error["msg"].removeprefix("Value error, "))
         value = error.get("input")
         shown = value if isinstance(value, (str, int, float, bool)) else None
         if error["type"] == "missing":
             message = "is required; expected a value"
+        layer = next((origin[k] for k in (key, key.rsplit(".", 1)[0]) if k in origin), fallback)
         problems.error(layer, message, key=key, value=shown)
 
 
@@ -220,11 +237,13 @@ def _resolve(path: Path, layers: list[tuple[str, dict]], overrides: tuple[str, .
 
     merged: dict[str, Any] = {}
     changes: list[Change] = []
+    origin: dict[str, str] = {}  # dotted key -> the last layer that set it
     defaults = _flatten(Scenario.model_construct().model_dump(exclude={"dataset"}), known)
     for layer, data in layers:
         before = {**defaults, **_flatten(merged, known)}
         merged = _merge(merged, data)
         for key, new in _flatten(data, known).items():
+            origin[key] = layer
             old = before.get(key)
             if old != new:
                 changes.append(Change(layer, key, old, new))
@@ -233,11 +252,12 @@ def _resolve(path: Path, layers: list[tuple[str, dict]], overrides: tuple[str, .
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
-        _validation_problems(exc, path.name, problems)
+        _validation_problems(exc, origin, path.name, problems)
         raise ScenarioError(f"scenario {path}", problems.errors) from None
     dataset = Path(scenario.dataset)
     if not (dataset / "dataset.toml").is_file():
-        problems.error(path.name, "is not a dataset folder (no dataset.toml there); the path is "
+        problems.error(origin.get("dataset", path.name),
+                       "is not a dataset folder (no dataset.toml there); the path is "
                                   "relative to the scenario file that names it",
                        key="dataset", value=str(dataset))
         raise ScenarioError(f"scenario {path}", problems.errors)

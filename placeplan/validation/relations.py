@@ -51,7 +51,8 @@ def _references(raw: RawTable, frame: pd.DataFrame, table: Table,
         known = set().union(*(set(frames[t][c].dropna()) for t, c in targets))
         values = frame[column.name]
         bad = values.notna() & ~values.isin(known)
-        where = " or ".join(f"a {c} in {labels[t]}" for t, c in targets)
+        where = " or ".join(f"{'an' if c[0] in 'aeiou' else 'a'} {c} in {labels[t]}"
+                            for t, c in targets)
         _report(problems, raw, column.name, bad, f"is not {where}")
 
 
@@ -77,6 +78,8 @@ def to_bng(x: pd.Series, y: pd.Series, crs: str) -> tuple[np.ndarray, np.ndarray
 
 
 def _coordinates(raw: RawTable, frame: pd.DataFrame, crs: str, problems: Problems) -> None:
+    """Points outside England, named by the axis that is out (x when both are), with the
+    other axis's value alongside so the officer sees the whole point."""
     if "x" not in frame or "y" not in frame:
         return
     present = frame["x"].notna() & frame["y"].notna()
@@ -84,20 +87,31 @@ def _coordinates(raw: RawTable, frame: pd.DataFrame, crs: str, problems: Problem
         return
     x, y = frame["x"][present].astype(float), frame["y"][present].astype(float)
     bx, by = to_bng(x, y, crs)
-    lonlat_like = (x.abs() <= 180).to_numpy() & (y.abs() <= 90).to_numpy()
-    outside = ~((bx >= ENGLAND_BNG["x"][0]) & (bx <= ENGLAND_BNG["x"][1])
-                & (by >= ENGLAND_BNG["y"][0]) & (by <= ENGLAND_BNG["y"][1]))
-    mask = pd.Series(False, index=frame.index)
-    mask[present[present].index[outside]] = True
-    lonlat = pd.Series(False, index=frame.index)
-    lonlat[present[present].index[lonlat_like]] = True
-    hint = (" they look like longitude/latitude: write easting/northing, or declare "
+    x_in = (bx >= ENGLAND_BNG["x"][0]) & (bx <= ENGLAND_BNG["x"][1])
+    y_in = (by >= ENGLAND_BNG["y"][0]) & (by <= ENGLAND_BNG["y"][1])
+    lonlat_like = (x.abs() <= 180).to_numpy() & (y.abs() <= 90).to_numpy() & ~_geographic(crs)
+    hint = ("they look like longitude/latitude: write easting/northing, or declare "
             "crs = \"EPSG:4326\" in dataset.toml")
-    _report(problems, raw, "x", mask & lonlat,
-            lambda v: f"(with y) is outside England for {crs};{hint}")
-    _report(problems, raw, "x", mask & ~lonlat,
-            lambda v: f"(with y) is outside England for {crs}; expected a point in England "
-                      "in the dataset's coordinate reference system")
+    plain = "expected a point in England in the dataset's coordinate reference system"
+    positions = np.flatnonzero(present.to_numpy())
+    bad = np.flatnonzero(~(x_in & y_in))
+    for j in bad[:MAX_LISTED]:
+        column, other = ("y", "x") if x_in[j] else ("x", "y")
+        problems.error(raw.label, f"is outside England for {crs} (with {other} "
+                                  f"{raw.frame[other].iloc[positions[j]]}); "
+                                  f"{hint if lonlat_like[j] else plain}",
+                       row=raw.row_number(int(positions[j])), column=column,
+                       value=raw.frame[column].iloc[positions[j]])
+    if len(bad) > MAX_LISTED:
+        first = raw.row_number(int(positions[bad[MAX_LISTED]]))
+        problems.error(raw.label, f"{len(bad) - MAX_LISTED} more rows from row {first} are "
+                                  "outside England", column="x")
+
+
+def _geographic(crs: str) -> bool:
+    from pyproj import CRS
+
+    return bool(CRS.from_user_input(crs).is_geographic)
 
 
 def _expansions(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: Problems) -> None:
@@ -121,7 +135,7 @@ def _plausibility(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], pr
     """Warnings: worth a look, but they do not stop the run."""
     sites = frames.get("sites")
     if sites is not None:
-        over = sites["on_roll"].notna() & (sites["on_roll"] > sites["capacity"])
+        over = sites["on_roll"].notna() & (sites["capacity"] >= 0) & (sites["on_roll"] > sites["capacity"])
         for i in rows_where(over)[:MAX_LISTED]:
             row = sites.iloc[i]
             problems.warning(raws["sites"].label,
@@ -141,15 +155,17 @@ def _plausibility(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], pr
                              value=row["place_step"])
 
 
-def check_relations(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], crs: str,
+def check_relations(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], crs: str | None,
                     problems: Problems) -> None:
-    """Every cross-row and cross-table rule of the standard, on tables that parsed."""
+    """Every cross-row and cross-table rule of the standard, on tables that parsed.
+    Coordinates are checked only when the CRS is known (``crs`` is None otherwise)."""
     labels = {name: raw.label for name, raw in raws.items()}
     for name, frame in frames.items():
         table, raw = tables()[name], raws[name]
         _duplicates(raw, frame, table, problems)
         _references(raw, frame, table, frames, labels, problems)
         _comparisons(raw, frame, table, problems)
-        _coordinates(raw, frame, crs, problems)
+        if crs is not None:
+            _coordinates(raw, frame, crs, problems)
     _expansions(frames, raws, problems)
     _plausibility(frames, raws, problems)

@@ -1,0 +1,175 @@
+"""Shared test helpers: a fresh copy of the tiny dataset, small CSV editors, and run_cli.
+
+The CSV editors work on the text of a file with the csv module, so a test changes exactly
+the cell it names and nothing else. Rows are numbered as a spreadsheet shows them (the
+header is row 1, the first record row 2), the same way placeplan's messages number them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import shutil
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from placeplan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+TINY = FIXTURES / "tiny"
+TINY_TABLES = ("zones", "demand", "sites", "candidates")
+
+
+# --- the tiny dataset ------------------------------------------------------------------
+
+@pytest.fixture
+def tiny_copy(tmp_path: Path) -> Path:
+    """A fresh, valid copy of tests/fixtures/tiny in tmp_path/tiny."""
+    return shutil.copytree(TINY, tmp_path / "tiny")
+
+
+@pytest.fixture
+def tiny_scenario(tiny_copy: Path) -> Path:
+    """A scenario file beside the copy, like tests/fixtures/tiny.toml, naming it."""
+    path = tiny_copy.parent / "tiny.toml"
+    path.write_text('name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nyears = 3\n\n'
+                    '[travel]\nspeed_kmh = 24\n', encoding="utf-8")
+    return path
+
+
+# --- editing CSV files ---------------------------------------------------------------------
+
+def read_rows(path: Path) -> list[list[str]]:
+    """Every row of a CSV file as lists of text, the header first."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def table_path(folder: Path, table: str) -> Path:
+    return folder / f"{table}.csv"
+
+
+def set_cell(folder: Path, table: str, row: int, column: str, value: str) -> None:
+    """Write value into one cell; row is the file row (2 = first record)."""
+    path = table_path(folder, table)
+    rows = read_rows(path)
+    rows[row - 1][rows[0].index(column)] = value
+    write_rows(path, rows)
+
+
+def rename_column(folder: Path, table: str, old: str, new: str) -> None:
+    path = table_path(folder, table)
+    rows = read_rows(path)
+    rows[0][rows[0].index(old)] = new
+    write_rows(path, rows)
+
+
+def drop_column(folder: Path, table: str, column: str) -> None:
+    path = table_path(folder, table)
+    rows = read_rows(path)
+    i = rows[0].index(column)
+    write_rows(path, [r[:i] + r[i + 1:] for r in rows])
+
+
+def duplicate_column(folder: Path, table: str, column: str) -> None:
+    """Append a second copy of a column (same header, same values) at the end."""
+    path = table_path(folder, table)
+    rows = read_rows(path)
+    i = rows[0].index(column)
+    write_rows(path, [r + [r[i]] for r in rows])
+
+
+def append_row(folder: Path, table: str, values: dict[str, str]) -> int:
+    """Add a row (unnamed columns blank); return its file row number."""
+    path = table_path(folder, table)
+    rows = read_rows(path)
+    rows.append([values.get(c, "") for c in rows[0]])
+    write_rows(path, rows)
+    return len(rows)
+
+
+def copy_row(folder: Path, table: str, row: int, **changes: str) -> int:
+    """Append a copy of a file row with some cells changed; return the new row number."""
+    path = table_path(folder, table)
+    rows = read_rows(path)
+    new = dict(zip(rows[0], rows[row - 1]))
+    new.update(changes)
+    return append_row(folder, table, new)
+
+
+def keep_rows(folder: Path, table: str, count: int) -> None:
+    """Keep the header and the first count records."""
+    path = table_path(folder, table)
+    write_rows(path, read_rows(path)[:count + 1])
+
+
+def write_travel(folder: Path, rows: list[tuple[str, str, str]]) -> None:
+    """A travel.csv of (zone_id, site_id, minutes) rows."""
+    write_rows(folder / "travel.csv", [["zone_id", "site_id", "minutes"], *map(list, rows)])
+
+
+def full_travel(folder: Path) -> list[tuple[str, str, str]]:
+    """Every zone to every site and option of the tiny dataset, 10 minutes each."""
+    zones = [r[0] for r in read_rows(folder / "zones.csv")[1:]]
+    ids = [r[0] for r in read_rows(folder / "sites.csv")[1:]]
+    ids += [r[0] for r in read_rows(folder / "candidates.csv")[1:]]
+    return [(z, s, "10") for z in zones for s in ids]
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under a folder, keyed by relative path."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- running the CLI -----------------------------------------------------------------------
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(args: list[str]) -> CliResult:
+    """Run ``placeplan ARGS`` through placeplan.cli.main, the console script's entry point.
+
+    Output is captured by click's CliRunner isolation. main() re-raises under --debug;
+    as the Python interpreter would for the console script, the traceback of an escaping
+    exception is written to stderr and the exit code is 1.
+    """
+    runner = CliRunner()
+    logger = logging.getLogger("placeplan")  # main() configures it; put it back afterwards
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    try:
+        with runner.isolation() as streams:
+            out, err = streams[0], streams[1]
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # click's --help/--version exit through here
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+            except Exception:  # noqa: BLE001 - the interpreter's behaviour for an escaping error
+                err.write(traceback.format_exc().encode())
+                code = 1
+            stdout = out.getvalue().decode("utf-8", "replace")
+            stderr = err.getvalue().decode("utf-8", "replace")
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved
+    return CliResult(code, stdout, stderr)
