@@ -1,0 +1,393 @@
+"""The optimiser core's input: periods, demand groups, facilities, sparse arcs and rules.
+
+The core knows nothing about files, DfE codes or geometry. An adapter (the SEND pipeline,
+the OR-Library readers, the Devon benchmark) turns its own data into these plain arrays
+and calls :func:`placeplan.optimise.build_model` and :func:`placeplan.optimise.solve`.
+
+Indexing conventions, used everywhere in the optimiser:
+
+* periods ``t = 0..T-1``;
+* groups ``g = 0..G-1``, each in one period;
+* facilities ``f = 0..F-1``: the existing facilities first (``f < E``), then the options
+  (``f = E + o`` for option ``o``); :attr:`Problem.facility_ids` lists them in that order;
+* arcs ``a = 0..A-1``, each ``(group, facility, cost per unit)``; a group may be served
+  only by the facilities it has an arc to.
+
+Every input is checked when a :class:`Problem` is made; all the problems found are raised
+at once as one :class:`ProblemError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import PlacePlanError
+
+ArrayLike = Any  # anything numpy.asarray accepts
+
+
+class ProblemError(PlacePlanError, ValueError):
+    """The arrays given to the optimiser core are inconsistent; lists every problem."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"optimisation problem: {count} problem{'s' if count != 1 else ''} found"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Demand that cannot be placed whatever is opened (fallback forbidden).
+
+    ``groups`` cannot be placed: together they need ``demand`` units in ``period`` but the
+    facilities they can reach (``facilities``, at most ``capacity`` units even with every
+    option open at its largest size) cannot take them all. A group with no arc at all has
+    an empty ``facilities``.
+    """
+
+    period: int
+    groups: tuple[int, ...]
+    facilities: tuple[int, ...]
+    demand: float
+    capacity: float
+    reason: str
+
+    def describe(self, group_ids: Sequence[object], facility_ids: Sequence[object]) -> str:
+        names = ", ".join(str(group_ids[g]) for g in self.groups[:8])
+        more = f" and {len(self.groups) - 8} more" if len(self.groups) > 8 else ""
+        sites = ", ".join(str(facility_ids[f]) for f in self.facilities[:8])
+        smore = f" and {len(self.facilities) - 8} more" if len(self.facilities) > 8 else ""
+        if not self.facilities:
+            return f"period {self.period}: groups {names}{more} ({self.demand:g} units) {self.reason}"
+        return (f"period {self.period}: groups {names}{more} need {self.demand:g} units but the "
+                f"facilities they can reach ({sites}{smore}) hold at most {self.capacity:g}: {self.reason}")
+
+
+class InfeasibleError(PlacePlanError):
+    """The rules admit no plan; carries the shortfalls found (may be empty when only the
+    solver proved it)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, shortfalls: Sequence[Shortfall] = ()):
+        self.shortfalls = tuple(shortfalls)
+        super().__init__(message)
+
+
+def _array(value: ArrayLike, dtype: Any, size: int | None = None, fill: Any = None) -> np.ndarray:
+    if value is None:
+        return np.full(size or 0, fill, dtype=dtype)
+    out = np.asarray(value, dtype=dtype)
+    if out.ndim == 0 and size is not None:
+        out = np.full(size, out.item(), dtype=dtype)
+    return out.copy()
+
+
+def _frozen(*arrays: np.ndarray) -> None:
+    for array in arrays:
+        array.setflags(write=False)
+
+
+def _ids(ids: Sequence[object] | None, size: int, prefix: str) -> tuple[object, ...]:
+    return tuple(ids) if ids is not None else tuple(f"{prefix}{i}" for i in range(size))
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Planning periods (years). ``weight[t]`` multiplies every annual cost of period t (a
+    discount factor, or 1); ``capital_weight[t]`` multiplies capital spent opening an option
+    in period t (budgets are always on undiscounted capital)."""
+
+    weight: np.ndarray
+    capital_weight: np.ndarray
+
+    @classmethod
+    def make(cls, count: int = 1, *, weight: ArrayLike = None, capital_weight: ArrayLike = None) -> Periods:
+        w = _array(weight, float, count, 1.0)
+        cw = _array(capital_weight, float, count, 1.0)
+        _frozen(w, cw)
+        return cls(w, cw)
+
+    @classmethod
+    def discounted(cls, count: int, rate: float, *, capital: bool = True) -> Periods:
+        """Green Book style: period t weighted by 1 / (1 + rate)**t."""
+        w = 1.0 / (1.0 + rate) ** np.arange(count)
+        return cls.make(count, weight=w, capital_weight=w if capital else None)
+
+    @property
+    def count(self) -> int:
+        return len(self.weight)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Demand groups: period, demand (units, may be fractional) and the cost per unit of
+    the fallback (unplaced) placement; ``inf`` forbids the fallback for that group."""
+
+    period: np.ndarray
+    demand: np.ndarray
+    fallback_cost: np.ndarray
+    ids: tuple[object, ...]
+
+    @classmethod
+    def make(cls, demand: ArrayLike, *, period: ArrayLike = None, fallback_cost: ArrayLike = None,
+             ids: Sequence[object] | None = None) -> Groups:
+        d = _array(demand, float)
+        p = _array(period, np.int64, len(d), 0)
+        fb = _array(fallback_cost, float, len(d), np.inf)
+        fb[np.isnan(fb)] = np.inf
+        _frozen(d, p, fb)
+        return cls(p, d, fb, _ids(ids, len(d), "g"))
+
+    @property
+    def count(self) -> int:
+        return len(self.demand)
+
+    @property
+    def fallback_allowed(self) -> np.ndarray:
+        return np.isfinite(self.fallback_cost)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """Existing facilities, always open: ``capacity[e, t]`` units in period t (``inf`` for
+    no limit)."""
+
+    capacity: np.ndarray
+    ids: tuple[object, ...]
+
+    @classmethod
+    def make(cls, capacity: ArrayLike = None, *, periods: int = 1, ids: Sequence[object] | None = None) -> Existing:
+        cap = np.zeros((0, periods)) if capacity is None else np.asarray(capacity, dtype=float)
+        if cap.ndim == 1:
+            cap = np.repeat(cap[:, None], periods, axis=1)
+        cap = cap.copy()
+        _frozen(cap)
+        return cls(cap, _ids(ids, cap.shape[0], "e"))
+
+    @property
+    def count(self) -> int:
+        return self.capacity.shape[0]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Candidate facilities: open or not, when (no earlier than ``earliest``; once open,
+    open to the end) and at what size: ``min_size + step * k`` for integer ``k`` up to
+    ``max_size`` (``step`` 0: any size in between). ``max_size`` ``inf`` makes an
+    uncapacitated option (size not chosen; no per-place costs allowed).
+
+    Costs: ``fixed_cost`` when opened, ``cost_per_place`` (capital) per place, and
+    ``annual_cost_per_place`` per place per period open. ``forced`` options must open,
+    ``excluded`` ones may not; ``min_occupancy`` is the share of an opened option's places
+    that must be filled in every period it is open.
+    """
+
+    min_size: np.ndarray
+    max_size: np.ndarray
+    step: np.ndarray
+    earliest: np.ndarray
+    fixed_cost: np.ndarray
+    cost_per_place: np.ndarray
+    annual_cost_per_place: np.ndarray
+    forced: np.ndarray
+    excluded: np.ndarray
+    min_occupancy: np.ndarray
+    ids: tuple[object, ...]
+
+    @classmethod
+    def make(cls, max_size: ArrayLike = None, *, min_size: ArrayLike = None, step: ArrayLike = None,
+             earliest: ArrayLike = None, fixed_cost: ArrayLike = None, cost_per_place: ArrayLike = None,
+             annual_cost_per_place: ArrayLike = None, forced: ArrayLike = None, excluded: ArrayLike = None,
+             min_occupancy: ArrayLike = None, ids: Sequence[object] | None = None,
+             count: int | None = None) -> Options:
+        """Options with defaults: fixed size (``min_size = max_size``, step 0), open from
+        period 0, no costs, not forced or excluded, no minimum occupancy. ``max_size``
+        None gives ``count`` uncapacitated options."""
+        mx = _array(max_size, float, count, np.inf) if max_size is not None else np.full(count or 0, np.inf)
+        n = len(mx)
+        mn = _array(min_size, float, n, np.nan)
+        mn = np.where(np.isnan(mn), np.where(np.isfinite(mx), mx, 0.0), mn)
+        arrays = dict(
+            min_size=mn, max_size=mx, step=_array(step, float, n, 0.0),
+            earliest=_array(earliest, np.int64, n, 0), fixed_cost=_array(fixed_cost, float, n, 0.0),
+            cost_per_place=_array(cost_per_place, float, n, 0.0),
+            annual_cost_per_place=_array(annual_cost_per_place, float, n, 0.0),
+            forced=_array(forced, bool, n, False), excluded=_array(excluded, bool, n, False),
+            min_occupancy=_array(min_occupancy, float, n, 0.0))
+        _frozen(*arrays.values())
+        return cls(**arrays, ids=_ids(ids, n, "o"))
+
+    @property
+    def count(self) -> int:
+        return len(self.max_size)
+
+    @property
+    def capacitated(self) -> np.ndarray:
+        return np.isfinite(self.max_size)
+
+    @property
+    def size_steps(self) -> np.ndarray:
+        """How many steps above the minimum size each option may take (0: fixed size;
+        for step 0 with min < max, the continuous range max - min)."""
+        span = np.where(self.capacitated, self.max_size - self.min_size, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            steps = np.where(self.step > 0, np.floor(span / np.where(self.step > 0, self.step, 1) + 1e-9), span)
+        return np.maximum(steps, 0.0)
+
+
+@dataclass(frozen=True)
+class Arcs:
+    """Sparse arcs: ``group[a]`` may be served by ``facility[a]`` (0..E-1 existing, E..E+O-1
+    options) at ``cost[a]`` per unit per period (weighted by the period's weight)."""
+
+    group: np.ndarray
+    facility: np.ndarray
+    cost: np.ndarray
+
+    @classmethod
+    def make(cls, group: ArrayLike, facility: ArrayLike, cost: ArrayLike = None) -> Arcs:
+        g = _array(group, np.int64)
+        f = _array(facility, np.int64)
+        c = _array(cost, float, len(g), 0.0)
+        _frozen(g, f, c)
+        return cls(g, f, c)
+
+    @classmethod
+    def dense(cls, cost: ArrayLike, *, allowed: ArrayLike = None) -> Arcs:
+        """Every (group, facility) pair of a groups x facilities cost matrix, optionally
+        only where ``allowed`` (and the cost is finite)."""
+        matrix = np.asarray(cost, dtype=float)
+        keep = np.isfinite(matrix) if allowed is None else (np.asarray(allowed, bool) & np.isfinite(matrix))
+        g, f = np.nonzero(keep)
+        return cls.make(g, f, matrix[g, f])
+
+    @property
+    def count(self) -> int:
+        return len(self.group)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Side constraints. ``capital_budget``: total capital (fixed + per place) of options
+    opened; ``capital_budget_per_period[t]``: capital of options opened in period t;
+    ``max_options`` / ``exact_options``: how many options open in all (forced ones
+    included: p-median's p)."""
+
+    capital_budget: float = np.inf
+    capital_budget_per_period: tuple[float, ...] | None = None
+    max_options: int | None = None
+    exact_options: int | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything the core optimises over. Make it with :meth:`make`, which checks it."""
+
+    periods: Periods
+    groups: Groups
+    existing: Existing
+    options: Options
+    arcs: Arcs
+    rules: Rules = field(default_factory=Rules)
+
+    @classmethod
+    def make(cls, *, groups: Groups, arcs: Arcs, periods: Periods | None = None,
+             existing: Existing | None = None, options: Options | None = None,
+             rules: Rules | None = None) -> Problem:
+        count = int(groups.period.max()) + 1 if periods is None and groups.count else 1
+        periods = periods or Periods.make(count)
+        problem = cls(periods, groups, existing or Existing.make(periods=periods.count),
+                      options or Options.make(count=0), arcs, rules or Rules())
+        problems = problem.check()
+        if problems:
+            raise ProblemError(problems)
+        return problem
+
+    @property
+    def facility_count(self) -> int:
+        return self.existing.count + self.options.count
+
+    @property
+    def facility_ids(self) -> tuple[object, ...]:
+        return self.existing.ids + self.options.ids
+
+    def check(self) -> list[str]:
+        """Every inconsistency in the arrays, as readable lines (empty when all is well)."""
+        out: list[str] = []
+        T, G, E, O = self.periods.count, self.groups.count, self.existing.count, self.options.count
+        p, g, e, o, a = self.periods, self.groups, self.existing, self.options, self.arcs
+        if T < 1:
+            out.append("there must be at least one period")
+        for name, arr in (("periods.weight", p.weight), ("periods.capital_weight", p.capital_weight)):
+            if arr.shape != (T,) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                out.append(f"{name} must be {T} finite values >= 0")
+        _bad(out, "groups.period", (g.period < 0) | (g.period >= T), f"must be a period 0..{T - 1}")
+        _bad(out, "groups.demand", ~np.isfinite(g.demand) | (g.demand < 0), "must be finite and >= 0")
+        _bad(out, "groups.fallback_cost", g.fallback_cost < 0, "must be >= 0 (inf forbids fallback)")
+        for name, arr in (("groups.period", g.period), ("groups.fallback_cost", g.fallback_cost)):
+            if len(arr) != G:
+                out.append(f"{name} has {len(arr)} values for {G} groups")
+        if len(g.ids) != G:
+            out.append(f"groups.ids has {len(g.ids)} ids for {G} groups")
+        if e.capacity.ndim != 2 or e.capacity.shape[1] != T:
+            out.append(f"existing.capacity must be facilities x {T} periods, not {e.capacity.shape}")
+        else:
+            _bad(out, "existing.capacity", np.isnan(e.capacity).any(axis=1) | (e.capacity < 0).any(axis=1), "must be >= 0")
+        option_lengths = len(out)
+        for name in ("min_size", "step", "earliest", "fixed_cost", "cost_per_place", "annual_cost_per_place",
+                     "forced", "excluded", "min_occupancy"):
+            if len(getattr(o, name)) != O:
+                out.append(f"options.{name} has {len(getattr(o, name))} values for {O} options")
+        if len(out) == option_lengths:
+            cap = o.capacitated
+            _bad(out, "options.max_size", np.isnan(o.max_size) | (o.max_size < 0), "must be >= 0 (inf: uncapacitated)")
+            _bad(out, "options.min_size", cap & ~((o.min_size >= 0) & (o.min_size <= o.max_size)),
+                 "must be between 0 and max_size")
+            _bad(out, "options.step", ~np.isfinite(o.step) | (o.step < 0), "must be finite and >= 0")
+            _bad(out, "options.earliest", (o.earliest < 0) | (o.earliest >= T), f"must be a period 0..{T - 1}")
+            for name in ("fixed_cost", "cost_per_place", "annual_cost_per_place"):
+                _bad(out, f"options.{name}", ~np.isfinite(getattr(o, name)) | (getattr(o, name) < 0),
+                     "must be finite and >= 0")
+            _bad(out, "options.cost_per_place", ~cap & ((o.cost_per_place > 0) | (o.annual_cost_per_place > 0)),
+                 "per-place costs need a finite max_size")
+            _bad(out, "options.min_occupancy", ~cap & (o.min_occupancy > 0),
+                 "a minimum occupancy needs a finite max_size")
+            _bad(out, "options.min_occupancy", (o.min_occupancy < 0) | (o.min_occupancy > 1), "must be a share 0..1")
+            _bad(out, "options.forced", o.forced & o.excluded, "an option cannot be both forced and excluded")
+        if not (len(a.facility) == len(a.group) == len(a.cost)):
+            out.append("arcs.group, arcs.facility and arcs.cost must have the same length")
+        else:
+            _bad(out, "arcs.group", (a.group < 0) | (a.group >= G), f"must be a group 0..{G - 1}")
+            _bad(out, "arcs.facility", (a.facility < 0) | (a.facility >= E + O), f"must be a facility 0..{E + O - 1}")
+            _bad(out, "arcs.cost", ~np.isfinite(a.cost), "must be finite")
+            if len(a.group) and np.all((a.group >= 0) & (a.group < G)) and np.all((a.facility >= 0) & (a.facility < E + O)):
+                key = a.group * (E + O) + a.facility
+                if len(np.unique(key)) != len(key):
+                    out.append("arcs: a (group, facility) pair appears more than once")
+        r = self.rules
+        if r.capital_budget_per_period is not None and len(r.capital_budget_per_period) != T:
+            out.append(f"rules.capital_budget_per_period needs {T} values")
+        for name in ("max_options", "exact_options"):
+            value = getattr(r, name)
+            if value is not None and not 0 <= value <= O:
+                out.append(f"rules.{name} = {value} must be between 0 and the {O} options")
+        if r.exact_options is not None and len(o.forced) == O == len(o.excluded):
+            if int(o.forced.sum()) > r.exact_options or int((~o.excluded).sum()) < r.exact_options:
+                out.append(f"rules.exact_options = {r.exact_options} cannot be met: {int(o.forced.sum())} forced, "
+                           f"{int((~o.excluded).sum())} not excluded")
+        return out
+
+
+def _bad(out: list[str], name: str, mask: np.ndarray, expected: str, shown: int = 5) -> None:
+    where = np.flatnonzero(mask)
+    if len(where):
+        rows = ", ".join(str(i) for i in where[:shown]) + (" ..." if len(where) > shown else "")
+        out.append(f"{name} {expected} (at {rows}: {len(where)} in all)")

@@ -1,0 +1,356 @@
+r"""Lagrangian bound, Lagrangian heuristic and reduced-cost fixing for single-period,
+fixed-size problems (capacitated facility location, p-median, a one-year SEND plan).
+
+Relaxing the demand rows with multipliers $\lambda_g$ (Beasley 1988; Cornuejols, Sridharan
+and Thizy 1991; Görtz and Klose 2012) splits the problem into one continuous knapsack per
+facility,
+$$V_f(\lambda) = \min\{\textstyle\sum_{a \in \mathcal A_f} (c_a - \lambda_{g_a}) x_a :
+  \sum_a x_a \le S_f,\ 0 \le x_a \le d_{g_a}\},$$
+solved greedily (cheapest reduced cost first), and a small 0-1 problem over the options,
+$$\min\{\textstyle\sum_o (F_o + V_o(\lambda)) y_o : \sum_o S_o y_o \ge D - \sum_e C_e,\
+  \text{forced/excluded}, \sum_o y_o = p \text{ or } \le N\},$$
+solved exactly when the sizes are equal or only the count binds, and otherwise replaced
+by its LP relaxation (any relaxation keeps the bound valid). The bound
+$L(\lambda) = \sum_g \lambda_g d_g + \sum_g \min(0, \varphi_g - \lambda_g) d_g + \sum_e V_e + (\text{0-1 part})$
+is at least the strong LP bound and is maximised by subgradient steps.
+
+If forcing option $o$ to the opposite of its Lagrangian choice gives a bound above the
+best known plan, no better plan flips it: $o$ is fixed, and when fixed closed its arcs
+leave the model. This is what makes the final MIP small.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .core import Problem
+from .preprocess import transport
+
+log = logging.getLogger(__name__)
+
+
+def applicable(problem: Problem) -> bool:
+    """One period, options of fixed size with no minimum occupancy."""
+    o = problem.options
+    return (problem.periods.count == 1 and o.count > 0 and not np.any(o.size_steps > 0)
+            and not np.any(o.min_occupancy > 0))
+
+
+@dataclass
+class LagrangeOutcome:
+    bound: float
+    multipliers: np.ndarray
+    upper: float
+    incumbent: np.ndarray | None        # open options of the best plan found
+    fixed_closed: np.ndarray            # options proven closed in every better plan
+    fixed_open: np.ndarray              # options proven open in every better plan
+    iterations: int
+    seconds: float
+    evaluations: int
+
+
+class Lagrangian:
+    """The relaxation of one problem, evaluated for many multiplier vectors."""
+
+    def __init__(self, problem: Problem, arcs: np.ndarray):
+        g, o, E = problem.groups, problem.options, problem.existing.count
+        self.problem = problem
+        self.arcs = arcs
+        w = problem.periods.weight[0]
+        cw = problem.periods.capital_weight[0]
+        fac = problem.arcs.facility[arcs]
+        order = np.argsort(fac, kind="stable")
+        self.order = order
+        self.g = problem.arcs.group[arcs][order]
+        self.f = fac[order]
+        self.c = w * problem.arcs.cost[arcs][order]
+        F = problem.facility_count
+        cap = np.full(F, np.inf)
+        if E:
+            cap[:E] = problem.existing.capacity[:, 0]
+        cap[E:] = o.max_size
+        self.cap = cap
+        self.ub = np.minimum(g.demand[self.g], cap[self.f])
+        self.d = g.demand
+        self.fallback = w * g.fallback_cost  # inf where forbidden
+        self.E = E
+        self.size = np.where(o.capacitated, o.max_size, 0.0)
+        self.capacitated = bool(o.capacitated[~o.excluded].all()) if o.count else False
+        mn = self.size
+        self.fixed = cw * (o.fixed_cost + o.cost_per_place * mn) + w * o.annual_cost_per_place * mn
+        self.forced = o.forced.copy()
+        self.excluded = o.excluded.copy()
+        firm = ~g.fallback_allowed
+        existing_cap = problem.existing.capacity[:, 0].sum() if E else 0.0
+        self.need = float(g.demand[firm].sum() - existing_cap) if self.capacitated else 0.0
+        self.exact = problem.rules.exact_options
+        self.max = problem.rules.max_options
+        self.cap_o = cap[E:]
+        self.uncap_f = ~np.isfinite(cap[self.f])
+        self.all_uncap = bool(self.uncap_f.all())
+        sizes = self.size[~o.excluded & ~o.forced]
+        self.equal_sizes = len(sizes) == 0 or bool(np.all(sizes == sizes[0]))
+
+    # --- the two subproblems -------------------------------------------------------------
+    def knapsacks(self, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per facility value V_f and the flow on each arc (in sorted order)."""
+        v = self.c - lam[self.g]
+        x = np.zeros(len(v))
+        F = len(self.cap)
+        if self.all_uncap:
+            neg = v < 0
+            x[neg] = self.ub[neg]
+            return np.bincount(self.f, weights=v * x, minlength=F), x
+        idx = np.flatnonzero(v < 0)
+        if len(idx) == 0:
+            return np.zeros(F), x
+        f = self.f[idx]
+        order = np.lexsort((v[idx], f))
+        idx, f = idx[order], f[order]
+        amount = self.ub[idx]
+        cum = np.cumsum(amount)
+        first = np.r_[True, f[1:] != f[:-1]]
+        head = np.maximum.accumulate(np.where(first, np.arange(len(f)), 0))
+        before = cum - amount - (cum - amount)[head]
+        take = np.clip(self.cap[f] - before, 0.0, amount)
+        x[idx] = take
+        return np.bincount(self.f, weights=v * x, minlength=F), x
+
+    def choose(self, r: np.ndarray, forced: np.ndarray, excluded: np.ndarray) -> tuple[float, np.ndarray]:
+        """min sum r_o y_o over the options' 0-1 problem (or a relaxation of it)."""
+        y = forced.copy()
+        value = float(r[forced].sum())
+        free = np.flatnonzero(~forced & ~excluded)
+        if self.exact is not None:
+            k = self.exact - int(forced.sum())
+            if k < 0 or k > len(free):
+                return math.inf, y
+            pick = free[np.argsort(r[free], kind="stable")[:k]]
+            y[pick] = True
+            return value + float(r[pick].sum()), y
+        neg = free[r[free] < 0]
+        if self.max is not None:
+            room = max(0, self.max - int(forced.sum()))
+            neg = neg[np.argsort(r[neg], kind="stable")[:room]]
+            y[neg] = True
+            return value + float(r[neg].sum()), y
+        y[neg] = True
+        value += float(r[neg].sum())
+        if self.need > 0:
+            rest = self.need - float(self.size[y].sum())
+            if rest > 1e-9:
+                cand = free[~y[free]]
+                if self.equal_sizes and len(cand):
+                    k = math.ceil(rest / self.size[cand[0]] - 1e-9)
+                    if k > len(cand):
+                        return math.inf, y
+                    pick = cand[np.argsort(r[cand], kind="stable")[:k]]
+                    y[pick] = True
+                    value += float(r[pick].sum())
+                else:
+                    ratio = r[cand] / np.maximum(self.size[cand], 1e-12)
+                    for o in cand[np.argsort(ratio, kind="stable")]:
+                        if rest <= 1e-9:
+                            break
+                        share = min(1.0, rest / self.size[o]) if self.size[o] > 0 else 1.0
+                        value += share * float(r[o])
+                        rest -= self.size[o]
+                        y[o] = True
+                    if rest > 1e-9:
+                        return math.inf, y
+        return value, y
+
+    def evaluate(self, lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, float]:
+        """Bound, subgradient, open options, r_o, and the part of the bound outside the
+        0-1 problem."""
+        V, x = self.knapsacks(lam)
+        E = self.E
+        r = self.fixed + V[E:]
+        value, y = self.choose(r, self.forced, self.excluded)
+        fb_gain = np.minimum(0.0, self.fallback - lam)
+        rest = float(lam @ self.d) + float(V[:E].sum()) + float((fb_gain * self.d).sum())
+        open_f = np.ones(len(self.cap), bool)
+        open_f[E:] = y
+        placed = np.bincount(self.g, weights=x * open_f[self.f], minlength=len(self.d))
+        unplaced = np.where(fb_gain < 0, self.d, 0.0)
+        sub = self.d - placed - unplaced
+        return rest + value, sub, y, r, rest
+
+
+def fix(lag: Lagrangian, lam: np.ndarray, upper: float) -> tuple[np.ndarray, np.ndarray]:
+    """Reduced-cost fixing: options whose flip lifts the bound above ``upper``."""
+    O = lag.problem.options.count
+    fixed_closed, fixed_open = np.zeros(O, bool), np.zeros(O, bool)
+    if not math.isfinite(upper):
+        return fixed_closed, fixed_open
+    _, _, y, r, rest = lag.evaluate(lam)
+    tol = 1e-9 * abs(upper) + 1e-9
+    for o in np.flatnonzero(~lag.forced & ~lag.excluded):
+        forced, excluded = lag.forced.copy(), lag.excluded.copy()
+        if y[o]:
+            excluded[o] = True
+        else:
+            forced[o] = True
+        value, _ = lag.choose(r, forced, excluded)
+        if rest + value > upper + tol:
+            (fixed_open if y[o] else fixed_closed)[o] = True
+    return fixed_closed, fixed_open
+
+
+def _plan_cost(problem: Problem, lag: Lagrangian, y: np.ndarray) -> float:
+    result = transport(problem, y, arcs=lag.arcs)
+    if result is None:
+        return math.inf
+    return result[0] + float(lag.fixed[y].sum())
+
+
+def _repair(lag: Lagrangian, y: np.ndarray, r: np.ndarray, problem: Problem) -> np.ndarray | None:
+    """Make the Lagrangian choice of options a candidate plan: enough places, the count
+    rule, the budget."""
+    y = y.copy() | lag.forced
+    y &= ~lag.excluded
+    free = ~lag.forced & ~lag.excluded
+    if lag.capacitated and lag.need > 0:
+        order = np.argsort(r / np.maximum(lag.size, 1e-12), kind="stable")
+        for o in order:
+            if lag.size[y].sum() >= lag.need - 1e-9:
+                break
+            if free[o] and not y[o]:
+                y[o] = True
+    if lag.exact is not None:
+        while y.sum() > lag.exact:
+            cand = np.flatnonzero(y & free)
+            y[cand[np.argmax(r[cand])]] = False
+        while y.sum() < lag.exact:
+            cand = np.flatnonzero(~y & free)
+            if not len(cand):
+                return None
+            y[cand[np.argmin(r[cand])]] = True
+    if lag.max is not None and y.sum() > lag.max:
+        return None
+    budget = problem.rules.capital_budget
+    o = problem.options
+    capital = float((o.fixed_cost + o.cost_per_place * lag.size)[y].sum())
+    if capital > budget + 1e-9 or (problem.rules.capital_budget_per_period is not None
+                                   and capital > problem.rules.capital_budget_per_period[0] + 1e-9):
+        return None
+    return y
+
+
+def optimise(problem: Problem, arcs: np.ndarray, *, upper: float = math.inf, incumbent: np.ndarray | None = None,
+             max_iterations: int = 600, time_limit: float = 30.0, heuristic_every: int = 10) -> LagrangeOutcome:
+    """Subgradient ascent on the multipliers with a Lagrangian heuristic, then
+    reduced-cost fixing of the options against the best plan found."""
+    start = time.perf_counter()
+    lag = Lagrangian(problem, arcs)
+    G = problem.groups.count
+    # start from each group's cheapest arc (or fallback)
+    lam = np.full(G, np.inf)
+    np.minimum.at(lam, lag.g, lag.c)
+    lam = np.minimum(lam, lag.fallback)
+    lam[~np.isfinite(lam)] = 0.0
+    best_bound, best_lam = -math.inf, lam.copy()
+    seen: dict[bytes, float] = {}
+    best_y = incumbent
+
+    def try_plan(y: np.ndarray, r: np.ndarray) -> None:
+        nonlocal upper, best_y
+        cand = _repair(lag, y, r, problem)
+        if cand is None:
+            return
+        key = np.packbits(cand).tobytes()
+        if key in seen:
+            return
+        cost = _plan_cost(problem, lag, cand)
+        seen[key] = cost
+        if cost < upper - 1e-9 * abs(cost):
+            upper, best_y = cost, cand
+
+    theta, stall, it = 2.0, 0, 0
+    for it in range(1, max_iterations + 1):
+        bound, sub, y, r, _ = lag.evaluate(lam)
+        if bound > best_bound + 1e-12 * abs(bound):
+            best_bound, best_lam, stall = bound, lam.copy(), 0
+        else:
+            stall += 1
+        if it == 1 or it % heuristic_every == 0:
+            try_plan(y, r)
+        if upper - best_bound <= 1e-9 * abs(upper) or time.perf_counter() - start > time_limit:
+            break
+        if stall >= 20:
+            theta, stall = theta / 2, 0
+            lam = best_lam.copy()
+            if theta < 5e-4:
+                break
+        norm = float(sub @ sub)
+        if norm < 1e-12:
+            break
+        target = upper if math.isfinite(upper) else bound + 0.05 * abs(bound) + 1.0
+        lam = lam + theta * (target - bound) / norm * sub
+    bound, sub, y, r, rest = lag.evaluate(best_lam)
+    try_plan(y, r)
+    fixed_closed, fixed_open = fix(lag, best_lam, upper)
+    seconds = time.perf_counter() - start
+    log.info("lagrangian: bound %.6g, plan %.6g (gap %.3f%%), %d options fixed closed, %d open, "
+             "%d iterations, %d plans tried, %.2f s", best_bound, upper,
+             100 * (upper - best_bound) / max(abs(upper), 1e-12) if math.isfinite(upper) else math.inf,
+             fixed_closed.sum(), fixed_open.sum(), it, len(seen), seconds)
+    return LagrangeOutcome(best_bound, best_lam, upper, best_y, fixed_closed, fixed_open, it, seconds, len(seen))
+
+
+def improve(problem: Problem, arcs: np.ndarray, y: np.ndarray, cost: float, r: np.ndarray, *,
+            closed: np.ndarray, candidates: int = 8, time_limit: float = 10.0) -> tuple[np.ndarray, float, int]:
+    """Local search on the open options (drop, add, swap with the ``candidates`` most
+    promising closed options by Lagrangian cost r), first improvement, each plan priced
+    by its transportation LP. Options in ``closed`` stay closed."""
+    start = time.perf_counter()
+    lag = Lagrangian(problem, arcs)
+    free = ~lag.forced & ~lag.excluded & ~closed
+    evaluations = 0
+    seen: set[bytes] = {np.packbits(y).tobytes()}
+
+    def price(cand: np.ndarray) -> float:
+        nonlocal evaluations
+        key = np.packbits(cand).tobytes()
+        if key in seen:
+            return math.inf
+        seen.add(key)
+        if lag.exact is not None and cand.sum() != lag.exact:
+            return math.inf
+        if lag.max is not None and cand.sum() > lag.max:
+            return math.inf
+        if lag.capacitated and lag.size[cand].sum() < lag.need - 1e-9:
+            return math.inf
+        o = problem.options
+        capital = float((o.fixed_cost + o.cost_per_place * lag.size)[cand].sum())
+        if capital > problem.rules.capital_budget + 1e-9:
+            return math.inf
+        evaluations += 1
+        return _plan_cost(problem, lag, cand)
+
+    improved = True
+    while improved and time.perf_counter() - start < time_limit:
+        improved = False
+        opened = np.flatnonzero(y & free)
+        shut = np.flatnonzero(~y & free)
+        shut = shut[np.argsort(r[shut], kind="stable")[:candidates]]
+        moves: list[tuple[int, int]] = [(i, -1) for i in opened] + [(-1, j) for j in shut]
+        moves += [(i, j) for i in opened for j in shut]
+        for i, j in moves:
+            if time.perf_counter() - start > time_limit:
+                break
+            cand = y.copy()
+            if i >= 0:
+                cand[i] = False
+            if j >= 0:
+                cand[j] = True
+            value = price(cand)
+            if value < cost - 1e-9 * abs(cost):
+                y, cost, improved = cand, value, True
+                break
+    return y, cost, evaluations

@@ -1,0 +1,150 @@
+"""Work done before (and instead of part of) the MIP solve.
+
+* :func:`shortfalls`: prove infeasibility cheaply when the fallback is forbidden: groups with
+  no usable arc, and per period a max-flow with every option open at its largest size;
+  a shortfall names a set of groups whose demand exceeds all the capacity they can reach
+  (a Hall violator, so the explanation is a proof, not a guess).
+* :func:`transport`: the cost of the best placement for a given set of open options
+  (a transportation LP), used by the heuristics.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+from .core import Problem, Shortfall
+
+log = logging.getLogger(__name__)
+
+
+def _reachable_arcs(problem: Problem) -> np.ndarray:
+    from .formulation import usable_arcs
+
+    return usable_arcs(problem)
+
+
+def shortfalls(problem: Problem) -> list[Shortfall]:
+    """Demand that no plan can place, with fallback forbidden; empty when none is found.
+
+    Every option counts as open at its largest size (so a shortfall here is certain);
+    budgets and counts are not considered (the solver decides those).
+    """
+    g, o = problem.groups, problem.options
+    E, T = problem.existing.count, problem.periods.count
+    firm = ~g.fallback_allowed & (g.demand > 1e-9)
+    if not firm.any():
+        return []
+    arcs = _reachable_arcs(problem)
+    out: list[Shortfall] = []
+    has_arc = np.zeros(g.count, bool)
+    has_arc[problem.arcs.group[arcs]] = True
+    lonely = np.flatnonzero(firm & ~has_arc)
+    for t in np.unique(g.period[lonely]):
+        members = lonely[g.period[lonely] == t]
+        out.append(Shortfall(int(t), tuple(int(i) for i in members), (), float(g.demand[members].sum()), 0.0,
+                             "have no facility within reach that could take them in that period"))
+    capacity = np.zeros((problem.facility_count, T))
+    if E:
+        capacity[:E] = problem.existing.capacity
+    if o.count:
+        open_by = np.arange(T)[None, :] >= o.earliest[:, None]
+        capacity[E:] = np.where(open_by & ~o.excluded[:, None], o.max_size[:, None], 0.0)
+    for t in range(T):
+        in_t = firm & (g.period == t) & has_arc
+        if not in_t.any():
+            continue
+        sel = arcs[in_t[problem.arcs.group[arcs]] & (g.period[problem.arcs.group[arcs]] == t)]
+        found = _hall_violator(problem, sel, capacity[:, t], t)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _hall_violator(problem: Problem, arcs: np.ndarray, capacity: np.ndarray, t: int) -> Shortfall | None:
+    """Max-flow from the groups of period t through their arcs to the facilities.
+
+    The flow is integral (scipy's max-flow), on a relaxation of the problem: demands
+    scaled and rounded down, capacities scaled and rounded up, so a shortfall found here
+    is certain. The groups on the source side of the minimum cut, and the facilities they
+    reach (all full), form the shortfall: a Hall violator.
+    """
+    g = problem.groups
+    groups, gi = np.unique(problem.arcs.group[arcs], return_inverse=True)
+    facs, fi = np.unique(problem.arcs.facility[arcs], return_inverse=True)
+    demand = g.demand[groups]
+    cap = capacity[facs]
+    total = float(demand.sum())
+    finite_cap = np.where(np.isfinite(cap), cap, total)
+    scale = max(1.0, min(1000.0, 2.0 ** 30 / max(total, 1.0)))
+    d_int = np.floor(demand * scale + 1e-9).astype(np.int64)
+    c_int = np.ceil(np.minimum(finite_cap, total) * scale - 1e-9).astype(np.int64)
+    if d_int.sum() <= 0:
+        return None
+    nG, nF = len(groups), len(facs)
+    source, sink = nG + nF, nG + nF + 1
+    big = int(d_int.sum())
+    rows = np.concatenate([np.full(nG, source), gi, nG + np.arange(nF)])
+    cols = np.concatenate([np.arange(nG), nG + fi, np.full(nF, sink)])
+    caps = np.concatenate([d_int, np.full(len(arcs), big), c_int]).astype(np.int32)
+    graph = sp.csr_matrix((caps, (rows, cols)), shape=(nG + nF + 2, nG + nF + 2))
+    graph.sum_duplicates()
+    flow = maximum_flow(graph, source, sink)
+    if flow.flow_value >= d_int.sum():
+        return None
+    residual = (graph - flow.flow).tocsr()
+    residual.data = np.where(residual.data > 0, 1, 0)
+    residual.eliminate_zeros()
+    seen = breadth_first_order(residual, source, directed=True, return_predecessors=False)
+    side = np.zeros(nG + nF + 2, bool)
+    side[seen] = True
+    group_side, fac_side = side[:nG], side[nG:nG + nF]
+    placed = float(flow.flow_value) / scale
+    return Shortfall(t, tuple(int(i) for i in groups[group_side]), tuple(int(f) for f in facs[fac_side]),
+                     float(demand[group_side].sum()), float(cap[fac_side].sum()),
+                     f"{total - placed:g} units cannot be placed even with every option open at its largest size")
+
+
+def transport(problem: Problem, open_options: np.ndarray, *, arcs: np.ndarray | None = None) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """Best placement cost (arcs + fallback, weighted) with exactly ``open_options`` open at
+    their largest size (single-period fixed-size problems). Returns (cost, flow per arc of
+    ``arcs``, unplaced per group) or None when infeasible."""
+    g, o, E = problem.groups, problem.options, problem.existing.count
+    arcs = _reachable_arcs(problem) if arcs is None else arcs
+    fac = problem.arcs.facility[arcs]
+    keep = (fac < E) | open_options[np.maximum(fac - E, 0)]
+    sel = arcs[keep]
+    fac = problem.arcs.facility[sel]
+    grp = problem.arcs.group[sel]
+    w = problem.periods.weight[g.period[grp]]
+    fb = np.flatnonzero(g.fallback_allowed & (g.demand > 0))
+    n = len(sel) + len(fb)
+    cost = np.concatenate([w * problem.arcs.cost[sel], problem.periods.weight[g.period[fb]] * g.fallback_cost[fb]])
+    if n == 0:
+        if np.any(g.demand > 0):
+            return None
+        return 0.0, np.zeros(len(arcs)), np.zeros(g.count)
+    a_eq = sp.csr_matrix((np.ones(n), (np.concatenate([grp, fb]), np.arange(n))), shape=(g.count, n))
+    T = problem.periods.count
+    cap = np.full((problem.facility_count, T), np.inf)
+    if E:
+        cap[:E] = problem.existing.capacity
+    if o.count:
+        cap[E:] = np.where(open_options, o.max_size, 0.0)[:, None]
+    key = fac * T + g.period[grp]
+    rows, ri = np.unique(key, return_inverse=True)
+    limit = cap.ravel()[rows]
+    finite = np.isfinite(limit)
+    a_ub = sp.csr_matrix((np.ones(len(sel)), (ri, np.arange(len(sel)))), shape=(len(rows), n))[finite]
+    res = linprog(cost, A_ub=a_ub, b_ub=limit[finite], A_eq=a_eq, b_eq=g.demand, bounds=(0, None), method="highs")
+    if res.status != 0:
+        return None
+    flow = np.zeros(len(arcs))
+    flow[np.flatnonzero(keep)] = res.x[:len(sel)]
+    unplaced = np.zeros(g.count)
+    unplaced[fb] = res.x[len(sel):]
+    return float(res.fun), flow, unplaced

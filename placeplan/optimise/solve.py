@@ -1,0 +1,256 @@
+"""Solve a built model and read the plan back: :func:`solve`.
+
+Stages (each logged with its time and reported to ``progress``):
+
+1. ``check``: prove infeasibility cheaply (:func:`preprocess.shortfalls`) and stop with the
+   groups that cannot be placed;
+2. ``lagrangian`` (single-period, fixed-size problems such as CFLP and p-median): a
+   Lagrangian bound, a Lagrangian heuristic with local search for a first plan, and
+   reduced-cost fixing that closes (and drops the arcs of) every option no better plan
+   can open; if the bound already proves the plan optimal, stop;
+3. ``solve``: the MIP of what is left, warm-started with the best plan, on SCIP, HiGHS or
+   CP-SAT through OR-Tools MathOpt;
+4. ``read``: the plan as arrays aligned with the problem (flows per arc, unplaced per
+   group, options opened with period and size) and each cost term.
+
+The fixing is exact: an option is fixed only when the Lagrangian bound with it flipped
+exceeds a plan already in hand, so the reported optimum is the optimum of the full model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import backend, lagrange
+from .backend import Progress
+from .core import Problem
+from .formulation import Model, build_model, usable_arcs
+from .preprocess import shortfalls, transport
+from .result import Result, Status, empty_result, relative_gap
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SOLVER = "scip"
+OPTIMAL_GAP = 1e-6   # a plan within this relative gap of its bound is reported optimal
+SOLVER_GAP = 1e-7    # the gap the MIP solver is asked to close when relative_gap is 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan in the problem's own arrays."""
+
+    flow: np.ndarray           # (A,)
+    unplaced: np.ndarray       # (G,)
+    option_period: np.ndarray  # (O,) -1: not opened
+    option_size: np.ndarray    # (O,) NaN: not opened
+
+
+def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: float | None = None,
+          relative_gap: float = 0.0, threads: int = 1, warm_start: Result | Plan | None = None,
+          progress: Progress | None = None, strategy: str = "auto", seed: int = 0,
+          verbose: bool = False) -> Result:
+    """Solve ``model`` (or build one from a problem) and return a frozen :class:`Result`.
+
+    ``strategy="auto"`` runs the stages above; ``"direct"`` hands exactly this model to the
+    solver. ``time_limit`` (seconds) bounds the whole call; when it stops the solve the
+    result has status ``time_limit`` with the best plan found, its bound and gap.
+    ``threads`` defaults to 1 so the same inputs always give the same plan.
+    """
+    started = time.perf_counter()
+    if isinstance(model, Problem):
+        model = build_model(model)
+    problem = model.problem
+    stages: dict[str, float] = {}
+    emit = progress or (lambda event: None)
+
+    def left() -> float | None:
+        return None if time_limit is None else max(0.05, time_limit - (time.perf_counter() - started))
+
+    # 1. check
+    t0 = time.perf_counter()
+    short = shortfalls(problem)
+    stages["check"] = time.perf_counter() - t0
+    if short:
+        result = empty_result(problem, Status.INFEASIBLE, seconds=time.perf_counter() - started, solver=solver,
+                              shortfalls=tuple(short), model_size=model.size(), stages=stages)
+        log.info("infeasible before solving: %d shortfalls", len(short))
+        emit({"stage": "check", "status": "infeasible", "seconds": stages["check"]})
+        return dataclasses.replace(result, message=result.explain())
+    emit({"stage": "check", "status": "ok", "seconds": stages["check"]})
+
+    warm = _as_plan(warm_start)
+    final_model, hint_plan, lag_bound, upper = model, warm, -math.inf, math.inf
+    if warm is not None:
+        upper = _plan_objective(problem, warm)
+
+    # 2. lagrangian bound, heuristic and fixing
+    if strategy == "auto" and lagrange.applicable(problem):
+        t0 = time.perf_counter()
+        arcs = usable_arcs(problem)
+        budget = 30.0 if time_limit is None else 0.3 * time_limit
+        outcome = lagrange.optimise(problem, arcs, upper=upper,
+                                    incumbent=None if warm is None else warm.option_period >= 0,
+                                    time_limit=budget)
+        lag_bound = outcome.bound
+        y = outcome.incumbent
+        if y is not None:
+            lag = lagrange.Lagrangian(problem, arcs)
+            _, _, _, r, _ = lag.evaluate(outcome.multipliers)
+            y, cost, tried = lagrange.improve(problem, arcs, y, outcome.upper, r,
+                                              closed=outcome.fixed_closed, time_limit=0.5 * budget)
+            if cost < upper:
+                priced = transport(problem, y, arcs=arcs)
+                if priced is not None:
+                    hint_plan = _plan_from_transport(problem, arcs, y, priced)
+                    upper = _plan_objective(problem, hint_plan)
+            if upper < outcome.upper - 1e-9 * abs(upper):
+                # a better plan: fix again against it (cheap: no new subgradient steps)
+                closed, opened = lagrange.fix(lag, outcome.multipliers, upper)
+                outcome = dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
+        stages["lagrangian"] = time.perf_counter() - t0
+        emit({"stage": "lagrangian", "bound": lag_bound, "incumbent": upper, "seconds": stages["lagrangian"],
+              "fixed_closed": int(outcome.fixed_closed.sum()), "fixed_open": int(outcome.fixed_open.sum())})
+        if hint_plan is not None and upper - lag_bound <= max(relative_gap, OPTIMAL_GAP) * abs(upper):
+            return _result(problem, hint_plan, bound=lag_bound, status_reason="optimal", started=started,
+                           solver="lagrangian", size=model.size(), stages=stages, relative_gap=relative_gap)
+        options = problem.options
+        reduced = dataclasses.replace(problem, options=dataclasses.replace(
+            options, excluded=options.excluded | outcome.fixed_closed, forced=options.forced | outcome.fixed_open))
+        final_model = build_model(reduced)
+        log.info("reduced model: %d of %d options left free", int((~reduced.options.excluded
+                 & ~reduced.options.forced).sum()), options.count)
+
+    # 3. solve
+    t0 = time.perf_counter()
+    hint = values_from_plan(final_model, hint_plan) if hint_plan is not None else None
+    raw = backend.run(final_model, solver=solver, time_limit=left(), relative_gap=max(relative_gap, SOLVER_GAP),
+                      threads=threads, seed=seed, hint=hint, progress=progress, verbose=verbose)
+    stages["solve"] = time.perf_counter() - t0
+    log.info("%s: %s in %.2f s, objective %.10g, bound %.10g", solver, raw.reason, raw.seconds, raw.objective, raw.bound)
+
+    # 4. read back
+    plan = plan_from_values(final_model, raw.values) if raw.values is not None else None
+    objective = _plan_objective(problem, plan) if plan is not None else math.inf
+    if hint_plan is not None and upper < objective - 1e-9 * abs(upper):
+        plan, objective = hint_plan, upper
+    if plan is None:
+        status = {"infeasible": Status.INFEASIBLE, "unbounded": Status.UNBOUNDED}.get(raw.reason)
+        if status is None:
+            status = Status.TIME_LIMIT if raw.limit == "time" else Status.ERROR
+        message = ("the solver proved the rules admit no plan (budgets, counts, forced options or minimum "
+                   "occupancy)" if status == Status.INFEASIBLE else raw.detail)
+        return empty_result(problem, status, seconds=time.perf_counter() - started, solver=solver,
+                            message=message, bound=raw.bound, model_size=final_model.size(), stages=stages)
+    bound = raw.bound if raw.reason not in ("infeasible", "cutoff") else objective
+    bound = max(lag_bound, min(bound, objective))
+    return _result(problem, plan, bound=bound, status_reason=raw.reason, limit=raw.limit, started=started,
+                   solver=solver, size=final_model.size(), stages=stages, relative_gap=relative_gap)
+
+
+def _result(problem: Problem, plan: Plan, *, bound: float, status_reason: str, started: float, solver: str,
+            size: dict[str, int], stages: dict[str, float], relative_gap: float, limit: str | None = None) -> Result:
+    t0 = time.perf_counter()
+    terms = plan_terms(problem, plan)
+    objective = sum(terms.values())
+    gap = relative_gap_of(objective, bound)
+    if gap <= OPTIMAL_GAP:
+        status = Status.OPTIMAL
+    elif status_reason == "optimal" or gap <= relative_gap:
+        status = Status.FEASIBLE
+    elif limit == "time":
+        status = Status.TIME_LIMIT
+    else:
+        status = Status.FEASIBLE
+    opened = plan.option_period >= 0
+    stages["read"] = time.perf_counter() - t0
+    seconds = time.perf_counter() - started
+    log.info("solved in %.2f s: %s, objective %.10g, bound %.10g, gap %.4f%%", seconds, status, objective, bound,
+             100 * gap)
+    return Result(status, objective, bound, gap, seconds, solver, size, terms, opened, plan.option_period,
+                  plan.option_size, plan.flow, plan.unplaced, (), "", stages, problem)
+
+
+relative_gap_of = relative_gap
+
+
+# --- plans <-> model variables -------------------------------------------------------------
+
+def plan_from_values(model: Model, values: np.ndarray) -> Plan:
+    """Read a solution vector of ``model`` back into the problem's arrays."""
+    p = model.problem
+    flow = np.zeros(p.arcs.count)
+    flow[model.arc_of_x] = np.maximum(values[model.families["x"]], 0.0)
+    unplaced = np.zeros(p.groups.count)
+    unplaced[model.group_of_u] = np.maximum(values[model.families["u"]], 0.0)
+    z = values[model.families["z"]] > 0.5
+    period = np.full(p.options.count, -1)
+    period[model.option_of_z[z]] = model.period_of_z[z]
+    o = p.options
+    size = np.where(period >= 0, np.where(o.capacitated, o.min_size, np.inf), np.nan)
+    k = np.round(values[model.families["k"]], 9)
+    steps = np.where(o.step > 0, o.step, 1.0)
+    np.add.at(size, model.option_of_k, np.where(z[model.z_of_k], k * steps[model.option_of_k], 0.0))
+    return Plan(flow, unplaced, period, size)
+
+
+def values_from_plan(model: Model, plan: Plan) -> np.ndarray:
+    """A solution vector of ``model`` for a plan (a warm start)."""
+    p = model.problem
+    values = np.zeros(model.num_variables)
+    values[model.families["x"]] = plan.flow[model.arc_of_x]
+    values[model.families["u"]] = plan.unplaced[model.group_of_u]
+    z = plan.option_period[model.option_of_z] == model.period_of_z
+    values[model.families["z"]] = z
+    o = p.options
+    kz = z[model.z_of_k]
+    extra = np.nan_to_num(plan.option_size[model.option_of_k] - o.min_size[model.option_of_k])
+    steps = np.where(o.step > 0, o.step, 1.0)[model.option_of_k]
+    values[model.families["k"]] = np.where(kz, np.round(extra / steps, 9), 0.0)
+    return np.clip(values, model.lower, model.upper)
+
+
+def _plan_from_transport(problem: Problem, arcs: np.ndarray, y: np.ndarray,
+                         priced: tuple[float, np.ndarray, np.ndarray]) -> Plan:
+    _, flow_sel, unplaced = priced
+    flow = np.zeros(problem.arcs.count)
+    flow[arcs] = flow_sel
+    o = problem.options
+    period = np.where(y, 0, -1)
+    size = np.where(y, np.where(o.capacitated, o.max_size, np.inf), np.nan)
+    return Plan(flow, unplaced, period, size)
+
+
+def _as_plan(warm: Result | Plan | None) -> Plan | None:
+    if warm is None or isinstance(warm, Plan):
+        return warm
+    if not warm.has_plan:
+        return None
+    return Plan(warm.flow, warm.unplaced, warm.option_period, warm.option_size)
+
+
+def plan_terms(problem: Problem, plan: Plan) -> dict[str, float]:
+    """Each cost term of a plan, computed from the problem's data (not the solver's)."""
+    o, pr, g, a = problem.options, problem.periods, problem.groups, problem.arcs
+    opened = plan.option_period >= 0
+    t = np.where(opened, plan.option_period, 0)
+    size = np.where(opened & o.capacitated, np.nan_to_num(plan.option_size, posinf=0.0), 0.0)
+    remaining = np.cumsum(pr.weight[::-1])[::-1]
+    cw = pr.capital_weight[t]
+    fb = np.isfinite(g.fallback_cost)
+    return {
+        "capital_fixed": float((cw * o.fixed_cost)[opened].sum()),
+        "capital_places": float((cw * o.cost_per_place * size)[opened].sum()),
+        "annual_places": float((remaining[t] * o.annual_cost_per_place * size)[opened].sum()),
+        "arcs": float((pr.weight[g.period[a.group]] * a.cost * plan.flow).sum()),
+        "fallback": float((pr.weight[g.period] * np.where(fb, g.fallback_cost, 0.0) * plan.unplaced)[fb].sum()),
+    }
+
+
+def _plan_objective(problem: Problem, plan: Plan) -> float:
+    return sum(plan_terms(problem, plan).values())

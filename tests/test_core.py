@@ -1,0 +1,426 @@
+"""The optimiser core: hand-checked cases, special cases, properties against brute force,
+and small OR-Library instances against their published optima."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from placeplan.optimise import (FORMULATION, TERMS, Arcs, Existing, Groups, InfeasibleError, Options, Periods,
+                                Problem, ProblemError, Rules, Status, build_model, cflp, p_median, shortfalls,
+                                solve)
+from placeplan.optimise.orlib import read_cap, read_pmed
+
+ORLIB = Path("/work/shared/benchmarks/orlib")
+needs_orlib = pytest.mark.skipif(not ORLIB.is_dir(), reason="shared OR-Library data not present")
+
+
+def optima() -> dict[str, float]:
+    with open(ORLIB / "OPTIMA.csv", newline="") as handle:
+        return {row["instance"]: float(row["optimal_value"]) for row in csv.DictReader(handle)
+                if row["problem"] in ("CFLP", "p-median")}
+
+
+# --- hand-checked cases ---------------------------------------------------------------------
+
+def test_uncapacitated_choice_by_hand():
+    # Two sites, two demand points of 1 unit. Site A: fixed 8, site B: fixed 10.
+    # Costs per unit: point 0 -> A 1, -> B 5; point 1 -> A 5, -> B 1.
+    # A only: 8 + 1 + 5 = 14; B only: 10 + 5 + 1 = 16; both: 18 + 2 = 20. Optimum 14, A only.
+    problem = cflp([np.inf, np.inf], [8, 10], [1, 1], [[1, 5], [5, 1]])
+    result = solve(problem)
+    assert result.status == Status.OPTIMAL
+    assert result.objective == pytest.approx(14)
+    assert list(result.option_open) == [True, False]
+    assert result.terms["capital_fixed"] == pytest.approx(8)
+    assert result.terms["arcs"] == pytest.approx(6)
+
+
+def test_capacity_forces_a_split_by_hand():
+    # One group of 5 units; option A holds 3 (free to open, 1 a unit), option B holds 10
+    # (fixed 20, 2 a unit); no fallback. A alone cannot hold 5, so B opens: the cheapest is
+    # 3 at A (3) + 2 at B (4) + 20 = 27 (all at B: 10 + 20 = 30).
+    problem = Problem.make(groups=Groups.make([5]), options=Options.make([3, 10], fixed_cost=[0, 20]),
+                           arcs=Arcs.make([0, 0], [0, 1], [1, 2]))
+    result = solve(problem)
+    assert result.objective == pytest.approx(27)
+    assert result.flow == pytest.approx([3, 2])
+    assert result.unplaced == pytest.approx([0])
+
+
+def _fallback_case(fixed: float, budget: float = np.inf) -> Problem:
+    # existing site holds 2 (1 a unit); option holds 3 (1 a unit, fixed `fixed`);
+    # 5 units of demand; fallback 10 a unit.
+    return Problem.make(groups=Groups.make([5], fallback_cost=[10]),
+                        existing=Existing.make([2]), options=Options.make([3], fixed_cost=[fixed]),
+                        arcs=Arcs.make([0, 0], [0, 1], [1, 1]), rules=Rules(capital_budget=budget))
+
+
+def test_fallback_against_opening_by_hand():
+    # without the option: 2 * 1 + 3 * 10 = 32; with it: 25 + 5 * 1 = 30 -> open.
+    opened = solve(_fallback_case(25))
+    assert opened.objective == pytest.approx(30) and opened.option_open[0]
+    assert opened.unplaced.sum() == pytest.approx(0)
+    # fixed 29: 29 + 5 = 34 > 32 -> keep 3 units unplaced, reported, never hidden.
+    kept = solve(_fallback_case(29))
+    assert kept.objective == pytest.approx(32) and not kept.option_open[0]
+    assert kept.unplaced == pytest.approx([3])
+    assert kept.terms["fallback"] == pytest.approx(30)
+    # a budget of 20 forbids the 25 option: back to 32.
+    assert solve(_fallback_case(25, budget=20)).objective == pytest.approx(32)
+
+
+def test_when_and_how_big_by_hand():
+    # Two periods (weights 1). One option: sizes 2, 4 or 6 (min 2, step 2), fixed 10,
+    # capital 1 a place, 2 a place a year open. Period 0: 1 unit (fallback 5); period 1:
+    # 5 units (fallback 20); arcs cost 1 a unit.
+    #   open in 0 at 6: 10 + 6 + 6*2*2 + 1 + 5 = 46
+    #   open in 1 at 6: 10 + 6 + 6*2 + 5 (period 0 falls back) + 5 = 38  <- optimum
+    #   open in 1 at 4: 10 + 4 + 8 + 5 + 4 + 1*20 = 51; never: 5 + 100 = 105
+    problem = Problem.make(
+        periods=Periods.make(2),
+        groups=Groups.make([1, 5], period=[0, 1], fallback_cost=[5, 20]),
+        options=Options.make([6], min_size=[2], step=[2], fixed_cost=[10], cost_per_place=[1],
+                             annual_cost_per_place=[2]),
+        arcs=Arcs.make([0, 1], [0, 0], [1, 1]))
+    result = solve(problem)
+    assert result.objective == pytest.approx(38)
+    assert result.option_period[0] == 1 and result.option_size[0] == pytest.approx(6)
+    assert result.terms == pytest.approx({"capital_fixed": 10, "capital_places": 6, "annual_places": 12,
+                                          "arcs": 5, "fallback": 5})
+    assert result.unplaced == pytest.approx([1, 0])
+
+
+def test_discounting_and_earliest_period():
+    # The same option may only open from period 1: the plan of 38 is still possible.
+    problem = Problem.make(
+        periods=Periods.make(2, weight=[1, 0.5]),
+        groups=Groups.make([1, 5], period=[0, 1], fallback_cost=[5, 20]),
+        options=Options.make([6], min_size=[2], step=[2], earliest=[1], fixed_cost=[10]),
+        arcs=Arcs.make([0, 1], [0, 0], [1, 1]))
+    result = solve(problem)
+    # open in 1 at 6: 10 + 0.5 * 5 (arcs) + 5 (fallback in period 0) = 17.5
+    assert result.objective == pytest.approx(17.5)
+    assert result.option_period[0] == 1
+
+
+def test_minimum_occupancy_limits_the_size():
+    # 5 units, option of 1..10 places (step 1), 80% minimum occupancy, 1 a place capital,
+    # fixed 1, fallback 100: the option opens at the largest size it can fill 80% of
+    # and that holds everything: 5 places (6 places need 4.8 <= 5 filled but cost more).
+    problem = Problem.make(groups=Groups.make([5], fallback_cost=[100]),
+                           options=Options.make([10], min_size=[1], step=[1], fixed_cost=[1], cost_per_place=[1],
+                                                min_occupancy=[0.8]),
+                           arcs=Arcs.make([0], [0], [0]))
+    result = solve(problem)
+    assert result.objective == pytest.approx(6)
+    assert result.option_size[0] == pytest.approx(5)
+    # with only 2 units of demand and a minimum size of 4 at 80%, it cannot open.
+    small = Problem.make(groups=Groups.make([2], fallback_cost=[100]),
+                         options=Options.make([10], min_size=[4], step=[1], min_occupancy=[0.8]),
+                         arcs=Arcs.make([0], [0], [0]))
+    assert not solve(small).option_open[0]
+
+
+def test_forced_excluded_and_count_rules():
+    cost = [[1, 2, 3], [3, 2, 1]]
+    base = dict(capacity=None)
+    del base
+    free = solve(p_median(cost, [1, 1], 2))
+    assert free.objective == pytest.approx(2) and list(free.option_open) == [True, False, True]
+    forced = solve(p_median(cost, [1, 1], 2, fixed_open=[1]))
+    # site 1 forced: the other is 0 (cost 1 + 2) or 2 (2 + 1): 3
+    assert forced.objective == pytest.approx(3) and forced.option_open[1]
+    problem = Problem.make(groups=Groups.make([1, 1]), options=Options.make(count=3, excluded=[True, False, False]),
+                           arcs=Arcs.dense(cost), rules=Rules(max_options=1))
+    result = solve(problem)
+    assert not result.option_open[0] and result.option_open.sum() == 1
+    assert result.objective == pytest.approx(4)
+
+
+# --- classic special cases ------------------------------------------------------------------
+
+def test_p_median_on_a_line():
+    # points 0, 1, 2, 10, 11 (weights 1, 1, 1, 1, 2), p = 2, site 0 fixed open: the other
+    # median is 11 (10 -> 11 costs 1) rather than 10 (11 -> 10 costs 2); 1 + 2 + 1 = 4.
+    xs = np.array([0, 1, 2, 10, 11], float)
+    cost = np.abs(xs[:, None] - xs[None, :])
+    result = solve(p_median(cost, [1, 1, 1, 1, 2], 2, fixed_open=[0]))
+    assert result.objective == pytest.approx(4)
+    assert list(np.flatnonzero(result.option_open)) == [0, 4]
+    free = solve(p_median(cost, [1, 1, 1, 1, 2], 2))
+    assert free.objective == pytest.approx(3)  # medians 1 and 11
+
+
+def test_capacitated_p_median():
+    xs = np.array([0, 1, 2, 10, 11], float)
+    cost = np.abs(xs[:, None] - xs[None, :])
+    # capacity 3 per site, 5 units: p = 2 must split 3 + 2; medians 1 (0,1,2) and 10 or 11.
+    result = solve(p_median(cost, np.ones(5), 2, capacity=3))
+    assert result.objective == pytest.approx(3)
+    assert result.load().max() <= 3 + 1e-9
+
+
+# --- infeasibility --------------------------------------------------------------------------
+
+def test_infeasible_before_solving_names_the_groups():
+    problem = Problem.make(groups=Groups.make([5, 5, 3, 2], ids=["a", "b", "c", "lonely"]),
+                           options=Options.make([4, 10], ids=["small", "big"]),
+                           arcs=Arcs.make([0, 1, 2], [0, 0, 1], [1, 1, 1]))
+    found = shortfalls(problem)
+    assert {(s.groups, s.facilities) for s in found} == {((3,), ()), ((0, 1), (0,))}
+    result = solve(problem)
+    assert result.status == Status.INFEASIBLE and not result.has_plan
+    text = result.explain()
+    assert "lonely" in text and "a, b" in text and "small" in text
+    with pytest.raises(InfeasibleError) as caught:
+        result.raise_if_infeasible()
+    assert caught.value.exit_code == 3 and len(caught.value.shortfalls) == 2
+
+
+def test_infeasible_proved_by_the_solver():
+    # enough places, but the only option that can hold them is over budget
+    problem = Problem.make(groups=Groups.make([5]), options=Options.make([10], fixed_cost=[50]),
+                           arcs=Arcs.make([0], [0], [1]), rules=Rules(capital_budget=10))
+    assert shortfalls(problem) == []
+    result = solve(problem)
+    assert result.status == Status.INFEASIBLE and "budget" in result.message
+
+
+def test_bad_arrays_are_all_reported():
+    with pytest.raises(ProblemError) as caught:
+        Problem.make(groups=Groups.make([1, -1]), options=Options.make([1], min_size=[2]),
+                     arcs=Arcs.make([0, 5], [0, 3], [1, np.nan]))
+    text = str(caught.value)
+    for part in ("groups.demand", "options.min_size", "arcs.group", "arcs.facility", "arcs.cost"):
+        assert part in text
+
+
+# --- model, solvers, determinism -------------------------------------------------------------
+
+def test_model_is_inspectable_without_solving():
+    problem = cflp([10, 10], [5, 5], [4, 4, 4], np.ones((3, 2)))
+    model = build_model(problem)
+    assert model.families["x"].stop - model.families["x"].start == 6
+    assert model.row_families["demand"].stop - model.row_families["demand"].start == 3
+    assert model.size()["integer_variables"] == 2
+    assert "linking" in model.summary()
+    assert set(model.terms) == set(TERMS)
+    assert r"\min" in FORMULATION and "minimum occupancy" in FORMULATION
+
+
+@pytest.mark.parametrize("solver", ["scip", "highs", "cp-sat"])
+def test_every_solver_agrees_by_hand(solver):
+    result = solve(_fallback_case(25), solver=solver, strategy="direct")
+    assert result.status == Status.OPTIMAL
+    assert result.objective == pytest.approx(30, rel=1e-6)
+
+
+def test_direct_and_auto_agree_and_are_deterministic():
+    rng = np.random.default_rng(7)
+    n, m = 30, 8
+    problem = cflp(rng.integers(30, 60, m).astype(float), rng.integers(50, 150, m).astype(float),
+                   rng.integers(1, 10, n).astype(float), rng.uniform(1, 100, (n, m)))
+    a, b = solve(problem), solve(problem)
+    direct = solve(problem, strategy="direct")
+    assert a.objective == pytest.approx(direct.objective, rel=1e-7)
+    assert np.array_equal(a.flow, b.flow) and np.array_equal(a.option_open, b.option_open)
+    warm = solve(problem, warm_start=a, strategy="direct")
+    assert warm.objective == pytest.approx(a.objective, rel=1e-7)
+
+
+def test_progress_is_reported():
+    events = []
+    solve(_fallback_case(25), progress=events.append)
+    assert events and events[0]["stage"] == "check"
+
+
+# --- properties against brute force ---------------------------------------------------------
+
+def _brute_force(problem: Problem) -> float:
+    """Enumerate every (opening period, size) per option, price each by one LP."""
+    o, T = problem.options, problem.periods.count
+    choices = []
+    for i in range(o.count):
+        mine = [None]
+        if not o.excluded[i]:
+            sizes = [o.max_size[i]] if not np.isfinite(o.max_size[i]) or o.step[i] == 0 else \
+                list(np.arange(o.min_size[i], o.max_size[i] + 1e-9, o.step[i]))
+            mine += [(t, s) for t in range(o.earliest[i], T) for s in sizes]
+        if o.forced[i]:
+            mine = mine[1:]
+        choices.append(mine)
+    best = math.inf
+    for combo in itertools.product(*choices):
+        best = min(best, _price(problem, combo))
+    return best
+
+
+def _price(problem: Problem, combo) -> float:
+    o, p, g, a, r = problem.options, problem.periods, problem.groups, problem.arcs, problem.rules
+    E, T = problem.existing.count, p.count
+    opened = [c for c in combo if c is not None]
+    if r.max_options is not None and len(opened) > r.max_options:
+        return math.inf
+    if r.exact_options is not None and len(opened) != r.exact_options:
+        return math.inf
+    fixed = 0.0
+    capital = 0.0
+    cap = np.zeros((problem.facility_count, T))
+    cap[:E] = problem.existing.capacity
+    remaining = np.cumsum(p.weight[::-1])[::-1]
+    for i, c in enumerate(combo):
+        if c is None:
+            continue
+        t, s = c
+        capital += o.fixed_cost[i] + o.cost_per_place[i] * s
+        fixed += p.capital_weight[t] * (o.fixed_cost[i] + o.cost_per_place[i] * s) + \
+            remaining[t] * o.annual_cost_per_place[i] * s
+        cap[E + i, t:] = s
+    if capital > r.capital_budget + 1e-9:
+        return math.inf
+    w = p.weight[g.period[a.group]]
+    fb = np.isfinite(g.fallback_cost)
+    nA, G = a.count, g.count
+    cost = np.concatenate([w * a.cost, p.weight[g.period] * np.where(fb, g.fallback_cost, 0)])
+    ub = np.concatenate([np.full(nA, np.inf), np.where(fb, np.inf, 0.0)])
+    a_eq = sp.hstack([sp.csr_matrix((np.ones(nA), (a.group, np.arange(nA))), shape=(G, nA)), sp.eye(G)])
+    key = a.facility * T + g.period[a.group]
+    load = sp.csr_matrix((np.ones(nA), (key, np.arange(nA))), shape=(problem.facility_count * T, nA))
+    load = sp.hstack([load, sp.csr_matrix((problem.facility_count * T, G))]).tocsr()
+    flat = cap.ravel()
+    rows, b_ub = [load], [flat]
+    occ = np.zeros_like(cap)
+    occ[E:] = o.min_occupancy[:, None] * cap[E:]
+    rows.append(-load)
+    b_ub.append(-occ.ravel())
+    res = linprog(cost, A_ub=sp.vstack(rows), b_ub=np.concatenate(b_ub), A_eq=a_eq, b_eq=g.demand,
+                  bounds=list(zip(np.zeros(nA + G), ub)), method="highs")
+    return res.fun + fixed if res.status == 0 else math.inf
+
+
+@st.composite
+def small_problems(draw):
+    T = draw(st.integers(1, 2))
+    G = draw(st.integers(1, 5))
+    E = draw(st.integers(0, 1))
+    O = draw(st.integers(1, 3))
+    demand = draw(st.lists(st.integers(0, 6), min_size=G, max_size=G))
+    period = draw(st.lists(st.integers(0, T - 1), min_size=G, max_size=G))
+    fallback = draw(st.lists(st.sampled_from([np.inf, 5.0, 30.0]), min_size=G, max_size=G))
+    existing = draw(st.lists(st.integers(0, 5), min_size=E, max_size=E))
+    max_size = draw(st.lists(st.sampled_from([2.0, 4.0, 6.0]), min_size=O, max_size=O))
+    step = draw(st.lists(st.sampled_from([0.0, 2.0]), min_size=O, max_size=O))
+    min_size = [m - s if s else m for m, s in zip(max_size, step)]
+    pairs = [(gi, f) for gi in range(G) for f in range(E + O)]
+    mask = draw(st.lists(st.booleans(), min_size=len(pairs), max_size=len(pairs)))
+    chosen = [pq for pq, keep in zip(pairs, mask) if keep]
+    costs = draw(st.lists(st.integers(0, 9), min_size=len(chosen), max_size=len(chosen)))
+    options = Options.make(max_size, min_size=min_size, step=step,
+                           earliest=draw(st.lists(st.integers(0, T - 1), min_size=O, max_size=O)),
+                           fixed_cost=draw(st.lists(st.integers(0, 20), min_size=O, max_size=O)),
+                           cost_per_place=draw(st.lists(st.integers(0, 2), min_size=O, max_size=O)),
+                           annual_cost_per_place=draw(st.lists(st.integers(0, 2), min_size=O, max_size=O)),
+                           min_occupancy=draw(st.lists(st.sampled_from([0.0, 0.5]), min_size=O, max_size=O)))
+    budget = draw(st.sampled_from([np.inf, 20.0]))
+    max_options = draw(st.sampled_from([None, 1]))
+    return Problem.make(periods=Periods.make(T, weight=[1.0, 0.9][:T]),
+                        groups=Groups.make(demand, period=period, fallback_cost=fallback),
+                        existing=Existing.make(np.array(existing, float).reshape(E, 1).repeat(T, 1), periods=T),
+                        options=options,
+                        arcs=Arcs.make([c[0] for c in chosen], [c[1] for c in chosen], costs),
+                        rules=Rules(capital_budget=budget, max_options=max_options))
+
+
+def _check_invariants(problem: Problem, result) -> None:
+    o, g, a = problem.options, problem.groups, problem.arcs
+    E = problem.existing.count
+    tol = 1e-6
+    # every unit placed along an arc or reported unplaced; fallback only where allowed
+    placed = np.bincount(a.group, weights=result.flow, minlength=g.count)
+    assert placed + result.unplaced == pytest.approx(g.demand, abs=tol)
+    assert np.all(result.unplaced[~g.fallback_allowed] <= tol)
+    # capacity never exceeded; no flow into an option before it opens
+    load = result.load()
+    cap = np.zeros_like(load)
+    cap[:E] = problem.existing.capacity
+    for i in range(o.count):
+        if result.option_open[i]:
+            cap[E + i, result.option_period[i]:] = result.option_size[i]
+    assert np.all(load <= cap + tol)
+    # minimum occupancy
+    for i in np.flatnonzero(result.option_open):
+        t0 = result.option_period[i]
+        assert np.all(load[E + i, t0:] >= o.min_occupancy[i] * result.option_size[i] - tol)
+    assert result.objective == pytest.approx(sum(result.terms.values()), rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problems())
+def test_random_problems_match_brute_force(problem):
+    expected = _brute_force(problem)
+    result = solve(problem)
+    if math.isinf(expected):
+        assert result.status == Status.INFEASIBLE
+        return
+    assert result.status == Status.OPTIMAL
+    assert result.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    _check_invariants(problem, result)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(4, 12), st.integers(2, 6), st.integers(0, 10_000))
+def test_random_cflp_auto_matches_direct(n, m, seed):
+    rng = np.random.default_rng(seed)
+    cap = rng.integers(10, 40, m).astype(float)
+    demand = rng.integers(1, 10, n).astype(float)
+    if demand.sum() > cap.sum():
+        cap *= demand.sum() / cap.sum() + 0.5
+    problem = cflp(cap, rng.integers(0, 100, m), demand, rng.uniform(0, 50, (n, m)))
+    auto, direct = solve(problem), solve(problem, strategy="direct")
+    assert auto.status == direct.status == Status.OPTIMAL
+    assert auto.objective == pytest.approx(direct.objective, rel=1e-6)
+    _check_invariants(problem, auto)
+
+
+# --- OR-Library ------------------------------------------------------------------------------
+
+@needs_orlib
+@pytest.mark.parametrize("name", ["cap41", "cap42", "cap43", "cap44", "cap71", "cap101"])
+def test_orlib_small_cflp_matches_the_optimum(name):
+    inst = read_cap(ORLIB / f"{name}.txt")
+    result = solve(cflp(inst.capacity, inst.fixed_cost, inst.demand, inst.cost))
+    assert result.status == Status.OPTIMAL
+    assert result.objective == pytest.approx(optima()[name], rel=1e-6)
+    assert result.load()[len(inst.capacity) * 0:].max() <= inst.capacity.max() + 1e-6
+
+
+@needs_orlib
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["cap131", "capa_8000"])
+def test_orlib_larger_cflp_matches_the_optimum(name):
+    base, _, capacity = name.partition("_")
+    inst = read_cap(ORLIB / f"{base}.txt", float(capacity) if capacity else None)
+    result = solve(cflp(inst.capacity, inst.fixed_cost, inst.demand, inst.cost))
+    assert result.status == Status.OPTIMAL
+    assert result.objective == pytest.approx(optima()[name], rel=1e-6)
+
+
+@needs_orlib
+@pytest.mark.parametrize("name", ["pmed1"])
+def test_orlib_pmedian_matches_the_optimum(name):
+    inst = read_pmed(ORLIB / f"{name}.txt")
+    n = len(inst.distance)
+    result = solve(p_median(inst.distance, np.ones(n), inst.p))
+    assert result.status == Status.OPTIMAL
+    assert result.objective == pytest.approx(optima()[name], rel=1e-9)
+    assert result.option_open.sum() == inst.p
