@@ -1,6 +1,56 @@
+"""placeplan data build: a dataset for any English council from open data."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
 import click
 
 
 @click.group()
 def data() -> None:
-    """Build datasets from open data."""
+    """Build datasets from open data.
+
+    \b
+    Example:
+      placeplan data build --la Essex --out data/essex
+    """
+
+
+@data.command()
+@click.option("--la", "names", multiple=True, metavar="NAME",
+              help="A council by name, DfE code or ONS code (repeat for several planned together).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the dataset to.")
+@click.option("--open-data", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="The open-data folder (default: the repository's data/open).")
+@click.option("--seed", type=int, default=2025, show_default=True,
+              help="Seed for spreading counts over zones: the same seed gives the same dataset.")
+@click.option("--force", is_flag=True, help="Replace a dataset already in --out.")
+def build(names: tuple[str, ...], out: Path, open_data: Path | None, seed: int, force: bool) -> None:
+    """Build a dataset for one or more councils from published open data.
+
+    Zones are the councils' LSOAs; demand spreads the councils' published January 2025
+    EHC plans in specialist settings over LSOAs and year groups; sites are special
+    schools in and within reach of the councils; candidates are SRPs and ESTAs in
+    their mainstream schools and expansions of their special schools. The dataset is
+    checked with the same validation as any other before it is written.
+
+    \b
+    Example:
+      placeplan data build --la "Kingston upon Thames" --la "Richmond upon Thames" --out data/kingston-richmond
+      placeplan data build --la Essex --out data/essex --force
+    """
+    from ..databuild import build_dataset
+
+    command = "placeplan data build " + " ".join(shlex.quote(a) for a in sys.argv[3:]) \
+        if sys.argv[1:3] == ["data", "build"] else ""
+    report = build_dataset(list(names), out, folder=open_data, seed=seed, force=force, command=command)
+    click.echo(f"wrote {report.path}: {', '.join(report.councils)}; {report.zones:,} zones, "
+               f"{report.pupils:,} pupils, {report.sites:,} sites, {report.options:,} options "
+               f"in {report.seconds:.1f} s")
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"check it with: placeplan validate {report.path}")
