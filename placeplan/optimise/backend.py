@@ -207,7 +207,7 @@ def _read(result: result_pb2.SolveResultProto, n: int, m: int, seconds: float) -
     reason = _REASONS.get(term.reason, "error")
     limit = None
     if reason == "limit":
-        limit = parameters_pb2.LimitProto.Name(term.limit).removeprefix("LIMIT_").lower()
+        limit = result_pb2.LimitProto.Name(term.limit).removeprefix("LIMIT_").lower()
         if limit == "cutoff":
             reason = "cutoff"
     values = None
