@@ -111,7 +111,8 @@ def _hint(values: np.ndarray | None) -> model_parameters_pb2.ModelSolveParameter
     return mp
 
 
-_SCIP_LINE = re.compile(r"\|\s*([-+0-9.e]+|--)\s*\|\s*([-+0-9.e]+|--)\s*\|\s*([0-9.]+%|Inf|--|[-+0-9.e]+%?)\s*\|")
+# The last columns of SCIP's progress table: dual bound | primal bound | gap [| completion].
+_SCIP_LINE = re.compile(r"\|\s*([-+0-9.e]+|--)\s*\|\s*([-+0-9.e]+|--)\s*\|\s*([0-9.]+\s*%|Inf|--)\s*(?:\|\s*\S*\s*)?$")
 
 
 def _progress_reader(solver: str, progress: Progress | None, started: float):
