@@ -112,7 +112,7 @@ def _hint(values: np.ndarray | None) -> model_parameters_pb2.ModelSolveParameter
 
 
 # The last columns of SCIP's progress table: dual bound | primal bound | gap [| completion].
-_SCIP_LINE = re.compile(r"\|\s*([-+0-9.e]+|--)\s*\|\s*([-+0-9.e]+|--)\s*\|\s*([0-9.]+\s*%|Inf|--)\s*(?:\|\s*\S*\s*)?$")
+_SCIP_LINE = re.compile(r"\|\s*([-+0-9.e]+|--)\s*\|\s*([-+0-9.e]+|--)\s*\|\s*([0-9.]+\s*%|Inf)\s*(?:\|\s*\S*\s*)?$")
 
 
 def _progress_reader(solver: str, progress: Progress | None, started: float):
