@@ -22,6 +22,7 @@ class Defaults:
     needs_by_name: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     reach_km: float
     decay_km: float
+    min_shared_places: int
 
 
 def default_reach_km() -> float:
@@ -43,4 +44,5 @@ def defaults() -> Defaults:
         hosted_needs=tuple(designation["hosted"]),
         needs_by_name=tuple((tuple(r["words"]), tuple(r["needs"])) for r in designation["by_name"]),
         reach_km=default_reach_km(), decay_km=float(raw["reach"]["decay_km"]),
+        min_shared_places=int(raw["reach"]["min_shared_places"]),
     )

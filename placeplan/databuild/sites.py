@@ -100,13 +100,25 @@ def _roll(frame: pd.DataFrame, everyone: pd.DataFrame) -> tuple[np.ndarray, int]
 
 
 def _share(pupils: int, frame: pd.DataFrame, everyone: pd.DataFrame, centre: tuple[float, float],
-           decay_km: float) -> np.ndarray:
-    """``pupils`` shared over the schools by size x exp(-distance / decay)."""
+           decay_km: float, min_places: int) -> np.ndarray:
+    """``pupils`` shared over the schools by size x exp(-distance / decay).
+
+    A school whose share would be below ``min_places`` gets none and the rest is shared
+    again: a council that uses a school usually has several pupils there, and a scatter of
+    one-place sites would only slow the model down.
+    """
     if frame.empty or pupils <= 0:
         return np.zeros(len(frame), dtype=np.int64)
     roll, _ = _roll(frame, everyone)
     km = np.hypot(frame["easting"] - centre[0], frame["northing"] - centre[1]).to_numpy() / 1000
-    return largest_remainder(roll * np.exp(-km / decay_km), pupils)
+    weight = roll * np.exp(-km / decay_km)
+    keep = weight > 0
+    shares = largest_remainder(np.where(keep, weight, 0.0), pupils)
+    while keep.sum() > 1 and (keep & (shares < min_places)).any():
+        small = np.flatnonzero(keep & (shares < min_places))
+        keep[small[np.argmin(weight[small])]] = False
+        shares = largest_remainder(np.where(keep, weight, 0.0), pupils)
+    return shares
 
 
 def build_sites(*, councils: list[Council], zones: pd.DataFrame, register: pd.DataFrame,
@@ -128,14 +140,15 @@ def build_sites(*, councils: list[Council], zones: pd.DataFrame, register: pd.Da
 
     elsewhere = state[~ours[state.index] & in_reach[state.index]]
     out_of_area = max(0, published["state"] - int(own_sites["capacity"].sum()))
-    places = _share(out_of_area, elsewhere, state, centre, defaults.decay_km)
+    places = _share(out_of_area, elsewhere, state, centre, defaults.decay_km, defaults.min_shared_places)
     away_sites = _rows(elsewhere, kind="special", capacity=places, on_roll=places,
                        source="estimated: this area's share of an out-of-area school's places",
                        defaults=defaults)
 
     independent = register[register["send_setting_category"].isin(INDEPENDENT_SPECIAL)]
     reachable = independent[in_reach[independent.index] | ours[independent.index]]
-    places = _share(published["independent"], reachable, independent, centre, defaults.decay_km)
+    places = _share(published["independent"], reachable, independent, centre, defaults.decay_km,
+                    defaults.min_shared_places)
     independent_sites = _rows(reachable, kind="independent", capacity=places, on_roll=places,
                               source="estimated: this area's published independent placements, "
                                      "shared by size and distance", defaults=defaults)
