@@ -83,21 +83,45 @@ class Travel(Section):
     max_minutes: PhaseMinutes = Field(default_factory=PhaseMinutes)
 
 
+def _default_annual_costs() -> dict[str, float]:
+    """Annual cost of a place by kind, where a dataset gives none: the builder's cited
+    defaults (``placeplan/databuild/defaults.toml``), so both read one table."""
+    from ..databuild.settings import defaults
+
+    table = dict(defaults().annual_cost_per_place)
+    table.setdefault("special_expansion", table["special"])
+    table.setdefault("new_special", table["special"])
+    return table
+
+
 class Costs(Section):
     discount_rate: float = Field(
         0.035, ge=0, le=0.2,
         description="Annual discount rate for future costs: 3.5% is HM Treasury's Green Book "
                     "social time preference rate.")
     transport_per_pupil: float = Field(
-        9800, ge=0, description="Annual home-to-school transport cost per pupil with SEND: "
-                                "County Councils Network, March 2024 (£9,800 in 2023/24).")
+        9800, ge=0, description="Annual home-to-school transport cost per pupil with SEND at the "
+                                "reference distance: County Councils Network, March 2024 (£9,800 "
+                                "in 2023/24).")
+    transport_reference_km: float = Field(
+        10.0, gt=0, description="The one-way journey that costs transport_per_pupil; transport "
+                                "costs scale with distance from it. Assumption: about three times "
+                                "a mainstream pupil's journey (EPI, 'Access to special schools').")
     fallback_per_pupil: float = Field(
         64000, ge=0, description="Annual cost of an independent or out-of-area placement: "
-                                 "DfE parliamentary answer, 7 January 2026 (about £64,000).")
-    annual_cost_per_place: dict[str, float] = Field(
+                                 "DfE parliamentary answer, 7 January 2026 (about £64,000). "
+                                 "Transport at the reference distance is added.")
+    fallback_by_need: dict[str, float] = Field(
         default_factory=dict,
+        description="Fallback cost by need code (or need.phase, e.g. 'SEMH.secondary'), where it "
+                    "differs from fallback_per_pupil.")
+    annual_cost_per_place: dict[str, float] = Field(
+        default_factory=_default_annual_costs,
         description="Annual cost of a place by kind of provision, used where the dataset "
                     "gives none.")
+    travel_minute_weight: float = Field(
+        0.0, ge=0, description="Optional weight: pounds per pupil per minute of one-way journey "
+                               "per year, to prefer shorter journeys beyond their transport cost.")
 
     @field_validator("annual_cost_per_place")
     @classmethod
@@ -109,7 +133,28 @@ class Costs(Section):
                                  f"{', '.join(sorted(kinds))}")
             if cost < 0:
                 raise ValueError(f"cost for {key} is negative")
-        return value
+        return {**_default_annual_costs(), **value}
+
+    @field_validator("fallback_by_need")
+    @classmethod
+    def _need_phase_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        out = {}
+        for key, cost in value.items():
+            need, _, phase = key.partition(".")
+            if need.upper() not in NEEDS:
+                raise ValueError(f"'{key}' does not start with a need code; expected e.g. SEMH or "
+                                 "SEMH.secondary")
+            if phase and phase not in PHASES:
+                raise ValueError(f"'{phase}' in '{key}' is not a phase; expected one of {', '.join(PHASES)}")
+            if cost < 0:
+                raise ValueError(f"fallback cost for {key} is negative")
+            out[need.upper() + (f".{phase}" if phase else "")] = cost
+        return out
+
+    def fallback(self, need: str, phase: str) -> float:
+        """Annual cost of placing one pupil of this need and phase out of area."""
+        table = self.fallback_by_need
+        return table.get(f"{need}.{phase}", table.get(need, self.fallback_per_pupil))
 
 
 class Rules(Section):
@@ -117,21 +162,33 @@ class Rules(Section):
     capital_budget_per_year: float | None = Field(None, ge=0, description="Capital in any one year (GBP).")
     max_new_options: int | None = Field(None, ge=0, description="Most options that may be opened.")
     host_preference: Literal["require", "weight", "ignore"] = Field(
-        "require", description="'require': hosted options only at schools whose first-preference "
-                               "ratio reaches the threshold; 'weight': prefer them; 'ignore'.")
+        "require", description="'require': hosted options (SRP, ESTA, unit) only at schools whose "
+                               "first-preference ratio reaches the threshold, as councils do so that "
+                               "parents choose them; 'weight': prefer them by host_weight; 'ignore'.")
     min_host_first_preference_ratio: float = Field(1.0, ge=0)
+    host_weight: float = Field(
+        2000.0, ge=0, description="With host_preference = 'weight': pounds per place per year for "
+                                  "each unit the host's first-preference ratio falls below the threshold.")
     min_occupancy: float = Field(0.0, ge=0, le=1, description="Smallest share of an opened option's places that must be filled.")
     min_deliverability: float = Field(0.0, ge=0, le=1, description="Options below this deliverability are excluded.")
+    deliverability_weight: float = Field(
+        0.0, ge=0, description="Pounds per place per year for each unit of deliverability below 1: "
+                               "discounts options that may not be delivered.")
     force_open: tuple[str, ...] = Field((), description="Option ids that must open (consultation outcomes).")
     exclude: tuple[str, ...] = Field((), description="Option ids that must not open.")
     allow_fallback: bool = Field(True, description="Allow independent or out-of-area placements.")
 
 
 class Solve(Section):
-    solver: Literal["scip", "highs", "cp-sat"] = "scip"
-    time_limit_s: float = Field(120, gt=0)
-    relative_gap: float = Field(0.0, ge=0, le=1)
-    threads: int = Field(2, ge=1, le=64)
+    solver: Literal["scip", "highs", "cp-sat"] = Field("scip", description="The MIP solver behind OR-Tools.")
+    time_limit_s: float = Field(120, gt=0, description="Seconds before the best plan found is returned with its gap.")
+    relative_gap: float = Field(0.0, ge=0, le=1, description="Stop when the plan is proven within this share of the optimum.")
+    threads: int = Field(1, ge=1, le=64, description="Solver threads; 1 gives the same plan every run.")
+    explain: bool = Field(True, description="Re-solve without each chosen option to give its counterfactual value.")
+    max_zones: int = Field(
+        0, ge=0, description="Plan with at most this many clusters of nearby zones (0: every zone). "
+                             "Large counties solve faster; travel is measured from a representative "
+                             "zone of each cluster.")
 
 
 class Output(Section):

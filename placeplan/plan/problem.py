@@ -1,0 +1,194 @@
+"""The SEND adapter: projected demand, facilities and travel as the optimiser core's arrays.
+
+Demand groups are (zone, eligibility class, NCY band, year). Needs that exactly the same
+facilities admit, at the same fallback cost, form one eligibility class, and year groups
+that every facility admits or refuses together form one band (:func:`phase_band_edges`), so
+grouping loses nothing: any plan for the groups is a plan for the pupils, and back. The
+pupils behind each group (``members``) are kept to report by need and year group.
+
+Per pupil and year, an arc into an existing site costs its annual place cost; into an
+option, nothing (its places are paid for whether filled or not, in the core's annual places
+term); both add transport, ``transport_per_pupil x km / transport_reference_km``, and the
+optional travel-minute weight. A pupil not placed costs the fallback (an independent or
+out-of-area place) plus transport at the reference distance.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..codes import NEEDS, PHASES, phase_of
+from ..optimise import Arcs, Existing, Groups, Options, Periods, Problem, Rules
+from ..scenario.model import Scenario
+from .facilities import Facilities, phase_band_edges
+from .zones import cluster_zones
+
+log = logging.getLogger(__name__)
+NEED_CODES = list(NEEDS)
+
+
+@dataclass(frozen=True)
+class SendProblem:
+    """The core's problem and the tables that map its indices back to real ids."""
+
+    problem: Problem
+    years: list[int]
+    groups: pd.DataFrame      # one row per core group: zone_id, band, phase, year, period, pupils, fallback_cost
+    members: pd.DataFrame     # group, home_zone, need, ncy, pupils: who is in each group
+    arcs: pd.DataFrame        # one row per core arc: group, facility, minutes, km, placement, transport, minutes_cost
+    facilities: Facilities
+    zone_of: pd.Series        # zone_id -> the zone that represents it in the model
+
+
+def _classes(demand: pd.DataFrame, eligible_for, fallback_for) -> pd.Series:
+    """An eligibility class id per demand row: same facilities admit, same fallback cost."""
+    keys = demand[["need", "band"]].drop_duplicates()
+    signature = {}
+    for need, band in keys.itertuples(index=False):
+        row = demand[(demand["need"] == need) & (demand["band"] == band)].iloc[0]
+        signature[(need, band)] = (eligible_for(need, band).tobytes(), fallback_for(need, row["phase"]))
+    ids: dict[tuple, int] = {}
+    per_key = {key: ids.setdefault(sig, len(ids)) for key, sig in signature.items()}
+    return pd.Series([per_key[(n, b)] for n, b in zip(demand["need"], demand["band"])], index=demand.index)
+
+
+def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.DataFrame,
+                       facilities: Facilities, scenario: Scenario, years: list[int]) -> SendProblem:
+    """The core problem for projected ``demand`` (zone_id, need, ncy, phase, year, pupils)
+    and travel ``pairs`` (zone_id, facility_id, minutes, km) within reach."""
+    start = time.perf_counter()
+    table = facilities.table
+    demand = demand[demand["pupils"] > 0].copy()
+    bands = phase_band_edges(table, demand["ncy"].to_numpy())
+    band_of_ncy = {ncy: b for b, (low, high) in enumerate(bands) for ncy in range(low, high + 1)}
+    demand["band"] = demand["ncy"].map(band_of_ncy)
+    demand["phase"] = demand["ncy"].map(phase_of)
+
+    ncy_min, ncy_max = table["ncy_min"].to_numpy(), table["ncy_max"].to_numpy()
+    usable = (table["ruled_out"] == "").to_numpy() | ~table["is_option"].to_numpy()
+
+    def eligible_for(need: str, band: int) -> np.ndarray:
+        low, high = bands[band]
+        return facilities.admits[:, NEED_CODES.index(need)] & (ncy_min <= low) & (ncy_max >= high) & usable
+
+    costs = scenario.costs
+    fallback_extra = costs.transport_per_pupil  # transport to an out-of-area place, at the reference distance
+
+    def fallback_for(need: str, phase: str) -> float:
+        if not scenario.rules.allow_fallback:
+            return float("inf")
+        return costs.fallback(need, phase) + fallback_extra
+
+    demand["cls"] = _classes(demand, eligible_for, fallback_for)
+    zone_of = cluster_zones(zones, demand, max_zones=scenario.solve.max_zones, seed=scenario.demand.seed)
+    demand["home_zone"] = demand["zone_id"].astype(str)
+    demand["zone_id"] = demand["home_zone"].map(zone_of)
+
+    key = ["zone_id", "cls", "band", "year"]
+    grouped = demand.groupby(key, sort=True, observed=True)
+    groups = grouped.agg(pupils=("pupils", "sum"), phase=("phase", "first"), need=("need", "first")).reset_index()
+    groups["period"] = groups["year"].map({y: t for t, y in enumerate(years)})
+    groups["fallback_cost"] = [fallback_for(n, p) for n, p in zip(groups["need"], groups["phase"])]
+    demand["group"] = grouped.ngroup()
+    members = demand[["group", "home_zone", "need", "ncy", "pupils"]].reset_index(drop=True)
+
+    arcs = _arcs(groups, pairs, facilities, bands, eligible_for_class=_class_eligibility(demand, eligible_for),
+                 scenario=scenario)
+    arcs = _without_dominated(arcs, groups, facilities)
+    problem = _core_problem(groups, arcs, facilities, scenario, years)
+    log.info("model input: %s pupils in %s groups (%d eligibility classes, %d year-group bands, %d zones), "
+             "%s arcs, %d sites, %d options (%d free) in %.2f s",
+             f"{groups['pupils'].sum():,.0f}", f"{len(groups):,}", demand["cls"].nunique(), len(bands),
+             groups["zone_id"].nunique(), f"{len(arcs):,}", facilities.site_count, len(facilities.options),
+             int((facilities.options["ruled_out"] == "").sum()), time.perf_counter() - start)
+    return SendProblem(problem, years, groups.drop(columns="need"), members, arcs, facilities, zone_of)
+
+
+def _class_eligibility(demand: pd.DataFrame, eligible_for) -> dict[tuple[int, int], np.ndarray]:
+    firsts = demand.drop_duplicates(["cls", "band"])
+    return {(c, b): eligible_for(n, b) for c, b, n in zip(firsts["cls"], firsts["band"], firsts["need"])}
+
+
+def _arcs(groups: pd.DataFrame, pairs: pd.DataFrame, facilities: Facilities, bands, *,
+          eligible_for_class: dict, scenario: Scenario) -> pd.DataFrame:
+    """Every (group, facility) the group may use: admitted, and within its phase's limit."""
+    table = facilities.table
+    position = pd.Index(table["facility_id"])
+    pairs = pairs.assign(facility=position.get_indexer(pairs["facility_id"].astype(str)))
+    pairs = pairs[pairs["facility"] >= 0]
+    pairs = pairs.assign(zone_id=pairs["zone_id"].astype(str))
+    groups = groups.assign(group=np.arange(len(groups)))
+    limits = {phase: getattr(scenario.travel.max_minutes, phase) for phase in PHASES}
+    joined = groups[["group", "zone_id", "cls", "band", "phase"]].merge(
+        pairs[["zone_id", "facility", "minutes", "km"]], on="zone_id", how="inner")
+    within = joined["minutes"].to_numpy() <= joined["phase"].map(limits).to_numpy()
+    joined = joined[within]
+    eligible = np.zeros(len(joined), dtype=bool)
+    cls, band, facility = joined["cls"].to_numpy(), joined["band"].to_numpy(), joined["facility"].to_numpy()
+    for (c, b), mask in eligible_for_class.items():
+        rows = (cls == c) & (band == b)
+        eligible[rows] = mask[facility[rows]]
+    joined = joined[eligible]
+    costs = scenario.costs
+    placement = np.where(table["is_option"].to_numpy(), 0.0, table["annual_cost_per_place"].to_numpy())
+    km = joined["km"].to_numpy(dtype=float)
+    arcs = pd.DataFrame({
+        "group": joined["group"].to_numpy(), "facility": joined["facility"].to_numpy(),
+        "minutes": joined["minutes"].to_numpy(dtype=float), "km": km,
+        "placement": placement[joined["facility"].to_numpy()],
+        "transport": costs.transport_per_pupil * km / costs.transport_reference_km,
+        "minutes_cost": costs.travel_minute_weight * joined["minutes"].to_numpy(dtype=float),
+    })
+    return arcs.sort_values(["group", "facility"], kind="stable").reset_index(drop=True)
+
+
+def _without_dominated(arcs: pd.DataFrame, groups: pd.DataFrame, facilities: Facilities) -> pd.DataFrame:
+    """Drop arcs into existing sites that cost at least the group's fallback: the fallback is
+    always open and has no capacity, so moving such a pupil there never costs more. (Arcs
+    into options stay: an option may need pupils to reach its minimum occupancy.)"""
+    fallback = groups["fallback_cost"].to_numpy()[arcs["group"].to_numpy()]
+    cost = (arcs["placement"] + arcs["transport"] + arcs["minutes_cost"]).to_numpy()
+    existing = arcs["facility"].to_numpy() < facilities.site_count
+    dominated = existing & (cost >= fallback)
+    if dominated.any():
+        log.info("dropped %s arcs into existing sites that cost no less than the fallback", f"{int(dominated.sum()):,}")
+    return arcs[~dominated].reset_index(drop=True)
+
+
+def _core_problem(groups: pd.DataFrame, arcs: pd.DataFrame, facilities: Facilities, scenario: Scenario,
+                  years: list[int]) -> Problem:
+    T = len(years)
+    sites, options = facilities.sites, facilities.options
+    periods = Periods.discounted(T, scenario.costs.discount_rate)
+    core_groups = Groups.make(groups["pupils"].to_numpy(dtype=float), period=groups["period"].to_numpy(),
+                              fallback_cost=groups["fallback_cost"].to_numpy(dtype=float),
+                              ids=list(zip(groups["zone_id"], groups["band"], groups["year"])))
+    existing = Existing.make(sites["capacity"].to_numpy(dtype=float), periods=T, ids=list(sites["facility_id"]))
+    earliest = options["earliest_year"].astype(float).fillna(years[0]).to_numpy()
+    annual = (options["annual_cost_per_place"] + options["host_penalty"]
+              + options["deliverability_penalty"]).to_numpy(dtype=float)
+    core_options = Options.make(
+        options["max_places"].to_numpy(dtype=float), min_size=options["min_places"].to_numpy(dtype=float),
+        step=options["place_step"].astype(float).fillna(1.0).to_numpy(),
+        earliest=np.clip(earliest - years[0], 0, T - 1).astype(int),
+        fixed_cost=options["capital_fixed"].astype(float).fillna(0.0).to_numpy(),
+        cost_per_place=options["capital_per_place"].astype(float).fillna(0.0).to_numpy(),
+        annual_cost_per_place=annual,
+        forced=options["facility_id"].isin(scenario.rules.force_open).to_numpy(),
+        excluded=(options["ruled_out"] != "").to_numpy() & ~options["facility_id"].isin(scenario.rules.force_open).to_numpy(),
+        min_occupancy=scenario.rules.min_occupancy, ids=list(options["facility_id"]))
+    rules = Rules(
+        capital_budget=scenario.rules.capital_budget if scenario.rules.capital_budget is not None else np.inf,
+        capital_budget_per_period=None if scenario.rules.capital_budget_per_year is None
+        else (scenario.rules.capital_budget_per_year,) * T,
+        max_options=None if scenario.rules.max_new_options is None
+        else min(scenario.rules.max_new_options, len(options)))
+    cost = (arcs["placement"] + arcs["transport"] + arcs["minutes_cost"]).to_numpy()
+    core_arcs = Arcs.make(arcs["group"].to_numpy(), arcs["facility"].to_numpy(), cost)
+    return Problem.make(groups=core_groups, arcs=core_arcs, periods=periods, existing=existing,
+                        options=core_options, rules=rules)

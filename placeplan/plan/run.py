@@ -1,0 +1,224 @@
+"""placeplan solve, as a pipeline: demand -> travel -> model build -> solve -> results.
+
+:func:`solve_scenario` returns a :class:`Solved` (tables and summary in memory);
+:func:`write_outputs` writes them, each file whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..demand import plan_years, project
+from ..optimise import InfeasibleError, Result, Status, solve
+from ..outputs_io import write_csv_atomic, write_text_atomic
+from ..pipeline import Inputs, travel_for
+from .explain import explain
+from .facilities import facilities
+from .options import options_table
+from .problem import SendProblem, build_send_problem
+from .results import allocation_table, capital_by_option, cost_terms, flows_by_member, travel_percentiles
+
+log = logging.getLogger(__name__)
+
+ALLOCATION_MARKING = "OFFICIAL-SENSITIVE: internal, not for publication"
+LOCAL_KINDS = ("special", "srp", "unit", "esta", "special_expansion", "new_special")
+
+
+class NoPlanError(InfeasibleError):
+    """The solve ended without a plan (rules admit none, or none found in the time)."""
+
+
+@dataclass
+class Solved:
+    send: SendProblem
+    result: Result
+    options: pd.DataFrame
+    allocation: pd.DataFrame
+    explain: pd.DataFrame | None
+    summary: dict
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+class Progress:
+    """Solver progress for the terminal: a line when the incumbent or bound improves,
+    at most one a second otherwise."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.best: tuple[float | None, float | None] = (None, None)
+
+    def __call__(self, event: dict) -> None:
+        if event.get("stage") != "solve":
+            return
+        incumbent, bound = event.get("incumbent"), event.get("bound")
+        improved = (incumbent, bound) != self.best
+        now = time.perf_counter()
+        if improved and (now - self.last >= 1.0 or incumbent != self.best[0]):
+            self.best, self.last = (incumbent, bound), now
+            log.info("  %s %5.1f s: best plan £%s, bound £%s", event.get("solver", ""), event.get("seconds", 0.0),
+                     _money(incumbent), _money(bound))
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:,.0f}"
+
+
+def _timed(stages: dict[str, float], name: str, action):
+    start = time.perf_counter()
+    value = action()
+    stages[name] = round(time.perf_counter() - start, 3)
+    return value
+
+
+def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: float | None = None,
+                   with_explain: bool | None = None) -> Solved:
+    started = time.perf_counter()
+    scenario, dataset = inputs.scenario.scenario, inputs.dataset
+    settings = scenario.solve
+    solver = solver or settings.solver
+    time_limit = time_limit or settings.time_limit_s
+    stages: dict[str, float] = {}
+    years = plan_years(scenario, dataset.meta.base_year)
+    demand = _timed(stages, "demand", lambda: project(dataset["demand"], scenario, dataset.meta.base_year))
+    pairs = _timed(stages, "travel", lambda: travel_for(inputs))
+    table = facilities(dataset["sites"], dataset.tables.get("candidates"), scenario,
+                       first_year=years[0], years=len(years))
+    send = _timed(stages, "build", lambda: build_send_problem(
+        demand=demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario, years=years))
+    log.info("solving with %s (time limit %g s)", solver, time_limit)
+    result = _timed(stages, "solve", lambda: solve(
+        send.problem, solver=solver, time_limit=time_limit, relative_gap=settings.relative_gap,
+        threads=settings.threads, progress=Progress(), seed=scenario.demand.seed))
+    if not result.has_plan:
+        raise NoPlanError(_no_plan_message(send, result), result.shortfalls)
+    split = flows_by_member(send, result)
+    options = options_table(send, result, scenario)
+    allocation = allocation_table(send, split)
+    explained = None
+    if settings.explain if with_explain is None else with_explain:
+        per_option = max(5.0, time_limit / max(1, int(result.option_open.sum())))
+        explained = _timed(stages, "explain", lambda: explain(
+            send, result, solver=solver, time_limit=per_option, relative_gap=settings.relative_gap))
+    stages["total"] = round(time.perf_counter() - started, 3)
+    summary = summarise(inputs, send, result, split, stages)
+    return Solved(send, result, options, allocation, explained, summary, stages)
+
+
+def _no_plan_message(send: SendProblem, result: Result) -> str:
+    if result.status != Status.INFEASIBLE:
+        return (f"no plan found ({result.status}{': ' + result.message if result.message else ''}); "
+                "allow a longer --time-limit or relax the rules")
+    if not result.shortfalls:
+        return result.message or "the rules admit no plan"
+    lines = ["the rules admit no plan: these pupils cannot be placed and may not go out of area"]
+    lines += [f"  - {_shortfall_text(send, shortfall)}" for shortfall in result.shortfalls]
+    return "\n".join(lines)
+
+
+def _shortfall_text(send: SendProblem, shortfall) -> str:
+    """One shortfall in words: year, who (need, phase, zones) and what they could reach."""
+    members = send.members[send.members["group"].isin(shortfall.groups)]
+    groups = send.groups.iloc[list(shortfall.groups)]
+    year = send.years[shortfall.period]
+    who = members.assign(phase=send.groups["phase"].to_numpy()[members["group"].to_numpy()])
+    kinds = sorted({f"{need} {phase}" for need, phase in zip(who["need"], who["phase"])})
+    zones = sorted(set(who["home_zone"]))
+    zone_text = ", ".join(zones[:6]) + (f" and {len(zones) - 6} more zones" if len(zones) > 6 else "")
+    pupils = float(groups["pupils"].sum())
+    head = f"{year}/{(year + 1) % 100:02d}: {pupils:.1f} pupils ({'; '.join(kinds)}) living in {zone_text}"
+    if not shortfall.facilities:
+        return f"{head}: no provision that admits them is within their travel limit"
+    names = send.facilities.table["name"].to_numpy()
+    reach = ", ".join(names[f] for f in shortfall.facilities[:5])
+    more = f" and {len(shortfall.facilities) - 5} more" if len(shortfall.facilities) > 5 else ""
+    return (f"{head}: the provision they can reach ({reach}{more}) holds at most {shortfall.capacity:.0f} "
+            "of them, even with every option open at its largest")
+
+
+def _nested(frame: pd.DataFrame, keys: list[str], value: str) -> list[dict]:
+    return json.loads(frame.groupby(keys, observed=True)[value].sum().round(2).reset_index().to_json(orient="records"))
+
+
+def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataFrame,
+              stages: dict[str, float]) -> dict:
+    scenario = inputs.scenario.scenario
+    table = send.facilities.table
+    kinds = np.where(split["facility"] >= 0, table["kind"].to_numpy()[np.maximum(split["facility"], 0)], "unplaced")
+    where = pd.Series(np.where(np.isin(kinds, LOCAL_KINDS), "local",
+                               np.where(kinds == "independent", "independent", "unplaced")), index=split.index)
+    placed = split.assign(where=where)
+    by_year = placed.pivot_table(index=["need", "phase", "year"], columns="where", values="pupils",
+                                 aggfunc="sum", fill_value=0.0).reset_index()
+    for column in ("local", "independent", "unplaced"):
+        if column not in by_year:
+            by_year[column] = 0.0
+    capital = capital_by_option(send, result)
+    return {
+        "scenario": scenario.name or inputs.scenario.path.stem,
+        "dataset": inputs.dataset.meta.name,
+        "years": [f"{y}/{(y + 1) % 100:02d}" for y in send.years],
+        "status": str(result.status), "solver": result.solver,
+        "objective": round(result.objective, 2), "best_bound": round(result.best_bound, 2),
+        "gap": result.gap, "terms": {k: round(v, 2) for k, v in cost_terms(send, result).items()},
+        "discount_rate": scenario.costs.discount_rate,
+        "solve_seconds": stages.get("solve"), "total_seconds": stages.get("total"), "stages": stages,
+        "model_size": result.model_size,
+        "capital_spent": round(float(capital.sum()), 2),
+        "capital_budget": scenario.rules.capital_budget,
+        "options_opened": int(result.option_open.sum()),
+        "places_added": _places_added(send, result, split),
+        "pupils": json.loads(by_year.round(2).to_json(orient="records")),
+        "travel": travel_percentiles(split),
+    }
+
+
+def _places_added(send: SendProblem, result: Result, split: pd.DataFrame) -> list[dict]:
+    """Places opened, shared over need and phase by the pupils they take in the last year."""
+    E = send.facilities.site_count
+    last = split[(split["year"] == send.years[-1]) & (split["facility"] >= E)]
+    rows = []
+    for option in np.flatnonzero(result.option_open):
+        places = float(result.option_size[option])
+        served = last[last["facility"] == E + option].groupby(["need", "phase"])["pupils"].sum()
+        total = served.sum()
+        for (need, phase), pupils in served.items():
+            rows.append((need, phase, places * pupils / total))
+        if total == 0:
+            rows.append(("(not yet used)", "", places))
+    frame = pd.DataFrame(rows, columns=["need", "phase", "places"])
+    return _nested(frame, ["need", "phase"], "places") if len(frame) else []
+
+
+def write_outputs(solved: Solved, folder: Path) -> list[Path]:
+    """summary.json, options.csv, allocation.csv (internal), explain.csv."""
+    folder = Path(folder)
+    written = []
+    write_csv_atomic(folder / "options.csv", solved.options)
+    written.append(folder / "options.csv")
+    # Pupils by home zone, unsuppressed: every row carries the marking, so no extract of
+    # the file can lose it.
+    marked = solved.allocation.assign(marking=ALLOCATION_MARKING)
+    write_csv_atomic(folder / "allocation.csv", marked[["marking", *solved.allocation.columns]])
+    written.append(folder / "allocation.csv")
+    if solved.explain is not None:
+        write_csv_atomic(folder / "explain.csv", solved.explain)
+        written.append(folder / "explain.csv")
+    write_text_atomic(folder / "summary.json", json.dumps(solved.summary, indent=2, default=_json_default) + "\n")
+    written.append(folder / "summary.json")
+    return written
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if not math.isfinite(value) else float(value)
+    raise TypeError(type(value).__name__)
