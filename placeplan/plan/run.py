@@ -20,6 +20,7 @@ from ..demand import plan_years, project
 from ..optimise import InfeasibleError, Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
 from ..pipeline import Inputs, travel_for
+from ..scenario.model import Scenario
 from .explain import explain
 from .facilities import facilities
 from .options import options_table
@@ -38,6 +39,7 @@ class NoPlanError(InfeasibleError):
 
 @dataclass
 class Solved:
+    scenario: Scenario
     send: SendProblem
     result: Result
     options: pd.DataFrame
@@ -109,7 +111,7 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
             send, result, solver=solver, time_limit=per_option, relative_gap=settings.relative_gap))
     stages["total"] = round(time.perf_counter() - started, 3)
     summary = summarise(inputs, send, result, split, stages)
-    return Solved(send, result, options, allocation, explained, summary, stages)
+    return Solved(scenario, send, result, options, allocation, explained, summary, stages)
 
 
 def _no_plan_message(send: SendProblem, result: Result) -> str:
@@ -163,7 +165,9 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
     capital = capital_by_option(send, result)
     return {
         "scenario": scenario.name or inputs.scenario.path.stem,
+        "scenario_file": str(inputs.scenario.path.resolve()),
         "dataset": inputs.dataset.meta.name,
+        "dataset_path": str(inputs.dataset.path.resolve()),
         "years": [f"{y}/{(y + 1) % 100:02d}" for y in send.years],
         "status": str(result.status), "solver": result.solver,
         "objective": round(result.objective, 2), "best_bound": round(result.best_bound, 2),
@@ -198,7 +202,9 @@ def _places_added(send: SendProblem, result: Result, split: pd.DataFrame) -> lis
 
 
 def write_outputs(solved: Solved, folder: Path) -> list[Path]:
-    """summary.json, options.csv, allocation.csv (internal), explain.csv."""
+    """options.csv, allocation.csv (internal), explain.csv, scenario.json (the merged
+    scenario: every assumption the run used) and summary.json, written last: a folder with
+    a summary.json holds a complete run."""
     folder = Path(folder)
     written = []
     write_csv_atomic(folder / "options.csv", solved.options)
@@ -211,6 +217,9 @@ def write_outputs(solved: Solved, folder: Path) -> list[Path]:
     if solved.explain is not None:
         write_csv_atomic(folder / "explain.csv", solved.explain)
         written.append(folder / "explain.csv")
+    write_text_atomic(folder / "scenario.json",
+                      json.dumps(solved.scenario.model_dump(mode="json"), indent=2) + "\n")
+    written.append(folder / "scenario.json")
     write_text_atomic(folder / "summary.json", json.dumps(solved.summary, indent=2, default=_json_default) + "\n")
     written.append(folder / "summary.json")
     return written
