@@ -89,7 +89,7 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
     time_limit = time_limit or settings.time_limit_s
     stages: dict[str, float] = {}
     years = plan_years(scenario, dataset.meta.base_year)
-    demand = _timed(stages, "demand", lambda: project(dataset["demand"], scenario, dataset.meta.base_year))
+    demand = _timed(stages, "demand", lambda: project(dataset, scenario))
     pairs = _timed(stages, "travel", lambda: travel_for(inputs))
     table = facilities(dataset["sites"], dataset.tables.get("candidates"), scenario,
                        first_year=years[0], years=len(years))
