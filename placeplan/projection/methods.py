@@ -21,7 +21,8 @@ import pandas as pd
 from ..codes import PHASES, phase_of
 from ..databuild.opendata import OpenDataError
 from ..dataset import Dataset
-from ..scenario.model import Demand, rate_for
+from ..scenario.model import Demand
+from .settings import rate_for
 from . import cohort as cohorts
 from . import dfe
 from .council import ProjectionError, history_totals

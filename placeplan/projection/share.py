@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..codes import PHASES
 from ..databuild.opendata import OpenDataError
-from ..scenario.model import Demand, rate_for
+from ..scenario.model import Demand
+from .settings import rate_for
 from . import cohort as cohorts
 from . import dfe
 from .council import ProjectionError

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..codes import NEEDS, OPTION_KINDS, PHASES, SITE_KINDS
+from ..projection.settings import Cohort, rate_keys
 
 
 class Section(BaseModel):
@@ -23,79 +24,6 @@ class Horizon(Section):
         description="First academic year of the plan, as the calendar year it starts. "
                     "Blank means the year after the dataset's base year.")
     years: int = Field(5, ge=1, le=30, description="Number of academic years planned.")
-
-
-def _rate_keys(value: dict[str, float], *, what: str, low: float, high: float) -> dict[str, float]:
-    """Keys 'default', a need code, a phase or NEED.phase; values within [low, high]."""
-    out = {}
-    for key, rate in value.items():
-        need, dot, phase = key.partition(".")
-        if key.lower() == "default":
-            code = "default"
-        elif not dot and key.lower() in PHASES:
-            code = key.lower()
-        elif need.upper() in NEEDS and (not dot or phase.lower() in PHASES):
-            code = need.upper() + (f".{phase.lower()}" if dot else "")
-        else:
-            raise ValueError(f"'{key}' is not a need code, a phase or NEED.phase; expected e.g. default, "
-                             f"ASD, secondary or SEMH.secondary (needs: {', '.join(NEEDS)}; phases: "
-                             f"{', '.join(PHASES)})")
-        if not low <= rate <= high:
-            raise ValueError(f"{what} for {key} is {rate}; expected {low:g} to {high:g}")
-        out[code] = rate
-    return out
-
-
-def rate_for(table: dict[str, float], need: str, phase: str, default: float) -> float:
-    """The most specific entry of a need/phase-keyed table: NEED.phase, need, phase, default."""
-    for key in (f"{need}.{phase}", need, phase, "default"):
-        if key in table:
-            return table[key]
-    return default
-
-
-class Cohort(Section):
-    """Rates of the cohort method. With source 'auto' they are estimated from the dataset's
-    history by year group when it has one, else from the council's pupils in specialist
-    settings by age in January 2024 and 2025 (DfE), pooled toward England's; 'scenario'
-    uses join, cease and the two stay rates below instead."""
-
-    source: Literal["auto", "history", "open_data", "scenario"] = Field(
-        "auto", description="Where progression rates come from: 'auto' (history by NCY if the dataset has "
-                            "it, else the DfE's ages), 'history', 'open_data' or 'scenario'.")
-    join: dict[str, float] = Field(
-        default_factory=dict,
-        description="With source = 'scenario': new pupils a year per pupil moving up (for nursery and "
-                    "reception: per pupil already in the year group), by need, phase or NEED.phase, "
-                    "with 'default'. Blank means 0.")
-    cease: dict[str, float] = Field(
-        default_factory=dict,
-        description="With source = 'scenario': share of pupils whose plans cease or who leave specialist "
-                    "provision each year, by need, phase or NEED.phase, with 'default'. Blank means 0.")
-    stay_post16: float = Field(
-        0.54, ge=0, le=1,
-        description="With source = 'scenario': share of Year 11 pupils still in specialist settings in "
-                    "Year 12. 0.54 is England's: 10,619 pupils aged 16 in January 2025 for 19,781 "
-                    "aged 15 in January 2024 (DfE, EHC plans 2025).")
-    stay_post19: float = Field(
-        0.19, ge=0, le=1,
-        description="With source = 'scenario': share of Year 14 pupils still in specialist settings in "
-                    "Year 15. 0.19 is England's: 1,056 aged 19 in January 2025 for 5,614 aged 18 in "
-                    "January 2024 (DfE, EHC plans 2025).")
-    prior_pupils: float = Field(
-        20.0, ge=0,
-        description="How many pupils England's (or the wider pool's) rates count for when a council's "
-                    "own rates are pooled toward them: small year groups move little from England's.")
-
-    @field_validator("join")
-    @classmethod
-    def _join(cls, value: dict[str, float]) -> dict[str, float]:
-        return _rate_keys(value, what="join rate", low=0.0, high=20.0)
-
-    @field_validator("cease")
-    @classmethod
-    def _cease(cls, value: dict[str, float]) -> dict[str, float]:
-        return _rate_keys(value, what="cease rate", low=0.0, high=1.0)
 
 
 class Demand(Section):
@@ -153,7 +81,7 @@ class Demand(Section):
     @field_validator("share_change")
     @classmethod
     def _shares(cls, value: dict[str, float]) -> dict[str, float]:
-        return _rate_keys(value, what="share change", low=-1.0, high=1.0)
+        return rate_keys(value, what="share change", low=-1.0, high=1.0)
 
 
 class PhaseMinutes(Section):
