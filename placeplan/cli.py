@@ -52,7 +52,7 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     ctx.obj = Context(debug, quiet)
 
 
-COMMANDS = ("validate", "travel", "solve", "data", "schema")
+COMMANDS = ("validate", "travel", "project", "solve", "backtest", "data", "schema")
 
 
 def _register() -> None:

@@ -1,0 +1,311 @@
+"""Backtests: fit on the years up to an origin, forecast ``horizon`` years on, compare.
+
+Every series of a history (an area, or an area's need or year group) whose count is known
+and positive at the origin, in an earlier year and ``horizon`` years on is forecast by
+each method and baseline from the years up to the origin only. For each method and
+origin the report gives:
+
+* ``mape``: mean absolute percentage error of the central forecast (P50), in %;
+* ``bias``: mean signed percentage error (positive: forecasts too high), in %;
+* ``coverage80``: the share of actual values inside the forecast's P10-P90 range, in %
+  (80 if the range is honest).
+
+Baselines: ``last`` (no change; the range of a random walk with the pool's year-to-year
+variance), ``own`` (the series' own compound growth since its first year; a random walk
+with that drift and the series' own variance) and ``pooled`` (the growth of all series of
+the file added together; a random walk with that drift, the variance of series around it
+and of the drift itself). Methods: ``trend`` (:mod:`.trend`, the default) and ``cohort`` (:mod:`.cohort`, for
+histories by NCY), both with Monte Carlo ranges.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PlacePlanError
+from . import cohort as cohorts
+from .history import ALL_NCY, History
+from .trend import area_growth, fit_pool, log_growth
+
+METHODS = ("trend", "cohort")
+DEFAULT_METHOD = "trend"
+BASELINES = ("last", "own", "pooled")
+#: Methods of ``placeplan project`` that a history of counts cannot test, and why.
+NOT_TESTABLE = {
+    "prevalence": "it needs the child population by zone and year, which a backtest history does not hold",
+    "growth": "it applies the scenario's own growth rates; there is nothing estimated to test",
+}
+Z80 = 1.2815515655446004   # standard normal quantile of 0.9
+KEY = ["area", "need", "ncy"]
+
+
+class BacktestError(PlacePlanError, ValueError):
+    """The backtest cannot run as asked (no origin fits, a method needs what the file lacks)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    horizon: int = 3
+    draws: int = 1000
+    seed: int = 20250101
+    prior_pupils: float = 20.0
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Every forecast compared (``errors``: one row per method, origin and series) and the
+    scores by method and origin (``scores``), the default method first."""
+
+    errors: pd.DataFrame
+    scores: pd.DataFrame
+    horizon: int
+    label: str
+
+    def by(self, column: str) -> pd.DataFrame:
+        """Scores over every origin by method and ``column`` (need or ncy)."""
+        rows = [(method, value, *_score(frame)) for (method, value), frame
+                in self.errors.groupby(["method", column], sort=False)]
+        table = pd.DataFrame(rows, columns=["method", column, "mape", "bias", "coverage80", "n"])
+        return table.sort_values(["method", column], key=_method_order_key, kind="stable")
+
+
+def wide_series(history: History) -> tuple[pd.DataFrame, pd.Series]:
+    """Series (area, need, ncy) x years of pupils, and each series' region (or None)."""
+    frame = history.frame
+    wide = frame.pivot_table(index=KEY, columns="year", values="pupils", aggfunc="sum")
+    wide = wide.reindex(columns=range(min(history.years), max(history.years) + 1))
+    regions = frame.drop_duplicates(KEY).set_index(KEY)["region"].reindex(wide.index)
+    groups = regions.where(regions != "") if history.has_region else None
+    return wide, groups
+
+
+def possible_origins(wide: pd.DataFrame, horizon: int) -> list[int]:
+    """Years from which at least one series can be forecast and checked."""
+    return [year for year in wide.columns if _eligible(wide, year, horizon).any()]
+
+
+def _eligible(wide: pd.DataFrame, origin: int, horizon: int) -> pd.Series:
+    target = origin + horizon
+    if target not in wide.columns or origin not in wide.columns:
+        return pd.Series(False, index=wide.index)
+    earlier = wide.loc[:, [y for y in wide.columns if y < origin]]
+    return (wide[origin] > 0) & (wide[target] > 0) & (earlier > 0).any(axis=1)
+
+
+def run_backtest(history: History, *, origins: list[int] | None = None, methods: list[str] | None = None,
+                 settings: Settings = Settings()) -> Backtest:
+    """Backtest ``methods`` (default: trend, and cohort when the history is by NCY) and
+    the baselines at every origin (default: every possible one)."""
+    methods = list(methods or ([DEFAULT_METHOD, "cohort"] if history.has_ncy else [DEFAULT_METHOD]))
+    for method in methods:
+        if method in NOT_TESTABLE:
+            raise BacktestError(f"method {method} cannot be backtested: {NOT_TESTABLE[method]}")
+        if method == "cohort" and not history.has_ncy:
+            raise BacktestError(f"method cohort needs pupils by year group: {history.label} has no ncy column "
+                                "with values")
+    wide, groups = wide_series(history)
+    available = possible_origins(wide, settings.horizon)
+    chosen = sorted(origins) if origins else available
+    missing = [o for o in chosen if o not in available]
+    if missing or not chosen:
+        raise BacktestError(
+            f"no series in {history.label} can be checked {settings.horizon} years after origin "
+            f"{', '.join(map(str, missing)) or '(none)'}; possible origins: "
+            f"{', '.join(map(str, available)) or 'none (too few years)'}")
+    blocks = []
+    for origin in chosen:
+        rng = np.random.default_rng([settings.seed, origin])
+        train = wide.loc[:, [y for y in wide.columns if y <= origin]]
+        eligible = _eligible(wide, origin, settings.horizon)
+        actual = wide.loc[eligible, origin + settings.horizon]
+        for method in [*methods, *BASELINES]:
+            forecast = FORECASTERS[method](train, groups, eligible, settings, rng)
+            blocks.append(forecast.assign(method=method, origin=origin, actual=actual).reset_index())
+    errors = pd.concat(blocks, ignore_index=True)
+    order = [*methods, *BASELINES]
+    return Backtest(errors=errors, scores=_scores(errors, order, settings.horizon), horizon=settings.horizon,
+                    label=history.label)
+
+
+# --- forecasters: (train, groups, eligible, settings, rng) -> p10, p50, p90 by series -------
+
+def _quantiles(values: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """Rows of draws -> P10, P50, P90 (draws along axis 1)."""
+    p10, p50, p90 = np.percentile(values, [10, 50, 90], axis=1)
+    return pd.DataFrame({"p10": p10, "p50": p50, "p90": p90}, index=index)
+
+
+def _normal_range(centre: np.ndarray, sd: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame({"p10": centre * np.exp(-Z80 * sd), "p50": centre, "p90": centre * np.exp(Z80 * sd)},
+                        index=index)
+
+
+def forecast_trend(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+                   rng: np.random.Generator) -> pd.DataFrame:
+    fit = fit_pool(train, groups)
+    growth = log_growth(train)
+    origin = train.columns[-1]
+    index = eligible[eligible].index
+    values = np.empty((len(index), settings.draws))
+    for row, key in enumerate(index):
+        group = groups[key] if groups is not None and isinstance(groups[key], str) else None
+        paths = area_growth(fit, growth.loc[key], group).log_paths(years=settings.horizon, draws=settings.draws,
+                                                                   rng=rng)
+        values[row] = train.loc[key, origin] * np.exp(paths[:, -1])
+    return _quantiles(values, index)
+
+
+def forecast_last(train, groups, eligible, settings, rng) -> pd.DataFrame:
+    growth = log_growth(train).to_numpy()
+    spread = float(np.nanvar(growth, ddof=1)) if np.isfinite(growth).sum() > 1 else 0.0
+    index = eligible[eligible].index
+    centre = train.loc[index, train.columns[-1]].to_numpy(dtype=float)
+    return _normal_range(centre, np.full(len(index), np.sqrt(settings.horizon * spread)), index)
+
+
+def forecast_own(train, groups, eligible, settings, rng) -> pd.DataFrame:
+    index = eligible[eligible].index
+    origin = train.columns[-1]
+    growth = log_growth(train)
+    pooled_spread = float(np.nanvar(growth.to_numpy(), ddof=1)) if growth.notna().sum().sum() > 1 else 0.0
+    centre, sd = [], []
+    h = settings.horizon
+    for key in index:
+        row = train.loc[key]
+        first = row[row > 0].index[0]
+        rate = np.log(row[origin] / row[first]) / (origin - first)
+        own = growth.loc[key].dropna()
+        spread = float(own.var(ddof=1)) if len(own) >= 2 else pooled_spread
+        years = max(len(own), 1)
+        centre.append(row[origin] * np.exp(h * rate))
+        sd.append(np.sqrt(h * spread + h * h * spread / years))
+    return _normal_range(np.array(centre), np.array(sd), index)
+
+
+def forecast_pooled(train, groups, eligible, settings, rng) -> pd.DataFrame:
+    index = eligible[eligible].index
+    origin, first = train.columns[-1], train.columns[0]
+    both = (train[first] > 0) & (train[origin] > 0)
+    if both.any() and origin > first:
+        rate = np.log(train.loc[both, origin].sum() / train.loc[both, first].sum()) / (origin - first)
+    else:
+        rate = 0.0
+    totals = train.where(train > 0).sum(axis=0, min_count=1)
+    aggregate = np.log(totals.astype(float)).diff().iloc[1:]
+    deviation = log_growth(train) - aggregate
+    spread = float(np.nanvar(deviation.to_numpy(), ddof=1)) if deviation.notna().sum().sum() > 1 else 0.0
+    drift = float(aggregate.var(ddof=1)) if aggregate.notna().sum() > 1 else 0.0
+    h = settings.horizon
+    years = max(len(aggregate.dropna()), 1)
+    centre = train.loc[index, origin].to_numpy(dtype=float) * np.exp(h * rate)
+    sd = np.full(len(index), np.sqrt(h * (spread + drift) + h * h * drift / years))
+    return _normal_range(centre, sd, index)
+
+
+def forecast_cohort(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+                    rng: np.random.Generator) -> pd.DataFrame:
+    """Each area's (and need's) year groups aged ``horizon`` years with its own progression
+    ratios pooled toward those of every area in the file, times the pooled trend's noise."""
+    origin = train.columns[-1]
+    detailed = train[train.index.get_level_values("ncy") != ALL_NCY]
+    blocks = _ncy_blocks(detailed)
+    totals = pd.DataFrame({key: block.sum(axis=1, min_count=1) for key, block in blocks.items()}).T
+    totals.index = pd.MultiIndex.from_tuples(totals.index, names=["area", "need"])
+    total_groups = None
+    if groups is not None:
+        first = groups.groupby(level=["area", "need"]).first()
+        total_groups = first.reindex(totals.index)
+    fit = fit_pool(totals, total_groups)
+    total_growth = log_growth(totals)
+    counts = {key: cohorts.count_pairs(block.to_numpy(dtype=float)) for key, block in blocks.items()}
+    prior_all = cohorts.estimate(sum(counts.values(), cohorts.empty_counts()))
+    prior_need = {need: cohorts.estimate(sum((c for k, c in counts.items() if k[1] == need), cohorts.empty_counts()),
+                                         prior=prior_all, prior_pupils=settings.prior_pupils)
+                  for need in {key[1] for key in blocks}}
+    index = eligible[eligible].index
+    out = pd.DataFrame(np.nan, index=index, columns=["p10", "p50", "p90"])
+    wanted = {(a, n) for a, n, _ in index}
+    for key in sorted(wanted):
+        block = blocks[key]
+        ratios = cohorts.estimate(counts[key], prior=prior_need[key[1]], prior_pupils=settings.prior_pupils)
+        drawn = cohorts.draw(ratios, draws=settings.draws, rng=rng)
+        base = np.nan_to_num(block.loc[origin].to_numpy(dtype=float))
+        aged = cohorts.age(base, drawn, settings.horizon).total[-1]       # draws x NCY
+        group = total_groups[key] if total_groups is not None and isinstance(total_groups[key], str) else None
+        noise = area_growth(fit, total_growth.loc[key], group).log_paths(
+            years=settings.horizon, draws=settings.draws, rng=rng, with_growth=False)[:, -1]
+        values = aged * np.exp(noise)[:, None]
+        for series in [s for s in index if (s[0], s[1]) == key]:
+            column = series[2] - cohorts.NCYS[0]
+            out.loc[series] = np.percentile(values[:, column], [10, 50, 90])
+    return out
+
+
+def _ncy_blocks(detailed: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """(area, need) -> years x NCY counts; a year with any row for the area counts 0 for
+    the year groups it leaves out, a year with none stays missing."""
+    blocks = {}
+    for (area, need), rows in detailed.groupby(level=["area", "need"], sort=True):
+        table = rows.droplevel(["area", "need"]).T.reindex(columns=cohorts.NCYS)
+        seen = table.notna().any(axis=1)
+        blocks[(area, need)] = table.where(~seen, table.fillna(0.0), axis=0)
+    return blocks
+
+
+FORECASTERS = {"trend": forecast_trend, "cohort": forecast_cohort, "last": forecast_last,
+               "own": forecast_own, "pooled": forecast_pooled}
+
+
+# --- scores ---------------------------------------------------------------------------------
+
+def _score(frame: pd.DataFrame) -> tuple[float, float, float, int]:
+    relative = (frame["p50"] - frame["actual"]) / frame["actual"]
+    inside = (frame["actual"] >= frame["p10"]) & (frame["actual"] <= frame["p90"])
+    return (float(100 * relative.abs().mean()), float(100 * relative.mean()), float(100 * inside.mean()),
+            int(len(frame)))
+
+
+def _method_order_key(column: pd.Series) -> pd.Series:
+    if column.name != "method":
+        return column
+    rank = {m: i for i, m in enumerate([*METHODS, *BASELINES])}
+    return column.map(lambda m: rank.get(m, len(rank)))
+
+
+def _scores(errors: pd.DataFrame, order: list[str], horizon: int) -> pd.DataFrame:
+    rows = []
+    for method in order:
+        mine = errors[errors["method"] == method]
+        for origin, frame in mine.groupby("origin", sort=True):
+            rows.append((method, str(origin), horizon, *_score(frame)))
+        rows.append((method, "all", horizon, *_score(mine)))
+    return pd.DataFrame(rows, columns=["method", "origin", "horizon", "mape", "bias", "coverage80", "n"])
+
+
+def render_csv(result: Backtest) -> str:
+    """``method,origin,horizon,mape,bias,coverage80``, the default method's rows first."""
+    table = result.scores[["method", "origin", "horizon", "mape", "bias", "coverage80"]].copy()
+    for column in ("mape", "bias", "coverage80"):
+        table[column] = table[column].round(2)
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def render_table(result: Backtest, *, by_need: bool = False) -> str:
+    scores = result.scores.rename(columns={"mape": "MAPE %", "bias": "bias %", "coverage80": "in P10-P90 %",
+                                           "n": "series"})
+    lines = [f"Backtest of {result.label}, {result.horizon} years ahead", "",
+             scores.drop(columns="horizon").to_string(index=False, float_format=lambda v: f"{v:.1f}")]
+    if by_need:
+        table = result.by("need")
+        table = table[table["need"] != ""]
+        if len(table):
+            lines += ["", "By need, every origin", table.to_string(index=False, float_format=lambda v: f"{v:.1f}")]
+    return "\n".join(lines) + "\n"
