@@ -4,6 +4,7 @@ and small OR-Library instances against their published optima."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import math
 from pathlib import Path
@@ -18,7 +19,11 @@ from scipy.optimize import linprog
 from placeplan.optimise import (FORMULATION, TERMS, Arcs, Existing, Groups, InfeasibleError, Options, Periods,
                                 Problem, ProblemError, Rules, Status, build_model, cflp, p_median, shortfalls,
                                 solve)
+from placeplan.optimise.branch import branch_and_bound
+from placeplan.optimise.formulation import usable_arcs
+from placeplan.optimise.lagrange import Lagrangian, _by_facility_then_cost, plan_cost
 from placeplan.optimise.orlib import read_cap, read_pmed
+from placeplan.optimise.preprocess import cheapest_placement
 
 ORLIB = Path("/work/shared/benchmarks/orlib")
 needs_orlib = pytest.mark.skipif(not ORLIB.is_dir(), reason="shared OR-Library data not present")
@@ -389,6 +394,113 @@ def test_random_cflp_auto_matches_direct(n, m, seed):
     auto, direct = solve(problem), solve(problem, strategy="direct")
     assert auto.status == direct.status == Status.OPTIMAL
     assert auto.objective == pytest.approx(direct.objective, rel=1e-6)
+    _check_invariants(problem, auto)
+
+
+# --- Lagrangian branch and bound -----------------------------------------------------------
+
+def test_cheapest_placement_by_hand():
+    # groups of 3 and 2 units; facility 0 holds 4, facility 1 holds 10. Per unit: group 0
+    # costs 1 at f0 and 5 at f1, group 1 costs 2 at f0 and 3 at f1. Best: group 0 all at f0
+    # (3), group 1 one unit at f0 (2) and one at f1 (3): 8.
+    arcs = dict(group=np.array([0, 0, 1, 1]), facility=np.array([0, 1, 0, 1]), cost=np.array([1.0, 5, 2, 3]))
+    no_fallback = np.array([np.inf, np.inf])
+    assert cheapest_placement(np.array([3.0, 2]), no_fallback, **arcs, capacity=np.array([4.0, 10])) == 8
+    # half units go through the LP: 3 + 2 + 1.5 * 3 = 9.5
+    assert cheapest_placement(np.array([3.0, 2.5]), no_fallback, **arcs,
+                              capacity=np.array([4.0, 10])) == pytest.approx(9.5)
+    # a fallback of 2.5 a unit beats f1 at 3: 3 + 2 + 2.5 = 7.5
+    assert cheapest_placement(np.array([3.0, 2]), np.array([np.inf, 2.5]), **arcs,
+                              capacity=np.array([4.0, 10])) == pytest.approx(7.5)
+    # 5 units, 4 places, no fallback: no placement
+    assert cheapest_placement(np.array([3.0, 2]), no_fallback, **arcs, capacity=np.array([4.0, 0])) == math.inf
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=40), st.lists(st.floats(-10, 10), min_size=40, max_size=40))
+def test_sort_by_facility_then_cost_is_lexsort(facility, cost):
+    f, v = np.array(facility), np.array(cost[:len(facility)])
+    order = _by_facility_then_cost(f, v)
+    expected = np.lexsort((v, f))
+    assert np.array_equal(f[order], f[expected]) and np.array_equal(v[order], v[expected])
+
+
+def test_branch_and_bound_from_scratch_by_hand():
+    # Three customers of 2 units; A and B hold 4 (fixed 10 each), C holds 6 (fixed 25).
+    # Per unit: customer 0 costs A 1, B 3, C 2; customer 1 costs 2 anywhere; customer 2
+    # A 3, B 1, C 2. C alone: 25 + 12 = 37; A and B: 20 + 2 + 4 + 2 = 28 (the optimum);
+    # with C and another: 35 + 10 = 45 at least.
+    per_unit = np.array([[1, 3, 2], [2, 2, 2], [3, 1, 2]], float)
+    problem = cflp([4, 4, 6], [10, 10, 25], [2, 2, 2], 2 * per_unit)
+    lag = Lagrangian(problem, usable_arcs(problem))
+    none = np.zeros(3, bool)
+    out = branch_and_bound(problem, lag, multipliers=np.zeros(3), bound=-math.inf, forced=none, excluded=none,
+                           upper=math.inf, incumbent=None, tolerance=1e-9, time_limit=60, node_limit=1000)
+    assert out.complete and out.nodes >= 1
+    assert out.upper == pytest.approx(28) and list(out.incumbent) == [True, True, False]
+    assert 28 * (1 - 1e-9) - 1e-9 <= out.bound <= 28 + 1e-9
+
+
+def _small_single_period(seed: int) -> Problem:
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(3, 9)), int(rng.integers(2, 6))
+    fallback = np.where(rng.random(n) < 0.3, rng.integers(20, 60, n), np.inf)
+    cost = np.where(rng.random((n, m + 1)) < 0.8, rng.integers(0, 30, (n, m + 1)), np.inf)
+    return Problem.make(groups=Groups.make(rng.integers(1, 8, n), fallback_cost=fallback),
+                        existing=Existing.make([float(rng.integers(0, 6))]),
+                        options=Options.make(rng.integers(3, 15, m).astype(float), fixed_cost=rng.integers(0, 40, m)),
+                        arcs=Arcs.dense(cost), rules=Rules(max_options=[None, 2][seed % 2]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_branch_and_bound_matches_enumeration(seed):
+    """From zero multipliers and nothing fixed, so the search does all the work."""
+    problem = _small_single_period(seed)
+    O = problem.options.count
+    lag = Lagrangian(problem, usable_arcs(problem))
+    none = np.zeros(O, bool)
+    out = branch_and_bound(problem, lag, multipliers=np.zeros(problem.groups.count), bound=-math.inf,
+                           forced=none, excluded=none, upper=math.inf, incumbent=None, tolerance=1e-9,
+                           time_limit=60, node_limit=10_000)
+    best = min(plan_cost(problem, lag, np.array(y, bool)) for y in itertools.product([False, True], repeat=O))
+    assert out.complete
+    if math.isinf(best):
+        assert math.isinf(out.upper)
+        return
+    assert out.upper == pytest.approx(best, rel=1e-9, abs=1e-9)
+    assert out.bound <= best + 1e-9 * abs(best) + 1e-9
+    assert plan_cost(problem, lag, out.incumbent) == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+def test_lagrangian_at_a_node_is_the_problem_with_those_options_fixed():
+    problem = _small_single_period(3)
+    O = problem.options.count
+    forced, excluded = np.zeros(O, bool), np.zeros(O, bool)
+    forced[0], excluded[1] = True, True
+    fixed = Problem.make(groups=problem.groups, existing=problem.existing, arcs=problem.arcs, rules=problem.rules,
+                         options=dataclasses.replace(problem.options, forced=forced, excluded=excluded))
+    lam = np.random.default_rng(0).uniform(0, 20, problem.groups.count)
+    node = Lagrangian(problem, usable_arcs(problem)).at(forced, excluded)
+    assert node.evaluate(lam)[0] == pytest.approx(Lagrangian(fixed, usable_arcs(fixed)).evaluate(lam)[0], rel=1e-12)
+    assert not np.isin(node.f, problem.existing.count + 1).any()   # the excluded option's arcs are gone
+
+
+def test_auto_branches_and_agrees_with_direct():
+    # a 40-customer, 12-site plane whose Lagrangian bound leaves a gap the search closes
+    rng = np.random.default_rng(10)
+    n, m = 40, 12
+    cap = rng.integers(20, 60, m).astype(float)
+    demand = rng.integers(1, 10, n).astype(float)
+    xy = rng.uniform(0, 100, (n + m, 2))
+    cost = np.hypot(*(xy[:n, None, :] - xy[None, n:, :]).transpose(2, 0, 1)) * demand[:, None]
+    problem = cflp(cap, rng.integers(100, 300, m).astype(float), demand, cost)
+    events = []
+    auto = solve(problem, progress=events.append)
+    lagrangian = [e for e in events if e["stage"] == "lagrangian"]
+    assert lagrangian and lagrangian[0]["nodes"] > 0
+    assert auto.status == Status.OPTIMAL and auto.best_bound <= auto.objective
+    assert auto.objective == pytest.approx(solve(problem, strategy="direct").objective, rel=1e-7)
     _check_invariants(problem, auto)
 
 

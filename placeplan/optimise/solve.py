@@ -5,16 +5,22 @@ Stages (each logged with its time and reported to ``progress``):
 1. ``check``: prove infeasibility cheaply (:func:`preprocess.shortfalls`) and stop with the
    groups that cannot be placed;
 2. ``lagrangian`` (single-period, fixed-size problems such as CFLP and p-median): a
-   Lagrangian bound, a Lagrangian heuristic with local search for a first plan, and
-   reduced-cost fixing that closes (and drops the arcs of) every option no better plan
-   can open; if the bound already proves the plan optimal, stop;
+   Lagrangian bound, a Lagrangian heuristic for a first plan, and reduced-cost fixing
+   that closes (and drops the arcs of) every option no better plan can open; then,
+   without budgets, a branch and bound over the options left free with Lagrangian
+   bounds (:mod:`.branch`), which usually proves the optimum itself (with budgets, a
+   local search improves the first plan instead); if the bound proves the plan optimal,
+   stop;
 3. ``solve``: the MIP of what is left, warm-started with the best plan, on SCIP, HiGHS or
-   CP-SAT through OR-Tools MathOpt;
+   CP-SAT through OR-Tools MathOpt (also where the branch and bound ran out of nodes or
+   time: it hands over its best plan and bound);
 4. ``read``: the plan as arrays aligned with the problem (flows per arc, unplaced per
    group, options opened with period and size) and each cost term.
 
 The fixing is exact: an option is fixed only when the Lagrangian bound with it flipped
 exceeds a plan already in hand, so the reported optimum is the optimum of the full model.
+So is the branch and bound: it closes a node only on a valid bound, and reports the least
+bound it closed on.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import backend, lagrange
+from . import backend, branch, lagrange
 from .backend import Progress
 from .core import Problem
 from .formulation import Model, build_model, usable_arcs
@@ -89,39 +95,23 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
     if warm is not None:
         upper = _plan_objective(problem, warm)
 
-    # 2. lagrangian bound, heuristic and fixing
+    # 2. lagrangian bound, heuristic, fixing and branch and bound
     if strategy == "auto" and lagrange.applicable(problem):
         t0 = time.perf_counter()
-        arcs = usable_arcs(problem)
-        budget = 30.0 if time_limit is None else 0.3 * time_limit
-        outcome = lagrange.optimise(problem, arcs, upper=upper,
-                                    incumbent=None if warm is None else warm.option_period >= 0,
-                                    time_limit=budget)
-        lag_bound = outcome.bound
-        y = outcome.incumbent
-        if y is not None:
-            lag = lagrange.Lagrangian(problem, arcs)
-            _, _, _, r, _ = lag.evaluate(outcome.multipliers)
-            y, cost, tried = lagrange.improve(problem, arcs, y, outcome.upper, r,
-                                              closed=outcome.fixed_closed, time_limit=0.5 * budget)
-            if cost < upper:
-                priced = transport(problem, y, arcs=arcs)
-                if priced is not None:
-                    hint_plan = _plan_from_transport(problem, arcs, y, priced)
-                    upper = _plan_objective(problem, hint_plan)
-            if upper < outcome.upper - 1e-9 * abs(upper):
-                # a better plan: fix again against it (cheap: no new subgradient steps)
-                closed, opened = lagrange.fix(lag, outcome.multipliers, upper)
-                outcome = dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
+        stage = _lagrangian_stage(problem, warm=warm, upper=upper, time_limit=left(), relative_gap=relative_gap)
         stages["lagrangian"] = time.perf_counter() - t0
+        lag_bound = stage.bound
+        if stage.plan is not None:
+            hint_plan, upper = stage.plan, _plan_objective(problem, stage.plan)
         emit({"stage": "lagrangian", "bound": lag_bound, "incumbent": upper, "seconds": stages["lagrangian"],
-              "fixed_closed": int(outcome.fixed_closed.sum()), "fixed_open": int(outcome.fixed_open.sum())})
+              "fixed_closed": int(stage.closed.sum()), "fixed_open": int(stage.opened.sum()),
+              "nodes": stage.nodes})
         if hint_plan is not None and upper - lag_bound <= max(relative_gap, OPTIMAL_GAP) * abs(upper):
             return _result(problem, hint_plan, bound=lag_bound, status_reason="optimal", started=started,
                            solver="lagrangian", size=model.size(), stages=stages, relative_gap=relative_gap)
         options = problem.options
         reduced = dataclasses.replace(problem, options=dataclasses.replace(
-            options, excluded=options.excluded | outcome.fixed_closed, forced=options.forced | outcome.fixed_open))
+            options, excluded=options.excluded | stage.closed, forced=options.forced | stage.opened))
         final_model = build_model(reduced)
         log.info("reduced model: %d of %d options left free", int((~reduced.options.excluded
                  & ~reduced.options.forced).sum()), options.count)
@@ -151,6 +141,62 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
     bound = max(lag_bound, min(bound, objective))
     return _result(problem, plan, bound=bound, status_reason=raw.reason, limit=raw.limit, started=started,
                    solver=solver, size=final_model.size(), stages=stages, relative_gap=relative_gap)
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """What the Lagrangian stage proves: a bound, the best plan, options fixed for the MIP."""
+
+    bound: float
+    plan: Plan | None
+    closed: np.ndarray
+    opened: np.ndarray
+    nodes: int
+
+
+BRANCH_NODES = 20_000     # nodes before the branch and bound hands over to the MIP solver
+BRANCH_SECONDS = 600.0    # and seconds (without a time limit)
+
+
+def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time_limit: float | None,
+                      relative_gap: float) -> _Stage:
+    """Lagrangian bound and heuristic with reduced-cost fixing; then, without budgets, a
+    branch and bound over the options left free, or else a local search for the MIP's
+    first plan."""
+    arcs = usable_arcs(problem)
+    budget = 30.0 if time_limit is None else 0.3 * time_limit
+    started = time.perf_counter()
+    outcome = lagrange.optimise(problem, arcs, upper=upper,
+                                incumbent=None if warm is None else warm.option_period >= 0, time_limit=budget)
+    lag = lagrange.Lagrangian(problem, arcs)
+    best, upper, bound, nodes = outcome.incumbent, min(upper, outcome.upper), outcome.bound, 0
+    rules = problem.rules
+    # the Lagrangian ignores budgets, so with budgets the MIP solver finishes the job
+    searchable = rules.capital_budget == math.inf and rules.capital_budget_per_period is None
+    if best is not None and not searchable:
+        _, _, _, r, _ = lag.evaluate(outcome.multipliers)
+        best, cost, _ = lagrange.improve(problem, arcs, best, upper, r, closed=outcome.fixed_closed,
+                                         time_limit=0.5 * budget)
+        if cost < upper - 1e-9 * abs(upper):
+            # a better plan: fix again against it (cheap: no new subgradient steps)
+            upper = cost
+            closed, opened = lagrange.fix(lag, outcome.multipliers, upper)
+            outcome = dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
+    if searchable and upper - bound > OPTIMAL_GAP * abs(upper):
+        left = BRANCH_SECONDS if time_limit is None else 0.8 * time_limit - (time.perf_counter() - started)
+        o = problem.options
+        searched = branch.branch_and_bound(
+            problem, lag, multipliers=outcome.multipliers, bound=bound, forced=o.forced | outcome.fixed_open,
+            excluded=o.excluded | outcome.fixed_closed, upper=upper, incumbent=best,
+            tolerance=max(relative_gap, SOLVER_GAP), time_limit=max(left, 0.0), node_limit=BRANCH_NODES)
+        bound, nodes = max(bound, searched.bound), searched.nodes
+        if searched.upper < upper:
+            best, upper = searched.incumbent, searched.upper
+    plan = None
+    if best is not None:
+        priced = transport(problem, best, arcs=arcs)
+        plan = None if priced is None else _plan_from_transport(problem, arcs, best, priced)
+    return _Stage(bound, plan, outcome.fixed_closed, outcome.fixed_open, nodes)
 
 
 def _result(problem: Problem, plan: Plan, *, bound: float, status_reason: str, started: float, solver: str,

@@ -1,0 +1,199 @@
+r"""Branch and bound over the options with Lagrangian bounds, for the problems
+:mod:`.lagrange` handles (one period, fixed sizes; Görtz and Klose 2012).
+
+A node fixes some options open and some closed. Its bound is the Lagrangian bound of
+:mod:`.lagrange` with those options fixed, raised by a few subgradient steps started from
+its parent's multipliers (so a node costs a few cheap evaluations, never an LP over every
+arc). At each node:
+
+1. if the bound reaches the cutoff (best plan less the tolerance), the node is closed;
+2. reduced-cost fixing: an option whose flip alone lifts the bound past the cutoff is fixed
+   for the whole subtree;
+3. the Lagrangian choice of options, repaired to hold the demand, is priced by its
+   transportation LP (each choice once): a new best plan lowers the cutoff;
+4. otherwise the node branches on the free option whose average choice over the steps is
+   nearest one half (the option the relaxation is least sure of).
+
+Nodes are taken best bound first, so the nodes explored are the ones no plan can avoid.
+Every closed node records the bound that closed it; the search proves
+``min(closed bounds, best plan)`` as a lower bound, so the plan it returns is optimal
+within the tolerance when the search completes. Incomplete (node or time limit), the
+bound is the least bound of the closed and open nodes: still valid, only weaker.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .core import Problem
+from .lagrange import Lagrangian, fix, plan_cost, repair
+
+log = logging.getLogger(__name__)
+
+NODE_STEPS = 40     # subgradient steps per node (the root has its own, longer ascent)
+NODE_STEP = 1.5     # Polyak's step factor at a node: few steps, so it is never shrunk
+
+
+@dataclass(frozen=True)
+class Node:
+    bound: float
+    forced: np.ndarray
+    excluded: np.ndarray
+    multipliers: np.ndarray
+    depth: int
+
+
+@dataclass(frozen=True)
+class BranchOutcome:
+    complete: bool               # the whole tree was explored: the plan is optimal within tolerance
+    bound: float                 # a valid lower bound on the optimum
+    upper: float                 # cost of the best plan (inf if none)
+    incumbent: np.ndarray | None  # options open in the best plan
+    nodes: int
+    priced: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Ascent:
+    bound: float
+    multipliers: np.ndarray
+    mean_choice: np.ndarray      # the options' Lagrangian choice averaged over the steps
+
+
+def ascend(lag: Lagrangian, lam: np.ndarray, *, target: float, steps: int, step: float) -> Ascent:
+    """A few subgradient steps (Polyak steps towards ``target``) from ``lam``; stops early
+    once the bound reaches the target or the node turns out infeasible."""
+    best, best_lam = -math.inf, lam
+    total = np.zeros(len(lag.forced))
+    taken = 0
+    for _ in range(steps):
+        bound, sub, y, _, _ = lag.evaluate(lam)
+        total += y
+        taken += 1
+        if bound > best:
+            best, best_lam = bound, lam
+        if best >= target or math.isinf(best):
+            break
+        norm = float(sub @ sub)
+        if norm < 1e-12:   # the relaxed plan meets every demand: the bound is its cost
+            break
+        goal = target if math.isfinite(target) else bound + 0.01 * abs(bound) + 1.0
+        lam = lam + step * (goal - bound) / norm * sub
+    return Ascent(best, best_lam, total / max(taken, 1))
+
+
+class _Search:
+    """The state of one branch and bound: the best plan, the cutoff and the closed bound."""
+
+    def __init__(self, problem: Problem, lag: Lagrangian, *, upper: float, incumbent: np.ndarray | None,
+                 tolerance: float):
+        self.problem, self.lag, self.tolerance = problem, lag, tolerance
+        self.upper, self.incumbent = upper, incumbent
+        self.closed = math.inf         # least bound of the subtrees closed so far
+        self.priced: dict[bytes, float] = {}
+
+    @property
+    def cutoff(self) -> float:
+        """Bounds at or above this cannot lead to a plan better than the tolerance allows."""
+        return self.upper - self.tolerance * abs(self.upper) if math.isfinite(self.upper) else math.inf
+
+    def close(self, bound: float) -> None:
+        self.closed = min(self.closed, bound)
+
+    def price(self, lag: Lagrangian, y: np.ndarray) -> float:
+        """Cost of the plan opening exactly ``y`` (once per choice)."""
+        key = np.packbits(y).tobytes()
+        if key not in self.priced:
+            cost = plan_cost(self.problem, lag, y)
+            self.priced[key] = cost
+            if cost < self.upper:
+                self.upper, self.incumbent = cost, y.copy()
+        return self.priced[key]
+
+
+def branch_and_bound(problem: Problem, lag: Lagrangian, *, multipliers: np.ndarray, bound: float,
+                     forced: np.ndarray, excluded: np.ndarray, upper: float, incumbent: np.ndarray | None,
+                     tolerance: float, time_limit: float, node_limit: int) -> BranchOutcome:
+    """Explore the options ``forced``/``excluded`` leave free, from the root multipliers."""
+    start = time.perf_counter()
+    search = _Search(problem, lag, upper=upper, incumbent=incumbent, tolerance=tolerance)
+    heap: list[tuple[float, int, int, Node]] = []
+    counter = 0
+
+    def push(node: Node) -> None:
+        nonlocal counter
+        counter += 1
+        # best bound first; among equal bounds the deeper node (closer to a plan)
+        heapq.heappush(heap, (node.bound, -node.depth, counter, node))
+
+    push(Node(bound, forced, excluded, multipliers, 0))
+    nodes = 0
+    while heap and nodes < node_limit and time.perf_counter() - start < time_limit:
+        node = heapq.heappop(heap)[3]
+        if node.bound >= search.cutoff:
+            search.close(node.bound)
+            continue
+        nodes += 1
+        for child in _process(search, node):
+            push(child)
+    complete = not heap
+    least_open = min((entry[0] for entry in heap), default=math.inf)
+    proven = min(search.closed, least_open, search.upper)
+    seconds = time.perf_counter() - start
+    log.info("branch and bound: %d nodes, %d plans priced, bound %.10g, plan %.10g, %s in %.2f s", nodes,
+             len(search.priced), proven, search.upper, "complete" if complete else "stopped", seconds)
+    return BranchOutcome(complete, proven, search.upper, search.incumbent, nodes, len(search.priced), seconds)
+
+
+def _process(search: _Search, node: Node) -> list[Node]:
+    """Bound, fix, price and branch one node; returns its children (none when closed)."""
+    lag = search.lag.at(node.forced, node.excluded)
+    ascent = ascend(lag, node.multipliers, target=search.cutoff, steps=NODE_STEPS, step=NODE_STEP)
+    bound = max(node.bound, ascent.bound)
+    if bound >= search.cutoff:
+        search.close(bound)
+        return []
+    forced, excluded = node.forced, node.excluded
+    closed, opened = fix(lag, ascent.multipliers, search.cutoff)
+    if closed.any() or opened.any():
+        # the flipped subtrees are closed: their bounds are above the cutoff
+        search.close(search.cutoff)
+        forced, excluded = forced | opened, excluded | closed
+        lag = search.lag.at(forced, excluded)
+    value, _, y, r, rest = lag.evaluate(ascent.multipliers)
+    if math.isinf(value):
+        search.close(math.inf)
+        return []
+    free = np.flatnonzero(~forced & ~excluded)
+    if not len(free):
+        search.close(search.price(lag, forced))
+        return []
+    plan = repair(lag, y, r, search.problem)
+    # rest + r[plan] bounds the cost of that very plan: price it only if it could be better
+    if plan is not None and rest + float(r[plan].sum()) < search.cutoff:
+        search.price(lag, plan)
+    bound = max(bound, value)
+    if bound >= search.cutoff:
+        search.close(bound)
+        return []
+    pick = _branching_option(free, ascent.mean_choice)
+    children = []
+    for opening in (True, False):
+        f, e = forced.copy(), excluded.copy()
+        (f if opening else e)[pick] = True
+        child_value, _ = lag.choose(r, f, e)
+        children.append(Node(max(bound, rest + child_value), f, e, ascent.multipliers, node.depth + 1))
+    return children
+
+
+def _branching_option(free: np.ndarray, mean_choice: np.ndarray) -> int:
+    """The free option whose average choice is nearest one half (lowest index on ties)."""
+    distance = np.abs(mean_choice[free] - 0.5)
+    return int(free[np.argmin(distance)])
