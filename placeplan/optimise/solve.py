@@ -154,8 +154,9 @@ class _Stage:
     nodes: int
 
 
-BRANCH_NODES = 20_000     # nodes before the branch and bound hands over to the MIP solver
-BRANCH_SECONDS = 600.0    # and seconds (without a time limit)
+BRANCH_NODES = 20_000        # nodes before the branch and bound hands over to the MIP solver,
+BRANCH_MULTIPLIERS = 25e6    # fewer if the open nodes' multipliers would pass this many floats (200 MB),
+BRANCH_SECONDS = 600.0       # and seconds (without a time limit)
 
 
 def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time_limit: float | None,
@@ -188,7 +189,8 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
         searched = branch.branch_and_bound(
             problem, lag, multipliers=outcome.multipliers, bound=bound, forced=o.forced | outcome.fixed_open,
             excluded=o.excluded | outcome.fixed_closed, upper=upper, incumbent=best,
-            tolerance=max(relative_gap, SOLVER_GAP), time_limit=max(left, 0.0), node_limit=BRANCH_NODES)
+            tolerance=max(relative_gap, SOLVER_GAP), time_limit=max(left, 0.0),
+            node_limit=int(min(BRANCH_NODES, max(100, BRANCH_MULTIPLIERS // max(problem.groups.count, 1)))))
         bound, nodes = max(bound, searched.bound), searched.nodes
         if searched.upper < upper:
             best, upper = searched.incumbent, searched.upper
