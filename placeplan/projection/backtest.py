@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import PlacePlanError
 from . import cohort as cohorts
 from .history import ALL_NCY, History
-from .trend import area_growth, fit_pool, log_growth
+from .trend import area_growth, area_growths, fit_pool, log_growth
 
 METHODS = ("trend", "cohort")
 DEFAULT_METHOD = "trend"
@@ -41,6 +41,8 @@ NOT_TESTABLE = {
 }
 Z80 = 1.2815515655446004   # standard normal quantile of 0.9
 KEY = ["area", "need", "ncy"]
+#: Series drawn together in one block of Monte Carlo draws (bounds memory).
+CHUNK = 2000
 
 
 class BacktestError(PlacePlanError, ValueError):
@@ -148,20 +150,25 @@ def _normal_range(centre: np.ndarray, sd: np.ndarray, index: pd.Index) -> pd.Dat
 
 def forecast_trend(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
                    rng: np.random.Generator) -> pd.DataFrame:
+    """Pooled trend: each series' forecast growth and its Monte Carlo range. Only the
+    horizon's year is scored, so each draw takes that year's log error directly (normal,
+    with the variance the yearly paths add up to)."""
     fit = fit_pool(train, groups)
-    growth = log_growth(train)
-    origin = train.columns[-1]
     index = eligible[eligible].index
-    values = np.empty((len(index), settings.draws))
-    for row, key in enumerate(index):
-        group = groups[key] if groups is not None and isinstance(groups[key], str) else None
-        paths = area_growth(fit, growth.loc[key], group).log_paths(years=settings.horizon, draws=settings.draws,
-                                                                   rng=rng)
-        values[row] = train.loc[key, origin] * np.exp(paths[:, -1])
-    return _quantiles(values, index)
+    models = area_growths(fit, log_growth(train).loc[index], groups)
+    h = settings.horizon
+    centre = np.log(train.loc[index, train.columns[-1]].to_numpy(dtype=float)) + h * models["growth"].to_numpy()
+    sd = np.sqrt(h * h * models["persistent"].to_numpy() + h * models["annual"].to_numpy())
+    quantiles = np.empty((len(index), 3))
+    for start in range(0, len(index), CHUNK):
+        block = slice(start, start + CHUNK)
+        draws = centre[block, None] + sd[block, None] * rng.standard_normal((len(centre[block]), settings.draws))
+        quantiles[block] = np.exp(np.percentile(draws, [10, 50, 90], axis=1)).T
+    return pd.DataFrame(quantiles, index=index, columns=["p10", "p50", "p90"])
 
 
-def forecast_last(train, groups, eligible, settings, rng) -> pd.DataFrame:
+def forecast_last(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+                  rng: np.random.Generator) -> pd.DataFrame:
     growth = log_growth(train).to_numpy()
     spread = float(np.nanvar(growth, ddof=1)) if np.isfinite(growth).sum() > 1 else 0.0
     index = eligible[eligible].index
@@ -169,26 +176,30 @@ def forecast_last(train, groups, eligible, settings, rng) -> pd.DataFrame:
     return _normal_range(centre, np.full(len(index), np.sqrt(settings.horizon * spread)), index)
 
 
-def forecast_own(train, groups, eligible, settings, rng) -> pd.DataFrame:
+def forecast_own(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+                 rng: np.random.Generator) -> pd.DataFrame:
+    """Each series' compound growth from its first positive year to the origin; a random
+    walk with that drift and the series' own variance (the pool's with one year)."""
     index = eligible[eligible].index
+    rows = train.loc[index]
     origin = train.columns[-1]
+    positive = (rows > 0).to_numpy()
+    first = np.asarray(rows.columns)[positive.argmax(axis=1)]
+    values = rows.to_numpy(dtype=float)
+    start = values[np.arange(len(rows)), positive.argmax(axis=1)]
+    rate = np.log(values[:, -1] / start) / (origin - first)
     growth = log_growth(train)
     pooled_spread = float(np.nanvar(growth.to_numpy(), ddof=1)) if growth.notna().sum().sum() > 1 else 0.0
-    centre, sd = [], []
+    own = growth.loc[index]
+    years = own.notna().sum(axis=1).to_numpy()
+    spread = np.where(years >= 2, own.var(axis=1, ddof=1).to_numpy(), pooled_spread)
     h = settings.horizon
-    for key in index:
-        row = train.loc[key]
-        first = row[row > 0].index[0]
-        rate = np.log(row[origin] / row[first]) / (origin - first)
-        own = growth.loc[key].dropna()
-        spread = float(own.var(ddof=1)) if len(own) >= 2 else pooled_spread
-        years = max(len(own), 1)
-        centre.append(row[origin] * np.exp(h * rate))
-        sd.append(np.sqrt(h * spread + h * h * spread / years))
-    return _normal_range(np.array(centre), np.array(sd), index)
+    sd = np.sqrt(h * spread + h * h * spread / np.maximum(years, 1))
+    return _normal_range(values[:, -1] * np.exp(h * rate), sd, index)
 
 
-def forecast_pooled(train, groups, eligible, settings, rng) -> pd.DataFrame:
+def forecast_pooled(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+                    rng: np.random.Generator) -> pd.DataFrame:
     index = eligible[eligible].index
     origin, first = train.columns[-1], train.columns[0]
     both = (train[first] > 0) & (train[origin] > 0)
@@ -229,22 +240,22 @@ def forecast_cohort(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.
                                          prior=prior_all, prior_pupils=settings.prior_pupils)
                   for need in {key[1] for key in blocks}}
     index = eligible[eligible].index
-    out = pd.DataFrame(np.nan, index=index, columns=["p10", "p50", "p90"])
-    wanted = {(a, n) for a, n, _ in index}
-    for key in sorted(wanted):
-        block = blocks[key]
+    out = np.full((len(index), 3), np.nan)
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    for row, (area, need, _) in enumerate(index):
+        rows_of.setdefault((area, need), []).append(row)
+    for key, rows in sorted(rows_of.items()):
         ratios = cohorts.estimate(counts[key], prior=prior_need[key[1]], prior_pupils=settings.prior_pupils)
         drawn = cohorts.draw(ratios, draws=settings.draws, rng=rng)
-        base = np.nan_to_num(block.loc[origin].to_numpy(dtype=float))
+        base = np.nan_to_num(blocks[key].loc[origin].to_numpy(dtype=float))
         aged = cohorts.age(base, drawn, settings.horizon).total[-1]       # draws x NCY
         group = total_groups[key] if total_groups is not None and isinstance(total_groups[key], str) else None
         noise = area_growth(fit, total_growth.loc[key], group).log_paths(
             years=settings.horizon, draws=settings.draws, rng=rng, with_growth=False)[:, -1]
         values = aged * np.exp(noise)[:, None]
-        for series in [s for s in index if (s[0], s[1]) == key]:
-            column = series[2] - cohorts.NCYS[0]
-            out.loc[series] = np.percentile(values[:, column], [10, 50, 90])
-    return out
+        columns = [index[row][2] - cohorts.NCYS[0] for row in rows]
+        out[rows] = np.percentile(values[:, columns], [10, 50, 90], axis=0).T
+    return pd.DataFrame(out, index=index, columns=["p10", "p50", "p90"])
 
 
 def _ncy_blocks(detailed: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:

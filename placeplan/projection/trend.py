@@ -156,21 +156,32 @@ class AreaGrowth:
         return np.cumsum(steps, axis=1)
 
 
-def area_growth(fit: PoolFit, own: pd.Series, group: str | None = None) -> AreaGrowth:
-    """Forecast growth for an area with annual log growth ``own`` (by year; may be empty
-    or reach years outside the pool's, which are measured against the mean typical growth)."""
-    own = own.dropna()
-    typical = fit.center.reindex(own.index).fillna(fit.growth)
+def area_growths(fit: PoolFit, own: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
+    """Forecast growth for many areas at once: ``own`` is areas x years of annual log
+    growth (years outside the pool's are measured against the mean typical growth),
+    ``groups`` each area's group. Returns growth, persistent and annual variance by area."""
+    typical = fit.center.reindex(own.columns).fillna(fit.growth)
     deviation = own - typical
-    known = group is not None and group in fit.group_effects.index
-    effects = fit.group_effects.loc[group].dropna() if known else pd.Series(dtype=float)
-    group_mean = float(effects.mean()) if len(effects) else 0.0
-    own_part = deviation - effects.reindex(deviation.index).fillna(0.0)
-    years = len(deviation)
-    weight = fit.area_weight if years else 0.0
-    area_mean = float(own_part.mean()) if years else 0.0
+    group_of = groups.reindex(own.index) if groups is not None else pd.Series(np.nan, index=own.index, dtype=object)
+    effects = fit.group_effects.reindex(group_of.to_numpy())
+    group_mean = effects.mean(axis=1).fillna(0.0).to_numpy()
+    effects = effects.reindex(columns=own.columns).set_axis(own.index)
+    own_part = deviation - effects.fillna(0.0)
+    years = deviation.notna().sum(axis=1).to_numpy()
+    weight = np.where(years > 0, fit.area_weight, 0.0)
+    area_mean = np.nan_to_num(own_part.mean(axis=1).to_numpy())
     growth = fit.growth + fit.group_weight * group_mean + weight * area_mean
-    persistent = (1 - weight) ** 2 * fit.lasting + (weight ** 2 * fit.passing / years if years else 0.0)
-    persistent += fit.year_to_year / max(len(fit.center), 1)
-    annual = fit.passing + fit.year_to_year
-    return AreaGrowth(growth=growth, persistent_variance=persistent, annual_variance=annual)
+    persistent = (1 - weight) ** 2 * fit.lasting + np.divide(weight ** 2 * fit.passing, years,
+                                                             out=np.zeros(len(years)), where=years > 0)
+    persistent = persistent + fit.year_to_year / max(len(fit.center), 1)
+    annual = np.full(len(years), fit.passing + fit.year_to_year)
+    return pd.DataFrame({"growth": growth, "persistent": persistent, "annual": annual}, index=own.index)
+
+
+def area_growth(fit: PoolFit, own: pd.Series, group: str | None = None) -> AreaGrowth:
+    """Forecast growth for one area with annual log growth ``own`` (by year; may be empty)."""
+    frame = own.dropna().to_frame("area").T
+    groups = pd.Series({"area": group}, dtype=object) if group is not None else None
+    row = area_growths(fit, frame, groups).iloc[0]
+    return AreaGrowth(growth=float(row["growth"]), persistent_variance=float(row["persistent"]),
+                      annual_variance=float(row["annual"]))
