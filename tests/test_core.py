@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib
 import itertools
 import math
 from pathlib import Path
@@ -486,15 +487,18 @@ def test_lagrangian_at_a_node_is_the_problem_with_those_options_fixed():
     assert not np.isin(node.f, problem.existing.count + 1).any()   # the excluded option's arcs are gone
 
 
-def test_auto_branches_and_agrees_with_direct():
-    # a 40-customer, 12-site plane whose Lagrangian bound leaves a gap the search closes
-    rng = np.random.default_rng(10)
-    n, m = 40, 12
+def _plane_cflp(seed: int = 10, n: int = 40, m: int = 12) -> Problem:
+    """Customers and sites on a plane; with seed 10 the Lagrangian bound leaves a gap."""
+    rng = np.random.default_rng(seed)
     cap = rng.integers(20, 60, m).astype(float)
     demand = rng.integers(1, 10, n).astype(float)
     xy = rng.uniform(0, 100, (n + m, 2))
     cost = np.hypot(*(xy[:n, None, :] - xy[None, n:, :]).transpose(2, 0, 1)) * demand[:, None]
-    problem = cflp(cap, rng.integers(100, 300, m).astype(float), demand, cost)
+    return cflp(cap, rng.integers(100, 300, m).astype(float), demand, cost)
+
+
+def test_auto_branches_and_agrees_with_direct():
+    problem = _plane_cflp()
     events = []
     auto = solve(problem, progress=events.append)
     lagrangian = [e for e in events if e["stage"] == "lagrangian"]
@@ -502,6 +506,15 @@ def test_auto_branches_and_agrees_with_direct():
     assert auto.status == Status.OPTIMAL and auto.best_bound <= auto.objective
     assert auto.objective == pytest.approx(solve(problem, strategy="direct").objective, rel=1e-7)
     _check_invariants(problem, auto)
+
+
+def test_search_stopped_early_hands_over_to_the_mip(monkeypatch):
+    problem = _plane_cflp()
+    # the package exports the function solve under the module's name
+    monkeypatch.setattr(importlib.import_module("placeplan.optimise.solve"), "BRANCH_NODES", 1)
+    handed = solve(problem)
+    assert handed.solver == "scip" and handed.status == Status.OPTIMAL
+    assert handed.objective == pytest.approx(solve(problem, strategy="direct").objective, rel=1e-7)
 
 
 # --- OR-Library ------------------------------------------------------------------------------

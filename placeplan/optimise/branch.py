@@ -117,6 +117,14 @@ class _Search:
                 self.upper, self.incumbent = cost, y.copy()
         return self.priced[key]
 
+    def leaf(self, lag: Lagrangian, y: np.ndarray) -> None:
+        """Close a node with every option fixed on its exact cost (LP-priced, so that it
+        is a lower bound for the node and not only a plan's cost)."""
+        cost = plan_cost(self.problem, lag, y, exact=True)
+        if cost < self.upper:
+            self.upper, self.incumbent = cost, y.copy()
+        self.close(cost)
+
 
 def branch_and_bound(problem: Problem, lag: Lagrangian, *, multipliers: np.ndarray, bound: float,
                      forced: np.ndarray, excluded: np.ndarray, upper: float, incumbent: np.ndarray | None,
@@ -173,7 +181,7 @@ def _process(search: _Search, node: Node) -> list[Node]:
         return []
     free = np.flatnonzero(~forced & ~excluded)
     if not len(free):
-        search.close(search.price(lag, forced))
+        search.leaf(lag, forced)
         return []
     plan = repair(lag, y, r, search.problem)
     # rest + r[plan] bounds the cost of that very plan: price it only if it could be better

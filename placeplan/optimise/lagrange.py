@@ -243,17 +243,17 @@ def admissible(problem: Problem, lag: Lagrangian, y: np.ndarray) -> bool:
     return capital <= min(rules.capital_budget, per_period) + 1e-9
 
 
-def plan_cost(problem: Problem, lag: Lagrangian, y: np.ndarray) -> float:
+def plan_cost(problem: Problem, lag: Lagrangian, y: np.ndarray, *, exact: bool = False) -> float:
     """Cost of the best plan opening exactly ``y`` (its placement priced by
     :func:`cheapest_placement`, fixed costs added); inf when the rules forbid that choice
-    or it cannot place the demand."""
+    or it cannot place the demand. ``exact`` prices by LP (a bound, not just a plan)."""
     if not admissible(problem, lag, y):
         return math.inf
     open_f = np.ones(len(lag.cap), bool)
     open_f[lag.E:] = y
     keep = open_f[lag.f]
     placed = cheapest_placement(lag.d, lag.fallback, lag.g[keep], lag.f[keep], lag.c[keep],
-                                np.where(open_f, lag.cap, 0.0))
+                                np.where(open_f, lag.cap, 0.0), exact=exact)
     return placed + float(lag.fixed[y].sum())
 
 

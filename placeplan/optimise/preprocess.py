@@ -157,7 +157,7 @@ COST_SCALE = 2.0 ** 30   # the dearest unit cost, scaled to an integer for the m
 
 
 def cheapest_placement(demand: np.ndarray, fallback: np.ndarray, group: np.ndarray, facility: np.ndarray,
-                       cost: np.ndarray, capacity: np.ndarray) -> float:
+                       cost: np.ndarray, capacity: np.ndarray, *, exact: bool = False) -> float:
     """Cost of the cheapest placement of ``demand`` (per group) along arcs ``(group,
     facility, cost per unit)`` within ``capacity`` (per facility, inf for no limit), the
     rest at ``fallback`` per unit (inf: forbidden); inf when the demand cannot be placed.
@@ -166,7 +166,7 @@ def cheapest_placement(demand: np.ndarray, fallback: np.ndarray, group: np.ndarr
     than an LP) on unit costs rounded to integers after scaling: the placement is optimal
     for the rounded costs, and the cost returned is its true cost, so it is a real plan's
     cost within about 1e-9 of the optimum (an upper bound for the heuristics). Fractional
-    units fall back to the transportation LP.
+    units, or ``exact`` (where the cost is used as a lower bound), take the transportation LP.
     """
     from ortools.graph.python import min_cost_flow
 
@@ -174,7 +174,7 @@ def cheapest_placement(demand: np.ndarray, fallback: np.ndarray, group: np.ndarr
     capacity = np.minimum(capacity, total)
     fb = np.flatnonzero(np.isfinite(fallback) & (demand > 0))
     whole = np.all(demand == np.round(demand)) and np.all(capacity == np.round(capacity))
-    if not whole or total > 2.0 ** 40:
+    if exact or not whole or total > 2.0 ** 40:
         return _placement_lp(demand, fallback[fb], fb, group, facility, cost, capacity)
     unit = np.concatenate([cost, fallback[fb]])
     scale = COST_SCALE / max(float(np.abs(unit).max(initial=0.0)), 1e-300)
