@@ -137,6 +137,17 @@ def test_minimum_occupancy_limits_the_size():
     assert not solve(small).option_open[0]
 
 
+def test_a_step_larger_than_the_range_leaves_the_minimum_size():
+    # sizes 5 + 4k up to 7: only 5 places. 6 units (fallback 100): 1 + 5 + 5 + 100 = 111,
+    # never the 7 places max_size names (the Lagrangian stage once assumed those: 14).
+    problem = Problem.make(groups=Groups.make([6], fallback_cost=[100]),
+                           options=Options.make([7], min_size=[5], step=[4], fixed_cost=[1], cost_per_place=[1]),
+                           arcs=Arcs.make([0], [0], [1]))
+    result = solve(problem)
+    assert result.objective == pytest.approx(111) and result.option_size[0] == pytest.approx(5)
+    assert result.unplaced == pytest.approx([1])
+
+
 def test_forced_excluded_and_count_rules():
     cost = [[1, 2, 3], [3, 2, 1]]
     base = dict(capacity=None)

@@ -36,9 +36,14 @@ log = logging.getLogger(__name__)
 
 
 def applicable(problem: Problem) -> bool:
-    """One period, options of fixed size with no minimum occupancy."""
+    """One period, options of fixed size with no minimum occupancy.
+
+    Fixed size means ``min_size == max_size``: an option whose step is larger than its
+    range (min 5, max 7, step 4) has no step to take, but its one size is the minimum,
+    not the ``max_size`` this relaxation works with, so it goes to the MIP."""
     o = problem.options
-    return (problem.periods.count == 1 and o.count > 0 and not np.any(o.size_steps > 0)
+    fixed = ~o.capacitated | (o.min_size == o.max_size)
+    return (problem.periods.count == 1 and o.count > 0 and bool(np.all(fixed | o.excluded))
             and not np.any(o.min_occupancy > 0))
 
 
