@@ -16,7 +16,11 @@ is at least the strong LP bound and is maximised by subgradient steps.
 
 If forcing option $o$ to the opposite of its Lagrangian choice gives a bound above the
 best known plan, no better plan flips it: $o$ is fixed, and when fixed closed its arcs
-leave the model. This is what makes the final MIP small.
+leave the model. This is what keeps the branch and bound (:mod:`.branch`, which applies
+the same fixing at every node) and the MIP small.
+
+Candidate plans are priced by a min-cost flow (:func:`plan_cost`), so the heuristics and
+the search can try many of them.
 """
 
 from __future__ import annotations
