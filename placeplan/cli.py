@@ -52,7 +52,7 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     ctx.obj = Context(debug, quiet)
 
 
-COMMANDS = ("validate", "travel", "project", "solve", "backtest", "data", "schema")
+COMMANDS = ("validate", "travel", "project", "solve", "map", "report", "backtest", "data", "schema")
 
 
 def _register() -> None:

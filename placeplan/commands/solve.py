@@ -20,16 +20,21 @@ from . import SET_HELP
 @click.option("--solver", type=click.Choice(["scip", "highs", "cp-sat"]), default=None,
               help="MIP solver (default: solve.solver).")
 @click.option("--no-explain", is_flag=True, help="Skip the counterfactual re-solves behind explain.csv.")
+@click.option("--no-outputs", is_flag=True,
+              help="Skip the documents for people (map, shortlist, plan.xlsx, report); "
+                   "placeplan map and placeplan report make them later.")
 def solve(scenario: str, out: Path | None, overrides: tuple[str, ...], time_limit: float | None,
-          solver: str | None, no_explain: bool) -> None:
+          solver: str | None, no_explain: bool, no_outputs: bool) -> None:
     """Choose which options to open, when and at what size, and where every pupil is
     placed, at least total cost within the scenario's rules.
 
     Writes summary.json (status, cost terms, gap, places added, pupils placed and
     unplaced, travel), options.csv (every candidate, and why those not chosen were not),
     allocation.csv (internal: pupils by home zone and placement) and explain.csv (what
-    each chosen option is worth). Exit code 0 when a plan is found, 3 when there is none,
-    2 for bad input.
+    each chosen option is worth); then the documents for people: map.html (also copied
+    to maps/<scenario>.html when the repository has a maps/ folder), shortlist.csv,
+    shortlist.html, plan.xlsx and report.html. Exit code 0 when a plan is found, 3 when
+    there is none, 2 for bad input.
 
     \b
     Example:
@@ -44,6 +49,10 @@ def solve(scenario: str, out: Path | None, overrides: tuple[str, ...], time_limi
                             with_explain=False if no_explain else None)
     folder = out or inputs.scenario.output_folder
     written = write_outputs(solved, folder)
+    if not no_outputs:
+        from ..outputs import write_documents
+
+        written += write_documents(folder)
     summary = solved.summary
     click.echo(f"{summary['scenario']}: {summary['status']}, total cost £{summary['objective']:,.0f} over "
                f"{len(summary['years'])} years (gap {100 * summary['gap']:.3f}%), {summary['options_opened']} "

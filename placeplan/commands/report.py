@@ -1,0 +1,30 @@
+"""placeplan report: rebuild the shortlist, the Excel plan and the report from a solved folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("outdir", type=click.Path(path_type=Path))
+def report(outdir: Path) -> None:
+    """Rebuild shortlist.csv, shortlist.html, plan.xlsx and report.html from a folder
+    written by placeplan solve.
+
+    The shortlist ranks the options the plan chooses by what the plan would lose without
+    them, each with a two-sentence reason, then lists every candidate not chosen and why.
+    plan.xlsx has Summary, Options, Sufficiency, Allocation (internal: delete before
+    publishing), Assumptions and Sources sheets. report.html is one page for a committee:
+    headline figures, sufficiency charts, the shortlist, the model, assumptions, sources and
+    a glossary. Counts of pupils from 1 to output.suppression_threshold are shown as <5.
+
+    \b
+    Example:
+      placeplan report out/kingston-richmond
+    """
+    from ..outputs import REPORT, write_documents
+
+    written = write_documents(outdir, names=REPORT)
+    click.echo("wrote " + ", ".join(f"{path} ({path.stat().st_size / 1e6:.2f} MB)" for path in written))

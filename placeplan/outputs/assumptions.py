@@ -1,0 +1,65 @@
+"""Every assumption a plan used (the merged scenario, with what each setting means) and
+the data it was made from (the dataset's sources, licences and attributions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+from ..dataset import Dataset
+
+#: Settings that name files on the officer's machine: only the last part is published.
+PATH_SETTINGS = ("dataset", "output.folder")
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_text(v)}" for k, v in value.items()) or "(none)"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v) for v in value) or "(none)"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def _rows(model: BaseModel, prefix: str) -> list[dict]:
+    rows = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        key = f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            rows += _rows(value, f"{key}.")
+            continue
+        text = _text(value)
+        if key in PATH_SETTINGS and value:
+            text = Path(str(value)).name
+        rows.append({"setting": key, "value": text, "what it means": field.description or ""})
+    return rows
+
+
+def settings_table(scenario: BaseModel) -> pd.DataFrame:
+    """setting, value, what it means: the merged scenario, one row per setting."""
+    return pd.DataFrame(_rows(scenario, ""), columns=["setting", "value", "what it means"])
+
+
+def sources_table(dataset: Dataset) -> pd.DataFrame:
+    """source, licence, attribution, link: from dataset.toml."""
+    rows = [{"source": s.name, "licence": s.licence or dataset.meta.licence, "attribution": s.attribution,
+             "link": s.url} for s in dataset.meta.sources]
+    if not rows:
+        rows.append({"source": dataset.meta.name, "licence": dataset.meta.licence, "attribution": "", "link": ""})
+    return pd.DataFrame(rows, columns=["source", "licence", "attribution", "link"])
+
+
+SOFTWARE = pd.DataFrame([
+    {"source": "Leaflet (the map's library, inside the map file)", "licence": "BSD 2-Clause",
+     "attribution": "© Volodymyr Agafonkin and Leaflet contributors", "link": "https://leafletjs.com"},
+    {"source": "OpenStreetMap (the map's optional street background)", "licence": "Open Database Licence",
+     "attribution": "© OpenStreetMap contributors", "link": "https://www.openstreetmap.org/copyright"},
+], columns=["source", "licence", "attribution", "link"])

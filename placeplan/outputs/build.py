@@ -1,0 +1,79 @@
+"""Build the documents of a solved folder in memory, then write each whole."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..outputs_io import write_bytes_atomic
+from .facts import gather
+from .folder import read_plan_folder
+from .geometry import zone_shapes
+from .map import map_html
+from .public import protect_plan
+from .report import MAP_FILE, report_html
+from .shortlist import shortlist, shortlist_page
+from .sufficiency import sufficiency
+from .workbook import workbook_bytes
+
+log = logging.getLogger(__name__)
+
+MAP = (MAP_FILE,)
+REPORT = ("shortlist.csv", "shortlist.html", "plan.xlsx", "report.html")
+DOCUMENTS = MAP + REPORT
+
+
+def maps_folder_for(scenario_file: Path) -> Path | None:
+    """The repository's maps/ folder beside the scenario's folder (scenarios/ and maps/ side
+    by side, as in placeplan's own layout), or None when there is none."""
+    folder = Path(scenario_file).resolve().parent.parent / "maps"
+    return folder if folder.is_dir() else None
+
+
+@dataclass(frozen=True)
+class Built:
+    documents: dict[str, bytes]   # file name -> contents
+    scenario_file: Path
+
+
+def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS) -> Built:
+    """The documents asked for, in memory."""
+    start = time.perf_counter()
+    plan = read_plan_folder(folder)
+    facts = gather(plan)
+    public = protect_plan(facts)
+    out: dict[str, bytes] = {}
+    if MAP_FILE in names:
+        out[MAP_FILE] = map_html(facts, public, zone_shapes(plan.dataset)).encode("utf-8")
+    if set(names) & set(REPORT):
+        short = shortlist(facts, public)
+        suff = sufficiency(facts)
+        out["shortlist.csv"] = short.csv().encode("utf-8")
+        out["shortlist.html"] = shortlist_page(facts, short).encode("utf-8")
+        out["plan.xlsx"] = workbook_bytes(facts, short, suff)
+        out["report.html"] = report_html(facts, short, suff).encode("utf-8")
+    out = {name: data for name, data in out.items() if name in names}
+    log.info("built %s in %.1f s", ", ".join(f"{n} ({len(b) / 1e6:.2f} MB)" for n, b in out.items()),
+             time.perf_counter() - start)
+    return Built(out, plan.scenario_file)
+
+
+def write_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS,
+                    maps_folder: Path | None = None, copy_map: bool = True) -> list[Path]:
+    """Build every document first, then write each whole into ``folder``; the map also goes
+    to ``maps_folder`` (default: the repository's maps/ folder, when there is one) as
+    <scenario file name>.html, unless ``copy_map`` is False."""
+    folder = Path(folder)
+    built = build_documents(folder, names=names)
+    written = []
+    for name, data in built.documents.items():
+        write_bytes_atomic(folder / name, data)
+        written.append(folder / name)
+    target = maps_folder or maps_folder_for(built.scenario_file)
+    if MAP_FILE in built.documents and copy_map and target is not None:
+        path = Path(target) / f"{built.scenario_file.stem}.html"
+        write_bytes_atomic(path, built.documents[MAP_FILE])
+        written.append(path)
+    return written

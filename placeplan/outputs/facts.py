@@ -1,0 +1,252 @@
+"""What the outputs for people say about a plan, worked out once from a solved folder.
+
+* the **status quo**: the same pupils placed with no new option open (existing places,
+  then independent or out-of-area places), solved on the plan's own model;
+* for every site and option: pupils the plan places there in the last year, pupils of its
+  needs and ages living within its travel limit, journeys against the status quo, and what
+  the plan would cost without it (explain.csv);
+* demand by zone, and flows from zones to placements, in the last year.
+
+These are unprotected figures: :mod:`placeplan.outputs.public` decides what may be shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..codes import phase_of
+from ..demand import plan_years, project
+from ..optimise import solve
+from ..pipeline import Inputs, travel_for
+from ..plan.facilities import facilities as facilities_table
+from ..plan.problem import SendProblem, build_send_problem
+from ..plan.results import flows_by_member
+from ..scenario.load import LoadedScenario
+from ..errors import PlacePlanError
+from .folder import PlanFolder
+
+log = logging.getLogger(__name__)
+
+LOCAL_KINDS = ("special", "srp", "unit", "esta", "special_expansion", "new_special")
+HOSTED_SUFFIXES = (" SRP", " ESTA", " SEN unit", " unit")
+
+
+@dataclass(frozen=True)
+class Facts:
+    plan: PlanFolder
+    facilities: pd.DataFrame   # one row per site and option: see facility_facts
+    zone_demand: pd.DataFrame  # zone_id, need, phase, pupils (last year, placed or not)
+    flows: pd.DataFrame        # zone_id, facility_id, pupils (last year, placed pupils only)
+    unplaced: pd.DataFrame     # zone_id, pupils (last year, independent or out of area)
+    demand: pd.DataFrame       # zone_id, need, ncy, phase, year, pupils: the projection the plan used
+    base_demand: pd.DataFrame  # zone_id, need, phase, pupils: the base-year counts it projects
+    pairs: pd.DataFrame        # zone_id, facility_id, minutes, km within reach
+    status_quo: pd.DataFrame | None  # need, phase, year, local, away (pupils) without new options
+    status_quo_note: str
+
+
+def rebuild_problem(plan: PlanFolder) -> tuple[SendProblem, pd.DataFrame, pd.DataFrame]:
+    """The plan's model, rebuilt from the merged scenario and the dataset, with the
+    projected demand and travel pairs it was built from."""
+    scenario, dataset = plan.scenario, plan.dataset
+    years = plan_years(scenario, dataset.meta.base_year)
+    inputs = Inputs(LoadedScenario(scenario, plan.scenario_file, ()), dataset)
+    demand = project(dataset, scenario)
+    pairs = travel_for(inputs)
+    table = facilities_table(dataset["sites"], dataset.tables.get("candidates"), scenario,
+                             first_year=years[0], years=len(years))
+    send = build_send_problem(demand=demand, pairs=pairs, zones=dataset["zones"], facilities=table,
+                              scenario=scenario, years=years)
+    return send, demand, pairs
+
+
+def status_quo_split(send: SendProblem, plan: PlanFolder) -> pd.DataFrame | None:
+    """Pupils placed with every option closed: the model's own answer to 'what if we build
+    nothing'. None when the rules admit no such plan (no fallback and too few places)."""
+    start = time.perf_counter()
+    options = send.problem.options
+    closed = dataclasses.replace(options, excluded=np.ones(options.count, dtype=bool),
+                                 forced=np.zeros(options.count, dtype=bool))
+    problem = dataclasses.replace(send.problem, options=closed)
+    settings = plan.scenario.solve
+    result = solve(problem, solver=settings.solver, time_limit=settings.time_limit_s,
+                   relative_gap=settings.relative_gap, threads=settings.threads, seed=plan.scenario.demand.seed)
+    log.info("status quo (no new options): %s in %.1f s", result.status, time.perf_counter() - start)
+    if not result.has_plan:
+        return None
+    return flows_by_member(send, result)
+
+
+def reference_minutes(plan: PlanFolder) -> float:
+    """The journey counted for an independent or out-of-area place: the transport
+    reference distance at the scenario's speed (the cost model's own assumption)."""
+    costs, travel = plan.scenario.costs, plan.scenario.travel
+    return costs.transport_reference_km / travel.speed_kmh * 60.0
+
+
+def _last(frame: pd.DataFrame, plan: PlanFolder) -> pd.DataFrame:
+    return frame[frame["year"] == plan.final_year]
+
+
+def _host_name(name: str, host_id: str, site_names: dict[str, str]) -> str:
+    if host_id in site_names:
+        return site_names[host_id]
+    for suffix in HOSTED_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _in_reach(send: SendProblem) -> pd.Series:
+    """Pupils in the last year, of the needs and ages each facility admits, living within
+    its travel limit for their phase: the arcs of the model's last period."""
+    last = len(send.years) - 1
+    groups = send.groups
+    arcs = send.arcs[groups["period"].to_numpy()[send.arcs["group"].to_numpy()] == last]
+    pupils = groups["pupils"].to_numpy()[arcs["group"].to_numpy()]
+    ids = send.facilities.table["facility_id"].to_numpy()
+    return pd.Series(pupils).groupby(ids[arcs["facility"].to_numpy()]).sum()
+
+
+def _journeys(allocation: pd.DataFrame, status: pd.DataFrame | None, reference: float) -> pd.DataFrame:
+    """Average journey of each facility's last-year pupils in the plan, and of the same
+    pupils (home zone, need, phase) in the status quo."""
+    placed = allocation[allocation["facility_id"] != ""]
+    weight = placed["pupils"]
+    plan_minutes = (placed["minutes"] * weight).groupby(placed["facility_id"]).sum() / weight.groupby(
+        placed["facility_id"]).sum()
+    out = pd.DataFrame({"minutes": plan_minutes})
+    if status is None:
+        out["minutes_status_quo"] = np.nan
+        return out
+    sq = status.assign(minutes=status["minutes"].where(status["facility"] >= 0, reference))
+    sq = sq.assign(weighted=sq["minutes"] * sq["pupils"]).groupby(["home_zone", "need", "phase", "year"]).agg(
+        weighted=("weighted", "sum"), pupils=("pupils", "sum"))
+    sq_minutes = (sq["weighted"] / sq["pupils"]).rename("sq").reset_index().rename(columns={"home_zone": "zone_id"})
+    joined = placed.merge(sq_minutes, on=["zone_id", "need", "phase", "year"], how="left")
+    joined = joined[joined["sq"].notna()]
+    w = joined["pupils"]
+    out["minutes_status_quo"] = (joined["sq"] * w).groupby(joined["facility_id"]).sum() / w.groupby(
+        joined["facility_id"]).sum()
+    return out
+
+
+def facility_facts(plan: PlanFolder, send: SendProblem, status: pd.DataFrame | None) -> pd.DataFrame:
+    """Sites and options with everything a popup or the shortlist says about them."""
+    dataset = plan.dataset
+    sites = dataset["sites"]
+    candidates = dataset.tables.get("candidates")
+    site_rows = pd.DataFrame({
+        "facility_id": sites["site_id"].astype(str), "name": sites["name"].astype(str), "kind": sites["kind"],
+        "is_option": False, "x": sites["x"].astype(float), "y": sites["y"].astype(float),
+        "needs": sites["needs"], "ncy_min": sites["ncy_min"].astype(int), "ncy_max": sites["ncy_max"].astype(int),
+        "capacity": sites["capacity"].astype(float),
+        "on_roll": sites["on_roll"].astype(float) if "on_roll" in sites else np.nan,
+        "capacity_source": sites["capacity_source"].fillna("").astype(str) if "capacity_source" in sites else "",
+    })
+    frames = [site_rows]
+    if candidates is not None and len(candidates):
+        names = dict(zip(site_rows["facility_id"], site_rows["name"]))
+        option_rows = pd.DataFrame({
+            "facility_id": candidates["option_id"].astype(str), "name": candidates["name"].astype(str),
+            "kind": candidates["kind"], "is_option": True,
+            "x": candidates["x"].astype(float), "y": candidates["y"].astype(float), "needs": candidates["needs"],
+            "ncy_min": candidates["ncy_min"].astype(int), "ncy_max": candidates["ncy_max"].astype(int),
+            "host_id": candidates["site_id"].fillna("").astype(str),
+            "host_ratio": candidates["host_first_preference_ratio"].astype(float),
+        })
+        option_rows["host_name"] = [_host_name(n, h, names)
+                                    for n, h in zip(option_rows["name"], option_rows["host_id"])]
+        frames.append(option_rows)
+    table = pd.concat(frames, ignore_index=True)
+    options = plan.options.set_index("option_id")
+    columns = {"chosen": "chosen", "places": "places", "opening_year": "opening_year", "capital": "capital",
+               "reason_not_chosen": "reason_not_chosen"}
+    for out, column in columns.items():
+        table[out] = table["facility_id"].map(options[column])
+    table["chosen"] = table["chosen"].fillna(False).astype(bool)
+    table["reason_not_chosen"] = table["reason_not_chosen"].fillna("")
+    last = _last(plan.allocation, plan)
+    placed = last[last["facility_id"] != ""].groupby("facility_id")["pupils"].sum()
+    table["placed"] = table["facility_id"].map(placed).fillna(0.0)
+    table["in_reach"] = table["facility_id"].map(_in_reach(send)).fillna(0.0)
+    journeys = _journeys(last, None if status is None else _last(status, plan), reference_minutes(plan))
+    table["minutes"] = table["facility_id"].map(journeys["minutes"])
+    table["minutes_status_quo"] = table["facility_id"].map(journeys["minutes_status_quo"])
+    table["capital_per_place"] = table["capital"] / table["places"].where(table["places"] > 0)
+    if plan.explain is not None:
+        explain = plan.explain.assign(option_id=plan.explain["option_id"].astype(str)).set_index("option_id")
+        table["cost_increase"] = table["facility_id"].map(explain["cost_increase"].astype(float))
+        if "objective_without" in explain:
+            table["objective_without"] = table["facility_id"].map(explain["objective_without"].astype(float))
+        table["instead"] = table["facility_id"].map(explain["instead"]).fillna("")
+        table["explain_status"] = table["facility_id"].map(explain["status"]).fillna("")
+    else:
+        table["cost_increase"], table["instead"], table["explain_status"] = np.nan, "", ""
+    if "objective_without" not in table:
+        table["objective_without"] = np.nan
+    for column in ("host_id", "host_name"):
+        if column not in table:
+            table[column] = ""
+        table[column] = table[column].fillna("")
+    if "host_ratio" not in table:
+        table["host_ratio"] = np.nan
+    return table
+
+
+def status_quo_by_need(status: pd.DataFrame, send: SendProblem) -> pd.DataFrame:
+    """need, phase, year, local, away: pupils placed locally or not, without new options."""
+    kinds = send.facilities.table["kind"].to_numpy()
+    facility = status["facility"].to_numpy()
+    local = (facility >= 0) & np.isin(kinds[np.maximum(facility, 0)], LOCAL_KINDS)
+    frame = status.assign(local=np.where(local, status["pupils"], 0.0),
+                          away=np.where(local, 0.0, status["pupils"]))
+    return frame.groupby(["need", "phase", "year"], as_index=False)[["local", "away"]].sum()
+
+
+class ChangedSinceSolveError(PlacePlanError):
+    """The dataset (or placeplan's projection) no longer gives the demand the plan was solved for."""
+
+    exit_code = 2
+
+
+def check_same_demand(plan: PlanFolder, demand: pd.DataFrame) -> None:
+    """The rebuilt model must plan for the pupils the solved plan placed (allocation.csv
+    rounds each row to 0.001 of a pupil, hence the tolerance)."""
+    solved = plan.allocation.groupby("year")["pupils"].sum()
+    rebuilt = demand.groupby("year")["pupils"].sum().reindex(solved.index, fill_value=0.0)
+    worst = ((rebuilt - solved).abs() / solved.clip(lower=1.0)).max()
+    if worst > 0.005:
+        shown = ", ".join(f"{y}: {a:,.0f} now, {b:,.0f} in the plan" for y, a, b in
+                          zip(solved.index, rebuilt, solved))
+        raise ChangedSinceSolveError(
+            f"{plan.folder}: the dataset gives different demand from the plan's ({shown}); the dataset or "
+            "placeplan changed since the plan was solved: run placeplan solve again")
+
+
+def gather(plan: PlanFolder) -> Facts:
+    """Every figure the outputs for people use, unprotected."""
+    send, demand, pairs = rebuild_problem(plan)
+    check_same_demand(plan, demand)
+    status = status_quo_split(send, plan)
+    note = "" if status is not None else (
+        "No status quo: without new places the scenario's rules admit no plan (existing places cannot "
+        "take every pupil and out-of-area placements are not allowed).")
+    last = _last(plan.allocation, plan)
+    zone_demand = last.groupby(["zone_id", "need", "phase"], as_index=False)["pupils"].sum()
+    placed = last[last["facility_id"] != ""]
+    flows = placed.groupby(["zone_id", "facility_id"], as_index=False)["pupils"].sum()
+    unplaced = last[last["facility_id"] == ""].groupby("zone_id", as_index=False)["pupils"].sum()
+    base = plan.dataset["demand"].assign(zone_id=lambda d: d["zone_id"].astype(str),
+                                         phase=lambda d: d["ncy"].map(phase_of))
+    base = base.groupby(["zone_id", "need", "phase"], as_index=False)["pupils"].sum()
+    return Facts(plan=plan, facilities=facility_facts(plan, send, status), zone_demand=zone_demand,
+                 flows=flows, unplaced=unplaced, demand=demand, base_demand=base, pairs=pairs,
+                 status_quo=None if status is None else status_quo_by_need(status, send),
+                 status_quo_note=note)

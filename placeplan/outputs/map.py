@@ -1,0 +1,459 @@
+"""The councillors' map: one HTML file, built with folium, that works with no network.
+
+Layers a councillor can switch (Leaflet's layer control):
+
+* demand by zone in the plan's last year (radio buttons): all needs, each need, each
+  phase, or none; zone areas are real boundaries or approximate cells (see geometry);
+* existing provision by kind, sized by places, with places and pupils on roll;
+* the options the plan chooses, sized by places and coloured by kind, with opening year;
+* candidates not chosen, greyed, with the reason;
+* where pupils travel: flows from home zones to placements;
+* the travel-time reach of each chosen option;
+* a street map background, off by default (it needs a network).
+
+Leaflet's script and styles are inside the file (:mod:`placeplan.outputs.assets`). Every
+name is escaped; every count of pupils is a protected label (:mod:`placeplan.outputs.public`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.map import Layer
+from folium.template import Template
+from folium.utilities import JsCode
+
+from .assets import inline_head
+from .facts import Facts
+from .geometry import ZoneShapes, geojson_geometry, lonlat, outlines
+from .glossary import KIND_SHORT, KINDS, academic_year, ages_words, glossary_for, needs_phrase
+from .public import Public, ZoneView
+from .shortlist import reason_chosen, reason_not_chosen, travel_limits
+from .words import capital, date_words, esc, money
+
+#: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
+KIND_COLOURS = {
+    "special": "#0072B2", "srp": "#E69F00", "esta": "#009E73", "unit": "#CC79A7",
+    "independent": "#D55E00", "special_expansion": "#56B4E9", "new_special": "#6A3D9A",
+}
+NOT_CHOSEN = "#8C8C8C"
+ZERO, SMALL, WITHHELD = "#F7F7F7", "#DEEBF7", "#BDBDBD"
+RAMP = ("#9ECAE1", "#4292C6", "#08519C", "#08306B")
+
+BIND = JsCode("""function (feature, layer) {
+    var p = feature.properties;
+    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 360}); }
+    if (p.tip) { layer.bindTooltip(p.tip, {sticky: true}); }
+}""")
+
+
+class ZoneGeometry(MacroElement):
+    """The zones' shapes, written once and shared by every demand view."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = {{ this.data|tojson }};
+{% endmacro %}""")
+
+    def __init__(self, data: dict):
+        super().__init__()
+        self._name = "ZoneGeometry"
+        self.data = data
+
+
+class DemandView(Layer):
+    """One view of demand by zone: a colour class and a printed label per zone."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+    var colours = {{ this.colours|tojson }}, classes = {{ this.classes|tojson }}, labels = {{ this.labels|tojson }};
+    return L.geoJson({{ this.shapes.get_name() }}, {
+        style: function (f) {
+            return {fillColor: colours[classes[f.properties.i]], fillOpacity: 0.75, color: "#5A5A5A", weight: 0.5};
+        },
+        onEachFeature: function (f, layer) {
+            layer.bindTooltip(f.properties.name + ": " + labels[f.properties.i] + {{ this.caption|tojson }},
+                              {sticky: true});
+        }
+    });
+})();
+{% endmacro %}""")
+
+    def __init__(self, shapes: ZoneGeometry, name: str, classes: list[int], labels: list[str],
+                 colours: list[str], caption: str, show: bool):
+        super().__init__(name=name, overlay=False, control=True, show=show)
+        self._name = "DemandView"
+        self.shapes, self.classes, self.labels, self.colours, self.caption = shapes, classes, labels, colours, caption
+
+
+def demand_breaks(values: np.ndarray, threshold: int) -> list[int]:
+    """Lower edges of the colour classes above the threshold: nice numbers at thirds."""
+    shown = values[np.isfinite(values) & (values > threshold)]
+    first = threshold + 1
+    if not len(shown):
+        return [first]
+    edges = [first]
+    for q in (0.4, 0.75, 0.95):
+        edge = _nice(float(np.quantile(shown, q)))
+        if edge > edges[-1]:
+            edges.append(edge)
+    return edges[: len(RAMP)]
+
+
+def _nice(value: float) -> int:
+    if value <= 10:
+        return int(math.ceil(value))
+    step = 10 ** int(math.floor(math.log10(value)))
+    for multiple in (1, 2, 2.5, 5, 10):
+        if value <= multiple * step:
+            return int(multiple * step)
+    return int(10 * step)
+
+
+def _classes(view: ZoneView, breaks: list[int]) -> list[int]:
+    """0 zero, 1 suppressed, 2 withheld, 3.. the ramp."""
+    out = []
+    for label, value in zip(view.labels, view.shown):
+        if label == "c":
+            out.append(2)
+        elif not np.isfinite(value):
+            out.append(1)
+        elif value <= 0:
+            out.append(0)
+        else:
+            out.append(3 + max(i for i, edge in enumerate(breaks) if value >= edge or i == 0))
+    return out
+
+
+def _class_names(breaks: list[int], rule_small: str) -> list[str]:
+    names = ["0", f"{rule_small} (between 1 and {breaks[0] - 1})", "c (withheld)"]
+    for i, edge in enumerate(breaks):
+        if i == len(breaks) - 1:
+            names.append(f"{edge} or more")
+        else:
+            names.append(f"{edge}" if breaks[i + 1] - 1 == edge else f"{edge} to {breaks[i + 1] - 1}")
+    return names
+
+
+def _point(lon: float, lat: float, properties: dict) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+            "properties": properties}
+
+
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _radius(shown: float | None, *, scale: float) -> float:
+    """Circle radius in pixels from a printed number: a hidden one gets the smallest."""
+    if shown is None or not np.isfinite(shown) or shown <= 0:
+        return 4.0
+    return round(3.0 + scale * math.sqrt(shown), 1)
+
+
+def _number(label: str) -> float | None:
+    text = label.replace(",", "")
+    return float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else None
+
+
+def _site_popup(row: pd.Series, labels: pd.Series, final: str) -> str:
+    estimated = " (estimated from pupils on roll)" if "on roll" in str(row["capacity_source"]) else ""
+    lines = [f"<b>{esc(row['name'])}</b>", esc(capital(KINDS.get(row["kind"], row["kind"]))),
+             f"Serves pupils with {esc(needs_phrase(row['needs']))}; {esc(ages_words(row['ncy_min'], row['ncy_max']))}",
+             f"Places: {esc(labels['capacity'])}{esc(estimated)}"]
+    if labels["on_roll"]:
+        lines.append(f"Pupils on roll: {esc(labels['on_roll'])}")
+    lines.append(f"Pupils the plan places here in {final}: {esc(labels['placed'])}")
+    return "<br>".join(lines)
+
+
+def _option_popup(row: pd.Series, labels: pd.Series, facts: Facts, final: str, limit: float) -> str:
+    host = f", hosted by {esc(row['host_name'])}" if row["host_name"] and row["host_name"] != row["name"] else ""
+    per_place = f" ({money(row['capital_per_place'])} a place)" if np.isfinite(row["capital_per_place"]) else ""
+    reason = reason_chosen(row, labels, limit=limit, years=len(facts.plan.years), rule=facts.plan.rule)
+    return "<br>".join([
+        f"<b>{esc(row['name'])}</b>", f"New: {esc(KINDS.get(row['kind'], row['kind']))}{host}",
+        f"Serves pupils with {esc(needs_phrase(row['needs']))}; {esc(ages_words(row['ncy_min'], row['ncy_max']))}",
+        f"{int(row['places'])} places, opening in September {int(row['opening_year'])} "
+        f"({academic_year(int(row['opening_year']))})",
+        f"Capital cost: {esc(money(row['capital']))}{esc(per_place)}",
+        f"Pupils it takes in {final}: {esc(labels['placed'])}",
+        f"<i>Why chosen:</i> {esc(reason)}",
+    ])
+
+
+def _candidate_popup(row: pd.Series) -> str:
+    host = f", hosted by {esc(row['host_name'])}" if row["host_name"] and row["host_name"] != row["name"] else ""
+    return "<br>".join([
+        f"<b>{esc(row['name'])}</b>", f"Candidate: {esc(KINDS.get(row['kind'], row['kind']))}{host}",
+        f"Would serve pupils with {esc(needs_phrase(row['needs']))}; {esc(ages_words(row['ncy_min'], row['ncy_max']))}",
+        f"<i>Not chosen:</i> {esc(reason_not_chosen(row))}",
+    ])
+
+
+def _zone_names(facts: Facts) -> np.ndarray:
+    zones = facts.plan.dataset["zones"]
+    names = zones["name"].fillna(zones["zone_id"]) if "name" in zones else zones["zone_id"]
+    return names.astype(str).to_numpy()
+
+
+def _council_names(facts: Facts) -> dict[str, str]:
+    """Council code -> name, from zone names written the ONS way ('Kingston upon Thames 014A')."""
+    zones = facts.plan.dataset["zones"]
+    if "la_code" not in zones:
+        return {}
+    out = {}
+    for code, names in pd.Series(_zone_names(facts)).groupby(zones["la_code"].astype(str).to_numpy()):
+        stems = {re.sub(r"\s+\d{3}[A-Z]$", "", n) for n in names}
+        out[str(code)] = stems.pop() if len(stems) == 1 else f"Council area {code}"
+    return out
+
+
+class MapBuilder:
+    """Builds the folium map from a plan's protected figures, one layer at a time."""
+
+    def __init__(self, facts: Facts, public: Public, shapes: ZoneShapes):
+        self.facts, self.public, self.shapes = facts, public, shapes
+        self.plan = facts.plan
+        self.final = academic_year(self.plan.final_year)
+        table = facts.facilities.copy()
+        table["lon"], table["lat"] = lonlat(table["x"], table["y"], self.plan.dataset.meta.crs)
+        self.table = table.set_index("facility_id", drop=False)
+        self.zone_lon, self.zone_lat = lonlat(shapes.points[:, 0], shapes.points[:, 1], "EPSG:27700")
+        self.zone_names = _zone_names(facts)
+        self.texts: list[str] = []   # every text shown, for the glossary
+        self.map = self._base_map()
+
+    def _base_map(self) -> folium.Map:
+        x0, y0, x1, y1 = shapely.total_bounds(self.shapes.shapes)
+        (west, east), (south, north) = lonlat(np.array([x0, x1]), np.array([y0, y1]), "EPSG:27700")
+        west, east, south, north = float(west), float(east), float(south), float(north)
+        fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=11, tiles=None,
+                          control_scale=True, prefer_canvas=True)
+        fmap.default_js, fmap.default_css = [], []
+        fmap.get_root().header.add_child(Element(inline_head()), name="leaflet_inline", index=0)
+        fmap.fit_bounds([[south, west], [north, east]], padding_top_left=(0, 70), padding_bottom_right=(420, 20))
+        return fmap
+
+    def build(self) -> str:
+        self.add_background()
+        self.add_demand()
+        self.add_outlines()
+        self.add_reach()
+        self.add_flows()
+        self.add_candidates()
+        self.add_existing()
+        self.add_chosen()
+        folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
+        self.add_panels()
+        stable_ids(self.map.get_root())
+        return self.map.get_root().render()
+
+    # --- layers ------------------------------------------------------------------------
+
+    def add_background(self) -> None:
+        folium.TileLayer("OpenStreetMap", name="Street map background (needs an internet connection)",
+                         overlay=True, show=False, control=True).add_to(self.map)
+
+    def add_demand(self) -> None:
+        features = []
+        for i, (zone, shape) in enumerate(zip(self.zone_names, self.shapes.shapes)):
+            geometry = geojson_geometry(shape)
+            if geometry is not None:
+                features.append({"type": "Feature", "geometry": geometry, "properties": {"i": i, "name": esc(zone)}})
+        geometry = ZoneGeometry(_collection(features))
+        self.map.add_child(geometry)
+        views = self.public.views
+        self.breaks = demand_breaks(views[0].shown, self.plan.rule.threshold)
+        colours = [ZERO, SMALL, WITHHELD, *RAMP[: len(self.breaks)]]
+        approx = " (approximate areas)" if self.shapes.approximate else ""
+        for number, view in enumerate(views):
+            name = view.title
+            title = view.title.lower() if view.key == "all" else view.title
+            caption = f" pupils needing a specialist place in {self.final} ({title}){approx}"
+            DemandView(geometry, esc(name), _classes(view, self.breaks), [esc(label) for label in view.labels],
+                       colours, esc(caption), show=number == 0).add_to(self.map)
+            self.texts.append(name)
+        folium.FeatureGroup(name="No demand shading", overlay=False, show=False).add_to(self.map)
+
+    def add_outlines(self) -> None:
+        zones = self.plan.dataset["zones"]
+        if "la_code" not in zones:
+            return
+        names = _council_names(self.facts)
+        shapes = outlines(self.shapes, zones["la_code"].astype(str).to_numpy())
+        features = [{"type": "Feature", "geometry": geojson_geometry(shape, simplify=40.0),
+                     "properties": {"tip": esc(names.get(code, code)),
+                                    "style": {"color": "#222222", "weight": 2.5, "fill": False}}}
+                    for code, shape in shapes.items() if not shape.is_empty]
+        approx = " (approximate)" if self.shapes.approximate else ""
+        folium.GeoJson(_collection(features), name=f"Council areas{approx}", on_each_feature=BIND,
+                       zoom_on_click=False).add_to(self.map)
+        self.texts += list(names.values())
+
+    def add_reach(self) -> None:
+        chosen = self.table[self.table["is_option"] & self.table["chosen"]]
+        if chosen.empty:
+            return
+        limits = dict(zip(chosen.index, travel_limits(chosen, self.facts)))
+        pairs = self.facts.pairs
+        position = {z: i for i, z in enumerate(self.shapes.zone_ids)}
+        features = []
+        for option, row in chosen.iterrows():
+            zones = pairs.loc[pairs["facility_id"].astype(str) == option, "zone_id"].astype(str).map(position).dropna()
+            mask = np.zeros(len(self.shapes.zone_ids), dtype=bool)
+            mask[zones.astype(int).to_numpy()] = True
+            if not mask.any():
+                continue
+            tip = f"Zones within {limits[option]:.0f} minutes of {row['name']}"
+            features.append({"type": "Feature", "geometry": geojson_geometry(self.shapes.union(mask), simplify=60.0),
+                             "properties": {"tip": esc(tip), "style": {
+                                 "color": KIND_COLOURS.get(row["kind"], "#333333"), "weight": 1.5,
+                                 "dashArray": "5 4", "fillOpacity": 0.04}}})
+        folium.GeoJson(_collection(features), name="Travel-time reach of chosen options", show=False,
+                       on_each_feature=BIND, zoom_on_click=False).add_to(self.map)
+
+    def add_flows(self) -> None:
+        flows = self.public.flows
+        position = {z: i for i, z in enumerate(self.shapes.zone_ids)}
+        features = []
+        for row in flows.itertuples(index=False):
+            if row.zone_id not in position or row.facility_id not in self.table.index:
+                continue
+            z = position[row.zone_id]
+            target = self.table.loc[row.facility_id]
+            shown = None if row.hidden else _number(row.label)
+            tip = f"{self.zone_names[z]} to {target['name']}: {row.label} pupils in {self.final}"
+            features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [
+                [float(self.zone_lon[z]), float(self.zone_lat[z])], [float(target["lon"]), float(target["lat"])]]},
+                "properties": {"tip": esc(tip), "style": {
+                    "color": KIND_COLOURS.get(target["kind"], "#333333"), "opacity": 0.55,
+                    "weight": 1.0 if shown is None else round(min(8.0, 1.0 + math.sqrt(shown) / 1.5), 1)}}})
+        folium.GeoJson(_collection(features), name=f"Where pupils travel, {self.final}", show=False,
+                       on_each_feature=BIND, zoom_on_click=False).add_to(self.map)
+
+    def _points(self, rows: pd.DataFrame, name: str, *, show: bool, popup, style) -> None:
+        features = [_point(row["lon"], row["lat"], {"popup": popup(row), "tip": esc(row["name"]), "style": style(row)})
+                    for _, row in rows.iterrows()]
+        folium.GeoJson(_collection(features), name=esc(name), show=show, marker=folium.CircleMarker(fill=True),
+                       on_each_feature=BIND, zoom_on_click=False).add_to(self.map)
+        self.texts += [name, *(f["properties"]["popup"] for f in features)]
+
+    def add_candidates(self) -> None:
+        rows = self.table[self.table["is_option"] & ~self.table["chosen"]]
+        if rows.empty:
+            return
+        self._points(rows, "Candidates not chosen", show=False, popup=_candidate_popup,
+                     style=lambda row: {"radius": 4, "color": "#666666", "weight": 1, "fillColor": NOT_CHOSEN,
+                                        "fillOpacity": 0.45})
+
+    def add_existing(self) -> None:
+        sites = self.table[~self.table["is_option"]]
+        labels = self.public.facilities
+        for kind in KIND_COLOURS:
+            rows = sites[sites["kind"] == kind]
+            if rows.empty:
+                continue
+
+            def style(row, colour=KIND_COLOURS[kind]):
+                shown = _number(labels.at[row["facility_id"], "capacity"])
+                return {"radius": _radius(shown, scale=1.1), "color": "#333333", "weight": 1,
+                        "fillColor": colour, "fillOpacity": 0.8}
+
+            self._points(rows, f"Existing: {KIND_SHORT[kind]}", show=True,
+                         popup=lambda row: _site_popup(row, labels.loc[row["facility_id"]], self.final), style=style)
+
+    def add_chosen(self) -> None:
+        rows = self.table[self.table["is_option"] & self.table["chosen"]].sort_values("places", ascending=False)
+        if rows.empty:
+            return
+        labels = self.public.facilities
+        limits = dict(zip(rows.index, travel_limits(rows, self.facts)))
+        self._points(rows, "New places the plan chooses", show=True,
+                     popup=lambda row: _option_popup(row, labels.loc[row["facility_id"]], self.facts, self.final,
+                                                     limits[row["facility_id"]]),
+                     style=lambda row: {"radius": _radius(float(row["places"]), scale=2.2), "color": "#000000",
+                                        "weight": 2, "fillColor": KIND_COLOURS.get(row["kind"], "#333333"),
+                                        "fillOpacity": 0.95})
+
+    # --- title, legend, glossary ------------------------------------------------------------
+
+    def add_panels(self) -> None:
+        plan = self.plan
+        class_names = _class_names(self.breaks, plan.rule.small)
+        colours = [ZERO, SMALL, WITHHELD, *RAMP[: len(self.breaks)]]
+        swatches = "".join(f'<div><span class="pp-swatch" style="background:{c}"></span>{esc(n)}</div>'
+                           for c, n in zip(colours, class_names))
+        shown = self.table[~self.table["is_option"] | self.table["chosen"]]
+        kinds_present = [k for k in KIND_COLOURS if (shown["kind"] == k).any()]
+        circles = "".join(f'<div><span class="pp-dot" style="background:{KIND_COLOURS[k]}"></span>'
+                          f'{esc(capital(KIND_SHORT[k]))}</div>' for k in kinds_present)
+        approx = ("Zone areas are approximate: cells drawn round each zone's centre (the dataset gives "
+                  "points, not boundaries)." if self.shapes.approximate else "")
+        legend = (f'<div class="pp-panel pp-legend"><b>Pupils needing a specialist place, {self.final}</b>'
+                  f"{swatches}<b>Provision</b>{circles}"
+                  f'<div><span class="pp-dot pp-new"></span>new places (thick outline)</div>'
+                  f'<div><span class="pp-dot" style="background:{NOT_CHOSEN}"></span>candidate not chosen</div>'
+                  f'<div class="pp-small">Circles are sized by places. {esc(plan.rule.describe())} '
+                  f"{esc(approx)}</div></div>")
+        title = (f'<div class="pp-panel pp-title"><div class="pp-h">{esc(plan.title)}</div>'
+                 f"<div>Plan of {esc(date_words(plan.solved_on))}; {esc(plan.dataset.meta.name)}. "
+                 f"Click a circle for details; switch layers on the right.</div></div>")
+        text = " ".join(self.texts) + legend + title + " SEND EHCP SRP ESTA NCY"
+        terms = glossary_for(text)
+        entries = "".join(f"<dt>{esc(t)}</dt><dd>{esc(m)}</dd>" for t, m in terms.items())
+        glossary = (f'<details class="pp-panel pp-glossary" open><summary><b>What the words mean</b></summary>'
+                    f"<dl>{entries}</dl></details>")
+        root = self.map.get_root()
+        root.header.add_child(Element(f"<title>{esc(plan.title)}: map</title><style>{PANEL_CSS}</style>"),
+                              name="placeplan_css")
+        root.html.add_child(Element(title + legend + glossary), name="placeplan_panels")
+
+
+PANEL_CSS = """
+.pp-panel { position: fixed; z-index: 1000; background: rgba(255,255,255,0.94); border: 1px solid #888;
+            border-radius: 4px; padding: 6px 9px; font: 12px/1.35 Arial, Helvetica, sans-serif; color: #111;
+            box-shadow: 0 1px 4px rgba(0,0,0,0.25); }
+.pp-title { top: 10px; left: 56px; max-width: 44vw; }
+.pp-title .pp-h { font-size: 16px; font-weight: bold; }
+.pp-legend { bottom: 24px; right: 10px; max-width: 270px; max-height: 38vh; overflow-y: auto; }
+.pp-legend b { display: block; margin-top: 4px; }
+.pp-glossary { bottom: 48px; left: 10px; max-width: 300px; max-height: 28vh; overflow-y: auto; }
+.pp-glossary dt { font-weight: bold; } .pp-glossary dd { margin: 0 0 3px 8px; }
+.pp-swatch { display: inline-block; width: 14px; height: 11px; border: 1px solid #777; margin-right: 5px; }
+.pp-dot { display: inline-block; width: 11px; height: 11px; border-radius: 50%; border: 1px solid #333;
+          margin-right: 5px; vertical-align: middle; }
+.pp-new { border: 3px solid #000; width: 7px; height: 7px; background: #fff; }
+.pp-small { margin-top: 5px; color: #444; font-size: 11px; }
+.leaflet-control-layers { max-height: 52vh; overflow-y: auto; font-size: 12px; }
+.leaflet-control-layers label { margin: 0; line-height: 1.3; }
+.leaflet-control-layers-base { columns: 2; column-gap: 12px; }
+.leaflet-control-layers-base::before { content: "Shade zones by pupils needing a place"; font-weight: bold;
+                                       display: block; margin-bottom: 2px; column-span: all; }
+.leaflet-control-layers-overlays::before { content: "Show"; font-weight: bold; display: block; margin-bottom: 2px; }
+"""
+
+
+def stable_ids(root: Element) -> None:
+    """Number every element in order instead of folium's random ids, so the same plan
+    always gives the same file (a committed map then changes only where the plan does)."""
+    counter = 0
+
+    def visit(element: Element) -> None:
+        nonlocal counter
+        counter += 1
+        element._id = f"{counter:05d}"
+        for child in list(element._children.values()):
+            visit(child)
+
+    visit(root)
+
+
+def map_html(facts: Facts, public: Public, shapes: ZoneShapes) -> str:
+    """The whole map as one HTML document."""
+    return MapBuilder(facts, public, shapes).build()

@@ -1,0 +1,147 @@
+"""The report (report.html): one page for a committee. Headline figures; sufficiency charts
+by phase and by need over the plan years (images inside the file); a link to the map; the
+shortlist; the model's formulation rendered from the code's own definition; every
+assumption and data source; the glossary. Every count of pupils is protected.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..optimise import FORMULATION
+from .assumptions import SOFTWARE, settings_table, sources_table
+from .charts import by_need, by_phase, hidden_panels, need_panels, phase_panels
+from .facts import Facts, reference_minutes
+from .glossary import academic_year, glossary_for
+from .maths import formulation_html
+from .page import glossary, page, render, safe, table
+from .shortlist import Shortlist, chosen_html, not_chosen_html
+from .sufficiency import Sufficiency
+from .words import date_words, money
+
+MAP_FILE = "map.html"
+
+HEAD = """
+<h1>{{ title }}</h1>
+<p class="subtitle">Plan of {{ day }}. {{ dataset }}. Years {{ first }} to {{ last }}.</p>
+{% if description %}<p>{{ description }}</p>{% endif %}
+<p class="note">{{ rule }}</p>
+<h2 id="headlines">Headline figures</h2>
+<div class="figures">
+{% for value, what in figures %}<div class="figure"><div class="value">{{ value }}</div>
+<div class="what">{{ what }}</div></div>
+{% endfor %}</div>
+<p>{{ status }}
+Costs are totals over the plan years at today's prices, discounted at {{ discount }} a year.
+"Without the plan" is the same pupils placed with no new places: existing places first, then
+independent or out-of-area schools.{% if status_quo_note %} {{ status_quo_note }}{% endif %}</p>
+<h2 id="map">The map</h2>
+<p><a href="{{ map_file }}">Open the councillors' map</a> (a file beside this report; it works without
+an internet connection): demand by area, existing and new provision, candidates not chosen and why, where
+pupils travel, and how far each new provision reaches.</p>
+"""
+
+CHARTS = """
+<h2 id="sufficiency">Sufficiency: pupils against places</h2>
+<p>Pupils needing a specialist place (red) against local places before the plan (grey, dashed) and after
+it (blue), each year. Places at a school that takes several needs or ages are shared out in proportion
+to the pupils in each (an estimate). Small numbers are not drawn.</p>
+<h3>By phase, all needs</h3>
+<p class="chart"><img alt="Pupils and local places by phase, {{ first }} to {{ last }}" src="{{ phase_chart }}"></p>
+{% if phase_hidden %}<p>Not drawn, as every year's number is too small to show: {{ phase_hidden }}.</p>{% endif %}
+<h3>By need, all phases</h3>
+<p class="chart"><img alt="Pupils and local places by need, {{ first }} to {{ last }}" src="{{ need_chart }}"></p>
+{% if need_hidden %}<p>Not drawn, as every year's number is too small to show: {{ need_hidden }}.</p>{% endif %}
+<h3>The figures</h3>
+{{ table }}
+"""
+
+TAIL = """
+<h2 id="model">How the plan is chosen: the model</h2>
+<p>The plan is the one of least total cost to the public purse that meets every rule of the scenario:
+capital for new places, the annual cost of every place used, home-to-school transport, and independent or
+out-of-area placements for pupils not placed locally. It is a mixed-integer programme (MIP) solved with
+{{ solver }} through OR-Tools. Written out in full, as the code builds it:</p>
+{{ formulation }}
+<h2 id="assumptions">Assumptions</h2>
+<p>Every setting the plan used (the merged scenario). Journeys to an independent or out-of-area place are
+counted at {{ reference }} minutes (the transport reference distance at the scenario's speed).</p>
+{{ settings }}
+<h2 id="sources">Data sources</h2>
+{{ sources }}
+<h3>Software</h3>
+{{ software }}
+<h2 id="glossary">What the words mean</h2>
+"""
+
+
+def headline_figures(facts: Facts, suff: Sufficiency) -> list[tuple[str, str]]:
+    s = facts.plan.summary
+    last = s["years"][-1]
+    places = int(round(float(facts.facilities.loc[facts.facilities["chosen"], "places"].sum())))
+    figures = [
+        (money(float(s["objective"])), f"total cost of the plan over {len(s['years'])} years"),
+        (money(float(s["capital_spent"])), "capital for new places" + (
+            f" (budget {money(float(s['capital_budget']))})" if s.get("capital_budget") is not None else "")),
+        (f"{int(s['options_opened'])}", "new provisions or expansions opened"),
+        (f"{places:,}", "places they add"),
+        (suff.headline("pupils"), f"pupils needing a specialist place in {last}"),
+        (suff.headline("local_after"), f"of them placed locally in {last} with the plan"),
+    ]
+    if suff.has_status_quo:
+        figures.append((suff.headline("local_before"), f"placed locally in {last} without it"))
+    figures.append((suff.headline("away_after"), f"placed independent or out of area in {last} with the plan"))
+    if suff.has_status_quo:
+        figures.append((suff.headline("away_before"), f"placed independent or out of area in {last} without it"))
+    return figures
+
+
+def status_words(status: str, gap: float) -> str:
+    """The solver's outcome as a committee would want it said."""
+    if status == "optimal":
+        return "No cheaper plan meets the rules: the solver proved this plan the best."
+    if gap <= 1.0:
+        return (f"The best plan the solver found in the time allowed ({status.replace('_', ' ')}); a better one, "
+                f"if there is one, costs at most {100 * gap:.1f}% less.")
+    return (f"The best plan the solver found in the time allowed ({status.replace('_', ' ')}); it could not yet "
+            "prove how close this is to the best possible plan: a longer run may find a cheaper one.")
+
+
+def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> str:
+    plan = facts.plan
+    s = plan.summary
+    gap = float(s.get("gap") or 0.0)
+    head = render(HEAD, title=plan.title, day=date_words(plan.solved_on), dataset=plan.dataset.meta.name,
+                  first=s["years"][0], last=s["years"][-1], description=plan.scenario.description,
+                  rule=plan.rule.describe(), figures=headline_figures(facts, suff),
+                  status=status_words(str(s["status"]), gap),
+                  discount=f"{100 * plan.scenario.costs.discount_rate:g}%",
+                  status_quo_note=facts.status_quo_note, map_file=MAP_FILE)
+    charts = render(CHARTS, first=academic_year(plan.years[0]), last=academic_year(plan.final_year),
+                    phase_chart=by_phase(suff), need_chart=by_need(suff),
+                    phase_hidden=", ".join(hidden_panels(suff, phase_panels(suff))).replace("\n", " "),
+                    need_hidden=", ".join(hidden_panels(suff, need_panels(suff))).replace("\n", " "),
+                    table=safe(table(_all_needs_rows(suff))))
+    short = (render("<h2 id=\"shortlist\">The shortlist</h2>") + chosen_html(facts, shortlist)
+             + not_chosen_html(shortlist))
+    tail = render(TAIL, solver=str(s.get("solver", "")).upper(), formulation=safe(formulation_html(FORMULATION)),
+                  reference=f"{reference_minutes(plan):.0f}",
+                  settings=safe(table(settings_table(plan.scenario))),
+                  sources=safe(table(sources_table(plan.dataset))), software=safe(table(SOFTWARE)))
+    body = head + charts + short + tail
+    body += glossary(glossary_for(_visible_text(body)))
+    return page(f"{plan.title}: report", body)
+
+
+def _all_needs_rows(suff: Sufficiency) -> pd.DataFrame:
+    """The sufficiency figures for all needs, by phase and year (the full table is in plan.xlsx)."""
+    frame = suff.table()
+    return frame[frame["need"] == "All needs"].drop(columns="need")
+
+
+def _visible_text(body: str) -> str:
+    """The report's words without its images and maths (which hold no acronyms)."""
+    import re
+
+    body = re.sub(r'src="data:[^"]+"', "", body)
+    return re.sub(r"<math.*?</math>", " ", body, flags=re.S)

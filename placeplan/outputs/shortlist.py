@@ -1,0 +1,231 @@
+"""The consultation shortlist: the chosen options, ranked by what the plan would lose
+without them, each with a two-sentence reason in plain English; then every candidate not
+chosen, with its reason. Written as shortlist.csv (for a spreadsheet) and shortlist.html
+(for publication); every count of pupils is protected (:mod:`placeplan.outputs.public`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..travel import facility_limits
+from .disclosure import SECONDARY, Rule
+from .facts import Facts, reference_minutes
+from .glossary import (KINDS, PHASE_WORDS, academic_year, ages_words, glossary_for, needs_phrase, needs_words,
+                       phases_of_range)
+from .page import glossary, page, render, safe, table
+from .public import Public
+from .words import capital, date_words, minutes, money, ratio
+
+WHOLE = ("rank", "places", "capital_cost", "capital_cost_per_place", "travel_limit_minutes", "journey_minutes",
+         "journey_minutes_status_quo", "minutes_saved_per_journey", "plan_cost_without_it", "extra_cost_without_it")
+_PART = re.compile(r"^(\d+) (.+)$")
+_PLACES = {"unplaced (independent or out of area)": "independent or out-of-area schools"}
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    chosen: pd.DataFrame       # columns of CHOSEN, printable
+    not_chosen: pd.DataFrame   # columns of NOT_CHOSEN
+
+    def table(self) -> pd.DataFrame:
+        """Chosen options then the rest, whole numbers kept whole where cells are blank."""
+        both = pd.concat([self.chosen.assign(chosen="yes"), self.not_chosen.assign(chosen="no")], ignore_index=True)
+        for column in WHOLE:
+            if column in both:
+                both[column] = both[column].astype("Int64")
+        return both[["chosen", *[c for c in both.columns if c != "chosen"]]]
+
+    def csv(self) -> str:
+        return self.table().to_csv(index=False, lineterminator="\n")
+
+
+def travel_limits(frame: pd.DataFrame, facts: Facts) -> np.ndarray:
+    limits = facts.plan.scenario.phase_limits
+    return facility_limits(frame["ncy_min"], frame["ncy_max"], limits)
+
+
+def instead_words(text: str, rule: Rule, *, withheld: bool = False) -> str:
+    """explain.csv's 'instead' with every count of pupils protected: '16 unplaced
+    (independent or out of area); 3 to Oak School' -> '16 to independent or out-of-area
+    schools; <5 to Oak School'. ``withheld``: the option's own pupils are withheld, and
+    these are mostly the same pupils, so every count is withheld too."""
+    parts: list[str] = []
+    for piece in str(text).split("; "):
+        if parts and not _PART.match(piece):
+            parts[-1] += "; " + piece  # a '; ' inside a school's name
+        else:
+            parts.append(piece)
+    out = []
+    for part in parts:
+        match = _PART.match(part)
+        if not match:
+            out.append(part)
+            continue
+        count, rest = match.groups()
+        where = _PLACES.get(rest, rest[3:] if rest.startswith("to ") else rest)
+        label = rule.count(float(count))
+        if withheld and label != rule.small:
+            label = SECONDARY
+        out.append(f"{label} {'to ' + where if where != 'elsewhere' else 'elsewhere'}")
+    return "; ".join(out)
+
+
+def reason_chosen(row: pd.Series, labels: pd.Series, *, limit: float, years: int, rule: Rule) -> str:
+    """Two sentences: what it adds and for whom, then what the plan loses without it."""
+    host = f" at {row['host_name']}" if row["host_name"] and row["host_name"] != row["name"] else ""
+    demand = ratio(row["host_ratio"]) if row["kind"] in ("srp", "esta", "unit") else ""
+    host_words = f"{host} ({demand})" if host and demand and math.isfinite(row["host_ratio"]) else host
+    first = (f"Adds {int(row['places'])} places for pupils with {needs_phrase(row['needs'])} in "
+             f"{ages_words(row['ncy_min'], row['ncy_max'])}{host_words} "
+             f"from {academic_year(int(row['opening_year']))}, "
+             f"where {labels['in_reach']} pupils of these needs and ages live within {limit:.0f} minutes.")
+    status = str(row.get("explain_status", ""))
+    if status == "forced open":
+        second = "It was forced open by the scenario (a decision already taken), so it has no counterfactual."
+    elif not math.isfinite(row["cost_increase"]) and row["instead"].startswith("no plan"):
+        second = "Without it the scenario's rules admit no plan at all."
+    elif not math.isfinite(row["cost_increase"]):
+        second = "Its value to the plan was not worked out (the run skipped the counterfactuals)."
+    else:
+        instead = instead_words(row["instead"], rule, withheld=labels["placed"] in (SECONDARY, rule.small))
+        if instead[:1].isdigit() or instead.startswith((rule.small, SECONDARY + " ")):
+            where = f", and its pupils would go instead: {instead}"
+        else:
+            where = f" ({instead})" if instead else ""
+        second = (f"Without it the best plan costs {money(row['cost_increase'])} more over {years} years"
+                  f"{where}.")
+    return f"{first} {second}"
+
+
+def reason_not_chosen(row: pd.Series) -> str:
+    text = str(row["reason_not_chosen"]) or "not chosen"
+    return capital(text.replace(" x places offered", " for each place offered")) + "."
+
+
+def _kind(kind: str) -> str:
+    return capital(KINDS.get(kind, kind))
+
+
+def _phases(row: pd.Series) -> str:
+    return ", ".join(PHASE_WORDS[p] for p in phases_of_range(row["ncy_min"], row["ncy_max"]))
+
+
+def shortlist(facts: Facts, public: Public) -> Shortlist:
+    plan = facts.plan
+    table_ = facts.facilities
+    options = table_[table_["is_option"]].copy()
+    options["limit"] = travel_limits(options, facts)
+    chosen = options[options["chosen"]].copy()
+    chosen["rank_key"] = chosen["cost_increase"].fillna(-np.inf)
+    chosen = chosen.sort_values(["rank_key", "places", "name"], ascending=[False, False, True])
+    labels = public.facilities
+    years = len(plan.years)
+    rows = []
+    for rank, (_, row) in enumerate(chosen.iterrows(), start=1):
+        own = labels.loc[row["facility_id"]]
+        saved = row["minutes_status_quo"] - row["minutes"]
+        rows.append({
+            "rank": rank, "option_id": row["facility_id"], "name": row["name"], "kind": _kind(row["kind"]),
+            "host": row["host_name"], "host_id": row["host_id"], "needs": ";".join(row["needs"]),
+            "phases": _phases(row), "ages": ages_words(row["ncy_min"], row["ncy_max"]),
+            "places": int(row["places"]), "opening_year": academic_year(int(row["opening_year"])),
+            "capital_cost": round(float(row["capital"])),
+            "capital_cost_per_place": _round(row["capital_per_place"]),
+            f"pupils_placed_{academic_year(plan.final_year).replace('/', '_')}": own["placed"],
+            "pupils_within_travel_limit": own["in_reach"], "travel_limit_minutes": round(float(row["limit"])),
+            "journey_minutes": _round(row["minutes"]), "journey_minutes_status_quo": _round(row["minutes_status_quo"]),
+            "minutes_saved_per_journey": _round(saved),
+            "host_first_preference_ratio": _round(row["host_ratio"], 2),
+            "plan_cost_without_it": _round(row["objective_without"], 0),
+            "extra_cost_without_it": _round(row["cost_increase"], 0),
+            "reason": reason_chosen(row, own, limit=row["limit"], years=years, rule=plan.rule),
+        })
+    others = options[~options["chosen"]].sort_values(["kind", "name"])
+    rest = pd.DataFrame({
+        "option_id": others["facility_id"], "name": others["name"], "kind": others["kind"].map(_kind),
+        "host": others["host_name"], "host_id": others["host_id"], "needs": [";".join(n) for n in others["needs"]],
+        "phases": [_phases(r) for _, r in others.iterrows()],
+        "ages": [ages_words(a, b) for a, b in zip(others["ncy_min"], others["ncy_max"])],
+        "host_first_preference_ratio": [_round(v, 2) for v in others["host_ratio"]],
+        "reason": [reason_not_chosen(r) for _, r in others.iterrows()],
+    })
+    return Shortlist(pd.DataFrame(rows), rest.reset_index(drop=True))
+
+
+def _round(value: float, digits: int = 0):
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits) if digits else int(round(float(value)))
+
+
+CHOSEN_HTML = """
+<h2 id="chosen">Options the plan chooses</h2>
+<p>Ranked by what the plan would lose without each: how much more the best plan costs if it
+is not opened. Journeys are one way, on average, for the pupils it takes in {{ final }};
+"today" is where the same pupils would go with no new places (existing places first, then
+independent or out-of-area schools, counted at {{ reference }} minutes).</p>
+{% for row in rows %}
+<h3>{{ row['rank'] }}. {{ row['name'] }}</h3>
+<p>{{ row['reason'] }}</p>
+<table>
+<tr><th>What it is</th><td>{{ row['kind'] }}{% if row['host'] %}, hosted by {{ row['host'] }}{% endif %}</td></tr>
+<tr><th>Needs and ages</th><td>{{ row['needs_words'] }}; {{ row['ages'] }}</td></tr>
+<tr><th>Places and opening</th><td>{{ row['places'] }} places from {{ row['opening_year'] }}</td></tr>
+<tr><th>Capital cost</th><td>{{ row['capital_words'] }}</td></tr>
+<tr><th>Pupils it takes in {{ final }}</th><td>{{ row['placed'] }}</td></tr>
+<tr><th>Pupils of its needs and ages within {{ row['travel_limit_minutes'] }} minutes</th>
+<td>{{ row['pupils_within_travel_limit'] }}</td></tr>
+<tr><th>Journey</th><td>{{ row['journey_words'] }}</td></tr>
+<tr><th>Host school's popularity</th><td>{{ row['host_words'] }}</td></tr>
+<tr><th>Without it</th><td>{{ row['without_words'] }}</td></tr>
+</table>
+{% endfor %}
+"""
+
+
+def chosen_html(facts: Facts, shortlist_: Shortlist) -> str:
+    plan = facts.plan
+    final = academic_year(plan.final_year)
+    placed = f"pupils_placed_{final.replace('/', '_')}"
+    rows = []
+    for _, row in shortlist_.chosen.iterrows():
+        saved = row["minutes_saved_per_journey"]
+        if pd.notna(saved):
+            journey = (f"{minutes(row['journey_minutes'])}, against {minutes(row['journey_minutes_status_quo'])} "
+                       f"today ({minutes(abs(saved))} {'shorter' if saved >= 0 else 'longer'})")
+        else:
+            journey = minutes(row["journey_minutes"]) if pd.notna(row["journey_minutes"]) else "no pupils yet"
+        without = (f"the best plan costs {money(row['plan_cost_without_it'])}, {money(row['extra_cost_without_it'])} "
+                   "more" if pd.notna(row["extra_cost_without_it"]) else "not worked out")
+        per_place = (f" ({money(row['capital_cost_per_place'])} a place)"
+                     if pd.notna(row["capital_cost_per_place"]) else "")
+        rows.append({**row.to_dict(), "placed": row[placed],
+                     "needs_words": capital(needs_words(row["needs"].split(";"))),
+                     "capital_words": money(row["capital_cost"]) + per_place, "journey_words": journey,
+                     "host_words": capital(ratio(row["host_first_preference_ratio"]))
+                     if row["host"] and row["host"] != row["name"] else "not hosted by a mainstream school",
+                     "without_words": without})
+    return render(CHOSEN_HTML, rows=rows, final=final, reference=f"{reference_minutes(plan):.0f}")
+
+
+def not_chosen_html(shortlist_: Shortlist) -> str:
+    frame = shortlist_.not_chosen[["name", "kind", "needs", "ages", "reason"]].rename(columns=str.capitalize)
+    return render("<h2 id=\"not-chosen\">Candidates not chosen</h2><p>Each with the first reason it was not "
+                  "chosen.</p>{{ t }}", t=safe(table(frame)))
+
+
+def shortlist_page(facts: Facts, shortlist_: Shortlist) -> str:
+    plan = facts.plan
+    head = render("<h1>Consultation shortlist</h1><p class=\"subtitle\">{{ title }}. Plan of {{ day }}.</p>"
+                  "<p class=\"note\">{{ rule }}</p>", title=plan.title, day=date_words(plan.solved_on),
+                  rule=plan.rule.describe())
+    body = head + chosen_html(facts, shortlist_) + not_chosen_html(shortlist_)
+    body += render("<h2>What the words mean</h2>{{ g }}", g=safe(glossary(glossary_for(body))))
+    return page(f"Consultation shortlist: {plan.title}", body)
+

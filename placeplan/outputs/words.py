@@ -1,0 +1,49 @@
+"""Numbers and names as the public outputs print them."""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date
+
+
+def esc(value: object) -> str:
+    """Text made safe to put inside HTML (names come from officers' files and may hold
+    anything, '<script>' included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def money(value: float | None) -> str:
+    """£4.07 million, £230,000; '' when unknown."""
+    if value is None or not math.isfinite(float(value)):
+        return ""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1e6:
+        return f"{sign}£{value / 1e6:,.2f} million"
+    return f"{sign}£{value:,.0f}"
+
+
+def minutes(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{value:.0f} minutes" if round(value) != 1 else "1 minute"
+
+
+def date_words(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def ratio(value: float | None) -> str:
+    """A first-preference ratio in words."""
+    if value is None or not math.isfinite(float(value)):
+        return "no published figures"
+    return f"{value:.2f} first preferences for each place offered"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")

@@ -1,0 +1,132 @@
+"""The Excel plan (plan.xlsx) for officers: Summary, Options, Sufficiency, Allocation
+(internal), Assumptions and Sources.
+
+Every sheet but Allocation is fit to publish: counts of pupils are the protected labels
+(text such as ``<5``; other numbers are numbers, so officers can sum and chart them). The
+Allocation sheet holds pupils by home zone unsuppressed: every row carries the marking and
+the Summary says to remove the sheet before the workbook leaves the council.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..plan.run import ALLOCATION_MARKING
+from .assumptions import settings_table, sources_table
+from .facts import Facts
+from .shortlist import Shortlist
+from .sufficiency import Sufficiency
+from .words import date_words
+
+HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+INTERNAL_FILL = PatternFill("solid", fgColor="F8D7DA")
+_NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+
+
+def _cell(value: object) -> object:
+    """A printed label back to a number when it is one ('1,234' -> 1234); '<5' stays text."""
+    if isinstance(value, str) and _NUMBER.match(value):
+        number = float(value.replace(",", ""))
+        return int(number) if number.is_integer() else number
+    return value
+
+
+def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.apply(lambda column: column.map(_cell)) if len(frame) else frame
+
+
+def summary_table(facts: Facts, suff: Sufficiency) -> pd.DataFrame:
+    plan = facts.plan
+    s = plan.summary
+    final = -1
+    rows = [
+        ("Scenario", plan.title),
+        ("Dataset", plan.dataset.meta.name),
+        ("Plan made", date_words(plan.solved_on)),
+        ("Years planned", f"{s['years'][0]} to {s['years'][-1]}"),
+        ("Solver's result", f"{s['status']} (gap {100 * float(s.get('gap') or 0):.2f}%)"),
+        ("Total cost over the plan, discounted (£)", round(float(s["objective"]))),
+        ("Capital spent (£)", round(float(s["capital_spent"]))),
+        ("Capital budget (£)", "none set" if s.get("capital_budget") is None else round(float(s["capital_budget"]))),
+        ("Options opened", int(s["options_opened"])),
+        ("Places added", int(round(float(facts.facilities.loc[facts.facilities["chosen"], "places"].sum())))),
+        (f"Pupils needing a specialist place in {s['years'][final]}", _cell(suff.headline("pupils"))),
+        (f"Local places in {s['years'][final]}, before the plan", _cell(suff.headline("places_before"))),
+        (f"Local places in {s['years'][final]}, after the plan", _cell(suff.headline("places_after"))),
+        (f"Pupils placed locally in {s['years'][final]}, with the plan", _cell(suff.headline("local_after"))),
+        (f"Pupils placed independent or out of area in {s['years'][final]}, with the plan",
+         _cell(suff.headline("away_after"))),
+    ]
+    if suff.has_status_quo:
+        rows.insert(-2, (f"Pupils placed locally in {s['years'][final]}, without the plan",
+                         _cell(suff.headline("local_before"))))
+        rows.insert(-1, (f"Pupils placed independent or out of area in {s['years'][final]}, without the plan",
+                         _cell(suff.headline("away_before"))))
+    for term, value in s.get("terms", {}).items():
+        rows.append((f"Cost term: {term.replace('_', ' ')} (£, discounted)", round(float(value))))
+    rows += [
+        ("Counts of pupils", plan.rule.describe()),
+        ("Allocation sheet", f"{ALLOCATION_MARKING}: pupils by home zone, not suppressed. Delete the sheet "
+                             "before the workbook is published or shared outside the council."),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value"])
+
+
+def options_table(shortlist: Shortlist) -> pd.DataFrame:
+    return shortlist.table()
+
+
+def allocation_table(facts: Facts) -> pd.DataFrame:
+    allocation = facts.plan.allocation
+    columns = [c for c in allocation.columns if c != "marking"]
+    return allocation[columns].assign(marking=ALLOCATION_MARKING)[["marking", *columns]]
+
+
+def _format(sheet, frame: pd.DataFrame, *, start_row: int = 1, wrap: tuple[str, ...] = ()) -> None:
+    for column, name in enumerate(frame.columns, start=1):
+        cell = sheet.cell(row=start_row, column=column)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        values = [("" if pd.isna(v) else str(v)) for v in frame[name].head(300)]
+        width = max([len(str(name))] + [len(v) for v in values]) if len(values) else len(str(name))
+        letter = get_column_letter(column)
+        sheet.column_dimensions[letter].width = min(70 if name in wrap else 40, max(9, width + 2))
+        if name in wrap:
+            for row in range(start_row + 1, start_row + 1 + len(frame)):
+                sheet.cell(row=row, column=column).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
+
+
+def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> bytes:
+    plan = facts.plan
+    sheets = {
+        "Summary": (summary_table(facts, suff), ("value",)),
+        "Options": (_numbers(options_table(shortlist)), ("reason", "name", "kind")),
+        "Sufficiency": (_numbers(suff.table()), ()),
+        "Allocation": (allocation_table(facts), ()),
+        "Assumptions": (settings_table(plan.scenario), ("what it means", "value")),
+        "Sources": (sources_table(plan.dataset), ("attribution", "source")),
+    }
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, (frame, wrap) in sheets.items():
+            start = 3 if name == "Allocation" else 1
+            frame.to_excel(writer, sheet_name=name, index=False, startrow=start - 1)
+            sheet = writer.sheets[name]
+            _format(sheet, frame, start_row=start, wrap=wrap)
+            if name == "Allocation":
+                sheet["A1"] = f"{ALLOCATION_MARKING}. Pupils by home zone, not suppressed: delete this sheet " \
+                              "before the workbook is published or shared outside the council."
+                sheet["A1"].font = Font(bold=True, color="9C0006")
+                sheet["A1"].fill = INTERNAL_FILL
+                sheet.sheet_properties.tabColor = "C00000"
+        book = writer.book
+        book.properties.title = f"{plan.title}: plan"
+        book.properties.subject = "Specialist school places plan (placeplan)"
+        book.properties.keywords = f"contains an internal sheet (Allocation): {ALLOCATION_MARKING}"
+    return buffer.getvalue()
