@@ -138,6 +138,9 @@ def test_hostile_names_show_as_text_in_popups(browser, solved, name):
     assert opened >= 1
     text = page.js("document.querySelector('.leaflet-popup-content').innerText")
     assert name in text
+    # the layer list folds away while a popup is open, so it never covers it
+    assert not page.js("document.querySelector('.leaflet-control-layers').classList"
+                       ".contains('leaflet-control-layers-expanded')")
     assert page.js("typeof window.pwned") == "undefined"
     assert page.errors == []
     page.page.close()

@@ -48,7 +48,9 @@ RAMP = ("#9ECAE1", "#4292C6", "#08519C", "#08306B")
 
 BIND = JsCode("""function (feature, layer) {
     var p = feature.properties;
-    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 360}); }
+    if (p.popup) {
+        layer.bindPopup(p.popup, {maxWidth: 340, autoPanPaddingTopLeft: [60, 90], autoPanPaddingBottomRight: [30, 30]});
+    }
     if (p.tip) { layer.bindTooltip(p.tip, {sticky: true}); }
 }""")
 
@@ -89,6 +91,20 @@ var {{ this.get_name() }} = (function () {
         super().__init__(name=name, overlay=False, control=True, show=show)
         self._name = "DemandView"
         self.shapes, self.classes, self.labels, self.colours, self.caption = shapes, classes, labels, colours, caption
+
+
+class PopupMakesRoom(MacroElement):
+    """Fold the layer list away while a popup is open, so the popup is never under it."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+{{ this.map.get_name() }}.on("popupopen", function () { {{ this.control.get_name() }}.collapse(); });
+{{ this.map.get_name() }}.on("popupclose", function () { {{ this.control.get_name() }}.expand(); });
+{% endmacro %}""")
+
+    def __init__(self, fmap: folium.Map, control: folium.LayerControl):
+        super().__init__()
+        self._name = "PopupMakesRoom"
+        self.map, self.control = fmap, control
 
 
 def demand_breaks(values: np.ndarray, threshold: int) -> list[int]:
@@ -249,7 +265,8 @@ class MapBuilder:
         self.add_candidates()
         self.add_existing()
         self.add_chosen()
-        folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
+        control = folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
+        self.map.add_child(PopupMakesRoom(self.map, control))
         self.add_panels()
         stable_ids(self.map.get_root())
         return self.map.get_root().render()
@@ -431,6 +448,8 @@ PANEL_CSS = """
 .pp-new { border: 3px solid #000; width: 7px; height: 7px; background: #fff; }
 .pp-small { margin-top: 5px; color: #444; font-size: 11px; }
 .leaflet-control-layers { max-height: 52vh; overflow-y: auto; font-size: 12px; }
+.leaflet-popup-pane { z-index: 1050; }
+.leaflet-popup-content { font-size: 13px; line-height: 1.4; }
 .leaflet-control-layers label { margin: 0; line-height: 1.3; }
 .leaflet-control-layers-base { columns: 2; column-gap: 12px; }
 .leaflet-control-layers-base::before { content: "Shade zones by pupils needing a place"; font-weight: bold;
