@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from test_outputs import HOSTILE_OPTION, HOSTILE_SITE, solve_tiny
+from test_outputs import HOSTILE_OPTION, HOSTILE_SITE, kingston, solve_tiny  # noqa: F401 (a fixture)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -160,3 +160,12 @@ def test_the_report_renders_offline_with_charts_and_maths(browser, solved):
     page.page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
     page.page.close()
+
+
+@pytest.mark.slow
+def test_the_kingston_and_richmond_map_and_report_render(browser, kingston):  # noqa: F811
+    for name, full in (("map.html", False), ("report.html", True)):
+        page = Page(browser, kingston / name)
+        assert page.errors == [] and page.refused == []
+        page.page.screenshot(path=str(artefacts() / f"{name[:-5]}-kingston-richmond.png"), full_page=full)
+        page.page.close()

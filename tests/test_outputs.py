@@ -356,3 +356,34 @@ def test_counts_in_what_happens_without_an_option_are_protected():
         "c to independent or out-of-area schools"
     assert instead_words("3 to Oak; Elm School; 9 to Ash", rule) == "<5 to Oak; Elm School; 9 to Ash"
     assert instead_words("it serves no pupils in the last year", rule) == "it serves no pupils in the last year"
+
+
+# --- a real council -------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def kingston(tmp_path_factory) -> Path:
+    """Kingston and Richmond solved quickly (clustered zones, no counterfactuals), with its
+    documents built in the output folder only (the committed maps/ copy is left alone)."""
+    out = tmp_path_factory.mktemp("kingston") / "out"
+    result = run_cli(["solve", str(ROOT / "scenarios" / "kingston-richmond.toml"), "--out", str(out),
+                      "--set", "solve.max_zones=30", "--no-explain", "--time-limit", "60", "--no-outputs"])
+    assert result.exit_code == 0, result.output
+    assert run_cli(["map", str(out), "--no-copy"]).exit_code == 0
+    assert run_cli(["report", str(out)]).exit_code == 0
+    return out
+
+
+@pytest.mark.slow
+def test_kingston_and_richmond_documents_print_no_small_count_and_credit_their_sources(kingston):
+    counts = public_pupil_counts(kingston)
+    assert not [(where, label) for where, label in counts if _is_small_count(label, 5)]
+    assert sum(label in ("<5", "&lt;5") for _, label in counts) > 100
+    book = openpyxl.load_workbook(kingston / "plan.xlsx", read_only=True)
+    sources = list(book["Sources"].iter_rows(min_row=2, values_only=True))
+    assert len(sources) == 4 and all("Open Government Licence v3.0" in row[1] for row in sources)
+    report = (kingston / "report.html").read_text(encoding="utf-8")
+    assert "Crown copyright" in report and "Office for National Statistics" in report
+    assert (kingston / "map.html").stat().st_size < 2_000_000
