@@ -314,21 +314,29 @@ class MapBuilder:
         self.texts += list(names.values())
 
     def add_reach(self) -> None:
+        """Each chosen option's reach: the zones within its travel limit, drawn as one
+        outline (simplified in proportion to the area's size: a guide, not a survey)."""
         chosen = self.table[self.table["is_option"] & self.table["chosen"]]
         if chosen.empty:
             return
         limits = dict(zip(chosen.index, travel_limits(chosen, self.facts)))
         pairs = self.facts.pairs
-        position = {z: i for i, z in enumerate(self.shapes.zone_ids)}
+        pairs = pairs[pairs["facility_id"].astype(str).isin(chosen.index)]
+        position = pd.Series(np.arange(len(self.shapes.zone_ids)), index=self.shapes.zone_ids)
+        zone_of = position.reindex(pairs["zone_id"].astype(str)).to_numpy()
+        by_option = dict(list(pd.Series(zone_of).groupby(pairs["facility_id"].astype(str).to_numpy())))
+        x0, y0, x1, y1 = shapely.total_bounds(self.shapes.shapes)
+        tolerance = max(60.0, max(x1 - x0, y1 - y0) / 400)
         features = []
         for option, row in chosen.iterrows():
-            zones = pairs.loc[pairs["facility_id"].astype(str) == option, "zone_id"].astype(str).map(position).dropna()
-            mask = np.zeros(len(self.shapes.zone_ids), dtype=bool)
-            mask[zones.astype(int).to_numpy()] = True
-            if not mask.any():
+            zones = by_option.get(option, pd.Series(dtype=float)).dropna().astype(int).to_numpy()
+            if not len(zones):
                 continue
+            mask = np.zeros(len(self.shapes.zone_ids), dtype=bool)
+            mask[zones] = True
             tip = f"Zones within {limits[option]:.0f} minutes of {row['name']}"
-            features.append({"type": "Feature", "geometry": geojson_geometry(self.shapes.union(mask), simplify=60.0),
+            features.append({"type": "Feature", "geometry": geojson_geometry(self.shapes.union(mask),
+                                                                            simplify=tolerance),
                              "properties": {"tip": esc(tip), "style": {
                                  "color": KIND_COLOURS.get(row["kind"], "#333333"), "weight": 1.5,
                                  "dashArray": "5 4", "fillOpacity": 0.04}}})
