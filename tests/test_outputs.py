@@ -339,10 +339,19 @@ def test_solve_can_skip_the_documents(tmp_path):
 
 
 def test_the_map_goes_to_the_maps_folder_beside_the_scenarios(tmp_path):
-    (tmp_path / "project" / "scenarios").mkdir(parents=True)
-    (tmp_path / "project" / "maps").mkdir()
-    out = solve_tiny(tmp_path / "project" / "scenarios", name="borough")
-    assert (tmp_path / "project" / "maps" / "borough.html").read_bytes() == (out / "map.html").read_bytes()
+    project = tmp_path / "project"
+    (project / "scenarios").mkdir(parents=True)
+    (project / "maps").mkdir()
+    # an experiment written elsewhere (--out) leaves maps/ alone
+    solve_tiny(project / "scenarios", name="borough")
+    assert not (project / "maps" / "borough.html").exists()
+    # the scenario's own run (out/<scenario>) publishes its map there
+    result = run_cli(["solve", str(project / "scenarios" / "borough.toml"), *HAND])
+    assert result.exit_code == 0, result.output
+    own = project / "out" / "borough" / "map.html"
+    assert (project / "maps" / "borough.html").read_bytes() == own.read_bytes()
+    assert run_cli(["map", str(project / "out" / "borough"), "--maps", str(tmp_path / "papers")]).exit_code == 0
+    assert (tmp_path / "papers" / "borough.html").read_bytes() == own.read_bytes()
 
 
 def test_counts_in_what_happens_without_an_option_are_protected():

@@ -11,7 +11,8 @@ import click
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--maps", "maps_folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write the map here as <scenario file name>.html (default: the maps/ folder "
-                   "beside the scenario's folder, when there is one).")
+                   "beside the scenario's folder, when there is one and OUTDIR is the scenario's own "
+                   "output folder).")
 @click.option("--no-copy", is_flag=True, help="Write the map only into OUTDIR.")
 def map_(outdir: Path, maps_folder: Path | None, no_copy: bool) -> None:
     """Rebuild map.html, the councillors' map, from a folder written by placeplan solve.

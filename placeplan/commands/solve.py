@@ -32,7 +32,8 @@ def solve(scenario: str, out: Path | None, overrides: tuple[str, ...], time_limi
     unplaced, travel), options.csv (every candidate, and why those not chosen were not),
     allocation.csv (internal: pupils by home zone and placement) and explain.csv (what
     each chosen option is worth); then the documents for people: map.html (also copied
-    to maps/<scenario>.html when the repository has a maps/ folder), shortlist.csv,
+    to maps/<scenario>.html when the repository has a maps/ folder and --out is not
+    given), shortlist.csv,
     shortlist.html, plan.xlsx and report.html. Exit code 0 when a plan is found, 3 when
     there is none, 2 for bad input.
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..outputs_io import write_bytes_atomic
+from ..scenario.load import LoadedScenario
+from ..scenario.model import Scenario
 from .facts import gather
 from .folder import read_plan_folder
 from .geometry import zone_shapes
@@ -32,10 +34,19 @@ def maps_folder_for(scenario_file: Path) -> Path | None:
     return folder if folder.is_dir() else None
 
 
+def is_own_output_folder(folder: Path, scenario: Scenario, scenario_file: Path) -> bool:
+    """Whether ``folder`` is where the scenario itself sends its results (output.folder, or
+    out/<scenario file name>): a run written elsewhere (--out) is an experiment, and leaves
+    the repository's maps/ alone."""
+    own = LoadedScenario(scenario, Path(scenario_file), ()).output_folder
+    return Path(folder).resolve() == Path(own).resolve()
+
+
 @dataclass(frozen=True)
 class Built:
     documents: dict[str, bytes]   # file name -> contents
     scenario_file: Path
+    own_folder: bool              # the folder is the scenario's own output folder
 
 
 def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS) -> Built:
@@ -57,21 +68,21 @@ def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS) -
     out = {name: data for name, data in out.items() if name in names}
     log.info("built %s in %.1f s", ", ".join(f"{n} ({len(b) / 1e6:.2f} MB)" for n, b in out.items()),
              time.perf_counter() - start)
-    return Built(out, plan.scenario_file)
+    return Built(out, plan.scenario_file, is_own_output_folder(plan.folder, plan.scenario, plan.scenario_file))
 
 
 def write_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS,
                     maps_folder: Path | None = None, copy_map: bool = True) -> list[Path]:
-    """Build every document first, then write each whole into ``folder``; the map also goes
-    to ``maps_folder`` (default: the repository's maps/ folder, when there is one) as
-    <scenario file name>.html, unless ``copy_map`` is False."""
+    """Build every document first, then write each whole into ``folder``. The map also goes
+    to ``maps_folder`` as <scenario file name>.html; by default, to the repository's maps/
+    folder when ``folder`` is the scenario's own output folder. ``copy_map=False``: never."""
     folder = Path(folder)
     built = build_documents(folder, names=names)
     written = []
     for name, data in built.documents.items():
         write_bytes_atomic(folder / name, data)
         written.append(folder / name)
-    target = maps_folder or maps_folder_for(built.scenario_file)
+    target = maps_folder or (maps_folder_for(built.scenario_file) if built.own_folder else None)
     if MAP_FILE in built.documents and copy_map and target is not None:
         path = Path(target) / f"{built.scenario_file.stem}.html"
         write_bytes_atomic(path, built.documents[MAP_FILE])
