@@ -51,6 +51,8 @@ GLOSSARY: dict[str, str] = {
     "MIP": "Mixed-integer programme: the kind of mathematical model the optimiser solves.",
     "SCIP": "An open-source solver for mixed-integer programmes, used through OR-Tools.",
     "HiGHS": "An open-source solver for linear and mixed-integer programmes.",
+    "CP": "Constraint programming (as in CP-SAT, the constraint-programming solver of OR-Tools).",
+    "SAT": "Boolean satisfiability (as in CP-SAT, the constraint-programming solver of OR-Tools).",
     "OR": "Operational research (as in OR-Tools, Google's open-source optimisation library).",
     "LA": "Local authority: the council.",
     "HM": "His Majesty's (as in HM Treasury).",

@@ -24,18 +24,17 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
-from folium.map import Layer
-from folium.template import Template
-from folium.utilities import JsCode
+from branca.element import Element
 
 from .assets import inline_head
 from .facts import Facts
 from .geometry import ZoneShapes, geojson_geometry, lonlat, outlines
-from .glossary import KIND_SHORT, KINDS, academic_year, ages_words, glossary_for, needs_phrase
+from .glossary import KIND_SHORT, academic_year, glossary_for
+from .leaflet import BIND, DemandView, PopupMakesRoom, ZoneGeometry, stable_ids
+from .popups import candidate_popup, option_popup, site_popup
 from .public import Public, ZoneView
-from .shortlist import reason_chosen, reason_not_chosen, travel_limits
-from .words import capital, date_words, esc, money
+from .shortlist import travel_limits
+from .words import capital, date_words, esc
 
 #: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
 KIND_COLOURS = {
@@ -45,67 +44,6 @@ KIND_COLOURS = {
 NOT_CHOSEN = "#8C8C8C"
 ZERO, SMALL, WITHHELD = "#F7F7F7", "#DEEBF7", "#BDBDBD"
 RAMP = ("#9ECAE1", "#4292C6", "#08519C", "#08306B")
-
-BIND = JsCode("""function (feature, layer) {
-    var p = feature.properties;
-    if (p.popup) {
-        layer.bindPopup(p.popup, {maxWidth: 340, autoPanPaddingTopLeft: [60, 90], autoPanPaddingBottomRight: [30, 30]});
-    }
-    if (p.tip) { layer.bindTooltip(p.tip, {sticky: true}); }
-}""")
-
-
-class ZoneGeometry(MacroElement):
-    """The zones' shapes, written once and shared by every demand view."""
-
-    _template = Template("""{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = {{ this.data|tojson }};
-{% endmacro %}""")
-
-    def __init__(self, data: dict):
-        super().__init__()
-        self._name = "ZoneGeometry"
-        self.data = data
-
-
-class DemandView(Layer):
-    """One view of demand by zone: a colour class and a printed label per zone."""
-
-    _template = Template("""{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = (function () {
-    var colours = {{ this.colours|tojson }}, classes = {{ this.classes|tojson }}, labels = {{ this.labels|tojson }};
-    return L.geoJson({{ this.shapes.get_name() }}, {
-        style: function (f) {
-            return {fillColor: colours[classes[f.properties.i]], fillOpacity: 0.75, color: "#5A5A5A", weight: 0.5};
-        },
-        onEachFeature: function (f, layer) {
-            layer.bindTooltip(f.properties.name + ": " + labels[f.properties.i] + {{ this.caption|tojson }},
-                              {sticky: true});
-        }
-    });
-})();
-{% endmacro %}""")
-
-    def __init__(self, shapes: ZoneGeometry, name: str, classes: list[int], labels: list[str],
-                 colours: list[str], caption: str, show: bool):
-        super().__init__(name=name, overlay=False, control=True, show=show)
-        self._name = "DemandView"
-        self.shapes, self.classes, self.labels, self.colours, self.caption = shapes, classes, labels, colours, caption
-
-
-class PopupMakesRoom(MacroElement):
-    """Fold the layer list away while a popup is open, so the popup is never under it."""
-
-    _template = Template("""{% macro script(this, kwargs) %}
-{{ this.map.get_name() }}.on("popupopen", function () { {{ this.control.get_name() }}.collapse(); });
-{{ this.map.get_name() }}.on("popupclose", function () { {{ this.control.get_name() }}.expand(); });
-{% endmacro %}""")
-
-    def __init__(self, fmap: folium.Map, control: folium.LayerControl):
-        super().__init__()
-        self._name = "PopupMakesRoom"
-        self.map, self.control = fmap, control
-
 
 def demand_breaks(values: np.ndarray, threshold: int) -> list[int]:
     """Lower edges of the colour classes above the threshold: nice numbers at thirds."""
@@ -175,41 +113,6 @@ def _radius(shown: float | None, *, scale: float) -> float:
 def _number(label: str) -> float | None:
     text = label.replace(",", "")
     return float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else None
-
-
-def _site_popup(row: pd.Series, labels: pd.Series, final: str) -> str:
-    estimated = " (estimated from pupils on roll)" if "on roll" in str(row["capacity_source"]) else ""
-    lines = [f"<b>{esc(row['name'])}</b>", esc(capital(KINDS.get(row["kind"], row["kind"]))),
-             f"Serves pupils with {esc(needs_phrase(row['needs']))}; {esc(ages_words(row['ncy_min'], row['ncy_max']))}",
-             f"Places: {esc(labels['capacity'])}{esc(estimated)}"]
-    if labels["on_roll"]:
-        lines.append(f"Pupils on roll: {esc(labels['on_roll'])}")
-    lines.append(f"Pupils the plan places here in {final}: {esc(labels['placed'])}")
-    return "<br>".join(lines)
-
-
-def _option_popup(row: pd.Series, labels: pd.Series, facts: Facts, final: str, limit: float) -> str:
-    host = f", hosted by {esc(row['host_name'])}" if row["host_name"] and row["host_name"] != row["name"] else ""
-    per_place = f" ({money(row['capital_per_place'])} a place)" if np.isfinite(row["capital_per_place"]) else ""
-    reason = reason_chosen(row, labels, limit=limit, years=len(facts.plan.years), rule=facts.plan.rule)
-    return "<br>".join([
-        f"<b>{esc(row['name'])}</b>", f"New: {esc(KINDS.get(row['kind'], row['kind']))}{host}",
-        f"Serves pupils with {esc(needs_phrase(row['needs']))}; {esc(ages_words(row['ncy_min'], row['ncy_max']))}",
-        f"{int(row['places'])} places, opening in September {int(row['opening_year'])} "
-        f"({academic_year(int(row['opening_year']))})",
-        f"Capital cost: {esc(money(row['capital']))}{esc(per_place)}",
-        f"Pupils it takes in {final}: {esc(labels['placed'])}",
-        f"<i>Why chosen:</i> {esc(reason)}",
-    ])
-
-
-def _candidate_popup(row: pd.Series) -> str:
-    host = f", hosted by {esc(row['host_name'])}" if row["host_name"] and row["host_name"] != row["name"] else ""
-    return "<br>".join([
-        f"<b>{esc(row['name'])}</b>", f"Candidate: {esc(KINDS.get(row['kind'], row['kind']))}{host}",
-        f"Would serve pupils with {esc(needs_phrase(row['needs']))}; {esc(ages_words(row['ncy_min'], row['ncy_max']))}",
-        f"<i>Not chosen:</i> {esc(reason_not_chosen(row))}",
-    ])
 
 
 def _zone_names(facts: Facts) -> np.ndarray:
@@ -373,7 +276,7 @@ class MapBuilder:
         rows = self.table[self.table["is_option"] & ~self.table["chosen"]]
         if rows.empty:
             return
-        self._points(rows, "Candidates not chosen", show=False, popup=_candidate_popup,
+        self._points(rows, "Candidates not chosen", show=False, popup=candidate_popup,
                      style=lambda row: {"radius": 4, "color": "#666666", "weight": 1, "fillColor": NOT_CHOSEN,
                                         "fillOpacity": 0.45})
 
@@ -391,7 +294,7 @@ class MapBuilder:
                         "fillColor": colour, "fillOpacity": 0.8}
 
             self._points(rows, f"Existing: {KIND_SHORT[kind]}", show=True,
-                         popup=lambda row: _site_popup(row, labels.loc[row["facility_id"]], self.final), style=style)
+                         popup=lambda row: site_popup(row, labels.loc[row["facility_id"]], self.final), style=style)
 
     def add_chosen(self) -> None:
         rows = self.table[self.table["is_option"] & self.table["chosen"]].sort_values("places", ascending=False)
@@ -400,7 +303,7 @@ class MapBuilder:
         labels = self.public.facilities
         limits = dict(zip(rows.index, travel_limits(rows, self.facts)))
         self._points(rows, "New places the plan chooses", show=True,
-                     popup=lambda row: _option_popup(row, labels.loc[row["facility_id"]], self.facts, self.final,
+                     popup=lambda row: option_popup(row, labels.loc[row["facility_id"]], self.facts, self.final,
                                                      limits[row["facility_id"]]),
                      style=lambda row: {"radius": _radius(float(row["places"]), scale=2.2), "color": "#000000",
                                         "weight": 2, "fillColor": KIND_COLOURS.get(row["kind"], "#333333"),
@@ -464,21 +367,6 @@ PANEL_CSS = """
                                        display: block; margin-bottom: 2px; column-span: all; }
 .leaflet-control-layers-overlays::before { content: "Show"; font-weight: bold; display: block; margin-bottom: 2px; }
 """
-
-
-def stable_ids(root: Element) -> None:
-    """Number every element in order instead of folium's random ids, so the same plan
-    always gives the same file (a committed map then changes only where the plan does)."""
-    counter = 0
-
-    def visit(element: Element) -> None:
-        nonlocal counter
-        counter += 1
-        element._id = f"{counter:05d}"
-        for child in list(element._children.values()):
-            visit(child)
-
-    visit(root)
 
 
 def map_html(facts: Facts, public: Public, shapes: ZoneShapes) -> str:

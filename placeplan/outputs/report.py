@@ -20,6 +20,7 @@ from .sufficiency import Sufficiency
 from .words import date_words, money
 
 MAP_FILE = "map.html"
+SOLVERS = {"scip": "SCIP", "highs": "HiGHS", "cp-sat": "CP-SAT"}
 
 HEAD = """
 <h1>{{ title }}</h1>
@@ -124,7 +125,7 @@ def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> str:
                     table=safe(table(_all_needs_rows(suff))))
     short = (render("<h2 id=\"shortlist\">The shortlist</h2>") + chosen_html(facts, shortlist)
              + not_chosen_html(shortlist))
-    tail = render(TAIL, solver=str(s.get("solver", "")).upper(), formulation=safe(formulation_html(FORMULATION)),
+    tail = render(TAIL, solver=SOLVERS.get(str(s.get("solver", "")), str(s.get("solver", ""))), formulation=safe(formulation_html(FORMULATION)),
                   reference=f"{reference_minutes(plan):.0f}",
                   settings=safe(table(settings_table(plan.scenario))),
                   sources=safe(table(sources_table(plan.dataset))), software=safe(table(SOFTWARE)))
