@@ -1,14 +1,18 @@
-"""LP relaxation, a restricted MIP for a first plan, and reduced-cost fixing: the strategy
-for problems the Lagrangian stage does not cover (several periods, sizes, budgets).
+"""LP relaxation, a dive for a first plan, and reduced-cost fixing: the strategy for
+problems the Lagrangian stage does not cover (several periods, sizes, budgets).
 
-1. Solve the LP relaxation: its objective bounds every plan from below.
-2. Restrict the options to those the LP opens at all (its support) and solve that MIP: a
-   plan of the full problem, usually within a hair of the bound, because the LP of a
-   placement model is tight.
+1. Solve the LP relaxation (without the strong linking rows, which for sized options in
+   several periods double the LP and barely move its bound): its objective bounds every
+   plan from below.
+2. Dive: keep every opening the LP makes whole, close every option it leaves shut, and
+   solve the small MIP over the openings it leaves fractional. Placement LPs are nearly
+   integral, so this plan is usually within a hair of the bound. (If the dive has no plan,
+   the options the LP opens at all are tried instead.)
 3. Reduced-cost fixing: an opening variable at zero in the LP whose reduced cost exceeds
    (plan - bound) cannot be 1 in any plan better than the one in hand, so it is fixed to 0.
    This is exact: the full problem's optimum is unchanged.
-4. The caller solves the full model with those fixings, warm-started from the plan.
+4. The full model, with those fixings and warm-started from the plan, proves the optimum
+   or narrows the gap until the time runs out.
 """
 
 from __future__ import annotations
@@ -91,3 +95,144 @@ def without_linking(problem: Problem) -> Model:
     """The model without the strong linking rows: for several periods and sized options
     they double the LP's size and move its bound very little."""
     return build_model(problem, linking=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    values: np.ndarray | None     # best solution of ``model`` found (None: none)
+    objective: float
+    bound: float
+    reason: str                   # the last solver call's reason
+    limit: str | None
+    stages: dict[str, float]
+
+
+def dive_bounds(model: Model, lp: backend.RawSolution) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds that keep the LP's whole openings and close the options it leaves shut."""
+    lower, upper = model.lower.copy(), model.upper.copy()
+    z = model.families["z"]
+    values = lp.values[z]
+    lower[z.start + np.flatnonzero(values >= 1 - SUPPORT_TOLERANCE)] = 1.0
+    shut = values <= SUPPORT_TOLERANCE
+    upper[z.start + np.flatnonzero(shut)] = 0.0
+    upper[model.families["k"].start + np.flatnonzero(shut[model.z_of_k])] = 0.0
+    return lower, np.maximum(lower, upper)
+
+
+def round_and_fix(model: Model, lp: backend.RawSolution, lower: np.ndarray, upper: np.ndarray, *,
+                  deadline: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Open, one at a time, the option the LP opens most and solve the LP again, until no
+    opening is fractional (or the deadline): bounds for a MIP left with sizes only."""
+    z = model.families["z"]
+    values = lp.values
+    for _ in range(z.stop - z.start):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        free = (lower[z] < upper[z])
+        share = np.where(free, values[z], 0.0)
+        fractional = (share > SUPPORT_TOLERANCE) & (share < 1 - SUPPORT_TOLERANCE)
+        if not fractional.any():
+            break
+        pick = int(np.argmax(np.where(fractional, share, -1.0)))
+        trial = lower.copy()
+        trial[z.start + pick] = 1.0
+        relaxed = backend.run(model, solver="glop", relax=True, lower=trial, upper=upper)
+        if relaxed.reason == "optimal" and relaxed.values is not None:
+            lower, values = trial, relaxed.values
+        else:
+            upper = upper.copy()
+            upper[z.start + pick] = 0.0
+            relaxed = backend.run(model, solver="glop", relax=True, lower=lower, upper=upper)
+            if relaxed.reason != "optimal" or relaxed.values is None:
+                break
+            values = relaxed.values
+    shut = values[z] <= SUPPORT_TOLERANCE
+    upper = upper.copy()
+    upper[z.start + np.flatnonzero(shut & (lower[z] == 0))] = 0.0
+    upper[model.families["k"].start + np.flatnonzero((upper[z] == 0)[model.z_of_k])] = 0.0
+    return lower, np.maximum(lower, upper)
+
+
+def _objective(model: Model, values: np.ndarray) -> float:
+    return float(model.objective @ values)
+
+
+def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative_gap: float, threads: int,
+                seed: int, hint: np.ndarray | None = None, progress=None) -> Outcome:
+    """Steps 1-4 above on ``model``; every solution returned is a solution of ``model``."""
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def left(share: float = 1.0) -> float | None:
+        if time_limit is None:
+            return None
+        return max(0.05, share * (time_limit - (time.perf_counter() - started)))
+
+    lp = relax(model, time_limit=left(0.3))
+    stages["lp"] = time.perf_counter() - started
+    if lp.reason != "optimal" or lp.values is None:
+        raw = backend.run(model, solver=solver, time_limit=left(), relative_gap=relative_gap, threads=threads,
+                          seed=seed, hint=hint, progress=progress)
+        return Outcome(raw.values, raw.objective, raw.bound, raw.reason, raw.limit, stages)
+    bound = lp.objective
+    log.info("LP relaxation: bound %.10g in %.2f s", bound, stages["lp"])
+    best, best_value = hint, (_objective(model, hint) if hint is not None else math.inf)
+    if hint is not None:
+        polished = polish(model, hint)
+        if polished is not None and _objective(model, polished) < best_value:
+            best, best_value = polished, _objective(model, polished)
+
+    t0 = time.perf_counter()
+    lower, upper = dive_bounds(model, lp)
+    deadline = None if time_limit is None else started + 0.5 * time_limit
+    rounded = round_and_fix(model, lp, lower, upper, deadline=deadline)
+    attempts = [rounded, (lower, upper), (model.lower, fix_support(model, lp))]
+    for lower_i, upper_i in attempts:
+        raw = backend.run(model, solver=solver, lower=lower_i, upper=upper_i, time_limit=left(0.5),
+                          relative_gap=max(relative_gap, 1e-7), threads=threads, seed=seed)
+        if raw.values is not None and _objective(model, raw.values) < best_value:
+            best, best_value = raw.values, _objective(model, raw.values)
+        if best is not None and best_value - bound <= 1e-4 * abs(best_value):
+            break
+    stages["dive"] = time.perf_counter() - t0
+    log.info("dive: plan %.10g (%.4f%% above the LP bound) in %.2f s", best_value,
+             100 * (best_value - bound) / max(abs(best_value), 1e-9), stages["dive"])
+    if progress is not None and math.isfinite(best_value):
+        progress({"stage": "solve", "solver": "dive", "seconds": time.perf_counter() - started,
+                  "incumbent": best_value, "bound": bound})
+    if best is not None and best_value - bound <= max(relative_gap, 1e-6) * abs(best_value):
+        return Outcome(best, best_value, bound, "optimal", None, stages)
+
+    t0 = time.perf_counter()
+    fixed_upper, fixed = fix_by_reduced_cost(model, lp, best_value)
+    log.info("reduced-cost fixing: %d of %d opening variables fixed closed", fixed,
+             model.families["z"].stop - model.families["z"].start)
+    raw = backend.run(model, solver=solver, upper=fixed_upper, hint=best, time_limit=left(),
+                      relative_gap=max(relative_gap, 1e-7), threads=threads, seed=seed, progress=progress)
+    stages["search"] = time.perf_counter() - t0
+    if raw.values is not None and _objective(model, raw.values) < best_value:
+        best, best_value = raw.values, _objective(model, raw.values)
+    final_bound = max(bound, raw.bound if raw.reason != "infeasible" else best_value)
+    return Outcome(best, best_value, min(final_bound, best_value), raw.reason, raw.limit, stages)
+
+
+def polish(model: Model, values: np.ndarray) -> np.ndarray | None:
+    """A plan with the same openings and sizes as ``values`` and the best placements for
+    them (an LP): a warm start that moved pupils to the fallback becomes a fair plan."""
+    integer = model.integer
+    lower, upper = model.lower.copy(), model.upper.copy()
+    rounded = np.round(values[integer])
+    lower[integer] = rounded
+    upper[integer] = rounded
+    raw = backend.run(model, solver="glop", relax=True, lower=lower, upper=upper)
+    return raw.values if raw.reason == "optimal" else None
+
+
+def fix_support(model: Model, lp: backend.RawSolution) -> np.ndarray:
+    """Upper bounds closing every option the LP does not open at all."""
+    upper = model.upper.copy()
+    shut = ~lp_support(model, lp.values)[model.option_of_z]
+    z = model.families["z"]
+    upper[z.start + np.flatnonzero(shut)] = 0.0
+    upper[model.families["k"].start + np.flatnonzero(shut[model.z_of_k])] = 0.0
+    return upper

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import backend, branch, lagrange
+from . import backend, branch, lagrange, lpfix
 from .backend import Progress
 from .core import Problem
 from .formulation import Model, build_model, usable_arcs
@@ -115,6 +115,10 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
         final_model = build_model(reduced)
         log.info("reduced model: %d of %d options left free", int((~reduced.options.excluded
                  & ~reduced.options.forced).sum()), options.count)
+    elif strategy == "auto" and problem.options.count:
+        # several periods, sizes or budgets: LP bound, dive and reduced-cost fixing
+        return _lp_stage(problem, warm=hint_plan, solver=solver, time_limit=left(), relative_gap=relative_gap,
+                         threads=threads, seed=seed, progress=progress, started=started, stages=stages)
 
     # 3. solve
     t0 = time.perf_counter()
@@ -141,6 +145,28 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
     bound = max(lag_bound, min(bound, objective))
     return _result(problem, plan, bound=bound, status_reason=raw.reason, limit=raw.limit, started=started,
                    solver=solver, size=final_model.size(), stages=stages, relative_gap=relative_gap)
+
+
+def _lp_stage(problem: Problem, *, warm: Plan | None, solver: str, time_limit: float | None, relative_gap: float,
+              threads: int, seed: int, progress: Progress | None, started: float,
+              stages: dict[str, float]) -> Result:
+    """:mod:`lpfix`'s strategy on the model without strong linking rows."""
+    model = lpfix.without_linking(problem)
+    hint = values_from_plan(model, warm) if warm is not None else None
+    outcome = lpfix.solve_by_lp(model, solver=solver, time_limit=time_limit, relative_gap=relative_gap,
+                                threads=threads, seed=seed, hint=hint, progress=progress)
+    stages.update(outcome.stages)
+    if outcome.values is None:
+        status = {"infeasible": Status.INFEASIBLE, "unbounded": Status.UNBOUNDED}.get(outcome.reason)
+        if status is None:
+            status = Status.TIME_LIMIT if outcome.limit == "time" else Status.ERROR
+        message = ("the solver proved the rules admit no plan (budgets, counts, forced options or minimum "
+                   "occupancy)" if status == Status.INFEASIBLE else f"the solver ended with {outcome.reason}")
+        return empty_result(problem, status, seconds=time.perf_counter() - started, solver=solver,
+                            message=message, bound=outcome.bound, model_size=model.size(), stages=stages)
+    plan = plan_from_values(model, outcome.values)
+    return _result(problem, plan, bound=outcome.bound, status_reason=outcome.reason, limit=outcome.limit,
+                   started=started, solver=solver, size=model.size(), stages=stages, relative_gap=relative_gap)
 
 
 @dataclass(frozen=True)

@@ -106,9 +106,9 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
     allocation = allocation_table(send, split)
     explained = None
     if settings.explain if with_explain is None else with_explain:
-        per_option = max(5.0, time_limit / max(1, int(result.option_open.sum())))
         explained = _timed(stages, "explain", lambda: explain(
-            send, result, solver=solver, time_limit=per_option, relative_gap=settings.relative_gap))
+            send, result, solver=solver, time_limit=settings.explain_time_limit_s,
+            relative_gap=settings.relative_gap, workers=settings.explain_workers))
     stages["total"] = round(time.perf_counter() - started, 3)
     summary = summarise(inputs, send, result, split, stages)
     return Solved(scenario, send, result, options, allocation, explained, summary, stages)

@@ -212,15 +212,24 @@ class Rules(Section):
 
 
 class Solve(Section):
-    solver: Literal["scip", "highs", "cp-sat"] = Field("scip", description="The MIP solver behind OR-Tools.")
+    solver: Literal["scip", "highs", "cp-sat"] = Field(
+        "highs", description="The MIP solver behind OR-Tools. HiGHS proves the shipped scenarios' plans "
+                             "fastest (benchmarks/solve.py); CP-SAT cannot take continuous flows.")
     time_limit_s: float = Field(120, gt=0, description="Seconds before the best plan found is returned with its gap.")
     relative_gap: float = Field(0.0, ge=0, le=1, description="Stop when the plan is proven within this share of the optimum.")
     threads: int = Field(1, ge=1, le=64, description="Solver threads; 1 gives the same plan every run.")
     explain: bool = Field(True, description="Re-solve without each chosen option to give its counterfactual value.")
+    explain_time_limit_s: float = Field(
+        10, gt=0, description="Seconds for each counterfactual re-solve; explain.csv gives the rise in cost "
+                              "between its bound and its best plan when the time runs out first.")
+    explain_workers: int = Field(
+        2, ge=1, le=64, description="Processes for the counterfactual re-solves (each uses one thread; "
+                                    "the results do not depend on how many).")
     max_zones: int = Field(
-        0, ge=0, description="Plan with at most this many clusters of nearby zones (0: every zone). "
-                             "Large counties solve faster; travel is measured from a representative "
-                             "zone of each cluster.")
+        60, ge=0, description="Plan with at most this many clusters of nearby zones (0: every zone). "
+                              "Fewer points solve faster; each pupil keeps their own zone in the "
+                              "outputs, but travel is measured from a representative zone of the "
+                              "cluster (the log gives the largest distance to it).")
 
 
 class Output(Section):
