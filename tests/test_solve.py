@@ -162,3 +162,10 @@ def test_same_inputs_same_plan(tiny_scenario):
     second = solved(tiny_scenario, "horizon.years=3", "demand.growth={default = 0.1}")
     pd.testing.assert_frame_equal(first.allocation, second.allocation)
     pd.testing.assert_frame_equal(first.options, second.options)
+
+
+def test_cp_sat_on_fractional_demand_is_refused_clearly(tiny_scenario):
+    result = run_cli(["solve", str(tiny_scenario), "--solver", "cp-sat", "--no-outputs", "--no-explain"])
+    assert result.exit_code == 2
+    assert "CP-SAT" in result.output and "highs or scip" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -177,9 +178,17 @@ def run(model: Model, *, solver: str = "scip", relax: bool = False, time_limit: 
         model_params.dual_values_filter.CopyFrom(sparse_containers_pb2.SparseVectorFilterProto())
     from ortools.math_opt.core.python import solver as core_solver  # the call mathopt.solve makes
 
-    result = core_solver.solve(proto, SOLVERS[solver].value, mathopt.StreamableSolverInitArguments().to_proto(),
-                               params, model_params, _progress_reader(solver, progress, started),
-                               mathopt.CallbackRegistration().to_proto(), None, None)
+    try:
+        result = core_solver.solve(proto, SOLVERS[solver].value, mathopt.StreamableSolverInitArguments().to_proto(),
+                                   params, model_params, _progress_reader(solver, progress, started),
+                                   mathopt.CallbackRegistration().to_proto(), None, None)
+    except Exception as exc:  # MathOpt raises StatusNotOk when a solver refuses a model
+        detail = f"{solver} could not take the model: {exc}"
+        if solver == "cp-sat":
+            detail += (" (CP-SAT makes every variable an integer, and placements of fractional demand "
+                       "are not: use highs or scip)")
+        log.info(detail)
+        return RawSolution("error", None, None, math.nan, math.nan, time.perf_counter() - started, detail=detail)
     return _read(result, model.num_variables, model.num_constraints, time.perf_counter() - started)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..demand import plan_years, project
+from ..errors import PlacePlanError
 from ..optimise import InfeasibleError, Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
 from ..pipeline import Inputs, travel_for
@@ -35,6 +36,12 @@ LOCAL_KINDS = ("special", "srp", "unit", "esta", "special_expansion", "new_speci
 
 class NoPlanError(InfeasibleError):
     """The solve ended without a plan (rules admit none, or none found in the time)."""
+
+
+class SolverError(PlacePlanError):
+    """The solver refused the model or failed (for example CP-SAT on fractional demand)."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -95,10 +102,16 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
                        first_year=years[0], years=len(years))
     send = _timed(stages, "build", lambda: build_send_problem(
         demand=demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario, years=years))
+    units = send.problem.groups.demand
+    if solver == "cp-sat" and not np.allclose(units, np.round(units)):
+        raise SolverError("CP-SAT makes every variable an integer, but projected pupils are fractional, so it "
+                          "cannot solve this plan; expected --solver highs or scip")
     log.info("solving with %s (time limit %g s)", solver, time_limit)
     result = _timed(stages, "solve", lambda: solve(
         send.problem, solver=solver, time_limit=time_limit, relative_gap=settings.relative_gap,
         threads=settings.threads, progress=Progress(), seed=scenario.demand.seed))
+    if result.status == Status.ERROR:
+        raise SolverError(f"the solver failed: {result.message}")
     if not result.has_plan:
         raise NoPlanError(_no_plan_message(send, result), result.shortfalls)
     split = flows_by_member(send, result)
