@@ -342,7 +342,7 @@ def _facility_period_rows(problem: Problem, ix: _Index, facilities: np.ndarray) 
 
 def add_existing_capacity_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     """Flows into an existing facility in a period are within its capacity."""
-    E, T = problem.existing.count, problem.periods.count
+    E = problem.existing.count
     xs, key = _facility_period_rows(problem, ix, ix.x_facility < E)
     cap = problem.existing.capacity.ravel()
     used, row = np.unique(key, return_inverse=True)
@@ -355,7 +355,6 @@ def add_existing_capacity_constraints(b: _Builder, problem: Problem, ix: _Index)
     sel = new_row[row] >= 0
     b.constraints("existing_capacity", len(keep_row), new_row[row][sel], b.families["x"].start + xs[sel],
                   np.ones(int(sel.sum())), -np.inf, cap[used[keep_row]])
-    del T
 
 
 def _option_capacity_terms(problem: Problem, ix: _Index, b: _Builder) -> tuple[np.ndarray, ...]:
