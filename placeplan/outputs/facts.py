@@ -21,11 +21,10 @@ import numpy as np
 import pandas as pd
 
 from ..codes import phase_of
-from ..demand import plan_years, project
 from ..optimise import solve
-from ..pipeline import Inputs, travel_for
-from ..plan.facilities import facilities as facilities_table
-from ..plan.problem import SendProblem, build_send_problem
+from ..pipeline import Inputs
+from ..plan.problem import SendProblem
+from ..plan.run import prepare
 from ..plan.results import flows_by_member
 from ..scenario.load import LoadedScenario
 from ..errors import PlacePlanError
@@ -54,16 +53,9 @@ class Facts:
 def rebuild_problem(plan: PlanFolder) -> tuple[SendProblem, pd.DataFrame, pd.DataFrame]:
     """The plan's model, rebuilt from the merged scenario and the dataset, with the
     projected demand and travel pairs it was built from."""
-    scenario, dataset = plan.scenario, plan.dataset
-    years = plan_years(scenario, dataset.meta.base_year)
-    inputs = Inputs(LoadedScenario(scenario, plan.scenario_file, ()), dataset)
-    demand = project(dataset, scenario)
-    pairs = travel_for(inputs)
-    table = facilities_table(dataset["sites"], dataset.tables.get("candidates"), scenario,
-                             first_year=years[0], years=len(years))
-    send = build_send_problem(demand=demand, pairs=pairs, zones=dataset["zones"], facilities=table,
-                              scenario=scenario, years=years)
-    return send, demand, pairs
+    inputs = Inputs(LoadedScenario(plan.scenario, plan.scenario_file, ()), plan.dataset)
+    prepared = prepare(inputs)
+    return prepared.send, prepared.demand, prepared.pairs
 
 
 def status_quo_split(send: SendProblem, plan: PlanFolder) -> pd.DataFrame | None:

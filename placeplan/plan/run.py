@@ -87,14 +87,20 @@ def _timed(stages: dict[str, float], name: str, action):
     return value
 
 
-def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: float | None = None,
-                   with_explain: bool | None = None) -> Solved:
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class Prepared:
+    """Everything before the solve: projected demand, travel pairs and the model's input."""
+
+    demand: pd.DataFrame
+    pairs: pd.DataFrame
+    send: SendProblem
+
+
+def prepare(inputs: Inputs, stages: dict[str, float] | None = None) -> Prepared:
+    """Demand -> travel -> model build, for a scenario and its dataset (``stages`` collects
+    each stage's seconds)."""
+    stages = {} if stages is None else stages
     scenario, dataset = inputs.scenario.scenario, inputs.dataset
-    settings = scenario.solve
-    solver = solver or settings.solver
-    time_limit = time_limit or settings.time_limit_s
-    stages: dict[str, float] = {}
     years = plan_years(scenario, dataset.meta.base_year)
     demand = _timed(stages, "demand", lambda: project(dataset, scenario))
     pairs = _timed(stages, "travel", lambda: travel_for(inputs))
@@ -102,6 +108,18 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
                        first_year=years[0], years=len(years))
     send = _timed(stages, "build", lambda: build_send_problem(
         demand=demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario, years=years))
+    return Prepared(demand, pairs, send)
+
+
+def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: float | None = None,
+                   with_explain: bool | None = None) -> Solved:
+    started = time.perf_counter()
+    scenario = inputs.scenario.scenario
+    settings = scenario.solve
+    solver = solver or settings.solver
+    time_limit = time_limit or settings.time_limit_s
+    stages: dict[str, float] = {}
+    send = prepare(inputs, stages).send
     units = send.problem.groups.demand
     if solver == "cp-sat" and not np.allclose(units, np.round(units)):
         raise SolverError("CP-SAT makes every variable an integer, but projected pupils are fractional, so it "
