@@ -1,5 +1,5 @@
 """The documents for people, on the tiny borough: what solve writes, what map and report
-rebuild, hostile names escaped, no count of pupils from 1 to the threshold in any public
+rebuild, hostile names escaped, no count of pupils from 1 to below the threshold in any public
 output, errors people can act on."""
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def _map_data(path: Path) -> list[dict]:
 
 def _is_small_count(label: str, threshold: int) -> bool:
     text = str(label).replace(",", "").strip()
-    return bool(re.fullmatch(r"\d+(\.0)?", text)) and 1 <= float(text) <= threshold
+    return bool(re.fullmatch(r"\d+(\.0)?", text)) and 1 <= float(text) < threshold
 
 
 def public_pupil_counts(folder: Path) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ def map_(outdir: Path, maps_folder: Path | None, no_copy: bool) -> None:
     each need, each phase), existing provision, the new places the plan chooses and the
     candidates it does not (with the reason), where pupils travel and how far each new
     provision reaches; plain-English popups, a legend and a glossary. Counts of pupils
-    from 1 to the scenario's output.suppression_threshold are shown as <5.
+    from 1 to below the scenario's output.suppression_threshold (5) are shown as <5.
 
     \b
     Example:

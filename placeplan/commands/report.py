@@ -18,7 +18,7 @@ def report(outdir: Path) -> None:
     plan.xlsx has Summary, Options, Sufficiency, Allocation (internal: delete before
     publishing), Assumptions and Sources sheets. report.html is one page for a committee:
     headline figures, sufficiency charts, the shortlist, the model, assumptions, sources and
-    a glossary. Counts of pupils from 1 to output.suppression_threshold are shown as <5.
+    a glossary. Counts of pupils from 1 to below output.suppression_threshold (5) are shown as <5.
 
     \b
     Example:

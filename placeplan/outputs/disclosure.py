@@ -1,9 +1,9 @@
-"""Disclosure control: no public output shows a count of pupils from 1 to the threshold.
+"""Disclosure control: no public output shows a count of pupils below the threshold.
 
 Implemented once, here, and used by every public output (map, shortlist, report, the
 public sheets of the workbook), the way official statistics do it:
 
-* **Primary suppression.** A count of pupils that rounds to 1..threshold (or any positive
+* **Primary suppression.** A count of pupils that rounds to 1..N-1 (or any positive
   number below one: projections are fractional) is shown as ``<N``, N the scenario's
   ``output.suppression_threshold`` (5 by default), and so is a projection of such a count
   (the published growth rates would give it back). Zero is shown as 0.
@@ -16,7 +16,7 @@ public sheets of the workbook), the way official statistics do it:
 Counts are described as :class:`Cells` (values and whether each is published) and
 :meth:`Cells.line` relations ``parts = total``; :meth:`Cells.protect` returns what each cell
 may show. The reader modelled knows every shown number (to within its rounding), that
-``<N`` is 1..N (above 0 and below N + 0.5 for a projection) and that ``c`` is not, and
+``<N`` is 1..N-1 (above 0 and below N - 0.5 for a projection) and that ``c`` is not, and
 works the sums together: bounds on every hidden number are tightened through every sum
 until nothing changes (interval propagation, the audit statistical offices run on linked
 tables, short of solving a linear programme for each cell; the tests check the result
@@ -48,12 +48,17 @@ class Rule:
     def small(self) -> str:
         return f"<{self.threshold}"
 
+    @property
+    def largest(self) -> int:
+        """The largest whole count that is suppressed (threshold - 1)."""
+        return self.threshold - 1
+
     def is_small(self, value: float | np.ndarray) -> np.ndarray:
-        """Positive counts that round to at most the threshold."""
+        """Positive counts that round to below the threshold."""
         value = np.asarray(value, dtype=float)
         if self.threshold <= 0:
             return np.zeros(value.shape, dtype=bool)
-        return (value > 1e-9) & (np.floor(value + 0.5) <= self.threshold)
+        return (value > 1e-9) & (np.floor(value + 0.5) <= self.largest)
 
     def count(self, value: float | None) -> str:
         """One count on its own (no sum links it to another published number)."""
@@ -62,9 +67,9 @@ class Rule:
         return self.small if bool(self.is_small(value)) else f"{int(np.floor(value + 0.5)):,}"
 
     def describe(self) -> str:
-        return (f"{self.small} means between 1 and {self.threshold} pupils; {SECONDARY} means a number "
+        return (f"{self.small} means between 1 and {self.largest} pupils; {SECONDARY} means a number "
                 "withheld, so that a smaller one cannot be worked out from a total, or because it is a "
-                f"projection of {self.threshold} pupils or fewer. Numbers of pupils are rounded to whole pupils.")
+                f"projection of {self.largest} pupils or fewer. Numbers of pupils are rounded to whole pupils.")
 
 
 @dataclass
@@ -205,10 +210,11 @@ class _Audit:
 
     def bounds(self, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """What a reader knows of each cell before working anything out: the printed number
-        when shown (to within rounding, for a fraction); 1..N for a suppressed whole count
-        (above 0 and below N + 0.5 for a projection); not 1..N for a withheld count; nothing
-        of an unpublished cell; a withheld projection of a small count is above N."""
-        t = float(self.rule.threshold)
+        when shown (to within rounding, for a fraction); 1..t for a suppressed whole count, t
+        the largest suppressed (above 0 and below t + 0.5 for a projection); not 1..t for a
+        withheld count; nothing of an unpublished cell; a withheld projection of a small
+        count is above t."""
+        t = float(self.rule.largest)
         slack = np.where(self.integral, 0.0, 0.5)
         low, high = self.rounded - slack, self.rounded + slack
         small = status == SMALL

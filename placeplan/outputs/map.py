@@ -45,10 +45,10 @@ NOT_CHOSEN = "#8C8C8C"
 ZERO, SMALL, WITHHELD = "#F7F7F7", "#DEEBF7", "#BDBDBD"
 RAMP = ("#9ECAE1", "#4292C6", "#08519C", "#08306B")
 
-def demand_breaks(values: np.ndarray, threshold: int) -> list[int]:
-    """Lower edges of the colour classes above the threshold: nice numbers at thirds."""
-    shown = values[np.isfinite(values) & (values > threshold)]
-    first = threshold + 1
+def demand_breaks(values: np.ndarray, largest_suppressed: int) -> list[int]:
+    """Lower edges of the colour classes above the suppressed counts: nice numbers at thirds."""
+    shown = values[np.isfinite(values) & (values > largest_suppressed)]
+    first = largest_suppressed + 1
     if not len(shown):
         return [first]
     edges = [first]
@@ -189,7 +189,7 @@ class MapBuilder:
         geometry = ZoneGeometry(_collection(features))
         self.map.add_child(geometry)
         views = self.public.views
-        self.breaks = demand_breaks(views[0].shown, self.plan.rule.threshold)
+        self.breaks = demand_breaks(views[0].shown, self.plan.rule.largest)
         colours = [ZERO, SMALL, WITHHELD, *RAMP[: len(self.breaks)]]
         approx = " (approximate areas)" if self.shapes.approximate else ""
         for number, view in enumerate(views):

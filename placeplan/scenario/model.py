@@ -236,7 +236,8 @@ class Output(Section):
     folder: str = Field("", description="Where results go, relative to the scenario file. "
                                         "Blank means out/<scenario file name>.")
     suppression_threshold: int = Field(
-        5, ge=0, description="Counts of pupils from 1 to this are shown as '<N' in public outputs.")
+        5, ge=0, description="Counts of pupils from 1 to below this are shown as '<N' in public outputs "
+                             "(with 5, counts of 1 to 4 show as '<5').")
 
 
 class Scenario(Section):
