@@ -220,7 +220,7 @@ class Solve(Section):
     threads: int = Field(1, ge=1, le=64, description="Solver threads; 1 gives the same plan every run.")
     explain: bool = Field(True, description="Re-solve without each chosen option to give its counterfactual value.")
     explain_time_limit_s: float = Field(
-        10, gt=0, description="Seconds for each counterfactual re-solve; explain.csv gives the rise in cost "
+        5, gt=0, description="Seconds for each counterfactual re-solve; explain.csv gives the rise in cost "
                               "between its bound and its best plan when the time runs out first.")
     explain_workers: int = Field(
         2, ge=1, le=64, description="Processes for the counterfactual re-solves (each uses one thread; "
