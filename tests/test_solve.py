@@ -169,3 +169,51 @@ def test_cp_sat_on_fractional_demand_is_refused_clearly(tiny_scenario):
     assert result.exit_code == 2
     assert "CP-SAT" in result.output and "highs or scip" in result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+# --- invariants on a real council built from open data --------------------------------------
+
+@pytest.fixture(scope="module")
+def rutland(tmp_path_factory):
+    """Rutland from open data, planned over three years with a small budget."""
+    from placeplan.databuild import build_dataset
+
+    root = tmp_path_factory.mktemp("rutland")
+    build_dataset(["Rutland"], root / "rutland")
+    scenario = root / "rutland.toml"
+    scenario.write_text('name = "Rutland"\ndataset = "rutland"\n[horizon]\nyears = 3\n'
+                        '[rules]\ncapital_budget = 600_000\n[solve]\nexplain = false\n', encoding="utf-8")
+    inputs = load_inputs(scenario)
+    return inputs, solve_scenario(inputs)
+
+
+def test_real_council_plan_keeps_every_rule(rutland):
+    inputs, solved = rutland
+    result, send = solved.result, solved.send
+    assert result.has_plan and solved.summary["status"] in ("optimal", "feasible")
+    # every pupil placed once or reported unplaced, group by group
+    placed = np.bincount(send.arcs["group"], weights=result.flow, minlength=len(send.groups))
+    assert np.allclose(placed + result.unplaced, send.groups["pupils"], atol=1e-6)
+    # no facility over capacity in any year
+    load = result.load()
+    E = send.facilities.site_count
+    capacity = send.facilities.sites["capacity"].to_numpy()
+    assert (load[:E] <= capacity[:, None] + 1e-6).all()
+    size = np.nan_to_num(result.option_size)
+    assert (load[E:] <= size[:, None] + 1e-6).all()
+    # no arc beyond its phase's travel limit
+    used = send.arcs[result.flow > 1e-9]
+    limits = send.groups["phase"].map(inputs.scenario.scenario.phase_limits).to_numpy()[used["group"]]
+    assert (used["minutes"].to_numpy() <= limits + 1e-9).all()
+    # the capital budget
+    assert solved.summary["capital_spent"] <= 600_000 + 1e-6
+    # every option not chosen says why
+    options = solved.options
+    assert (options.loc[~options["chosen"], "reason_not_chosen"] != "").all()
+
+
+def test_real_council_plan_repeats_exactly(rutland):
+    inputs, solved = rutland
+    again = solve_scenario(inputs)
+    pd.testing.assert_frame_equal(solved.allocation, again.allocation)
+    assert again.summary["objective"] == solved.summary["objective"]
