@@ -17,7 +17,6 @@ problems the Lagrangian stage does not cover (several periods, sizes, budgets).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import time
@@ -34,26 +33,12 @@ log = logging.getLogger(__name__)
 SUPPORT_TOLERANCE = 1e-6
 
 
-@dataclass(frozen=True)
-class Fixing:
-    bound: float                  # LP relaxation bound (-inf when the LP failed)
-    upper: np.ndarray | None      # variable upper bounds of ``model`` after fixing (None: no fixing)
-    restricted: Problem | None    # the problem with only the LP's options (None when the LP failed)
-    fixed: int                    # opening variables fixed to 0
-    seconds: float
-
-
 def lp_support(model: Model, values: np.ndarray) -> np.ndarray:
     """Options the LP opens in some period, even fractionally."""
     z = values[model.families["z"]]
     support = np.zeros(model.problem.options.count, dtype=bool)
     support[model.option_of_z[z > SUPPORT_TOLERANCE]] = True
     return support | model.problem.options.forced
-
-
-def restrict(problem: Problem, keep: np.ndarray) -> Problem:
-    options = problem.options
-    return dataclasses.replace(problem, options=dataclasses.replace(options, excluded=options.excluded | ~keep))
 
 
 def relax(model: Model, *, solver: str = "glop", time_limit: float | None = None) -> backend.RawSolution:
@@ -75,20 +60,6 @@ def fix_by_reduced_cost(model: Model, lp: backend.RawSolution, upper_bound: floa
     upper[z.start + np.flatnonzero(fix)] = 0.0
     upper[model.families["k"].start + np.flatnonzero(fix[model.z_of_k])] = 0.0
     return upper, int(fix.sum())
-
-
-def prepare(model: Model, *, time_limit: float | None = None) -> tuple[backend.RawSolution | None, Problem | None]:
-    """Steps 1 and 2's input: the LP and the problem restricted to its support."""
-    started = time.perf_counter()
-    lp = relax(model, time_limit=time_limit)
-    if lp.reason != "optimal" or lp.values is None:
-        log.info("LP relaxation: %s; no fixing", lp.reason)
-        return None, None
-    support = lp_support(model, lp.values)
-    log.info("LP relaxation: bound %.10g in %.2f s; the LP opens %d of %d options",
-             lp.objective, time.perf_counter() - started, int(support.sum()),
-             int((~model.problem.options.excluded).sum()))
-    return lp, restrict(model.problem, support)
 
 
 def without_linking(problem: Problem) -> Model:

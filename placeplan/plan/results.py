@@ -94,11 +94,6 @@ def capital_by_option(send: SendProblem, result: Result) -> np.ndarray:
     return np.where(result.option_open, options.fixed_cost + options.cost_per_place * size, 0.0)
 
 
-def load_by_facility_year(send: SendProblem, result: Result) -> np.ndarray:
-    """Pupils placed at each facility in each plan year: (facilities, years)."""
-    return result.load()
-
-
 def travel_percentiles(split: pd.DataFrame) -> dict[str, float]:
     placed = split[split["facility"] >= 0]
     if placed.empty:
