@@ -10,10 +10,17 @@ file. Then:
 * the same on pupils in specialist settings (special schools, resourced provision and SEN
   units), the count ``placeplan project`` forecasts;
 * trend pooled nationally only (the file without its region column);
-* two ceilings that use the answer, to show how much of the error no method fitted on
-  council totals can remove: every council given its own region's actual growth, and a
-  regression of the actual growth on the council's own past growth, last year's growth,
-  its plans per child and its region, fitted to the outcomes it is scored on.
+* ceilings that use the answer, to show how much of the error no method fitted on
+  council totals can remove: the one growth rate for every council that scores best (a bound
+  for any method that applies England's growth, however estimated, damped or accelerated),
+  every council given its own region's actual growth, and a regression of the actual growth
+  on the council's own past growth, last year's growth, its plans per child and its region,
+  fitted to the outcomes it is scored on (least squares, and least absolute deviations);
+* the best variant found that uses only what was known at each origin: trend plus a
+  least-absolute-deviations regression of councils' annual growth, less the typical
+  council's, on their log plans per child, fitted to the pairs of years observed by the
+  origin (never to the outcomes scored), with trend's range. The population is Census 2021's,
+  a year or two after the 2019/20 and 2020/21 origins.
 
 By need: the DfE publishes plans by need for January 2025 only, so no backtest by need is
 possible on this data; ``placeplan backtest`` reports by need when a history has a need
@@ -31,10 +38,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog, minimize_scalar
 
 from placeplan.projection import dfe
 from placeplan.projection.backtest import Settings, render_csv, render_table, run_backtest
 from placeplan.projection.history import read_history
+from placeplan.projection.trend import Z80, area_growths, fit_pool, log_growth
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "open"
 
@@ -46,17 +55,34 @@ def _history(series: pd.DataFrame, folder: Path, name: str, *, region: bool) -> 
     return path
 
 
+def _origins(wide: pd.DataFrame, horizon: int) -> list[int]:
+    first = wide.columns.min()
+    return [y for y in wide.columns if y - 1 >= first and y + horizon in wide.columns]
+
+
+def _lad(design: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Coefficients minimising the sum of absolute residuals (a linear programme)."""
+    n, p = design.shape
+    cost = np.concatenate([np.zeros(p), np.ones(2 * n)])
+    equality = np.hstack([design, np.eye(n), -np.eye(n)])
+    bounds = [(None, None)] * p + [(0, None)] * (2 * n)
+    return linprog(cost, A_eq=equality, b_eq=target, bounds=bounds, method="highs").x[:p]
+
+
 def _ceilings(series: pd.DataFrame, population: pd.Series, horizon: int) -> pd.DataFrame:
     """MAPE of forecasts that are told part of the answer (see the module docstring)."""
     wide = series.pivot_table(index="area", columns="year", values="pupils")
     region = series.drop_duplicates("area").set_index("area")["region"]
     first = wide.columns.min()
     rows = []
-    for origin in [y for y in wide.columns if y - 1 >= first and y + horizon in wide.columns]:
+    for origin in _origins(wide, horizon):
         window = wide[[y for y in wide.columns if y <= origin] + [origin + horizon]].dropna()
         window = window[(window > 0).all(axis=1)]
         logs = np.log(window)
         actual = window[origin + horizon]
+        best = minimize_scalar(lambda g: _mape(window[origin] * np.exp(g), actual), bounds=(-1, 1),
+                               method="bounded").x
+        rows.append(("best single growth for every council", origin, _mape(window[origin] * np.exp(best), actual)))
         totals = window.groupby(region.reindex(window.index)).sum()
         region_growth = np.log(totals[origin + horizon] / totals[origin])
         oracle = window[origin] * np.exp(region.reindex(window.index).map(region_growth))
@@ -71,11 +97,53 @@ def _ceilings(series: pd.DataFrame, population: pd.Series, horizon: int) -> pd.D
         dummies = pd.get_dummies(region.reindex(known)).astype(float)
         design = np.column_stack([dummies.to_numpy(), x.to_numpy()])
         target = (logs[origin + horizon] - logs[origin]).to_numpy()
-        coef = np.linalg.lstsq(design, target, rcond=None)[0]
-        fitted = window.loc[known, origin] * np.exp(design @ coef)
-        rows.append(("regression fitted to the outcomes", origin, _mape(fitted, actual[known])))
+        for name, coef in (("regression fitted to the outcomes", np.linalg.lstsq(design, target, rcond=None)[0]),
+                           ("LAD regression fitted to the outcomes", _lad(design, target))):
+            fitted = window.loc[known, origin] * np.exp(design @ coef)
+            rows.append((name, origin, _mape(fitted, actual[known])))
     table = pd.DataFrame(rows, columns=["ceiling", "origin", "mape"])
-    return table.pivot(index="ceiling", columns="origin", values="mape")
+    return table.pivot(index="ceiling", columns="origin", values="mape").loc[list(dict.fromkeys(table["ceiling"]))]
+
+
+def _per_child_slope(wide: pd.DataFrame, population: pd.Series, origin: int, horizon: int) -> float:
+    """Slope of councils' annual growth less the typical council's on log plans per child,
+    fitted (least absolute deviations) to every pair of years t -> min(t + horizon, origin)
+    observed by the origin."""
+    typical = log_growth(wide.loc[:, :origin]).median(axis=0)
+    xs, ys = [], []
+    for start in range(wide.columns.min(), origin):
+        end = min(start + horizon, origin)
+        rows = wide.index[(wide[start] > 0) & (wide[end] > 0)].intersection(population.index)
+        xs.append(np.log(wide.loc[rows, start] / population[rows]))
+        ys.append((np.log(wide.loc[rows, end] / wide.loc[rows, start]) - typical[start + 1:end].sum()) / (end - start))
+    x, y = pd.concat(xs).to_numpy(), pd.concat(ys).to_numpy()
+    return float(_lad(np.column_stack([np.ones(len(x)), x]), y)[1])
+
+
+def _per_child_variant(series: pd.DataFrame, population: pd.Series, horizon: int) -> pd.DataFrame:
+    """Trend (analytic range) with and without the plans-per-child term: MAPE and coverage80
+    by origin, on the backtest's series (positive at the origin, an earlier year and the target)."""
+    wide = series.pivot_table(index="area", columns="year", values="pupils")
+    region = series.drop_duplicates("area").set_index("area")["region"]
+    rows = []
+    for origin in _origins(wide, horizon):
+        train = wide.loc[:, :origin]
+        index = wide.index[(wide[origin] > 0) & (wide[origin + horizon] > 0)
+                           & (train.loc[:, :origin - 1] > 0).any(axis=1)]
+        models = area_growths(fit_pool(train, region), log_growth(train).loc[index], region)
+        sd = np.sqrt(horizon ** 2 * models["persistent"] + horizon * models["annual"]).to_numpy()
+        actual = np.log(wide.loc[index, origin + horizon] / wide.loc[index, origin]).to_numpy()
+        per_child = np.log(wide.loc[index, origin] / population.reindex(index))
+        shift = _per_child_slope(wide, population, origin, horizon) * (per_child - per_child.median())
+        for name, centre in (("trend, analytic range", horizon * models["growth"].to_numpy()),
+                             ("trend + plans per child", horizon * (models["growth"] + shift.fillna(0.0)).to_numpy())):
+            error = np.exp(centre - actual) - 1
+            rows.extend((name, origin, 100 * abs(e), 100 * (abs(c - a) <= Z80 * s))
+                        for e, c, a, s in zip(error, centre, actual, sd))
+    table = pd.DataFrame(rows, columns=["variant", "origin", "ape", "inside"])
+    every = table.assign(origin="all")
+    out = pd.concat([table, every]).groupby(["variant", "origin"], sort=False)[["ape", "inside"]].mean()
+    return out.rename(columns={"ape": "mape", "inside": "coverage80"}).unstack("origin")
 
 
 def _mape(forecast: pd.Series, actual: pd.Series) -> float:
@@ -120,7 +188,11 @@ def main() -> None:
                   + ", ".join(f"{m} {v:.2f}%" for m, v in median.items()))
             if measure == "plans" and (args.open_data / "lsoa_population.csv.gz").is_file():
                 print("\nCeilings (told part of the answer), MAPE % by origin:")
-                print(_ceilings(series, _population(args.open_data), args.horizon)
+                population = _population(args.open_data)
+                print(_ceilings(series, population, args.horizon).to_string(float_format=lambda v: f"{v:.2f}"))
+                print("\nBest variant using only what was known at each origin (plans per child, slope fitted "
+                      "to years observed by the origin), MAPE % and coverage80 % by origin:")
+                print(_per_child_variant(series, population, args.horizon)
                       .to_string(float_format=lambda v: f"{v:.2f}"))
             print()
 
