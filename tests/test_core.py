@@ -20,9 +20,10 @@ from scipy.optimize import linprog
 from placeplan.optimise import (FORMULATION, TERMS, Arcs, Existing, Groups, InfeasibleError, Options, Periods,
                                 Problem, ProblemError, Rules, Status, build_model, cflp, p_median, shortfalls,
                                 solve)
-from placeplan.optimise.branch import branch_and_bound
+from placeplan.optimise.branch import Probe, branch_and_bound
 from placeplan.optimise.formulation import usable_arcs
-from placeplan.optimise.lagrange import Lagrangian, _by_facility_then_cost, plan_cost
+from placeplan.optimise.interchange import interchange
+from placeplan.optimise.lagrange import Lagrangian, _by_facility_then_cost, objective_step, plan_cost, round_bound
 from placeplan.optimise.orlib import read_cap, read_pmed
 from placeplan.optimise.preprocess import cheapest_placement
 
@@ -498,6 +499,87 @@ def test_lagrangian_at_a_node_is_the_problem_with_those_options_fixed():
     assert not np.isin(node.f, problem.existing.count + 1).any()   # the excluded option's arcs are gone
 
 
+def test_interchange_moves_a_bad_start_to_the_medians_by_hand():
+    # points 0, 1, 2, 10, 11, 12 and p = 2: the medians are 1 and 11 (cost 4). From 0 and 2
+    # (0 + 1 + 0 + 8 + 9 + 10 = 28) the best swap is 0 for 11 (2 + 1 + 0 + 1 + 0 + 1 = 5;
+    # 2 for 11 ties and comes second), then 2 for 1 (4), where no swap helps.
+    xs = np.array([0, 1, 2, 10, 11, 12], float)
+    problem = p_median(np.abs(xs[:, None] - xs[None, :]), np.ones(6), 2)
+    lag = Lagrangian(problem, usable_arcs(problem))
+    start = np.array([True, False, True, False, False, False])
+    assert plan_cost(problem, lag, start) == pytest.approx(28)
+    end = interchange(lag, start, time_limit=10)
+    assert list(np.flatnonzero(end)) == [1, 4] and plan_cost(problem, lag, end) == pytest.approx(4)
+
+
+def _uncapacitated(seed: int) -> Problem:
+    """Groups and uncapacitated options (fixed costs, some forced or excluded, fallback for
+    some groups) with a count rule that varies with the seed."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(3, 10)), int(rng.integers(3, 8))
+    cost = np.where(rng.random((n, m)) < 0.8, rng.integers(0, 30, (n, m)), np.inf)
+    fallback = np.where(rng.random(n) < 0.5, rng.integers(20, 80, n), np.inf)
+    forced, excluded = np.zeros(m, bool), np.zeros(m, bool)
+    forced[0], excluded[m - 1] = seed % 3 == 0, seed % 4 == 0
+    rules = [Rules(exact_options=2), Rules(max_options=3), Rules()][seed % 3]
+    return Problem.make(groups=Groups.make(rng.integers(1, 6, n), fallback_cost=fallback),
+                        options=Options.make(None, count=m, fixed_cost=rng.integers(0, 40, m), forced=forced,
+                                             excluded=excluded),
+                        arcs=Arcs.dense(cost), rules=rules)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000))
+def test_interchange_ends_where_no_single_move_helps(seed):
+    """From the heuristic's plan the search never gets worse, keeps the rules, and stops at
+    a plan no swap, opening or closing of one option improves (checked by pricing every
+    neighbour)."""
+    problem = _uncapacitated(seed)
+    lag = Lagrangian(problem, usable_arcs(problem))
+    O = problem.options.count
+    admissible = [np.array(y, bool) for y in itertools.product([False, True], repeat=O)]
+    admissible = [y for y in admissible if math.isfinite(plan_cost(problem, lag, y))]
+    if not admissible:
+        return
+    start = admissible[len(admissible) // 2]
+    end = interchange(lag, start, time_limit=10)
+    cost = plan_cost(problem, lag, end)
+    assert cost <= plan_cost(problem, lag, start) + 1e-9
+    for y in admissible:
+        if np.sum(y != end) <= 2 and y.sum() - end.sum() in (-1, 0, 1):
+            assert plan_cost(problem, lag, y) >= cost - 1e-9
+
+
+def test_whole_costs_make_whole_bounds():
+    xs = np.array([0, 1, 2, 10, 11], float)
+    whole = p_median(np.abs(xs[:, None] - xs[None, :]), np.ones(5), 2)
+    half = p_median(np.abs(xs[:, None] - xs[None, :]) + 0.5, np.ones(5), 2)
+    assert objective_step(Lagrangian(whole, usable_arcs(whole))) == 1.0
+    assert objective_step(Lagrangian(half, usable_arcs(half))) == 0.0
+    assert round_bound(2844.95, 1.0) == 2845 and round_bound(2845.0004, 1.0) == 2845
+    assert round_bound(2844.95, 0.0) == 2844.95
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_branch_and_bound_with_whole_costs_matches_enumeration(seed):
+    """The search prunes what cannot be a whole unit better: same optimum, valid bound."""
+    problem = _small_single_period(seed)
+    O = problem.options.count
+    lag = Lagrangian(problem, usable_arcs(problem))
+    assert objective_step(lag) == 1.0
+    none = np.zeros(O, bool)
+    out = branch_and_bound(problem, lag, multipliers=np.zeros(problem.groups.count), bound=-math.inf,
+                           forced=none, excluded=none, upper=math.inf, incumbent=None, tolerance=1e-9,
+                           time_limit=60, node_limit=10_000, step=1.0)
+    best = min(plan_cost(problem, lag, np.array(y, bool)) for y in itertools.product([False, True], repeat=O))
+    assert out.complete
+    if math.isinf(best):
+        return
+    assert out.upper == pytest.approx(best, rel=1e-9, abs=1e-9)
+    assert round_bound(out.bound, 1.0) <= best + 1e-9
+
+
 def _plane_cflp(seed: int = 10, n: int = 40, m: int = 12) -> Problem:
     """Customers and sites on a plane; with seed 10 the Lagrangian bound leaves a gap."""
     rng = np.random.default_rng(seed)
@@ -528,6 +610,37 @@ def test_search_stopped_early_hands_over_to_the_mip(monkeypatch):
     assert handed.objective == pytest.approx(solve(problem, strategy="direct").objective, rel=1e-7)
 
 
+def test_a_probe_with_the_optimum_ends_the_search():
+    problem = _small_single_period(7)
+    O = problem.options.count
+    lag = Lagrangian(problem, usable_arcs(problem))
+    choices = [np.array(y, bool) for y in itertools.product([False, True], repeat=O)]
+    costs = [plan_cost(problem, lag, y) for y in choices]
+    best = int(np.argmin(costs))
+    asked = []
+
+    def ask():
+        asked.append(True)
+        return choices[best], costs[best]
+
+    none = np.zeros(O, bool)
+    out = branch_and_bound(problem, lag, multipliers=np.zeros(problem.groups.count), bound=-math.inf,
+                           forced=none, excluded=none, upper=math.inf, incumbent=None, tolerance=1e-9,
+                           time_limit=60, node_limit=10_000, probe=Probe(0, ask))
+    assert len(asked) == 1 and out.complete and out.nodes == 0
+    assert out.upper == pytest.approx(costs[best]) and out.bound == pytest.approx(costs[best])
+
+
+def test_search_that_asks_the_mip_solver_agrees_with_direct(monkeypatch):
+    module = importlib.import_module("placeplan.optimise.solve")
+    monkeypatch.setattr(module, "PROBE_NODES", 0)
+    problem = _plane_cflp()
+    probed = solve(problem, solver="highs")
+    assert probed.status == Status.OPTIMAL
+    assert probed.objective == pytest.approx(solve(problem, strategy="direct").objective, rel=1e-7)
+    _check_invariants(problem, probed)
+
+
 # --- OR-Library ------------------------------------------------------------------------------
 
 @needs_orlib
@@ -552,7 +665,7 @@ def test_orlib_larger_cflp_matches_the_optimum(name):
 
 
 @needs_orlib
-@pytest.mark.parametrize("name", ["pmed1"])
+@pytest.mark.parametrize("name", ["pmed1", "pmed15", "pmed20"])
 def test_orlib_pmedian_matches_the_optimum(name):
     inst = read_pmed(ORLIB / f"{name}.txt")
     n = len(inst.distance)

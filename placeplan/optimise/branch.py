@@ -15,6 +15,9 @@ arc). At each node:
    nearest one half (the option the relaxation is least sure of).
 
 Nodes are taken best bound first, so the nodes explored are the ones no plan can avoid.
+Best bound first rarely dives, so after 100 nodes the search asks a MIP solver once for a
+plan and a bound (a *probe*). With whole-number costs the cutoff is a whole unit below the
+best plan (:func:`.lagrange.cutoff`).
 Every closed node records the bound that closed it; the search proves
 ``min(closed bounds, best plan)`` as a lower bound, so the plan it returns is optimal
 within the tolerance when the search completes. Incomplete (node or time limit), the
@@ -28,11 +31,12 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .core import Problem
-from .lagrange import Lagrangian, fix, plan_cost, repair
+from .lagrange import Lagrangian, cutoff, fix, plan_cost, repair
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,15 @@ class Node:
     excluded: np.ndarray
     multipliers: np.ndarray
     depth: int
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A second opinion the search asks for once, after ``after`` nodes: ``ask()`` returns
+    (options open in a plan or None, a valid lower bound)."""
+
+    after: int
+    ask: Callable[[], tuple[np.ndarray | None, float]]
 
 
 @dataclass(frozen=True)
@@ -93,8 +106,8 @@ class _Search:
     """The state of one branch and bound: the best plan, the cutoff and the closed bound."""
 
     def __init__(self, problem: Problem, lag: Lagrangian, *, upper: float, incumbent: np.ndarray | None,
-                 tolerance: float):
-        self.problem, self.lag, self.tolerance = problem, lag, tolerance
+                 tolerance: float, step: float):
+        self.problem, self.lag, self.tolerance, self.step = problem, lag, tolerance, step
         self.upper, self.incumbent = upper, incumbent
         self.closed = math.inf         # least bound of the subtrees closed so far
         self.priced: dict[bytes, float] = {}
@@ -102,7 +115,7 @@ class _Search:
     @property
     def cutoff(self) -> float:
         """Bounds at or above this cannot lead to a plan better than the tolerance allows."""
-        return self.upper - self.tolerance * abs(self.upper) if math.isfinite(self.upper) else math.inf
+        return cutoff(self.upper, self.tolerance, self.step)
 
     def close(self, bound: float) -> None:
         self.closed = min(self.closed, bound)
@@ -128,10 +141,16 @@ class _Search:
 
 def branch_and_bound(problem: Problem, lag: Lagrangian, *, multipliers: np.ndarray, bound: float,
                      forced: np.ndarray, excluded: np.ndarray, upper: float, incumbent: np.ndarray | None,
-                     tolerance: float, time_limit: float, node_limit: int) -> BranchOutcome:
-    """Explore the options ``forced``/``excluded`` leave free, from the root multipliers."""
+                     tolerance: float, time_limit: float, node_limit: int, step: float = 0.0,
+                     probe: Probe | None = None) -> BranchOutcome:
+    """Explore the options ``forced``/``excluded`` leave free, from the root multipliers.
+
+    ``probe``: once, after its number of nodes, the search asks it for a better plan and a
+    bound (a MIP solver's, on the model the root's fixing left): a plan the search's
+    best-first order would take long to dive to, a bound that may end the search at once.
+    Counting nodes, not seconds, keeps the search repeatable."""
     start = time.perf_counter()
-    search = _Search(problem, lag, upper=upper, incumbent=incumbent, tolerance=tolerance)
+    search = _Search(problem, lag, upper=upper, incumbent=incumbent, tolerance=tolerance, step=step)
     heap: list[tuple[float, int, int, Node]] = []
     counter = 0
 
@@ -142,8 +161,14 @@ def branch_and_bound(problem: Problem, lag: Lagrangian, *, multipliers: np.ndarr
         heapq.heappush(heap, (node.bound, -node.depth, counter, node))
 
     push(Node(bound, forced, excluded, multipliers, 0))
-    nodes = 0
+    nodes, floor = 0, -math.inf
     while heap and nodes < node_limit and time.perf_counter() - start < time_limit:
+        if probe is not None and nodes >= probe.after:
+            floor = _ask(search, probe)
+            probe = None
+            if floor >= search.cutoff:
+                heap.clear()
+                break
         node = heapq.heappop(heap)[3]
         if node.bound >= search.cutoff:
             search.close(node.bound)
@@ -153,11 +178,22 @@ def branch_and_bound(problem: Problem, lag: Lagrangian, *, multipliers: np.ndarr
             push(child)
     complete = not heap
     least_open = min((entry[0] for entry in heap), default=math.inf)
-    proven = min(search.closed, least_open, search.upper)
+    proven = min(max(min(search.closed, least_open), floor), search.upper)
     seconds = time.perf_counter() - start
     log.info("branch and bound: %d nodes, %d plans priced, bound %.10g, plan %.10g, %s in %.2f s", nodes,
              len(search.priced), proven, search.upper, "complete" if complete else "stopped", seconds)
     return BranchOutcome(complete, proven, search.upper, search.incumbent, nodes, len(search.priced), seconds)
+
+
+def _ask(search: _Search, probe: Probe) -> float:
+    """Take the probe's plan if better; return its bound (-inf if none)."""
+    plan, bound = probe.ask()
+    if plan is not None:
+        cost = plan_cost(search.problem, search.lag, plan)
+        if cost < search.upper:
+            log.info("branch and bound: the probe's plan %.10g (was %.10g)", cost, search.upper)
+            search.upper, search.incumbent = cost, plan.copy()
+    return bound
 
 
 def _process(search: _Search, node: Node) -> list[Node]:

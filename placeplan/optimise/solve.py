@@ -5,15 +5,19 @@ Stages (each logged with its time and reported to ``progress``):
 1. ``check``: prove infeasibility cheaply (:func:`preprocess.shortfalls`) and stop with the
    groups that cannot be placed;
 2. ``lagrangian`` (single-period, fixed-size problems such as CFLP and p-median): a
-   Lagrangian bound, a Lagrangian heuristic for a first plan, and reduced-cost fixing
-   that closes (and drops the arcs of) every option no better plan can open; then,
-   without budgets, a branch and bound over the options left free with Lagrangian
-   bounds (:mod:`.branch`), which usually proves the optimum itself (with budgets, a
-   local search improves the first plan instead); if the bound proves the plan optimal,
-   stop;
+   Lagrangian bound, a Lagrangian heuristic for a first plan (taken to a local optimum by
+   vertex substitution, :mod:`.interchange`, where nothing is capacitated), and
+   reduced-cost fixing that closes (and drops the arcs of) every option no better plan
+   can open; then, without budgets, a branch and bound over the options left free with
+   Lagrangian bounds (:mod:`.branch`), which usually proves the optimum itself (with
+   budgets, a local search improves the first plan instead); if the bound proves the
+   plan optimal, stop. Where every cost, demand and capacity is a whole number, so is the
+   optimum: bounds are rounded up and only plans a whole unit better are searched for;
 3. ``solve``: the MIP of what is left, warm-started with the best plan, on SCIP, HiGHS or
-   CP-SAT through OR-Tools MathOpt (also where the branch and bound ran out of nodes or
-   time: it hands over its best plan and bound);
+   CP-SAT through OR-Tools MathOpt, also where the branch and bound ran out of nodes or
+   time: it hands over its best plan and bound. (After 100 nodes the search asks the MIP
+   solver once, for a few seconds, for a plan and a bound on the model its root's fixing
+   left: that ends a search stalled one unit short of the optimum, as on pmed30.);
 4. ``read``: the plan as arrays aligned with the problem (flows per arc, unplaced per
    group, options opened with period and size) and each cost term.
 
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import backend, branch, lagrange, lpfix
+from . import backend, branch, interchange, lagrange, lpfix
 from .backend import Progress
 from .core import Problem
 from .formulation import Model, build_model, usable_arcs
@@ -98,7 +102,8 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
     # 2. lagrangian bound, heuristic, fixing and branch and bound
     if strategy == "auto" and lagrange.applicable(problem):
         t0 = time.perf_counter()
-        stage = _lagrangian_stage(problem, warm=warm, upper=upper, time_limit=left(), relative_gap=relative_gap)
+        stage = _lagrangian_stage(problem, warm=warm, upper=upper, time_limit=left(), relative_gap=relative_gap,
+                                  solver=solver, threads=threads, seed=seed)
         stages["lagrangian"] = time.perf_counter() - t0
         lag_bound = stage.bound
         if stage.plan is not None:
@@ -183,23 +188,38 @@ class _Stage:
 BRANCH_NODES = 20_000        # nodes before the branch and bound hands over to the MIP solver,
 BRANCH_MULTIPLIERS = 25e6    # fewer if the open nodes' multipliers would pass this many floats (200 MB),
 BRANCH_SECONDS = 600.0       # and seconds (without a time limit)
+PROBE_NODES = 100            # after this many nodes the search asks a MIP solver for a
+PROBE_ROOT_MULTIPLE = 4.0    # plan and a bound, for this many times the root's seconds (at
+PROBE_MIN_SECONDS = 2.0      # least this many): where the search stalls one unit short of
+                             # a plan (pmed30: > 5 min) HiGHS finds and proves it in 0.7 s,
+                             # while where the search is the faster (pmed36: 22 s against
+                             # > 5 min) it costs only the probe's seconds
 
 
 def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time_limit: float | None,
-                      relative_gap: float) -> _Stage:
+                      relative_gap: float, solver: str, threads: int, seed: int) -> _Stage:
     """Lagrangian bound and heuristic with reduced-cost fixing; then, without budgets, a
     branch and bound over the options left free, or else a local search for the MIP's
     first plan."""
     arcs = usable_arcs(problem)
     budget = 30.0 if time_limit is None else 0.3 * time_limit
     started = time.perf_counter()
-    outcome = lagrange.optimise(problem, arcs, upper=upper,
-                                incumbent=None if warm is None else warm.option_period >= 0, time_limit=budget)
     lag = lagrange.Lagrangian(problem, arcs)
+    step = lagrange.objective_step(lag)
+    outcome = lagrange.optimise(problem, arcs, upper=upper, step=step, time_limit=budget,
+                                incumbent=None if warm is None else warm.option_period >= 0)
     best, upper, bound, nodes = outcome.incumbent, min(upper, outcome.upper), outcome.bound, 0
     rules = problem.rules
     # the Lagrangian ignores budgets, so with budgets the MIP solver finishes the job
     searchable = rules.capital_budget == math.inf and rules.capital_budget_per_period is None
+    if best is not None and searchable and interchange.applicable(lag) and upper > lagrange.cutoff(bound, 0, step):
+        y = interchange.interchange(lag, best, time_limit=0.2 * budget)
+        cost = lagrange.plan_cost(problem, lag, y)
+        if cost < upper - 1e-9 * abs(upper):
+            log.info("interchange: plan %.10g (was %.10g)", cost, upper)
+            best, upper = y, cost
+            closed, opened = lagrange.fix(lag, outcome.multipliers, lagrange.cutoff(upper, 0.0, step))
+            outcome = dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
     if best is not None and not searchable:
         _, _, _, r, _ = lag.evaluate(outcome.multipliers)
         best, cost, _ = lagrange.improve(problem, arcs, best, upper, r, closed=outcome.fixed_closed,
@@ -210,21 +230,52 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
             closed, opened = lagrange.fix(lag, outcome.multipliers, upper)
             outcome = dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
     if searchable and upper - bound > OPTIMAL_GAP * abs(upper):
-        left = BRANCH_SECONDS if time_limit is None else 0.8 * time_limit - (time.perf_counter() - started)
+        root = time.perf_counter() - started
+        left = BRANCH_SECONDS if time_limit is None else 0.8 * time_limit - root
+        probe = _mip_probe(problem, outcome.fixed_closed, outcome.fixed_open, lagrange.cutoff(upper, 0.0, step),
+                           seconds=min(max(PROBE_MIN_SECONDS, PROBE_ROOT_MULTIPLE * root), 0.5 * left),
+                           solver=solver, threads=threads, seed=seed)
         o = problem.options
         searched = branch.branch_and_bound(
             problem, lag, multipliers=outcome.multipliers, bound=bound, forced=o.forced | outcome.fixed_open,
             excluded=o.excluded | outcome.fixed_closed, upper=upper, incumbent=best,
-            tolerance=max(relative_gap, SOLVER_GAP), time_limit=max(left, 0.0),
+            tolerance=max(relative_gap, SOLVER_GAP), step=step, time_limit=max(left, 0.0), probe=probe,
             node_limit=int(min(BRANCH_NODES, max(100, BRANCH_MULTIPLIERS // max(problem.groups.count, 1)))))
         bound, nodes = max(bound, searched.bound), searched.nodes
         if searched.upper < upper:
             best, upper = searched.incumbent, searched.upper
+    bound = min(lagrange.round_bound(bound, step), max(bound, upper))
     plan = None
     if best is not None:
         priced = transport(problem, best, arcs=arcs)
         plan = None if priced is None else _plan_from_transport(problem, arcs, best, priced)
     return _Stage(bound, plan, outcome.fixed_closed, outcome.fixed_open, nodes)
+
+
+def _mip_probe(problem: Problem, closed: np.ndarray, opened: np.ndarray, fixed_against: float, *,
+               seconds: float, solver: str, threads: int, seed: int) -> branch.Probe:
+    """The branch and bound's probe: the MIP of the model with the root's fixing, for
+    ``seconds``. Any plan the fixing cut off costs more than ``fixed_against``, so the
+    full problem's optimum is at least the lesser of that and the MIP's bound. Only a
+    solve that ends within its time counts (one stopped by the clock could differ from run
+    to run, and the plan must not)."""
+    o = problem.options
+    reduced = dataclasses.replace(problem, options=dataclasses.replace(
+        o, excluded=o.excluded | closed, forced=o.forced | opened))
+
+    def ask() -> tuple[np.ndarray | None, float]:
+        model = build_model(reduced)
+        raw = backend.run(model, solver=solver, time_limit=max(seconds, 0.05), relative_gap=SOLVER_GAP,
+                          threads=threads, seed=seed)
+        log.info("probe: %s %s in %.2f s, objective %.10g, bound %.10g", solver, raw.reason, raw.seconds,
+                 raw.objective, raw.bound)
+        if raw.reason == "infeasible":
+            return None, fixed_against
+        if raw.reason != "optimal" or raw.values is None:
+            return None, -math.inf
+        return plan_from_values(model, raw.values).option_period >= 0, min(raw.bound, fixed_against)
+
+    return branch.Probe(PROBE_NODES, ask)
 
 
 def _result(problem: Problem, plan: Plan, *, bound: float, status_reason: str, started: float, solver: str,
