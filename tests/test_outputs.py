@@ -396,3 +396,16 @@ def test_kingston_and_richmond_documents_print_no_small_count_and_credit_their_s
     report = (kingston / "report.html").read_text(encoding="utf-8")
     assert "Crown copyright" in report and "Office for National Statistics" in report
     assert (kingston / "map.html").stat().st_size < 2_000_000
+
+
+def test_a_counterfactual_stopped_by_its_time_limit_is_not_stated_as_proven():
+    from placeplan.outputs.shortlist import _without_it
+
+    proven = pd.Series({"cost_increase": 1000.0, "cost_increase_at_least": 1000.0})
+    assert _without_it(proven, "optimal", 5) == "Without it the best plan costs £1,000 more over 5 years"
+    stopped = pd.Series({"cost_increase": 4_002_985.0, "cost_increase_at_least": 1_022_813.0})
+    text = _without_it(stopped, "time_limit", 5)
+    assert "best plan found in the time given costs £4.00 million more" in text
+    assert "at least £1.02 million more" in text
+    open_ended = pd.Series({"cost_increase": 4_002_985.0, "cost_increase_at_least": 0.0})
+    assert "a plan costing no more could be ruled out" in _without_it(open_ended, "time_limit", 5)

@@ -175,14 +175,16 @@ def facility_facts(plan: PlanFolder, send: SendProblem, status: pd.DataFrame | N
     if plan.explain is not None:
         explain = plan.explain.assign(option_id=plan.explain["option_id"].astype(str)).set_index("option_id")
         table["cost_increase"] = table["facility_id"].map(explain["cost_increase"].astype(float))
-        if "objective_without" in explain:
-            table["objective_without"] = table["facility_id"].map(explain["objective_without"].astype(float))
+        for column in ("objective_without", "cost_increase_at_least"):
+            if column in explain:
+                table[column] = table["facility_id"].map(explain[column].astype(float))
         table["instead"] = table["facility_id"].map(explain["instead"]).fillna("")
         table["explain_status"] = table["facility_id"].map(explain["status"]).fillna("")
     else:
         table["cost_increase"], table["instead"], table["explain_status"] = np.nan, "", ""
-    if "objective_without" not in table:
-        table["objective_without"] = np.nan
+    for column in ("objective_without", "cost_increase_at_least"):
+        if column not in table:
+            table[column] = np.nan
     for column in ("host_id", "host_name"):
         if column not in table:
             table[column] = ""

@@ -98,9 +98,29 @@ def reason_chosen(row: pd.Series, labels: pd.Series, *, limit: float, years: int
             where = f", and its pupils would go instead: {instead}"
         else:
             where = f" ({instead})" if instead else ""
-        second = (f"Without it the best plan costs {money(row['cost_increase'])} more over {years} years"
-                  f"{where}.")
+        second = f"{_without_it(row, status, years)}{where}."
     return f"{first} {second}"
+
+
+def _without_it(row: pd.Series, status: str, years: int) -> str:
+    """The rise in cost without the option: proven, or the best found with what it could
+    be at least (a re-solve stopped by its time limit: the figure is an upper end only)."""
+    rise = f"{money(row['cost_increase'])} more over {years} years"
+    if status in ("optimal", ""):
+        return f"Without it the best plan costs {rise}"
+    floor = row.get("cost_increase_at_least", math.nan)
+    if math.isfinite(floor) and floor > 0:
+        least = f"the best possible costs at least {money(floor)} more"
+    else:
+        least = "the time ran out before a plan costing no more could be ruled out"
+    return f"Without it the best plan found in the time given costs {rise} ({least})"
+
+
+def _proven_floor(row: pd.Series) -> float:
+    """The least the rise can be: the rise itself when the re-solve proved it."""
+    if str(row.get("explain_status", "")) == "optimal":
+        return row["cost_increase"]
+    return row.get("cost_increase_at_least", math.nan)
 
 
 def reason_not_chosen(row: pd.Series) -> str:
@@ -144,6 +164,7 @@ def shortlist(facts: Facts, public: Public) -> Shortlist:
             "host_first_preference_ratio": _round(row["host_ratio"], 2),
             "plan_cost_without_it": _round(row["objective_without"], 0),
             "extra_cost_without_it": _round(row["cost_increase"], 0),
+            "extra_cost_without_it_at_least": _round(_proven_floor(row), 0),
             "reason": reason_chosen(row, own, limit=row["limit"], years=years, rule=plan.rule),
         })
     others = options[~options["chosen"]].sort_values(["kind", "name"])
