@@ -125,6 +125,11 @@ class Periods:
     def count(self) -> int:
         return len(self.weight)
 
+    @property
+    def remaining_weight(self) -> np.ndarray:
+        """sum of w_t' over t' >= t: the weight of an annual cost paid from t to the end."""
+        return np.cumsum(self.weight[::-1])[::-1]
+
 
 @dataclass(frozen=True)
 class Groups:

@@ -295,7 +295,7 @@ def add_open_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     cap = o.capacitated[ix.z_option]
     mn = np.where(cap, o.min_size[ix.z_option], 0.0)
     b.cost("capital_places", cols, cw * o.cost_per_place[ix.z_option] * mn)
-    b.cost("annual_places", cols, _remaining_weight(problem)[ix.z_period] * o.annual_cost_per_place[ix.z_option] * mn)
+    b.cost("annual_places", cols, problem.periods.remaining_weight[ix.z_period] * o.annual_cost_per_place[ix.z_option] * mn)
 
 
 def add_size_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
@@ -308,12 +308,7 @@ def add_size_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     cols = start + np.arange(len(steps))
     unit = _step_size(problem, ix)
     b.cost("capital_places", cols, p.capital_weight[ix.k_period] * o.cost_per_place[ix.k_option] * unit)
-    b.cost("annual_places", cols, _remaining_weight(problem)[ix.k_period] * o.annual_cost_per_place[ix.k_option] * unit)
-
-
-def _remaining_weight(problem: Problem) -> np.ndarray:
-    """sum of w_t' over t' >= t: the weight of an annual cost paid from t to the end."""
-    return np.cumsum(problem.periods.weight[::-1])[::-1]
+    b.cost("annual_places", cols, problem.periods.remaining_weight[ix.k_period] * o.annual_cost_per_place[ix.k_option] * unit)
 
 
 def _step_size(problem: Problem, ix: _Index) -> np.ndarray:

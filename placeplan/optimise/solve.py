@@ -365,7 +365,7 @@ def plan_terms(problem: Problem, plan: Plan) -> dict[str, float]:
     opened = plan.option_period >= 0
     t = np.where(opened, plan.option_period, 0)
     size = np.where(opened & o.capacitated, np.nan_to_num(plan.option_size, posinf=0.0), 0.0)
-    remaining = np.cumsum(pr.weight[::-1])[::-1]
+    remaining = pr.remaining_weight
     cw = pr.capital_weight[t]
     fb = np.isfinite(g.fallback_cost)
     return {

@@ -80,7 +80,7 @@ def _annual_shares(options: pd.DataFrame) -> pd.DataFrame:
 def _option_annual_cost(send: SendProblem, result: Result) -> np.ndarray:
     """Each option's annual place costs over the horizon (discounted), penalties included."""
     problem = send.problem
-    remaining = np.cumsum(problem.periods.weight[::-1])[::-1]
+    remaining = problem.periods.remaining_weight
     opened = result.option_open
     period = np.where(opened, result.option_period, 0)
     size = np.where(opened, np.nan_to_num(result.option_size), 0.0)
