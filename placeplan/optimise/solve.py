@@ -212,7 +212,8 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
     rules = problem.rules
     # the Lagrangian ignores budgets, so with budgets the MIP solver finishes the job
     searchable = rules.capital_budget == math.inf and rules.capital_budget_per_period is None
-    if best is not None and searchable and interchange.applicable(lag) and upper > lagrange.cutoff(bound, 0, step):
+    unproven = bound < lagrange.cutoff(upper, OPTIMAL_GAP, step)
+    if best is not None and searchable and unproven and interchange.applicable(lag):
         y = interchange.interchange(lag, best, time_limit=0.2 * budget)
         cost = lagrange.plan_cost(problem, lag, y)
         if cost < upper - 1e-9 * abs(upper):
