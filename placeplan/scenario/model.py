@@ -221,10 +221,12 @@ class Solve(Section):
     explain: bool = Field(True, description="Re-solve without each chosen option to give its counterfactual value.")
     explain_time_limit_s: float = Field(
         5, gt=0, description="Seconds for each counterfactual re-solve; explain.csv gives the rise in cost "
-                              "between its bound and its best plan when the time runs out first.")
+                              "between its bound and its best plan when the time runs out first. A re-solve "
+                              "stopped by the clock depends on the machine's load: raise this for figures "
+                              "to publish.")
     explain_workers: int = Field(
-        2, ge=1, le=64, description="Processes for the counterfactual re-solves (each uses one thread; "
-                                    "the results do not depend on how many).")
+        2, ge=1, le=64, description="Processes for the counterfactual re-solves (each uses one thread; more "
+                                    "processes than cores leave each re-solve less of its time).")
     max_zones: int = Field(
         60, ge=0, description="Plan with at most this many clusters of nearby zones (0: every zone). "
                               "Fewer points solve faster; each pupil keeps their own zone in the "
