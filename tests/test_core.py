@@ -511,7 +511,7 @@ def test_interchange_moves_a_bad_start_to_the_medians_by_hand():
     lag = Lagrangian(problem, usable_arcs(problem))
     start = np.array([True, False, True, False, False, False])
     assert plan_cost(problem, lag, start) == pytest.approx(28)
-    end = interchange(lag, start, time_limit=10)
+    end = interchange(lag, start)
     assert list(np.flatnonzero(end)) == [1, 4] and plan_cost(problem, lag, end) == pytest.approx(4)
 
 
@@ -545,7 +545,7 @@ def test_interchange_ends_where_no_single_move_helps(seed):
     if not admissible:
         return
     start = admissible[len(admissible) // 2]
-    end = interchange(lag, start, time_limit=10)
+    end = interchange(lag, start)
     cost = plan_cost(problem, lag, end)
     assert cost <= plan_cost(problem, lag, start) + 1e-9
     for y in admissible:

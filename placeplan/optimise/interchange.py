@@ -22,8 +22,6 @@ milliseconds, which lets the branch and bound prune from its first node.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from .lagrange import Lagrangian
@@ -36,16 +34,17 @@ def applicable(lag: Lagrangian) -> bool:
     return lag.all_uncap and len(lag.d) * (len(lag.cap) + 1) <= MAX_CELLS
 
 
-def interchange(lag: Lagrangian, y: np.ndarray, *, time_limit: float) -> np.ndarray:
+def interchange(lag: Lagrangian, y: np.ndarray, *, max_moves: int | None = None) -> np.ndarray:
     """The options open after the best-move local search started from ``y`` (the open
-    options). Forced options stay open and excluded ones closed; the count rule of
-    ``lag`` holds throughout if it held for ``y``."""
-    start = time.perf_counter()
+    options), at most ``max_moves`` moves (default twice the options: each move lowers the
+    cost, and a count rather than a clock keeps runs repeatable). Forced options stay open
+    and excluded ones closed; the count rule of ``lag`` holds throughout if it held for
+    ``y``."""
     cost, fixed = _weighted_costs(lag), lag.fixed
     E = lag.E
     free = ~lag.forced & ~lag.excluded
     y = y.copy()
-    while time.perf_counter() - start < time_limit:
+    for _ in range(2 * len(y) if max_moves is None else max_moves):
         move = _best_move(cost, fixed, E, y, free, lag)
         if move is None:
             break

@@ -214,7 +214,7 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
     searchable = rules.capital_budget == math.inf and rules.capital_budget_per_period is None
     unproven = bound < lagrange.cutoff(upper, OPTIMAL_GAP, step)
     if best is not None and searchable and unproven and interchange.applicable(lag):
-        y = interchange.interchange(lag, best, time_limit=0.2 * budget)
+        y = interchange.interchange(lag, best)
         cost = lagrange.plan_cost(problem, lag, y)
         if cost < upper - 1e-9 * abs(upper):
             log.info("interchange: plan %.10g (was %.10g)", cost, upper)
