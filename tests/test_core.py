@@ -564,13 +564,15 @@ def test_whole_costs_make_whole_bounds():
 
 
 
-def _plane_cflp(seed: int = 10, n: int = 40, m: int = 12) -> Problem:
-    """Customers and sites on a plane; with seed 10 the Lagrangian bound leaves a gap."""
+def _plane_cflp(seed: int = 10, n: int = 40, m: int = 12, *, whole: bool = False) -> Problem:
+    """Customers and sites on a plane; with seed 10 the Lagrangian bound leaves a gap.
+    ``whole``: distances rounded to whole numbers."""
     rng = np.random.default_rng(seed)
     cap = rng.integers(20, 60, m).astype(float)
     demand = rng.integers(1, 10, n).astype(float)
     xy = rng.uniform(0, 100, (n + m, 2))
-    cost = np.hypot(*(xy[:n, None, :] - xy[None, n:, :]).transpose(2, 0, 1)) * demand[:, None]
+    distance = np.hypot(*(xy[:n, None, :] - xy[None, n:, :]).transpose(2, 0, 1))
+    cost = (np.round(distance) if whole else distance) * demand[:, None]
     return cflp(cap, rng.integers(100, 300, m).astype(float), demand, cost)
 
 
@@ -617,9 +619,13 @@ def test_a_probe_with_the_optimum_ends_the_search():
 
 def test_search_that_asks_the_mip_solver_agrees_with_direct(monkeypatch):
     module = importlib.import_module("placeplan.optimise.solve")
+    real = module._mip_probe
     monkeypatch.setattr(module, "PROBE_NODES", 0)
-    problem = _plane_cflp()
+    asked = []
+    monkeypatch.setattr(module, "_mip_probe", lambda *a, **k: asked.append(1) or real(*a, **k))
+    problem = _plane_cflp(whole=True)
     probed = solve(problem, solver="highs")
+    assert asked  # whole-number costs: the search has a probe
     assert probed.status == Status.OPTIMAL
     assert probed.objective == pytest.approx(solve(problem, strategy="direct").objective, rel=1e-7)
     _check_invariants(problem, probed)

@@ -15,9 +15,10 @@ Stages (each logged with its time and reported to ``progress``):
    optimum: bounds are rounded up and only plans a whole unit better are searched for;
 3. ``solve``: the MIP of what is left, warm-started with the best plan, on SCIP, HiGHS or
    CP-SAT through OR-Tools MathOpt, also where the branch and bound ran out of nodes or
-   time: it hands over its best plan and bound. (After 100 nodes the search asks the MIP
-   solver once, for a few seconds, for a plan and a bound on the model its root's fixing
-   left: that ends a search stalled one unit short of the optimum, as on pmed30.);
+   time: it hands over its best plan and bound. (With whole-number costs, after 200 nodes
+   the search asks the MIP solver once, for a few seconds, for a plan and a bound on the
+   model its root's fixing left: that ends a search stalled one unit short of the
+   optimum, as on pmed30.);
 4. ``read``: the plan as arrays aligned with the problem (flows per arc, unplaced per
    group, options opened with period and size) and each cost term.
 
@@ -188,12 +189,14 @@ class _Stage:
 BRANCH_NODES = 20_000        # nodes before the branch and bound hands over to the MIP solver,
 BRANCH_MULTIPLIERS = 25e6    # fewer if the open nodes' multipliers would pass this many floats (200 MB),
 BRANCH_SECONDS = 600.0       # and seconds (without a time limit)
-PROBE_NODES = 100            # after this many nodes the search asks a MIP solver for a
-PROBE_ROOT_MULTIPLE = 4.0    # plan and a bound, for this many times the root's seconds (at
-PROBE_MIN_SECONDS = 2.0      # least this many): where the search stalls one unit short of
-                             # a plan (pmed30: > 5 min) HiGHS finds and proves it in 0.7 s,
-                             # while where the search is the faster (pmed36: 22 s against
-                             # > 5 min) it costs only the probe's seconds
+PROBE_NODES = 200            # with whole-number costs, after this many nodes the search
+PROBE_ROOT_MULTIPLE = 4.0    # asks a MIP solver for a plan and a bound, for this many times
+PROBE_MIN_SECONDS = 2.0      # the root's seconds (at least this many). Its bounds can sit
+                             # just under a whole-unit cutoff and never prune: one unit short
+                             # of the optimum (pmed30: > 5 min) HiGHS finds and proves it in
+                             # 0.7 s; where the search is the faster (pmed36: 22 s against
+                             # > 5 min) it costs only the probe's seconds. Searches that end
+                             # within 200 nodes (every OR-Library CFLP) never pay for it.
 
 
 def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time_limit: float | None,
@@ -233,9 +236,10 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
     if searchable and upper - bound > OPTIMAL_GAP * abs(upper):
         root = time.perf_counter() - started
         left = BRANCH_SECONDS if time_limit is None else 0.8 * time_limit - root
-        probe = _mip_probe(problem, outcome.fixed_closed, outcome.fixed_open, lagrange.cutoff(upper, 0.0, step),
-                           seconds=min(max(PROBE_MIN_SECONDS, PROBE_ROOT_MULTIPLE * root), 0.5 * left),
-                           solver=solver, threads=threads, seed=seed)
+        probe = None if not step else _mip_probe(
+            problem, outcome.fixed_closed, outcome.fixed_open, lagrange.cutoff(upper, 0.0, step),
+            seconds=min(max(PROBE_MIN_SECONDS, PROBE_ROOT_MULTIPLE * root), 0.5 * left), solver=solver,
+            threads=threads, seed=seed)
         o = problem.options
         searched = branch.branch_and_bound(
             problem, lag, multipliers=outcome.multipliers, bound=bound, forced=o.forced | outcome.fixed_open,
