@@ -15,9 +15,9 @@ arc). At each node:
    nearest one half (the option the relaxation is least sure of).
 
 Nodes are taken best bound first, so the nodes explored are the ones no plan can avoid.
-Best bound first rarely dives, so with whole-number costs, after 200 nodes, the search asks
-a MIP solver once for a plan and a bound (a *probe*). With whole-number costs the cutoff is a whole unit below the
-best plan (:func:`.lagrange.cutoff`).
+With whole-number costs the cutoff is a whole unit below the best plan
+(:func:`.lagrange.cutoff`), and, since best bound first rarely dives, after 200 nodes the
+search asks a MIP solver once for a plan and a bound (a *probe*).
 Every closed node records the bound that closed it; the search proves
 ``min(closed bounds, best plan)`` as a lower bound, so the plan it returns is optimal
 within the tolerance when the search completes. Incomplete (node or time limit), the

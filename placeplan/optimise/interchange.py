@@ -40,12 +40,10 @@ def interchange(lag: Lagrangian, y: np.ndarray, *, max_moves: int | None = None)
     cost, and a count rather than a clock keeps runs repeatable). Forced options stay open
     and excluded ones closed; the count rule of ``lag`` holds throughout if it held for
     ``y``."""
-    cost, fixed = _weighted_costs(lag), lag.fixed
-    E = lag.E
-    free = ~lag.forced & ~lag.excluded
+    cost = _weighted_costs(lag)
     y = y.copy()
     for _ in range(2 * len(y) if max_moves is None else max_moves):
-        move = _best_move(cost, fixed, E, y, free, lag)
+        move = _best_move(lag, cost, y)
         if move is None:
             break
         drop, add = move
@@ -70,10 +68,10 @@ def _weighted_costs(lag: Lagrangian) -> np.ndarray:
     return np.where(finite, cost, never)
 
 
-def _best_move(cost: np.ndarray, fixed: np.ndarray, E: int, y: np.ndarray, free: np.ndarray,
-               lag: Lagrangian) -> tuple[int, int] | None:
+def _best_move(lag: Lagrangian, cost: np.ndarray, y: np.ndarray) -> tuple[int, int] | None:
     """(option to close or -1, option to open or -1) lowering the cost most; None if no
-    move lowers it."""
+    move lowers it. ``cost`` is :func:`_weighted_costs`, ``y`` the options open."""
+    fixed, E, free = lag.fixed, lag.E, ~lag.forced & ~lag.excluded
     F = cost.shape[1] - 1
     is_open = np.ones(F + 1, bool)
     is_open[E:F] = y

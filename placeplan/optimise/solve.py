@@ -215,25 +215,21 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
     rules = problem.rules
     # the Lagrangian ignores budgets, so with budgets the MIP solver finishes the job
     searchable = rules.capital_budget == math.inf and rules.capital_budget_per_period is None
-    unproven = bound < lagrange.cutoff(upper, OPTIMAL_GAP, step)
-    if best is not None and searchable and unproven and interchange.applicable(lag):
+    if best is not None and searchable and _unproven(bound, upper, step) and interchange.applicable(lag):
         y = interchange.interchange(lag, best)
         cost = lagrange.plan_cost(problem, lag, y)
         if cost < upper - 1e-9 * abs(upper):
             log.info("interchange: plan %.10g (was %.10g)", cost, upper)
             best, upper = y, cost
-            closed, opened = lagrange.fix(lag, outcome.multipliers, lagrange.cutoff(upper, 0.0, step))
-            outcome = dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
+            outcome = _fixed_again(lag, outcome, lagrange.cutoff(upper, 0.0, step))
     if best is not None and not searchable:
         _, _, _, r, _ = lag.evaluate(outcome.multipliers)
         best, cost, _ = lagrange.improve(problem, arcs, best, upper, r, closed=outcome.fixed_closed,
                                          time_limit=0.5 * budget)
         if cost < upper - 1e-9 * abs(upper):
-            # a better plan: fix again against it (cheap: no new subgradient steps)
             upper = cost
-            closed, opened = lagrange.fix(lag, outcome.multipliers, upper)
-            outcome = dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
-    if searchable and upper - bound > OPTIMAL_GAP * abs(upper):
+            outcome = _fixed_again(lag, outcome, upper)
+    if searchable and _unproven(bound, upper, step):
         root = time.perf_counter() - started
         left = BRANCH_SECONDS if time_limit is None else 0.8 * time_limit - root
         probe = None if not step else _mip_probe(
@@ -255,6 +251,20 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
         priced = transport(problem, best, arcs=arcs)
         plan = None if priced is None else _plan_from_transport(problem, arcs, best, priced)
     return _Stage(bound, plan, outcome.fixed_closed, outcome.fixed_open, nodes)
+
+
+def _unproven(bound: float, upper: float, step: float) -> bool:
+    """Whether the bound leaves room for a plan better than ``upper`` (by more than the
+    optimality gap, or by a whole unit when costs are whole numbers)."""
+    return bound < lagrange.cutoff(upper, OPTIMAL_GAP, step)
+
+
+def _fixed_again(lag: lagrange.Lagrangian, outcome: lagrange.LagrangeOutcome,
+                 against: float) -> lagrange.LagrangeOutcome:
+    """The outcome with its options fixed again against a better plan's cost (cheap: the
+    same multipliers, no new subgradient steps)."""
+    closed, opened = lagrange.fix(lag, outcome.multipliers, against)
+    return dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
 
 
 def _mip_probe(problem: Problem, closed: np.ndarray, opened: np.ndarray, fixed_against: float, *,
