@@ -87,7 +87,7 @@ class Page:
         return self.page.evaluate(script)
 
 
-MAP = "window[document.querySelector('.folium-map').id]"
+MAP = "window.placeplan.map"
 
 
 def test_the_map_renders_offline_with_its_layers(browser, solved):

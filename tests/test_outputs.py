@@ -199,14 +199,20 @@ class _Tables(HTMLParser):
                 self.figures.append((self._figure.get("value", ""), data.strip()))
 
 
+def map_json(path: Path) -> dict:
+    """The plan's data embedded in the map (the one JSON element its script draws)."""
+    html = path.read_text(encoding="utf-8")
+    found = re.findall(r'<script type="application/json" id="pp-data">(.*?)</script>', html, flags=re.S)
+    assert len(found) == 1, f"{len(found)} data elements in {path}"
+    return json.loads(found[0])
+
+
 def _map_data(path: Path) -> list[dict]:
     """Every GeoJSON feature embedded in the map."""
-    html = path.read_text(encoding="utf-8")
-    features = []
-    for match in re.finditer(r"_add\((\{\"features\".*?\})\);\n", html):
-        features += json.loads(match.group(1))["features"]
-    for match in re.finditer(r"var zone_geometry_\w+ = (\{.*?\});\n", html):
-        features += json.loads(match.group(1))["features"]
+    data = map_json(path)
+    features = list(data["zones"]["features"])
+    for overlay in data["overlays"]:
+        features += overlay.get("features", {}).get("features", [])
     return features
 
 
@@ -250,9 +256,8 @@ def public_pupil_counts(folder: Path) -> list[tuple[str, str]]:
         found += [(f"{name} text", m) for m in re.findall(r"([\d,]+|&lt;\d+|c) pupils", text)]
         for moves in re.findall(r"instead: ([^.]*)\.", text):
             found += [(f"{name} instead", part.split(" ")[0]) for part in moves.split("; ")]
-    html = (folder / "map.html").read_text(encoding="utf-8")
-    for labels in re.findall(r"labels = (\[.*?\]);", html):
-        found += [("map.html demand", v.replace("&lt;", "<")) for v in json.loads(labels)]
+    for view in map_json(folder / "map.html")["base"]:
+        found += [("map.html demand", v.replace("&lt;", "<")) for v in view.get("labels", [])]
     for feature in _map_data(folder / "map.html"):
         for key in ("tip", "popup"):
             text = str(feature.get("properties", {}).get(key, ""))
@@ -291,7 +296,9 @@ def test_every_acronym_the_map_and_report_use_is_in_their_glossary(hostile):
         if page == "map.html":
             text += " ".join(str(v) for f in _map_data(hostile / page) for v in f.get("properties", {}).values()
                              if isinstance(v, str))
-            text += " ".join(re.findall(r'"name": "([^"]*)"', html))
+            data = map_json(hostile / page)
+            text += " ".join(layer["name"] for layer in data["base"] + data["overlays"])
+            text += " ".join(view.get("caption", "") for view in data["base"])
         for name in names:
             text = text.replace(name, " ").replace(name.replace("&", "&amp;"), " ")
         assert not unexplained(text), (page, unexplained(text))

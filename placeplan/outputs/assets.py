@@ -50,9 +50,10 @@ def inline_head() -> str:
     """The <style> and <script> elements that make Leaflet work inside one file."""
     return (f"<style>/* Leaflet {leaflet_version()} (BSD-2-Clause) */\n{leaflet_css()}</style>\n"
             f"<script>/* Leaflet {leaflet_version()} (BSD-2-Clause), https://leafletjs.com */\n"
-            f"{_script_safe(leaflet_js())}</script>")
+            f"{script_safe(leaflet_js())}</script>")
 
 
-def _script_safe(text: str) -> str:
-    """A script that cannot end its own <script> element early."""
-    return text.replace("</script", "<\\/script")
+def script_safe(text: str) -> str:
+    """A script that cannot end its own <script> element early (HTML ends it at the first
+    '</script' in any case; '<\\/' means the same to JavaScript inside strings and regexes)."""
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)

@@ -1,87 +1,70 @@
-"""Leaflet glue for the map, as folium elements: the zones' shapes written once and shared by
-every demand view, the demand views themselves, popups that fold the layer list away, and
-element ids numbered in order so the same plan always gives the same file."""
+"""The map's page: fixed parts, the plan's data once as JSON, and a fixed script.
+
+No text here is ever a template. The page is joined from constant parts, the escaped title
+and panels, the data, and :file:`map.js` (the same for every plan), which builds the
+Leaflet layers from the data in the browser. So a name such as ``Oak {{ 1001*7 }}`` is only
+ever data: nothing reads it as code, in Python or in the browser.
+
+Every text in the data is HTML, escaped once by the caller, because Leaflet puts popups,
+tooltips and layer names into the page as HTML. The same data always gives the same file.
+"""
 
 from __future__ import annotations
 
-import folium
-from branca.element import Element, MacroElement
-from folium.map import Layer
-from folium.template import Template
-from folium.utilities import JsCode
+import json
+from functools import lru_cache
+from importlib import resources
 
-#: Binds each feature's ready-made (escaped) popup and tooltip.
-BIND = JsCode("""function (feature, layer) {
-    var p = feature.properties;
-    if (p.popup) {
-        layer.bindPopup(p.popup, {maxWidth: 340, autoPanPaddingTopLeft: [60, 90], autoPanPaddingBottomRight: [30, 30]});
-    }
-    if (p.tip) { layer.bindTooltip(p.tip, {sticky: true}); }
-}""")
+from .assets import inline_head, script_safe
+from .words import esc
 
+#: Characters that could end the data's <script> element or open a comment in it (<, >, &),
+#: or end a line in older JavaScript (U+2028, U+2029). They can only stand inside JSON
+#: strings, where a \\u escape means the same character.
+_IN_SCRIPT = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+              0x2028: "\\u2028", 0x2029: "\\u2029"}
 
-class ZoneGeometry(MacroElement):
-    """The zones' shapes, written once and shared by every demand view."""
+HEAD = """<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0, maximum-scale=1.0, user-scalable=no">
+"""
 
-    _template = Template("""{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = {{ this.data|tojson }};
-{% endmacro %}""")
-
-    def __init__(self, data: dict):
-        super().__init__()
-        self._name = "ZoneGeometry"
-        self.data = data
+PAGE_CSS = """
+html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
+#pp-map { position: relative; width: 100%; height: 100%; }
+.leaflet-container { font-size: 1rem; }
+"""
 
 
-class DemandView(Layer):
-    """One view of demand by zone: a colour class and a printed label per zone."""
-
-    _template = Template("""{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = (function () {
-    var colours = {{ this.colours|tojson }}, classes = {{ this.classes|tojson }}, labels = {{ this.labels|tojson }};
-    return L.geoJson({{ this.shapes.get_name() }}, {
-        style: function (f) {
-            return {fillColor: colours[classes[f.properties.i]], fillOpacity: 0.75, color: "#5A5A5A", weight: 0.5};
-        },
-        onEachFeature: function (f, layer) {
-            layer.bindTooltip(f.properties.name + ": " + labels[f.properties.i] + {{ this.caption|tojson }},
-                              {sticky: true});
-        }
-    });
-})();
-{% endmacro %}""")
-
-    def __init__(self, shapes: ZoneGeometry, name: str, classes: list[int], labels: list[str],
-                 colours: list[str], caption: str, show: bool):
-        super().__init__(name=name, overlay=False, control=True, show=show)
-        self._name = "DemandView"
-        self.shapes, self.classes, self.labels, self.colours, self.caption = shapes, classes, labels, colours, caption
+def script_json(value: object) -> str:
+    """``value`` as compact JSON that can stand inside a <script> element as it is."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_IN_SCRIPT)
 
 
-class PopupMakesRoom(MacroElement):
-    """Fold the layer list away while a popup is open, so the popup is never under it."""
-
-    _template = Template("""{% macro script(this, kwargs) %}
-{{ this.map.get_name() }}.on("popupopen", function () { {{ this.control.get_name() }}.collapse(); });
-{{ this.map.get_name() }}.on("popupclose", function () { {{ this.control.get_name() }}.expand(); });
-{% endmacro %}""")
-
-    def __init__(self, fmap: folium.Map, control: folium.LayerControl):
-        super().__init__()
-        self._name = "PopupMakesRoom"
-        self.map, self.control = fmap, control
+@lru_cache(maxsize=1)
+def map_script() -> str:
+    """The fixed script that draws the map (a file of this package)."""
+    return (resources.files(__package__) / "map.js").read_text(encoding="utf-8")
 
 
-def stable_ids(root: Element) -> None:
-    """Number every element in order instead of folium's random ids, so the same plan
-    always gives the same file (a committed map then changes only where the plan does)."""
-    counter = 0
+def map_page(*, title: str, css: str, panels: str, data: dict) -> str:
+    """The whole map page.
 
-    def visit(element: Element) -> None:
-        nonlocal counter
-        counter += 1
-        element._id = f"{counter:05d}"
-        for child in list(element._children.values()):
-            visit(child)
-
-    visit(root)
+    Parameters
+    ----------
+    title
+        Plain text (escaped here).
+    css
+        The page's own styles: constant text of this package.
+    panels
+        HTML of the title, legend and glossary panels, every name in it already escaped.
+    data
+        What :file:`map.js` draws: ``view``, ``colours``, ``zones``, ``base``, ``overlays``.
+    """
+    return (f"{HEAD}<title>{esc(title)}</title>\n{inline_head()}\n"
+            f"<style>{PAGE_CSS}{css}</style>\n</head>\n<body>\n{panels}\n<div id=\"pp-map\"></div>\n"
+            f"<script type=\"application/json\" id=\"pp-data\">{script_json(data)}</script>\n"
+            f"<script>\n{script_safe(map_script())}</script>\n</body>\n</html>\n")

@@ -1,4 +1,4 @@
-"""The councillors' map: one HTML file, built with folium, that works with no network.
+"""The councillors' map: one HTML file that works with no network.
 
 Layers a councillor can switch (Leaflet's layer control):
 
@@ -11,8 +11,11 @@ Layers a councillor can switch (Leaflet's layer control):
 * the travel-time reach of each chosen option;
 * a street map background, off by default (it needs a network).
 
-Leaflet's script and styles are inside the file (:mod:`placeplan.outputs.assets`). Every
-name is escaped; every count of pupils is a protected label (:mod:`placeplan.outputs.public`).
+Leaflet's script and styles are inside the file (:mod:`placeplan.outputs.assets`). This
+module gathers what the map shows as data (GeoJSON and HTML texts, every name escaped once);
+:mod:`placeplan.outputs.leaflet` writes it into a fixed page whose fixed script draws it, so
+no name is ever read as a template or as code. Every count of pupils is a protected label
+(:mod:`placeplan.outputs.public`).
 """
 
 from __future__ import annotations
@@ -20,17 +23,14 @@ from __future__ import annotations
 import math
 import re
 
-import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element
 
-from .assets import inline_head
 from .facts import Facts
 from .geometry import ZoneShapes, geojson_geometry, lonlat, outlines
 from .glossary import KIND_SHORT, academic_year, glossary_for
-from .leaflet import BIND, DemandView, PopupMakesRoom, ZoneGeometry, stable_ids
+from .leaflet import map_page
 from .popups import candidate_popup, option_popup, site_popup
 from .public import Public, ZoneView
 from .shortlist import travel_limits
@@ -134,7 +134,8 @@ def _council_names(facts: Facts) -> dict[str, str]:
 
 
 class MapBuilder:
-    """Builds the folium map from a plan's protected figures, one layer at a time."""
+    """Gathers the map's data from a plan's protected figures, one layer at a time: base
+    layers (the demand views, one shown) and overlays, each in the layer list's order."""
 
     def __init__(self, facts: Facts, public: Public, shapes: ZoneShapes):
         self.facts, self.public, self.shapes = facts, public, shapes
@@ -146,18 +147,18 @@ class MapBuilder:
         self.zone_lon, self.zone_lat = lonlat(shapes.points[:, 0], shapes.points[:, 1], "EPSG:27700")
         self.zone_names = _zone_names(facts)
         self.texts: list[str] = []   # every text shown, for the glossary
-        self.map = self._base_map()
+        self.base: list[dict] = []       # the demand views (radio buttons)
+        self.overlays: list[dict] = []   # the layers that can be switched on and off
+        self.zones: dict = {}            # the zones' shapes, shared by every demand view
+        self.colours: list[str] = []     # colour of each demand class
 
-    def _base_map(self) -> folium.Map:
+    def view(self) -> dict:
+        """Where the map opens: the zones' bounds (map.js fits them, leaving room for the panels)."""
         x0, y0, x1, y1 = shapely.total_bounds(self.shapes.shapes)
         (west, east), (south, north) = lonlat(np.array([x0, x1]), np.array([y0, y1]), "EPSG:27700")
         west, east, south, north = float(west), float(east), float(south), float(north)
-        fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=11, tiles=None,
-                          control_scale=True, prefer_canvas=True)
-        fmap.default_js, fmap.default_css = [], []
-        fmap.get_root().header.add_child(Element(inline_head()), name="leaflet_inline", index=0)
-        fmap.fit_bounds([[south, west], [north, east]], padding_top_left=(0, 70), padding_bottom_right=(420, 20))
-        return fmap
+        return {"center": [(south + north) / 2, (west + east) / 2], "zoom": 11,
+                "bounds": [[south, west], [north, east]]}
 
     def build(self) -> str:
         self.add_background()
@@ -168,17 +169,20 @@ class MapBuilder:
         self.add_candidates()
         self.add_existing()
         self.add_chosen()
-        control = folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
-        self.map.add_child(PopupMakesRoom(self.map, control))
-        self.add_panels()
-        stable_ids(self.map.get_root())
-        return self.map.get_root().render()
+        data = {"view": self.view(), "colours": self.colours, "zones": self.zones,
+                "base": self.base, "overlays": self.overlays}
+        return map_page(title=f"{self.plan.title}: map", css=PANEL_CSS, panels=self.panels(), data=data)
 
     # --- layers ------------------------------------------------------------------------
 
+    def _overlay(self, name: str, features: list[dict], *, show: bool) -> None:
+        """An overlay of features, each styled by its properties' ``style`` and bound to its
+        ``tip`` and ``popup`` (HTML, escaped)."""
+        self.overlays.append({"name": esc(name), "show": show, "features": _collection(features)})
+
     def add_background(self) -> None:
-        folium.TileLayer("OpenStreetMap", name="Street map background (needs an internet connection)",
-                         overlay=True, show=False, control=True).add_to(self.map)
+        self.overlays.append({"name": esc("Street map background (needs an internet connection)"),
+                              "show": False, "tiles": True})
 
     def add_demand(self) -> None:
         features = []
@@ -186,20 +190,19 @@ class MapBuilder:
             geometry = geojson_geometry(shape)
             if geometry is not None:
                 features.append({"type": "Feature", "geometry": geometry, "properties": {"i": i, "name": esc(zone)}})
-        geometry = ZoneGeometry(_collection(features))
-        self.map.add_child(geometry)
+        self.zones = _collection(features)
         views = self.public.views
         self.breaks = demand_breaks(views[0].shown, self.plan.rule.largest)
-        colours = [ZERO, SMALL, WITHHELD, *RAMP[: len(self.breaks)]]
+        self.colours = [ZERO, SMALL, WITHHELD, *RAMP[: len(self.breaks)]]
         approx = " (approximate areas)" if self.shapes.approximate else ""
         for number, view in enumerate(views):
             name = view.title
             title = view.title.lower() if view.key == "all" else view.title
             caption = f" pupils needing a specialist place in {self.final} ({title}){approx}"
-            DemandView(geometry, esc(name), _classes(view, self.breaks), [esc(label) for label in view.labels],
-                       colours, esc(caption), show=number == 0).add_to(self.map)
+            self.base.append({"name": esc(name), "show": number == 0, "classes": _classes(view, self.breaks),
+                              "labels": [esc(label) for label in view.labels], "caption": esc(caption)})
             self.texts.append(name)
-        folium.FeatureGroup(name="No demand shading", overlay=False, show=False).add_to(self.map)
+        self.base.append({"name": esc("No demand shading"), "show": False})
 
     def add_outlines(self) -> None:
         zones = self.plan.dataset["zones"]
@@ -212,8 +215,7 @@ class MapBuilder:
                                     "style": {"color": "#222222", "weight": 2.5, "fill": False}}}
                     for code, shape in shapes.items() if not shape.is_empty]
         approx = " (approximate)" if self.shapes.approximate else ""
-        folium.GeoJson(_collection(features), name=f"Council areas{approx}", on_each_feature=BIND,
-                       zoom_on_click=False).add_to(self.map)
+        self._overlay(f"Council areas{approx}", features, show=True)
         self.texts += list(names.values())
 
     def add_reach(self) -> None:
@@ -243,8 +245,7 @@ class MapBuilder:
                              "properties": {"tip": esc(tip), "style": {
                                  "color": KIND_COLOURS.get(row["kind"], "#333333"), "weight": 1.5,
                                  "dashArray": "5 4", "fillOpacity": 0.04}}})
-        folium.GeoJson(_collection(features), name="Travel-time reach of chosen options", show=False,
-                       on_each_feature=BIND, zoom_on_click=False).add_to(self.map)
+        self._overlay("Travel-time reach of chosen options", features, show=False)
 
     def add_flows(self) -> None:
         flows = self.public.flows
@@ -262,14 +263,12 @@ class MapBuilder:
                 "properties": {"tip": esc(tip), "style": {
                     "color": KIND_COLOURS.get(target["kind"], "#333333"), "opacity": 0.55,
                     "weight": 1.0 if shown is None else round(min(8.0, 1.0 + math.sqrt(shown) / 1.5), 1)}}})
-        folium.GeoJson(_collection(features), name=f"Where pupils travel, {self.final}", show=False,
-                       on_each_feature=BIND, zoom_on_click=False).add_to(self.map)
+        self._overlay(f"Where pupils travel, {self.final}", features, show=False)
 
     def _points(self, rows: pd.DataFrame, name: str, *, show: bool, popup, style) -> None:
         features = [_point(row["lon"], row["lat"], {"popup": popup(row), "tip": esc(row["name"]), "style": style(row)})
                     for _, row in rows.iterrows()]
-        folium.GeoJson(_collection(features), name=esc(name), show=show, marker=folium.CircleMarker(fill=True),
-                       on_each_feature=BIND, zoom_on_click=False).add_to(self.map)
+        self._overlay(name, features, show=show)
         self.texts += [name, *(f["properties"]["popup"] for f in features)]
 
     def add_candidates(self) -> None:
@@ -311,7 +310,8 @@ class MapBuilder:
 
     # --- title, legend, glossary ------------------------------------------------------------
 
-    def add_panels(self) -> None:
+    def panels(self) -> str:
+        """The title, legend and glossary panels as HTML (every name escaped)."""
         plan = self.plan
         class_names = _class_names(self.breaks, plan.rule.small)
         colours = [ZERO, SMALL, WITHHELD, *RAMP[: len(self.breaks)]]
@@ -337,10 +337,7 @@ class MapBuilder:
         entries = "".join(f"<dt>{esc(t)}</dt><dd>{esc(m)}</dd>" for t, m in terms.items())
         glossary = (f'<details class="pp-panel pp-glossary" open><summary><b>What the words mean</b></summary>'
                     f"<dl>{entries}</dl></details>")
-        root = self.map.get_root()
-        root.header.add_child(Element(f"<title>{esc(plan.title)}: map</title><style>{PANEL_CSS}</style>"),
-                              name="placeplan_css")
-        root.html.add_child(Element(title + legend + glossary), name="placeplan_panels")
+        return title + legend + glossary
 
 
 PANEL_CSS = """
