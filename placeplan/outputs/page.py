@@ -1,12 +1,19 @@
 """HTML pages for people: one template engine with autoescaping on, so every name from an
-officer's file is escaped wherever it lands, and one plain stylesheet that prints well."""
+officer's file is escaped wherever it lands, and one plain stylesheet that prints well.
+
+Templates are constant text written in this package; names and every other datum reach
+them only as values. A name is never template source, so ``{{ 1001*7 }}`` in a school's
+name is printed as it is written.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import LiteralString
 
 import jinja2
 import pandas as pd
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 STYLE = """
@@ -61,12 +68,21 @@ GLOSSARY = """<dl class="glossary">
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.DictLoader({"page": PAGE, "table": TABLE, "glossary": GLOSSARY}),
-                              autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    # The sandbox is a second wall behind constant templates: were some text ever compiled
+    # as a template by mistake, it still could not reach Python's internals (os, files).
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.DictLoader({"page": PAGE, "table": TABLE, "glossary": GLOSSARY}),
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def render(template: str, **values) -> str:
-    """A template of this module, or an inline one, with autoescaping."""
+def render(template: LiteralString, **values) -> str:
+    """A template of this module ("page", "table", "glossary"), or an inline one, with
+    autoescaping.
+
+    ``template`` must be constant text written in the code (``LiteralString`` lets a type
+    checker hold every caller to that): never text built from data, which goes in
+    ``values`` and is escaped there.
+    """
     env = environment()
     found = env.get_template(template) if template in ("page", "table", "glossary") else env.from_string(template)
     return found.render(**values)

@@ -6,6 +6,8 @@ assumption and data source; the glossary. Every count of pupils is protected.
 
 from __future__ import annotations
 
+from typing import Final
+
 import pandas as pd
 
 from ..optimise import FORMULATION
@@ -22,7 +24,7 @@ from .words import date_words, money
 MAP_FILE = "map.html"
 SOLVERS = {"scip": "SCIP", "highs": "HiGHS", "cp-sat": "CP-SAT"}
 
-HEAD = """
+HEAD: Final = """
 <h1>{{ title }}</h1>
 <p class="subtitle">Plan of {{ day }}. {{ dataset }}. Years {{ first }} to {{ last }}.</p>
 {% if description %}<p>{{ description }}</p>{% endif %}
@@ -42,7 +44,7 @@ an internet connection): demand by area, existing and new provision, candidates 
 pupils travel, and how far each new provision reaches.</p>
 """
 
-CHARTS = """
+CHARTS: Final = """
 <h2 id="sufficiency">Sufficiency: pupils against places</h2>
 <p>Pupils needing a specialist place (red) against local places before the plan (grey, dashed) and after
 it (blue), each year. Places at a school that takes several needs or ages are shared out in proportion
@@ -57,7 +59,7 @@ to the pupils in each (an estimate). Small numbers are not drawn.</p>
 {{ table }}
 """
 
-TAIL = """
+TAIL: Final = """
 <h2 id="model">How the plan is chosen: the model</h2>
 <p>The plan is the one of least total cost to the public purse that meets every rule of the scenario:
 capital for new places, the annual cost of every place used, home-to-school transport, and independent or
