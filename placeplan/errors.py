@@ -33,12 +33,42 @@ class Problem:
         if self.key is not None:
             where += f" key {self.key}"
         shown = "" if self.value is None else f"{_quote(self.value)} "
-        return f"{where}: {shown}{self.message}"
+        return printable(f"{where}: {shown}{self.message}")
 
 
 def _quote(value: str) -> str:
     text = value if len(value) <= 120 else value[:117] + "..."
-    return "'" + text.replace("\n", "\\n") + "'"
+    return f"'{text}'"
+
+
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: every character that is not printable is
+    shown as a Python-style escape, so a value from a file cannot move the cursor, change
+    colours, ring the bell, reorder the line (bidi overrides) or hide itself.
+
+    Escaped: C0 and C1 controls and DEL (ESC is shown as ``\\x1b``, a carriage return as
+    ``\\r``), format characters (zero-width spaces, U+202E and the other bidi controls,
+    byte-order marks, soft hyphens), line and paragraph separators, and spaces other than
+    the plain space (a non-breaking space is ``\\xa0``). Letters of every script, accents
+    and symbols are kept as they are.
+    """
+    if text.isprintable():  # the common case, checked in C
+        return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 @dataclass
@@ -104,3 +134,17 @@ class InputError(PlacePlanError, ValueError):
 
 class ScenarioError(InputError):
     """The scenario file, what it extends, or a --set override is wrong."""
+
+
+class OutputError(PlacePlanError):
+    """An output cannot be written where it was asked for: the folder would replace an
+    input, holds files placeplan did not write, or the disk refuses (full, read-only).
+    The user's to fix, so exit 2; what was there before is left as it was."""
+
+    exit_code = 2
+
+
+class Interrupted(PlacePlanError):
+    """The run was stopped (Ctrl-C); nothing new was written."""
+
+    exit_code = 130
