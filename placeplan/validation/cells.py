@@ -48,39 +48,86 @@ def _report(problems: Problems, raw: RawTable, column: str, mask: pd.Series,
                                   "same problem", column=column)
 
 
+#: Types whose bounds are a range of meaning (an NCY, a year, a fraction), shown whole in
+#: messages; for counts and amounts the bound broken is shown ("0 or more", "up to ...").
+_RANGES = ("ncy", "year", "fraction")
+_WHOLE = ("integer", "year", "ncy")
+
+#: The largest magnitude accepted in a numeric column whose schema declares no maximum.
+#: Every count and amount of the standard declares its own, sensible, maximum in
+#: placeplan/schema; this only keeps columns without one (coordinates) inside what float64
+#: holds exactly as a whole number, so nothing downstream overflows or loses units.
+NO_MAX_LIMIT = 1e15
+
+#: Words that pandas would read as infinity or not-a-number: reported as not numbers.
+_NOT_NUMBERS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan")
+
+
 def _numeric(raw: RawTable, column: Column, text: pd.Series, problems: Problems) -> pd.Series:
-    values = pd.to_numeric(text.where(text != ""), errors="coerce")
-    bad = (text != "") & (values.isna() | ~np.isfinite(values.fillna(0)))
+    # float64 throughout: pandas reads '10000000000000000000' as uint64 and '1e308' as a
+    # float, and either would fail the cast to whole numbers; out-of-range values are
+    # reported by _check_bounds and then dropped, so the cast below only ever sees values
+    # within the column's bounds.
+    values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
+    words = text.str.lower().isin(_NOT_NUMBERS)
+    bad = (text != "") & (values.isna() | words)
     _report(problems, raw, column.name, bad, f"is not a number; {_EXPECTED[column.type]}")
-    if column.type in ("integer", "year", "ncy"):
-        fractional = ~bad & values.notna() & (values != values.round())
+    values = values.where(~bad)
+    if column.type in _WHOLE:
+        fractional = values.notna() & np.isfinite(values) & (values != values.round())
         _report(problems, raw, column.name, fractional,
                 f"is not a whole number; {_EXPECTED[column.type]}")
         values = values.where(~fractional)
-    values = values.where(~bad)
-    _check_bounds(raw, column, values, problems)
-    if column.type in ("integer", "year", "ncy"):
+    values = values.where(~_check_bounds(raw, column, values, problems))
+    if column.type in _WHOLE:
         return values.round().astype("Int64")
     return values.astype("Float64")
 
 
-def _bound_text(column: Column) -> str:
-    unit = f" {column.unit}" if column.unit and column.type not in ("ncy", "year", "fraction") else ""
-    if column.min is not None and column.max is not None:
-        return f"expected {column.min:g} to {column.max:g}{unit}"
-    if column.min is not None:
-        return f"expected {column.min:g} or more{unit}"
-    return f"expected at most {column.max:g}{unit}"
+def _fmt(value: float) -> str:
+    """A bound as an officer reads it: 2026, -1, 0.5, 100,000."""
+    if value == int(value):
+        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+    return f"{value:g}"
 
 
-def _check_bounds(raw: RawTable, column: Column, values: pd.Series, problems: Problems) -> None:
-    if column.min is not None:
-        low = values.notna() & (values < column.min)
-        what = "is negative" if column.min == 0 else "is too small"
-        _report(problems, raw, column.name, low, f"{what}; {_bound_text(column)}")
-    if column.max is not None:
-        high = values.notna() & (values > column.max)
-        _report(problems, raw, column.name, high, f"is too large; {_bound_text(column)}")
+def _unit(column: Column) -> str:
+    return f" {column.unit}" if column.unit not in ("", "ratio") and column.type not in _RANGES else ""
+
+
+def _low_text(column: Column) -> str:
+    if column.type in _RANGES and column.max is not None:
+        return f"expected {_fmt(column.min)} to {_fmt(column.max)}{_unit(column)}"
+    return f"expected {_fmt(column.min)} or more{_unit(column)}"
+
+
+def _high_text(column: Column, limit: float) -> str:
+    if column.type in _RANGES and column.min is not None:
+        return f"expected {_fmt(column.min)} to {_fmt(limit)}{_unit(column)}"
+    kind = "a whole number" if column.type in _WHOLE else "a number"
+    return f"expected {kind} up to {_fmt(limit)}{_unit(column)}"
+
+
+def _check_bounds(raw: RawTable, column: Column, values: pd.Series, problems: Problems) -> pd.Series:
+    """Report values outside the column's bounds; return where they are. Values too large
+    to write as a number at all ('1e400') arrive as infinity and are reported here too."""
+    out = pd.Series(False, index=values.index)
+    low_bound = -NO_MAX_LIMIT if column.min is None else column.min
+    low = values.notna() & (values < low_bound)
+    if low.any():
+        if column.min is None:
+            _report(problems, raw, column.name, low,
+                    f"is too small; expected a number of at least {_fmt(-NO_MAX_LIMIT)}{_unit(column)}")
+        else:
+            what = "is negative" if column.min == 0 else "is too small"
+            _report(problems, raw, column.name, low, f"{what}; {_low_text(column)}")
+        out |= low
+    limit = NO_MAX_LIMIT if column.max is None else column.max
+    high = values.notna() & (values > limit)
+    if high.any():
+        _report(problems, raw, column.name, high, f"is too large; {_high_text(column, limit)}")
+        out |= high
+    return out
 
 
 def _need(raw: RawTable, column: Column, text: pd.Series, problems: Problems) -> pd.Series:
