@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from test_outputs import HOSTILE_OPTION, HOSTILE_SITE, kingston, solve_tiny  # noqa: F401 (a fixture)
+from test_names_are_data import SHOWN_IN, SLOTS, Named, shown, solve_named
+from test_outputs import HOSTILE_OPTION, HOSTILE_SITE, kingston, map_json, solve_tiny  # noqa: F401 (a fixture)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -143,6 +144,70 @@ def test_hostile_names_show_as_text_in_popups(browser, solved, name):
                        ".contains('leaflet-control-layers-expanded')")
     assert page.js("typeof window.pwned") == "undefined"
     assert page.errors == []
+    page.page.close()
+
+
+@pytest.fixture(scope="module", params=(0, 5), ids=lambda r: f"rotation{r}")
+def named(request, tmp_path_factory) -> Named:
+    """Every printed name hostile; between them, the two solves put every payload of
+    test_names_are_data into the map's popups and tooltips."""
+    return solve_named(tmp_path_factory.mktemp(f"named{request.param}"), request.param)
+
+
+def test_hostile_names_show_as_text_in_the_maps_popups_tooltips_and_layer_list(browser, named):
+    page = Page(browser, named.out / "map.html")
+    for box in page.page.locator(".leaflet-control-layers-overlays input").all():
+        if "Street map" not in box.evaluate("b => b.parentElement.textContent"):
+            box.check()
+    # open every tooltip and popup the map has, as a click or a hover would, and read them
+    seen = page.js(f"""() => {{
+        const tips = [], popups = [];
+        {MAP}.eachLayer(layer => {{
+            if (!layer.feature) return;
+            if (layer.getTooltip()) {{
+                layer.openTooltip(); tips.push(layer.getTooltip().getElement().textContent); layer.closeTooltip();
+            }}
+            if (layer.getPopup()) {{
+                layer.openPopup();
+                popups.push(layer.getPopup().getElement().querySelector('.leaflet-popup-content').textContent);
+                layer.closePopup();
+            }}
+        }});
+        return {{tips, popups}};
+    }}""")
+    tips, popups = seen["tips"], seen["popups"]
+    for slot, table, key, _ in SLOTS:
+        name = named.of(table, key)
+        if slot == "zone":
+            assert any(tip.startswith(f"{name}: ") for tip in tips), name
+        elif slot in ("site", "option"):
+            assert name in tips, name
+            assert any(popup.startswith(name) for popup in popups), name
+    assert any(f"hosted by {named.of('sites', 'S1')}" in popup for popup in popups)
+    data = map_json(named.out / "map.html")
+    labels = page.js("Array.from(document.querySelectorAll('.leaflet-control-layers label')).map(l => l.textContent)")
+    assert [label.strip() for label in labels] == [shown(layer["name"]) for layer in data["base"] + data["overlays"]]
+    title = page.js("document.querySelector('.pp-title').textContent")
+    assert named.of("scenario", "name") in title and named.of("dataset.toml", "name") in title
+    assert page.js("document.title") == f"{named.of('scenario', 'name')}: map"
+    assert page.js("document.scripts.length") == 3 and page.js("document.querySelectorAll('img').length") == 0
+    assert page.js("typeof window.pwned") == "undefined"
+    assert page.errors == [] and page.refused == []
+    page.page.screenshot(path=str(artefacts() / f"map-hostile-names-{named.out.parent.name}.png"))
+    page.page.close()
+
+
+@pytest.mark.parametrize("document", ("report.html", "shortlist.html"))
+def test_hostile_names_show_as_text_in_the_report_and_shortlist(browser, named, document):
+    page = Page(browser, named.out / document)
+    text = page.js("document.body.textContent")
+    for slot, table, key, _ in SLOTS:
+        if document in SHOWN_IN[slot]:
+            assert named.of(table, key) in text, (slot, named.of(table, key))
+    assert named.of("scenario", "name") in page.js("document.title")
+    assert page.js("document.scripts.length") == 0 and page.js("document.querySelectorAll('img[onerror]').length") == 0
+    assert page.js("typeof window.pwned") == "undefined"
+    assert page.errors == [] and page.refused == []
     page.page.close()
 
 
