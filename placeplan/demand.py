@@ -11,6 +11,7 @@ import logging
 
 import pandas as pd
 
+from .checks import horizon_problems
 from .dataset import Dataset
 from .projection.project import Projection, project_dataset
 from .scenario.model import Scenario
@@ -19,7 +20,10 @@ log = logging.getLogger(__name__)
 
 
 def plan_years(scenario: Scenario, base_year: int) -> list[int]:
-    """Academic years of the plan, as the calendar years they start."""
+    """Academic years of the plan, as the calendar years they start; an InputError when the
+    plan would start before the year after the base year (the pipeline's own check,
+    :func:`placeplan.checks.horizon_problems`, reports it before anything runs)."""
+    horizon_problems(scenario.horizon, base_year).raise_if_errors("scenario horizon")
     first = scenario.horizon.first_year or base_year + 1
     return list(range(first, first + scenario.horizon.years))
 

@@ -96,15 +96,28 @@ def _estimated_km(pairs: pd.DataFrame, zones: Points, facilities: Points, circui
     return metres / 1000.0 * circuity
 
 
+def _known_rows(table: pd.DataFrame, zone_ids: np.ndarray, facility_ids: np.ndarray) -> pd.DataFrame:
+    rows = table.rename(columns={"site_id": "facility_id"})[["zone_id", "facility_id", "minutes", "km"]]
+    return rows[rows["facility_id"].isin(facility_ids) & rows["zone_id"].isin(zone_ids)]
+
+
+def _missing(rows: pd.DataFrame, zone_ids: np.ndarray, facility_ids: np.ndarray) -> pd.MultiIndex:
+    full = pd.MultiIndex.from_product([zone_ids, facility_ids], names=["zone_id", "facility_id"])
+    have = pd.MultiIndex.from_frame(rows[["zone_id", "facility_id"]].astype(object))
+    return full.difference(have)
+
+
+def missing_pairs(table: pd.DataFrame, zone_ids: np.ndarray, facility_ids: np.ndarray) -> pd.MultiIndex:
+    """The (zone_id, facility_id) pairs a travel table has no row for."""
+    return _missing(_known_rows(table, zone_ids, facility_ids), zone_ids, facility_ids)
+
+
 def table_pairs(table: pd.DataFrame, zones: Points, facilities: Points, max_minutes: np.ndarray,
                 settings: Travel, *, label: str = "travel table") -> pd.DataFrame:
     """Pairs from a routing engine's table, applying the unreachable marker and the policy
     for zone-facility pairs the table leaves out."""
-    rows = table.rename(columns={"site_id": "facility_id"})[["zone_id", "facility_id", "minutes", "km"]]
-    rows = rows[rows["facility_id"].isin(facilities.ids) & rows["zone_id"].isin(zones.ids)]
-    full = pd.MultiIndex.from_product([zones.ids, facilities.ids], names=["zone_id", "facility_id"])
-    have = pd.MultiIndex.from_frame(rows[["zone_id", "facility_id"]].astype(object))
-    missing = full.difference(have)
+    rows = _known_rows(table, zones.ids, facilities.ids)
+    missing = _missing(rows, zones.ids, facilities.ids)
     if len(missing):
         _handle_missing(missing, settings, label)
     if len(missing) and settings.missing_pairs == "straight_line":
@@ -131,14 +144,49 @@ def _handle_missing(missing: pd.MultiIndex, settings: Travel, label: str) -> Non
         log.info("%s: %d zone-facility pairs missing, treated as %s", label, len(missing),
                  settings.missing_pairs.replace("_", " "))
         return
+    missing_pair_problems(missing, settings, label=label).raise_if_errors("travel")
+
+
+def missing_pair_problems(missing: pd.MultiIndex, settings: Travel, *, label: str) -> Problems:
+    """The pairs a travel table leaves out, as problems when travel.missing_pairs = 'error'
+    (at most 25 listed, then a count)."""
     problems = Problems()
+    if settings.missing_pairs != "error":
+        return problems
     for zone, facility in missing[:25]:
         problems.error(label, f"has no row for zone {zone} to {facility}; expected every zone to "
                               "every site and option (or set travel.missing_pairs to "
                               "'unreachable' or 'straight_line')", column="minutes")
     if len(missing) > 25:
         problems.error(label, f"{len(missing) - 25} more zone-facility pairs are missing")
-    problems.raise_if_errors("travel")
+    return problems
+
+
+def resolved_source(settings: Travel, table: pd.DataFrame | None) -> str:
+    """'table' or 'straight_line': what travel.source = 'auto' means for this dataset."""
+    if settings.source == "auto":
+        return "table" if table is not None else "straight_line"
+    return settings.source
+
+
+def travel_problems(zones: pd.DataFrame, facilities: pd.DataFrame, settings: Travel,
+                    table: pd.DataFrame | None, *, label: str = "travel table",
+                    layer: str = "scenario") -> Problems:
+    """Everything :func:`travel_pairs` would refuse, found without working out a pair: a
+    table source without a table, and the pairs a table leaves out. ``layer`` is the file
+    (or --set) that set travel.source."""
+    problems = Problems()
+    if resolved_source(settings, table) != "table":
+        return problems
+    if table is None:
+        problems.error(layer, "needs the dataset's travel table (travel.csv), which it does not have; "
+                              "expected 'auto' or 'straight_line', or a travel table in the dataset",
+                       key="travel.source", value=settings.source)
+        return problems
+    zone_ids = zones["zone_id"].to_numpy(dtype=object)
+    facility_ids = facilities["facility_id"].to_numpy(dtype=object)
+    problems.extend(missing_pair_problems(missing_pairs(table, zone_ids, facility_ids), settings, label=label))
+    return problems
 
 
 def facilities_frame(sites: pd.DataFrame, options: pd.DataFrame | None) -> pd.DataFrame:
@@ -157,14 +205,10 @@ def travel_pairs(zones: pd.DataFrame, facilities: pd.DataFrame, *, crs: str, set
     facility_points = Points.from_frame(facilities, "facility_id", crs)
     limits = {phase: getattr(settings.max_minutes, phase) for phase in PHASES}
     max_minutes = facility_limits(facilities["ncy_min"], facilities["ncy_max"], limits)
-    source = settings.source
-    if source == "auto":
-        source = "table" if table is not None else "straight_line"
+    source = resolved_source(settings, table)
     if source == "table":
         if table is None:
-            problems = Problems()
-            problems.error("travel.csv", "is missing; the scenario sets travel.source = 'table'")
-            problems.raise_if_errors("travel")
+            travel_problems(zones, facilities, settings, table, label=label).raise_if_errors("travel")
         pairs = table_pairs(table, zone_points, facility_points, max_minutes, settings, label=label)
     else:
         pairs = straight_line_pairs(zone_points, facility_points, max_minutes,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..checks import option_id_problems
 from ..codes import NEEDS, PHASES
-from ..errors import Problems
 from ..scenario.model import Scenario
 
 HOSTED_KINDS = ("srp", "esta", "unit")
@@ -88,29 +88,17 @@ def ruled_out(options: pd.DataFrame, scenario: Scenario, first_year: int, years:
     return reason
 
 
-def check_option_ids(options: pd.DataFrame, scenario: Scenario) -> None:
-    """force_open and exclude must name options of the dataset; a forced option must be able to open."""
-    from ..codes import suggest
-
-    problems = Problems()
-    known = list(options["option_id"])
-    for key in ("force_open", "exclude"):
-        for option_id in getattr(scenario.rules, key):
-            if option_id not in known:
-                guess = suggest(option_id, known, cutoff=0.6)
-                hint = f"did you mean {guess}?" if guess else "expected an option_id from candidates"
-                problems.error("scenario", f"is not an option; {hint}", key=f"rules.{key}", value=option_id)
-    both = set(scenario.rules.force_open) & set(scenario.rules.exclude)
-    for option_id in sorted(both):
-        problems.error("scenario", "is both forced open and excluded; expected one or the other",
-                       key="rules.force_open", value=option_id)
-    problems.raise_if_errors("scenario rules")
+def check_option_ids(options: pd.DataFrame, scenario: Scenario, sites: pd.DataFrame | None = None) -> None:
+    """force_open and exclude must name options of the dataset (the pipeline's check,
+    :func:`placeplan.checks.option_id_problems`, here again for callers that skip it)."""
+    site_ids = sites["site_id"] if sites is not None else ()
+    option_id_problems(options["option_id"], site_ids, scenario.rules).raise_if_errors("scenario rules")
 
 
 def facilities(sites: pd.DataFrame, options: pd.DataFrame | None, scenario: Scenario, *,
                first_year: int, years: int) -> Facilities:
     options = options if options is not None else pd.DataFrame(columns=["option_id"])
-    check_option_ids(options, scenario)
+    check_option_ids(options, scenario, sites)
     site_rows = pd.DataFrame({
         "facility_id": sites["site_id"].astype(str), "name": sites["name"], "kind": sites["kind"],
         "is_option": False, "x": sites["x"], "y": sites["y"],

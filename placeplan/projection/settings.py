@@ -10,10 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..codes import NEEDS, PHASES
 
+#: How every settings model reads its values: frozen, unknown keys refused, and strict, so
+#: a number is a number (not ``true``, not the text "5") and never ``inf`` or ``nan``; a
+#: list is still taken where a tuple is kept (TOML has lists only).
+SETTINGS_CONFIG = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
 
 def rate_keys(value: dict[str, float], *, what: str, low: float, high: float) -> dict[str, float]:
-    """Keys 'default', a need code, a phase or NEED.phase; values within [low, high]."""
-    out = {}
+    """Keys 'default', a need code, a phase or NEED.phase; values within [low, high]. Two
+    keys that name the same entry (``asd`` and ``ASD``) are refused: only one could count."""
+    out: dict[str, float] = {}
+    given: dict[str, str] = {}
     for key, rate in value.items():
         need, dot, phase = key.partition(".")
         if key.lower() == "default":
@@ -28,6 +35,9 @@ def rate_keys(value: dict[str, float], *, what: str, low: float, high: float) ->
                              f"{', '.join(PHASES)})")
         if not low <= rate <= high:
             raise ValueError(f"{what} for {key} is {rate}; expected {low:g} to {high:g}")
+        if code in given:
+            raise ValueError(f"'{given[code]}' and '{key}' both name {code}; expected each entry once")
+        given[code] = key
         out[code] = rate
     return out
 
@@ -41,12 +51,12 @@ def rate_for(table: dict[str, float], need: str, phase: str, default: float) -> 
 
 
 class Cohort(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     """Rates of the cohort method. With source 'auto' they are estimated from the dataset's
     history by year group when it has one, else from the council's pupils in specialist
     settings by age in January 2024 and 2025 (DfE), pooled toward England's; 'scenario'
     uses join, cease and the two stay rates below instead."""
+
+    model_config = SETTINGS_CONFIG
 
     source: Literal["auto", "history", "open_data", "scenario"] = Field(
         "auto", description="Where progression rates come from: 'auto' (history by NCY if the dataset has "
@@ -71,7 +81,7 @@ class Cohort(BaseModel):
                     "Year 15. 0.19 is England's: 1,056 aged 19 in January 2025 for 5,614 aged 18 in "
                     "January 2024 (DfE, EHC plans 2025).")
     prior_pupils: float = Field(
-        20.0, ge=0,
+        20.0, ge=0, le=1_000_000,
         description="How many pupils England's (or the wider pool's) rates count for when a council's "
                     "own rates are pooled toward them: small year groups move little from England's.")
 

@@ -1,7 +1,10 @@
 """What a scenario may say, with every default and why it was chosen.
 
 The models are frozen and forbid unknown fields; ``load.py`` catches unknown keys first so
-that it can suggest the key that was meant.
+that it can suggest the key that was meant. Values are read strictly
+(:data:`~placeplan.projection.settings.SETTINGS_CONFIG`): a number must be written as a
+number, never ``true``, ``"5"``, ``inf`` or ``nan``, and each has a range that a plan can
+mean; the limits with no other source are the ``MAX_*`` constants below.
 """
 
 from __future__ import annotations
@@ -11,11 +14,25 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..codes import NEEDS, OPTION_KINDS, PHASES, SITE_KINDS
-from ..projection.settings import Cohort, rate_keys
+from ..projection.settings import SETTINGS_CONFIG, Cohort, rate_keys
+
+#: Largest demand.seed: the seed goes to numpy (any integer from 0) and, through OR-Tools'
+#: MathOpt, to HiGHS, SCIP and CP-SAT as a signed 32-bit integer, so 0 to 2**31 - 1 is the
+#: range every consumer takes.
+MAX_SEED = 2**31 - 1
+#: Largest annual cost of a pupil or a place, and of the pounds-per-unit weights: ten
+#: million pounds a year is far above what any placement costs, so a larger figure is a
+#: slip (and would swamp every other cost in the solver's arithmetic).
+MAX_ANNUAL_POUNDS = 10_000_000
+#: Largest capital budget: a hundred billion pounds, beyond any council's programme.
+MAX_CAPITAL_POUNDS = 100_000_000_000
+#: Longest solver time limit: a week. Longer cannot be meant, and the solver's own clock
+#: overflows well before 1e300 seconds.
+MAX_SECONDS = 7 * 24 * 3600
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = SETTINGS_CONFIG
 
 
 class Horizon(Section):
@@ -40,7 +57,9 @@ class Demand(Section):
                     "need code, with 'default' for the rest. 0.10 is England's EHC-plan growth "
                     "2019-2025 (353,995 to 638,745 is 10.3% a year).")
     percentile: int = Field(50, ge=1, le=99, description="Which percentile of projected demand to plan for.")
-    seed: int = Field(20250101, description="Seed for any random draws, so runs repeat exactly.")
+    seed: int = Field(20250101, ge=0, le=MAX_SEED,
+                      description="Seed for any random draws (and the solver's), so runs repeat exactly: "
+                                  "a whole number from 0 to 2,147,483,647 (32 bits, what the solvers take).")
     draws: int = Field(1000, ge=100, le=100_000, description="Monte Carlo draws behind P10, P50 and P90.")
     pool: bool = Field(
         True, description="Pool the council's growth with its region's and England's (DfE series of "
@@ -68,6 +87,7 @@ class Demand(Section):
     @classmethod
     def _need_codes(cls, value: dict[str, float]) -> dict[str, float]:
         out = {}
+        given: dict[str, str] = {}
         for key, rate in value.items():
             code = key.upper() if key.lower() != "default" else "default"
             if code != "default" and code not in NEEDS:
@@ -75,6 +95,9 @@ class Demand(Section):
                                  f"{', '.join(NEEDS)} or default")
             if not -0.5 <= rate <= 1.0:
                 raise ValueError(f"growth for {key} is {rate}; expected -0.5 to 1.0 a year")
+            if code in given:
+                raise ValueError(f"'{given[code]}' and '{key}' both name {code}; expected each need once")
+            given[code] = key
             out[code] = rate
         return out
 
@@ -109,7 +132,7 @@ class Travel(Section):
         description="Average door-to-door speed of home-to-school transport. 30 km/h allows "
                     "for urban traffic and pick-ups on shared routes.")
     unreachable_minutes: float = Field(
-        9999, gt=0, description="Marker in a travel table meaning no route exists.")
+        9999, gt=0, le=1_000_000, description="Marker in a travel table meaning no route exists.")
     missing_pairs: Literal["error", "unreachable", "straight_line"] = Field(
         "error", description="What a travel table's missing zone-site pair means.")
     max_minutes: PhaseMinutes = Field(default_factory=PhaseMinutes)
@@ -132,15 +155,15 @@ class Costs(Section):
         description="Annual discount rate for future costs: 3.5% is HM Treasury's Green Book "
                     "social time preference rate.")
     transport_per_pupil: float = Field(
-        9800, ge=0, description="Annual home-to-school transport cost per pupil with SEND at the "
+        9800, ge=0, le=MAX_ANNUAL_POUNDS, description="Annual home-to-school transport cost per pupil with SEND at the "
                                 "reference distance: County Councils Network, March 2024 (£9,800 "
                                 "in 2023/24).")
     transport_reference_km: float = Field(
-        10.0, gt=0, description="The one-way journey that costs transport_per_pupil; transport "
+        10.0, gt=0, le=1000, description="The one-way journey that costs transport_per_pupil; transport "
                                 "costs scale with distance from it. Assumption: about three times "
                                 "a mainstream pupil's journey (EPI, 'Access to special schools').")
     fallback_per_pupil: float = Field(
-        64000, ge=0, description="Annual cost of an independent or out-of-area placement: "
+        64000, ge=0, le=MAX_ANNUAL_POUNDS, description="Annual cost of an independent or out-of-area placement: "
                                  "DfE parliamentary answer, 7 January 2026 (about £64,000). "
                                  "Transport at the reference distance is added.")
     fallback_by_need: dict[str, float] = Field(
@@ -152,7 +175,7 @@ class Costs(Section):
         description="Annual cost of a place by kind of provision, used where the dataset "
                     "gives none.")
     travel_minute_weight: float = Field(
-        0.0, ge=0, description="Optional weight: pounds per pupil per minute of one-way journey "
+        0.0, ge=0, le=MAX_ANNUAL_POUNDS, description="Optional weight: pounds per pupil per minute of one-way journey "
                                "per year, to prefer shorter journeys beyond their transport cost.")
 
     @field_validator("annual_cost_per_place")
@@ -163,14 +186,15 @@ class Costs(Section):
             if key not in kinds:
                 raise ValueError(f"'{key}' is not a kind of provision; expected one of "
                                  f"{', '.join(sorted(kinds))}")
-            if cost < 0:
-                raise ValueError(f"cost for {key} is negative")
+            if not 0 <= cost <= MAX_ANNUAL_POUNDS:
+                raise ValueError(f"cost for {key} is {cost:g}; expected 0 to {MAX_ANNUAL_POUNDS:,} a place a year")
         return {**_default_annual_costs(), **value}
 
     @field_validator("fallback_by_need")
     @classmethod
     def _need_phase_keys(cls, value: dict[str, float]) -> dict[str, float]:
-        out = {}
+        out: dict[str, float] = {}
+        given: dict[str, str] = {}
         for key, cost in value.items():
             need, _, phase = key.partition(".")
             if need.upper() not in NEEDS:
@@ -178,9 +202,14 @@ class Costs(Section):
                                  "SEMH.secondary")
             if phase and phase not in PHASES:
                 raise ValueError(f"'{phase}' in '{key}' is not a phase; expected one of {', '.join(PHASES)}")
-            if cost < 0:
-                raise ValueError(f"fallback cost for {key} is negative")
-            out[need.upper() + (f".{phase}" if phase else "")] = cost
+            if not 0 <= cost <= MAX_ANNUAL_POUNDS:
+                raise ValueError(f"fallback cost for {key} is {cost:g}; expected 0 to "
+                                 f"{MAX_ANNUAL_POUNDS:,} a pupil a year")
+            code = need.upper() + (f".{phase}" if phase else "")
+            if code in given:
+                raise ValueError(f"'{given[code]}' and '{key}' both name {code}; expected each entry once")
+            given[code] = key
+            out[code] = cost
         return out
 
     def fallback(self, need: str, phase: str) -> float:
@@ -190,24 +219,30 @@ class Costs(Section):
 
 
 class Rules(Section):
-    capital_budget: float | None = Field(None, ge=0, description="Total capital over the horizon (GBP).")
-    capital_budget_per_year: float | None = Field(None, ge=0, description="Capital in any one year (GBP).")
-    max_new_options: int | None = Field(None, ge=0, description="Most options that may be opened.")
+    capital_budget: float | None = Field(None, ge=0, le=MAX_CAPITAL_POUNDS,
+                                         description="Total capital over the horizon (GBP); leave out for no limit.")
+    capital_budget_per_year: float | None = Field(None, ge=0, le=MAX_CAPITAL_POUNDS,
+                                                  description="Capital in any one year (GBP); leave out for no limit.")
+    max_new_options: int | None = Field(None, ge=0, le=100_000,
+                                        description="Most options that may be opened; leave out for no limit.")
     host_preference: Literal["require", "weight", "ignore"] = Field(
         "require", description="'require': hosted options (SRP, ESTA, unit) only at schools whose "
                                "first-preference ratio reaches the threshold, as councils do so that "
                                "parents choose them; 'weight': prefer them by host_weight; 'ignore'.")
-    min_host_first_preference_ratio: float = Field(1.0, ge=0)
+    min_host_first_preference_ratio: float = Field(
+        1.0, ge=0, le=100, description="First preferences per place offered that a host school must reach.")
     host_weight: float = Field(
-        2000.0, ge=0, description="With host_preference = 'weight': pounds per place per year for "
+        2000.0, ge=0, le=MAX_ANNUAL_POUNDS, description="With host_preference = 'weight': pounds per place per year for "
                                   "each unit the host's first-preference ratio falls below the threshold.")
     min_occupancy: float = Field(0.0, ge=0, le=1, description="Smallest share of an opened option's places that must be filled.")
     min_deliverability: float = Field(0.0, ge=0, le=1, description="Options below this deliverability are excluded.")
     deliverability_weight: float = Field(
-        0.0, ge=0, description="Pounds per place per year for each unit of deliverability below 1: "
+        0.0, ge=0, le=MAX_ANNUAL_POUNDS, description="Pounds per place per year for each unit of deliverability below 1: "
                                "discounts options that may not be delivered.")
-    force_open: tuple[str, ...] = Field((), description="Option ids that must open (consultation outcomes).")
-    exclude: tuple[str, ...] = Field((), description="Option ids that must not open.")
+    # strict=False: TOML gives a list, which becomes the tuple; each id must still be text.
+    force_open: tuple[str, ...] = Field((), strict=False,
+                                        description="Option ids that must open (consultation outcomes).")
+    exclude: tuple[str, ...] = Field((), strict=False, description="Option ids that must not open.")
     allow_fallback: bool = Field(True, description="Allow independent or out-of-area placements.")
 
 
@@ -215,12 +250,12 @@ class Solve(Section):
     solver: Literal["scip", "highs", "cp-sat"] = Field(
         "highs", description="The MIP solver behind OR-Tools. HiGHS proves the shipped scenarios' plans "
                              "fastest (benchmarks/solve.py); CP-SAT cannot take continuous flows.")
-    time_limit_s: float = Field(120, gt=0, description="Seconds before the best plan found is returned with its gap.")
+    time_limit_s: float = Field(120, gt=0, le=MAX_SECONDS, description="Seconds before the best plan found is returned with its gap.")
     relative_gap: float = Field(0.0, ge=0, le=1, description="Stop when the plan is proven within this share of the optimum.")
     threads: int = Field(1, ge=1, le=64, description="Solver threads; 1 gives the same plan every run.")
     explain: bool = Field(True, description="Re-solve without each chosen option to give its counterfactual value.")
     explain_time_limit_s: float = Field(
-        5, gt=0, description="Seconds for each counterfactual re-solve; explain.csv gives the rise in cost "
+        5, gt=0, le=MAX_SECONDS, description="Seconds for each counterfactual re-solve; explain.csv gives the rise in cost "
                               "between its bound and its best plan when the time runs out first. A re-solve "
                               "stopped by the clock depends on the machine's load: raise this for figures "
                               "to publish.")
@@ -228,7 +263,7 @@ class Solve(Section):
         2, ge=1, le=64, description="Processes for the counterfactual re-solves (each uses one thread; more "
                                     "processes than cores leave each re-solve less of its time).")
     max_zones: int = Field(
-        60, ge=0, description="Plan with at most this many clusters of nearby zones (0: every zone). "
+        60, ge=0, le=1_000_000, description="Plan with at most this many clusters of nearby zones (0: every zone). "
                               "Fewer points solve faster; each pupil keeps their own zone in the "
                               "outputs, but travel is measured from a representative zone of the "
                               "cluster (the log gives the largest distance to it).")
@@ -238,7 +273,7 @@ class Output(Section):
     folder: str = Field("", description="Where results go, relative to the scenario file. "
                                         "Blank means out/<scenario file name>.")
     suppression_threshold: int = Field(
-        5, ge=0, description="Counts of pupils from 1 to below this are shown as '<N' in public outputs "
+        5, ge=0, le=1000, description="Counts of pupils from 1 to below this are shown as '<N' in public outputs "
                              "(with 5, counts of 1 to 4 show as '<5').")
 
 
