@@ -6,7 +6,9 @@ rule, and raises one :class:`~placeplan.errors.InputError` listing them all.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -16,9 +18,10 @@ import pandas as pd
 
 from .codes import suggest
 from .errors import Problems
-from .read import CSV_SUFFIX, GPKG_SUFFIX, RawTable, read_csv, read_gpkg, read_sheets
+from .read import (CSV_SUFFIX, GPKG_SUFFIX, WORKBOOK_SUFFIXES, RawTable, first_bad_line,
+                   guess_encoding, read_csv, read_gpkg, read_sheets)
 from .schema import tables
-from .validation import check_relations, parse_table
+from .validation import check_geometry, check_relations, parse_table
 
 log = logging.getLogger(__name__)
 
@@ -77,76 +80,224 @@ def parse_base_year(value: object) -> int | None:
     return start
 
 
+def _kind(value: object) -> str:
+    """What a TOML value is, in words, for 'found ...' in a message."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (dt.date, dt.time)):
+        return "a date or time"
+    return "text"
+
+
+def _text_setting(raw: dict, key: str, problems: Problems, example: str) -> str | None:
+    """A setting that must be text; None (with a problem) when it is something else."""
+    value = raw.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    problems.error(META_FILE, f"is {_kind(value)}; expected text, for example {key} = {example}",
+                   key=key, value=value)
+    return None
+
+
+def _read_toml(path: Path, problems: Problems) -> dict | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(META_FILE, f"could not be opened: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        line, shown = first_bad_line(data)
+        problems.error(META_FILE, f"is not UTF-8 text: line {line} looks like {guess_encoding(data)}; "
+                                  "expected UTF-8 (in Notepad: Save as, Encoding UTF-8)",
+                       value=shown or None)
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.error(META_FILE, f"is not valid TOML: {exc}")
+        return None
+
+
 def _read_meta(folder: Path, problems: Problems) -> tuple[DatasetMeta | None, dict]:
+    """dataset.toml, with every setting checked for its type as well as its value. The
+    dict returned holds only settings of the right type, so locating tables never trips
+    on a wrong one (its problem is already recorded)."""
     path = folder / META_FILE
     if not path.is_file():
         problems.error(str(path), "is missing; expected a dataset.toml naming the dataset, "
                                   "its coordinate reference system and base year")
         return None, {}
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        problems.error(META_FILE, f"is not valid TOML: {exc}")
+    raw = _read_toml(path, problems)
+    if raw is None:
         return None, {}
     for key in raw:
         if key not in META_KEYS:
             guess = suggest(key, META_KEYS)
             hint = f"did you mean {guess}?" if guess else f"expected one of {', '.join(META_KEYS)}"
             problems.error(META_FILE, f"is not a dataset setting; {hint}", key=key)
-    crs = str(raw.get("crs", "EPSG:27700"))
-    try:
-        from pyproj import CRS
-
-        CRS.from_user_input(crs)
-    except Exception:
+    clean: dict = {}
+    name = _text_setting(raw, "name", problems, '"Kingston and Richmond"')
+    if name is not None and not name.strip():
+        problems.error(META_FILE, "is empty; expected the dataset's name", key="name", value="")
+    elif "name" not in raw:
+        problems.error(META_FILE, "is missing; expected the dataset's name, for example "
+                                  "name = \"Kingston and Richmond\"", key="name")
+    description = _text_setting(raw, "description", problems, '"Open data, January 2025"')
+    licence = _text_setting(raw, "licence", problems, '"OGL-UK-3.0"')
+    crs = _text_setting(raw, "crs", problems, '"EPSG:27700"')
+    clean["crs"] = crs if crs is not None or "crs" in raw else "EPSG:27700"  # None: unusable
+    if crs is not None and _usable_crs(clean) is None:
         problems.error(META_FILE, "is not a coordinate reference system pyproj knows; "
                                   "expected for example EPSG:27700", key="crs", value=crs)
-    base_year = parse_base_year(raw.get("base_year", ""))
+    base_year = _base_year(raw, problems)
+    sources = _sources(raw.get("sources", []), problems)
+    for key in ("workbook", "files"):
+        if key in raw:
+            clean[key] = raw[key]
+    if problems.errors or name is None or base_year is None:
+        return None, clean
+    meta = DatasetMeta(name=name, description=description or "", crs=crs or "EPSG:27700",
+                       base_year=base_year, licence=licence or "", sources=tuple(sources))
+    return meta, clean
+
+
+def _base_year(raw: dict, problems: Problems) -> int | None:
+    value = raw.get("base_year", "")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        problems.error(META_FILE, f"is {_kind(value)}; expected an academic year as text, for "
+                                  "example base_year = \"2024/25\"", key="base_year", value=value)
+        return None
+    base_year = parse_base_year(value)
     if base_year is None:
         problems.error(META_FILE, "is not an academic year; expected for example \"2024/25\"",
-                       key="base_year", value=raw.get("base_year", ""))
-    if not str(raw.get("name", "")).strip():
-        problems.error(META_FILE, "is empty; expected the dataset's name", key="name", value="")
+                       key="base_year", value=value)
+    return base_year
+
+
+def _sources(value: object, problems: Problems) -> list[Source]:
+    if not isinstance(value, list):
+        problems.error(META_FILE, f"is {_kind(value)}; expected [[sources]] tables, each with at "
+                                  "least a name", key="sources", value=value)
+        return []
     sources = []
-    for i, source in enumerate(raw.get("sources", [])):
-        if not isinstance(source, dict) or "name" not in source:
-            problems.error(META_FILE, "expected a table with at least a name",
-                           key=f"sources[{i}]", value=source)
+    for i, source in enumerate(value):
+        if not isinstance(source, dict) or not isinstance(source.get("name"), str):
+            problems.error(META_FILE, "expected a table with at least a name", key=f"sources[{i}]",
+                           value=source)
             continue
+        for key, item in source.items():
+            if key in Source.__annotations__ and not isinstance(item, str):
+                problems.error(META_FILE, f"is {_kind(item)}; expected text",
+                               key=f"sources[{i}].{key}", value=item)
         sources.append(Source(**{k: str(v) for k, v in source.items() if k in Source.__annotations__}))
-    if problems.errors:
-        return None, raw
-    meta = DatasetMeta(name=str(raw["name"]), description=str(raw.get("description", "")),
-                       crs=crs, base_year=base_year or 0, licence=str(raw.get("licence", "")),
-                       sources=tuple(sources))
-    return meta, raw
+    return sources
+
+
+def _inside(folder: Path, value: str, key: str, problems: Problems) -> Path | None:
+    """The path a dataset.toml setting names, when it is inside the dataset folder. A
+    dataset is one folder that can be copied or zipped whole, so ``../`` and absolute
+    paths elsewhere are refused, with the path they lead to."""
+    base = Path(os.path.abspath(folder))
+    target = Path(os.path.normpath(base / value))
+    if target != base and base not in target.parents:
+        problems.error(META_FILE, f"points outside the dataset folder, to {target}; expected a "
+                                  f"file in {base}", key=key, value=value)
+        return None
+    return target
+
+
+def _files(folder: Path, raw_meta: dict, problems: Problems) -> dict[str, Path]:
+    """The [files] table: a file name for each table not named after it."""
+    files = raw_meta.get("files", {})
+    if not isinstance(files, dict):
+        problems.error(META_FILE, f"is {_kind(files)}; expected a table of file names, for "
+                                  "example [files] demand = \"caseload.csv\"", key="files",
+                       value=files)
+        return {}
+    names = list(tables())
+    out = {}
+    for name, value in files.items():
+        key = f"files.{name}"
+        if name not in names:
+            guess = suggest(name, names)
+            hint = f"did you mean {guess}?" if guess else f"expected one of {', '.join(names)}"
+            problems.error(META_FILE, f"is not a table of the data standard; {hint}", key=key)
+        elif not isinstance(value, str) or not value.strip():
+            problems.error(META_FILE, f"is {'empty' if isinstance(value, str) else _kind(value)}; "
+                                      f"expected a file name, for example {name} = "
+                                      f"\"{name}-2025.csv\"", key=key, value=value)
+        elif Path(value).suffix.lower() in WORKBOOK_SUFFIXES:
+            problems.error(META_FILE, "is a workbook; expected a CSV file (a workbook's sheets are "
+                                      "found by name: set workbook = and name the sheet "
+                                      f"{name})", key=key, value=value)
+        elif (path := _inside(folder, value, key, problems)) is not None:
+            out[name] = path
+    return out
+
+
+def _workbooks(folder: Path, raw_meta: dict, problems: Problems) -> list[Path]:
+    """The workbook dataset.toml names, or every workbook in the folder. Office's lock
+    files (``~$name.xlsx``, there while a workbook is open in Excel) and macOS's ``._``
+    files are not workbooks and are skipped."""
+    if "workbook" not in raw_meta:
+        found = sorted(p for p in folder.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES
+                       and not p.name.startswith(("~$", "._")) and p.is_file())
+        for path in folder.glob("~$*"):
+            log.info("skipped %s: an Office lock file (the workbook is open in Excel)", path.name)
+        return found
+    value = raw_meta["workbook"]
+    if not isinstance(value, str) or not value.strip():
+        problems.error(META_FILE, f"is {'empty' if isinstance(value, str) else _kind(value)}; "
+                                  "expected the file name of a workbook in the folder, for example "
+                                  "workbook = \"send-data.xlsx\"", key="workbook", value=value)
+        return []
+    if Path(value).suffix.lower() not in WORKBOOK_SUFFIXES:
+        problems.error(META_FILE, "is not an Excel workbook; expected an .xlsx (or .xlsm) file",
+                       key="workbook", value=value)
+        return []
+    path = _inside(folder, value, "workbook", problems)
+    if path is None:
+        return []
+    if not path.is_file():
+        problems.error(META_FILE, "names a workbook that does not exist", key="workbook",
+                       value=value)
+        return []
+    return [path]
 
 
 def _locate(folder: Path, raw_meta: dict, problems: Problems) -> tuple[dict[str, RawTable], str | None]:
     """Find each table as CSV, GeoPackage (zones) or a workbook sheet; read it as text."""
     names = list(tables())
-    explicit = raw_meta.get("files", {}) or {}
-    workbooks = [folder / raw_meta["workbook"]] if "workbook" in raw_meta else sorted(folder.glob("*.xlsx"))
+    explicit = _files(folder, raw_meta, problems)
     sheets: dict[str, RawTable] = {}
-    for book in workbooks:
-        if not book.is_file():
-            problems.error(META_FILE, "names a workbook that does not exist", key="workbook",
-                           value=book.name)
-            continue
-        for name, sheet in read_sheets(book, names, problems).items():
+    books: dict[str, list[str]] = {}  # workbook name -> every sheet in it
+    for book in _workbooks(folder, raw_meta, problems):
+        found_sheets, books[book.name] = read_sheets(book, names, problems)
+        for name, sheet in found_sheets.items():
             if name in sheets:
                 problems.error(book.name, f"has a second sheet for {name}; expected one",
                                key=name)
             sheets[name] = sheet
     found: dict[str, RawTable] = {}
+    missing: list[str] = []
     zones_crs = None
     for name in names:
         candidates = []
         if name in explicit:
-            candidates.append(folder / explicit[name])
-        else:
+            candidates.append(explicit[name])
+        elif name not in (raw_meta.get("files") or {}) or not isinstance(raw_meta["files"], dict):
             candidates += [p for p in (folder / f"{name}{CSV_SUFFIX}", folder / f"{name}{GPKG_SUFFIX}")
                            if p.is_file()]
+        else:
+            continue  # named in [files], wrongly: that problem is reported already
         if name in sheets:
             candidates.append(sheets[name])
         if len(candidates) > 1:
@@ -155,14 +306,15 @@ def _locate(folder: Path, raw_meta: dict, problems: Problems) -> tuple[dict[str,
             continue
         if not candidates:
             if tables()[name].required:
-                problems.error(f"{name}{CSV_SUFFIX}", f"is missing; expected the {name} table as "
-                                                     f"{name}.csv or a sheet named {name} in a workbook")
+                missing.append(name)
             continue
         source = candidates[0]
         if isinstance(source, RawTable):
             found[name] = source
         elif not source.is_file():
-            problems.error(source.name, f"is missing (named for {name} in dataset.toml)")
+            shown = source.relative_to(os.path.abspath(folder)) if source.is_absolute() else source
+            problems.error(str(shown), f"is missing (named for {name} in dataset.toml)"
+                           + (" and is a folder" if source.is_dir() else ""))
         elif source.suffix.lower() == GPKG_SUFFIX:
             if not tables()[name].geometry:
                 problems.error(source.name, f"is a GeoPackage; expected {name} as CSV or a sheet")
@@ -174,17 +326,42 @@ def _locate(folder: Path, raw_meta: dict, problems: Problems) -> tuple[dict[str,
             table = read_csv(source, name, problems)
             if table is not None:
                 found[name] = table
+    _report_missing(folder, missing, books, set(sheets), problems)
     return found, zones_crs
 
 
+def _report_missing(folder: Path, missing: list[str], books: dict[str, list[str]],
+                    used: set[str], problems: Problems) -> None:
+    """A required table found nowhere: say which workbook sheets and files there are, and
+    which of them was probably meant ('Demand 2025' for demand, or the only spare sheet)."""
+    files = [p.name for p in folder.iterdir() if p.is_file()]
+    for name in missing:
+        text = f"is missing; expected the {name} table as {name}.csv or a sheet named {name} in a workbook"
+        near = [f for f in files if f.lower() in (f"{name}{CSV_SUFFIX}", f"{name}{GPKG_SUFFIX}")]
+        if near:
+            text += f"; found {near[0]}: file names are matched exactly, rename it {name}{Path(near[0]).suffix.lower()}"
+        for book, sheet_names in books.items():
+            spare = [s for s in sheet_names if s.strip().lower() not in used]
+            guess = next((s for s in spare if name in s.lower()), None) or suggest(name, spare)
+            if guess is None and len(spare) == 1 and len(missing) == 1:
+                guess = spare[0]
+            text += f"; {book} has sheets {', '.join(repr(s) for s in sheet_names) or '(none)'}"
+            if guess is not None:
+                text += f": is '{guess}' the {name} table? Rename the sheet {name}"
+        problems.error(f"{name}{CSV_SUFFIX}", text)
+
+
 def _points_from_geometry(raw: RawTable) -> None:
-    """Zones from a GeoPackage may leave x and y out: take a point inside each polygon."""
+    """Zones from a GeoPackage may leave x and y out: take a point inside each polygon
+    (left blank where there is no polygon: check_geometry has said so)."""
     if raw.geometry is None:
         return
+    usable = ~(raw.geometry.isna() | raw.geometry.is_empty).to_numpy()
     points = raw.geometry.representative_point()
     for axis, values in (("x", points.x), ("y", points.y)):
         if axis not in raw.frame.columns:
-            raw.frame[axis] = [f"{v:.1f}" for v in values]
+            raw.frame[axis] = [f"{v:.1f}" if ok else "" for v, ok in zip(values, usable)]
+            raw.derived.add(axis)
 
 
 def load_dataset(folder: str | Path) -> Dataset:
@@ -197,6 +374,7 @@ def load_dataset(folder: str | Path) -> Dataset:
     meta, raw_meta = _read_meta(folder, problems)
     raws, zones_crs = _locate(folder, raw_meta, problems)
     if "zones" in raws:
+        check_geometry(raws["zones"], problems)
         _points_from_geometry(raws["zones"])
         if meta is not None and zones_crs is not None and not _same_crs(zones_crs, meta.crs):
             problems.error(raws["zones"].label, f"is in {zones_crs} but dataset.toml declares "
@@ -221,7 +399,9 @@ def _usable_crs(raw_meta: dict) -> str | None:
     """The CRS dataset.toml declares (or the default), when pyproj knows it."""
     from pyproj import CRS
 
-    crs = str(raw_meta.get("crs", "EPSG:27700"))
+    crs = raw_meta.get("crs", "EPSG:27700")
+    if not isinstance(crs, str):
+        return None
     try:
         CRS.from_user_input(crs)
     except Exception:  # pyproj's CRSError, or a TypeError for odd values

@@ -1,6 +1,6 @@
 """Checks on a dataset: cells against the schema, then rows and tables against each other."""
 
-from .cells import parse_table
+from .cells import check_geometry, parse_table
 from .relations import check_relations
 
-__all__ = ["parse_table", "check_relations"]
+__all__ = ["check_geometry", "parse_table", "check_relations"]

@@ -6,6 +6,8 @@ messages, so a two-million-row travel table is checked in seconds.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
@@ -13,7 +15,7 @@ import pandas as pd
 
 from ..codes import NEEDS, parse_needs, suggest, suggest_need
 from ..errors import Problems
-from ..read import RawTable
+from ..read import ODD_CHARACTERS, RawTable
 from ..schema import Column, Table
 
 #: Beyond this many bad cells in one column for one rule, the rest are counted, not listed.
@@ -185,13 +187,70 @@ def _enum(raw: RawTable, column: Column, text: pd.Series, problems: Problems) ->
     return lower.where(~bad & (lower != ""))
 
 
+#: What Excel shows in a cell whose formula failed; saved into CSV files as text too.
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                "#BUSY!", "#UNKNOWN!")
+
+
+def _unusable(raw: RawTable, column: Column, text: pd.Series, problems: Problems) -> pd.Series:
+    """Cells that hold no value to check: Excel error values, and formulas a workbook
+    holds without a saved result. Each is reported once, here, and then treated as blank
+    without the 'is empty' message."""
+    mask = text.isin(EXCEL_ERRORS)
+    _report(problems, raw, column.name, mask,
+            "is an Excel error value: the formula behind it failed; expected a value (correct "
+            "the formula, or type the value)")
+    formulas = raw.formulas.get(column.name, {})
+    for i, formula in sorted(formulas.items())[:MAX_LISTED]:
+        problems.error(raw.label, "is a formula with no saved result (the workbook was written by "
+                                  "a program that never calculated it); expected a value: open "
+                                  "the workbook in Excel and save it, or paste the values",
+                       row=raw.row_number(i), column=column.name, value=formula)
+    if len(formulas) > MAX_LISTED:
+        problems.error(raw.label, f"{len(formulas) - MAX_LISTED} more formulas with no saved "
+                                  "result", column=column.name)
+    if formulas:
+        mask = mask.copy()
+        mask.iloc[list(formulas)] = True
+    return mask
+
+
+def _cleaned_ids(raw: RawTable, column: Column, problems: Problems) -> None:
+    """Identifiers that held invisible characters or unusual spaces. They are read without
+    them (so 'Z1<zero-width space>' matches Z1): nobody types such characters on purpose,
+    they come with text pasted from web pages and documents, and a difference nobody can
+    see must not decide whether pupils have a home zone. Each is warned about, showing the
+    cell as written and as read, so that the source can be put right."""
+    changed = raw.cleaned.get(column.name, {})
+    for i, before in sorted(changed.items())[:MAX_LISTED]:
+        after = raw.frame[column.name].iloc[i]
+        odd = sorted(set(ODD_CHARACTERS.findall(before)))
+        names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed').lower()}" for ch in odd)
+        problems.warning(raw.label, f"has invisible characters ({names}); read as '{after}', "
+                                    f"the same {column.name} as '{after}' elsewhere",
+                         row=raw.row_number(i), column=column.name, value=before)
+    if len(changed) > MAX_LISTED:
+        problems.warning(raw.label, f"{len(changed) - MAX_LISTED} more {column.name} cells with "
+                                    "invisible characters", column=column.name)
+
+
+def _is_identifier(column: Column) -> bool:
+    return column.type == "id" or column.name.endswith("_id")
+
+
 def parse_column(raw: RawTable, column: Column, problems: Problems) -> pd.Series:
     """The typed values of one column; bad or blank cells become missing."""
     text = raw.frame[column.name]
+    unusable = _unusable(raw, column, text, problems)
+    if unusable.any():
+        text = text.where(~unusable, "")
+    if _is_identifier(column):
+        _cleaned_ids(raw, column, problems)
     if column.default is not None:
-        text = text.where(text != "", column.default)
-    if column.required:
-        _report(problems, raw, column.name, text == "",
+        text = text.where((text != "") | unusable, column.default)
+    if column.required and column.name not in raw.derived:
+        _report(problems, raw, column.name, (text == "") & ~unusable,
                 f"is empty; a value is required ({column.description.rstrip('.')})")
     if column.type in _EXPECTED:
         return _numeric(raw, column, text, problems)
@@ -242,3 +301,78 @@ def parse_table(raw: RawTable, table: Table, problems: Problems) -> pd.DataFrame
             raw.frame[column.name] = ""
         out[column.name] = parse_column(raw, column, problems)
     return out
+
+
+_REASON = re.compile(r"^(.*)\[(.*)\]$")  # GEOS: 'Self-intersection[522000 170000]'
+
+
+def check_geometry(raw: RawTable, problems: Problems) -> None:
+    """Zone polygons from a GeoPackage: one polygon (or multipolygon) for each zone.
+
+    A missing or empty geometry, or one that is not an area (a point, a line), is an error
+    naming the zone. An invalid polygon (a self-intersecting 'bow-tie', a ring that touches
+    itself) is repaired with ``shapely.make_valid`` and warned about, not refused: the
+    polygons only draw the map (travel and the plan use the zone's point), the repair keeps
+    every part of the area the boundary encloses (a bow-tie becomes its two triangles), and
+    boundary files simplified by GIS tools often have such slips, which should not stop a
+    plan. The warning names the zone, the row and where the boundary crosses itself, so it
+    can be put right at source. A polygon with no area left after repair is an error.
+    """
+    import shapely
+
+    if raw.geometry is None:
+        return
+    shapes = np.asarray(raw.geometry.to_numpy(), dtype=object)
+    ids = raw.frame["zone_id"].to_numpy() if "zone_id" in raw.frame else np.full(len(shapes), "")
+
+    def where(i: int) -> str:
+        return f" for zone {ids[i]}" if ids[i] else ""
+
+    missing = shapely.is_missing(shapes) | shapely.is_empty(shapes)
+    kind = shapely.get_type_id(shapes)
+    area = np.isin(kind, (3, 6))  # Polygon, MultiPolygon
+    for i in np.flatnonzero(missing)[:MAX_LISTED]:
+        problems.error(raw.label, f"is empty{where(i)}; expected the zone's boundary as a polygon",
+                       row=raw.row_number(int(i)), column="geometry")
+    for i in np.flatnonzero(~missing & ~area)[:MAX_LISTED]:
+        problems.error(raw.label, f"is a {shapes[i].geom_type}{where(i)}; expected the zone's "
+                                  "boundary as a polygon", row=raw.row_number(int(i)),
+                       column="geometry")
+    invalid = np.flatnonzero(area & ~missing & ~shapely.is_valid(shapes))
+    if not len(invalid):
+        return
+    fixed = shapes.copy()
+    for n, i in enumerate(invalid):
+        reason = _REASON.sub(lambda m: f"{m.group(1).lower()} at {m.group(2)}",
+                             shapely.is_valid_reason(shapes[i]))
+        repaired = _polygonal(shapely.make_valid(shapes[i]))
+        fixed[i] = repaired
+        if n >= MAX_LISTED:
+            continue
+        if repaired is None:
+            problems.error(raw.label, f"is not a valid polygon{where(i)} ({reason}) and has no area "
+                                      "once repaired; expected the zone's boundary as a polygon",
+                           row=raw.row_number(int(i)), column="geometry")
+        else:
+            parts = shapely.get_num_geometries(repaired)
+            problems.warning(raw.label, f"is not a valid polygon{where(i)} ({reason}); repaired "
+                                        f"with shapely.make_valid into {parts} part"
+                                        f"{'s' if parts != 1 else ''} of the same area, which "
+                                        "the map draws; correct the boundary to silence this",
+                             row=raw.row_number(int(i)), column="geometry")
+    if len(invalid) > MAX_LISTED:
+        problems.warning(raw.label, f"{len(invalid) - MAX_LISTED} more invalid polygons repaired",
+                         column="geometry")
+    raw.geometry = type(raw.geometry)(fixed, index=raw.geometry.index, crs=raw.geometry.crs)
+
+
+def _polygonal(shape: object) -> object | None:
+    """The area of a repaired shape (make_valid may add lines or points where the boundary
+    collapsed); None when no area is left."""
+    import shapely
+
+    parts = [p for p in shapely.get_parts(shape) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if merged.area > 0 else None

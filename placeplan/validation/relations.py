@@ -41,7 +41,7 @@ def _duplicates(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Prob
 
 
 def _references(raw: RawTable, frame: pd.DataFrame, table: Table,
-                frames: dict[str, pd.DataFrame], labels: dict[str, str], problems: Problems) -> None:
+                frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: Problems) -> None:
     for column in table.columns:
         if not column.references or column.name not in frame:
             continue
@@ -51,9 +51,71 @@ def _references(raw: RawTable, frame: pd.DataFrame, table: Table,
         known = set().union(*(set(frames[t][c].dropna()) for t, c in targets))
         values = frame[column.name]
         bad = values.notna() & ~values.isin(known)
-        where = " or ".join(f"{'an' if c[0] in 'aeiou' else 'a'} {c} in {labels[t]}"
+        if not bad.any():
+            continue
+        where = " or ".join(f"{'an' if c[0] in 'aeiou' else 'a'} {c} in {raws[t].label}"
                             for t, c in targets)
-        _report(problems, raw, column.name, bad, f"is not {where}")
+        spelt = _spellings(targets, frames, raws)
+
+        def message(value: str, where: str = where, spelt: dict = spelt) -> str:
+            other = spelt.get(value.lower())
+            if other is None:
+                return f"is not {where}"
+            spelling, label, row = other
+            return (f"is not {where}; {label} row {row} has '{spelling}', which differs only in "
+                    "case: ids are matched exactly, so write the same spelling in both")
+
+        _report(problems, raw, column.name, bad, message)
+
+
+def _spellings(targets: list[tuple[str, str]], frames: dict[str, pd.DataFrame],
+               raws: dict[str, RawTable]) -> dict[str, tuple[str, str, int]]:
+    """Lower-case id -> (its first spelling, file, row) across the referenced columns."""
+    out: dict[str, tuple[str, str, int]] = {}
+    for t, c in targets:
+        values = frames[t][c]
+        for i in np.flatnonzero(values.notna().to_numpy()):
+            out.setdefault(str(values.iloc[i]).lower(), (str(values.iloc[i]), raws[t].label,
+                                                          raws[t].row_number(int(i))))
+    return out
+
+
+#: Columns whose ids share one namespace: zones, and the places travel rows name.
+ID_SPACES = ((("zones", "zone_id"),), (("sites", "site_id"), ("candidates", "option_id")))
+
+
+def _case_variants(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable],
+                   problems: Problems) -> None:
+    """Warn about ids that differ only in case ('Z1' and 'z1') within one namespace.
+
+    They are kept as different ids, not merged: ids join the tables and name zones, sites
+    and options in every output, and folding case would have to choose one spelling for
+    the officer and could silently merge two zones or a site with an option. A reference
+    in another table that matches only when case is ignored is therefore an error (see
+    _references), which names the spelling it differs from; two spellings that both exist
+    are accepted, with this warning naming both, so it is a decision and not a slip.
+    """
+    for space in ID_SPACES:
+        parts = []
+        for t, c in space:
+            if t in frames:
+                values = frames[t][c]
+                keep = values.notna().to_numpy()
+                parts.append(pd.DataFrame({"id": values[keep].astype(str).to_numpy(), "table": t,
+                                           "column": c, "at": np.flatnonzero(keep)}))
+        if not parts:
+            continue
+        ids = pd.concat(parts, ignore_index=True).drop_duplicates("id")
+        ids["lower"] = ids["id"].str.lower()
+        clash = ids[ids["lower"].duplicated(keep=False)]
+        first = clash.drop_duplicates("lower").set_index("lower")
+        for entry in clash[clash["lower"].duplicated(keep="first")].head(MAX_LISTED).itertuples():
+            seen = first.loc[entry.lower]
+            raw, other = raws[entry.table], raws[seen["table"]]
+            problems.warning(raw.label, f"differs only in case from '{seen['id']}' ({other.label} "
+                                        f"row {other.row_number(int(seen['at']))}, column "
+                                        f"{seen['column']}); they are kept as two different ids",
+                             row=raw.row_number(int(entry.at)), column=entry.column, value=entry.id)
 
 
 def _comparisons(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Problems) -> None:
@@ -159,13 +221,13 @@ def check_relations(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], 
                     problems: Problems) -> None:
     """Every cross-row and cross-table rule of the standard, on tables that parsed.
     Coordinates are checked only when the CRS is known (``crs`` is None otherwise)."""
-    labels = {name: raw.label for name, raw in raws.items()}
     for name, frame in frames.items():
         table, raw = tables()[name], raws[name]
         _duplicates(raw, frame, table, problems)
-        _references(raw, frame, table, frames, labels, problems)
+        _references(raw, frame, table, frames, raws, problems)
         _comparisons(raw, frame, table, problems)
         if crs is not None:
             _coordinates(raw, frame, crs, problems)
     _expansions(frames, raws, problems)
+    _case_variants(frames, raws, problems)
     _plausibility(frames, raws, problems)
