@@ -1,7 +1,9 @@
 """The command line: a thin shell over the pipeline.
 
-Exit codes: 0 success; 2 invalid input or scenario; 1 unexpected internal error.
-Without --debug nobody sees a traceback.
+Exit codes: 0 success; 2 invalid input or scenario, or an output that cannot be written
+(a folder holding inputs, a full or read-only disk); 3 no plan (placeplan solve); 1 an
+unexpected internal error (a bug); 130 interrupted (Ctrl-C), with earlier outputs as they
+were. Without --debug nobody sees a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import traceback
 import click
 
 from . import __version__
-from .errors import InputError, PlacePlanError
+from .errors import InputError, Interrupted, OutputError, PlacePlanError, printable
+from .outputs_io import DISK_ERRORS
 
 log = logging.getLogger("placeplan")
 
@@ -72,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         cli.main(args=argv, prog_name="placeplan", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 1
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # click turns Ctrl-C into Abort; every output folder was staged, so nothing changed
+        click.echo("interrupted: nothing new was written; earlier outputs are as they were", err=True)
+        return Interrupted.exit_code
     except click.ClickException as exc:
         exc.show()
         return 2
@@ -83,22 +87,40 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         for warning in exc.warnings:
             click.echo(f"warning: {warning}", err=True)
-        click.echo(exc.report(), err=True)
+        click.echo(_lines(exc.report()), err=True)
         return exc.exit_code
     except PlacePlanError as exc:
         if debug:
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_lines(str(exc))}", err=True)
         return exc.exit_code
+    except OSError as exc:
+        if debug:
+            raise
+        if exc.errno not in DISK_ERRORS:
+            return _internal(exc)
+        # a disk that refuses (full, read-only) is the user's to fix, wherever it happened
+        click.echo(f"error: {printable(str(exc.filename or 'a file'))}: {DISK_ERRORS[exc.errno]} "
+                   f"({exc.strerror}); earlier outputs are as they were", err=True)
+        return OutputError.exit_code
     except Exception as exc:  # the last line of defence: never a traceback without --debug
         if debug:
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                   "This is a bug in placeplan. Run again with --debug for the traceback and "
-                   "report it.", err=True)
-        return 1
+        return _internal(exc)
     log.debug("finished in %.1f s", time.perf_counter() - start)
     return 0
+
+
+def _lines(text: str) -> str:
+    """A message of several lines, each safe to print (see errors.printable)."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _internal(exc: BaseException) -> int:
+    click.echo(f"internal error: {type(exc).__name__}: {printable(str(exc))}\n"
+               "This is a bug in placeplan. Run again with --debug for the traceback and "
+               "report it.", err=True)
+    return 1
 
 
 def run() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from . import SEED
 from ..dataset import parse_base_year
 
 METHOD_CHOICES = ("trend", "cohort", "prevalence", "growth")
@@ -36,7 +37,7 @@ def _origins(values: tuple[str, ...]) -> list[int]:
                    "The baselines last, own and pooled are always reported.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True,
               help="table for reading; csv prints method,origin,horizon,mape,bias,coverage80.")
-@click.option("--seed", type=int, default=20250101, show_default=True, help="Seed of the Monte Carlo draws.")
+@click.option("--seed", type=SEED, default=20250101, show_default=True, help="Seed of the Monte Carlo draws.")
 @click.option("--draws", type=click.IntRange(100, 100_000), default=1000, show_default=True,
               help="Monte Carlo draws behind each P10-P90 range.")
 def backtest(history_path: Path, origins: tuple[str, ...], horizon: int, methods: tuple[str, ...], fmt: str,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from . import SEED
+
 
 @click.group()
 def data() -> None:
@@ -26,7 +28,7 @@ def data() -> None:
               help="Folder to write the dataset to.")
 @click.option("--open-data", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="The open-data folder (default: the repository's data/open).")
-@click.option("--seed", type=int, default=2025, show_default=True,
+@click.option("--seed", type=SEED, default=2025, show_default=True,
               help="Seed for spreading counts over zones: the same seed gives the same dataset.")
 @click.option("--force", is_flag=True, help="Replace a dataset already in --out.")
 def build(names: tuple[str, ...], out: Path, open_data: Path | None, seed: int, force: bool) -> None:

@@ -28,10 +28,12 @@ def map_(outdir: Path, maps_folder: Path | None, no_copy: bool) -> None:
       placeplan map out/kingston-richmond
       placeplan map out/essex --maps ~/committee-papers
     """
-    from ..outputs import MAP, write_documents
+    from ..outputs import MAP
+    from ..runs import rebuild_run
 
-    written = write_documents(outdir, names=MAP, maps_folder=maps_folder, copy_map=not no_copy)
-    click.echo("wrote " + ", ".join(f"{path} ({_size(path)})" for path in written))
+    written = rebuild_run(outdir, MAP, maps_folder=maps_folder, copy_map=not no_copy)
+    files = [*written.files, *([written.map_copy] if written.map_copy else [])]
+    click.echo("wrote " + ", ".join(f"{path} ({_size(path)})" for path in files))
 
 
 def _size(path: Path) -> str:

@@ -24,7 +24,8 @@ def report(outdir: Path) -> None:
     Example:
       placeplan report out/kingston-richmond
     """
-    from ..outputs import REPORT, write_documents
+    from ..outputs import REPORT
+    from ..runs import rebuild_run
 
-    written = write_documents(outdir, names=REPORT)
-    click.echo("wrote " + ", ".join(f"{path} ({path.stat().st_size / 1e6:.2f} MB)" for path in written))
+    written = rebuild_run(outdir, REPORT, copy_map=False)
+    click.echo("wrote " + ", ".join(f"{path} ({path.stat().st_size / 1e6:.2f} MB)" for path in written.files))

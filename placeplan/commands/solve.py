@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import SET_HELP
+from . import SET_HELP, Seconds
 
 
 @click.command()
@@ -14,7 +14,7 @@ from . import SET_HELP
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: the scenario's output.folder).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--time-limit", type=Seconds(), default=None,
               help="Seconds for the main solve (default: solve.time_limit_s); the best plan found is "
                    "returned with its gap.")
 @click.option("--solver", type=click.Choice(["scip", "highs", "cp-sat"]), default=None,
@@ -43,19 +43,15 @@ def solve(scenario: str, out: Path | None, overrides: tuple[str, ...], time_limi
       placeplan solve scenarios/essex.toml --set rules.capital_budget=10_000_000 --time-limit 300
     """
     from ..pipeline import load_inputs
-    from ..plan import solve_scenario, write_outputs
+    from ..runs import solve_run
 
     inputs = load_inputs(scenario, overrides)
-    solved = solve_scenario(inputs, solver=solver, time_limit=time_limit,
-                            with_explain=False if no_explain else None)
     folder = out or inputs.scenario.output_folder
-    written = write_outputs(solved, folder)
-    if not no_outputs:
-        from ..outputs import write_documents
-
-        written += write_documents(folder)
+    solved, written = solve_run(inputs, folder, solver=solver, time_limit=time_limit,
+                                with_explain=False if no_explain else None, documents=not no_outputs)
     summary = solved.summary
     click.echo(f"{summary['scenario']}: {summary['status']}, total cost £{summary['objective']:,.0f} over "
                f"{len(summary['years'])} years (gap {100 * summary['gap']:.3f}%), {summary['options_opened']} "
                f"options opened for £{summary['capital_spent']:,.0f} of capital")
-    click.echo(f"wrote {', '.join(str(p) for p in written)}")
+    files = [*written.files, *([written.map_copy] if written.map_copy else [])]
+    click.echo(f"wrote {', '.join(str(p) for p in files)}")

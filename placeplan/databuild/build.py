@@ -157,7 +157,7 @@ def build_dataset(names: list[str], out: Path, *, folder: Path | None = None, se
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
     try:
         for table, frame in tables.items():
-            write_csv_atomic(staging / f"{table}.csv", frame)
+            write_csv_atomic(staging / f"{table}.csv", frame, inert=False)
         write_text_atomic(staging / "dataset.toml", _dataset_toml(name, description, command))
         write_text_atomic(staging / "README.md", _readme(name, description, command))
         try:

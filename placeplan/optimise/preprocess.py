@@ -206,3 +206,40 @@ def _placement_lp(demand: np.ndarray, fallback: np.ndarray, fb: np.ndarray, grou
     res = linprog(np.concatenate([cost, fallback]), A_ub=a_ub, b_ub=capacity[rows], A_eq=a_eq, b_eq=demand,
                   bounds=(0, None), method="highs")
     return float(res.fun) if res.status == 0 else math.inf
+
+
+def status_quo_plan(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
+    """A plan that opens nothing: existing places filled greedily, the rest to the fallback.
+
+    Returns (flow per arc, unplaced per group), or None when the rules need more than that
+    (a forced option, an exact number of options, or pupils who may not go to the
+    fallback and do not fit in existing places). It is the plan a solve stopped before
+    finding any other can always return: with the fallback allowed, placing every pupil
+    there is itself a plan, and the greedy fill only makes it cheaper.
+    """
+    g, o, a = problem.groups, problem.options, problem.arcs
+    if (o.forced & ~o.excluded).any() or problem.rules.exact_options:
+        return None
+    E = problem.existing.count
+    arcs = _reachable_arcs(problem)
+    arcs = arcs[a.facility[arcs] < E]
+    fallback = np.where(g.fallback_allowed, g.fallback_cost, np.inf)
+    saving = fallback[a.group[arcs]] - a.cost[arcs]
+    arcs, saving = arcs[saving > 0], saving[saving > 0]
+    # pupils with no fallback first, then the largest saving; ties by arc index, so the
+    # plan is the same every run
+    order = np.lexsort((arcs, -np.where(np.isinf(saving), 0.0, saving), ~np.isinf(saving)))
+    left = g.demand.astype(float).copy()
+    room = problem.existing.capacity.astype(float).copy()
+    flow = np.zeros(a.count)
+    for arc in arcs[order]:
+        group, facility = a.group[arc], a.facility[arc]
+        period = g.period[group]
+        amount = min(left[group], room[facility, period])
+        if amount > 0:
+            flow[arc] = amount
+            left[group] -= amount
+            room[facility, period] -= amount
+    if (left[~g.fallback_allowed] > 1e-9).any():
+        return None
+    return flow, np.maximum(left, 0.0)

@@ -42,7 +42,7 @@ from . import backend, branch, interchange, lagrange, lpfix
 from .backend import Progress
 from .core import Problem
 from .formulation import Model, build_model, usable_arcs
-from .preprocess import shortfalls, transport
+from .preprocess import shortfalls, status_quo_plan, transport
 from .result import Result, Status, empty_result, relative_gap
 
 log = logging.getLogger(__name__)
@@ -70,12 +70,46 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
 
     ``strategy="auto"`` runs the stages above; ``"direct"`` hands exactly this model to the
     solver. ``time_limit`` (seconds) bounds the whole call; when it stops the solve the
-    result has status ``time_limit`` with the best plan found, its bound and gap.
+    result has status ``time_limit`` with the best plan found, its bound and gap. When it
+    stops the solve before any plan is found, and the rules admit opening nothing (the
+    fallback allowed, nothing forced), that plan is returned (:func:`status_quo_plan`):
+    a short time limit still gives a plan, never "no plan found".
     ``threads`` defaults to 1 so the same inputs always give the same plan.
     """
     started = time.perf_counter()
     if isinstance(model, Problem):
         model = build_model(model)
+    result = _solve(model, solver=solver, time_limit=time_limit, relative_gap=relative_gap, threads=threads,
+                    warm_start=warm_start, progress=progress, strategy=strategy, seed=seed, verbose=verbose)
+    if result.has_plan or result.status != Status.TIME_LIMIT:
+        return result
+    found = status_quo_plan(model.problem)
+    if found is None:
+        return result
+    flow, unplaced = found
+    options = model.problem.options
+    plan = Plan(flow, unplaced, np.full(options.count, -1), np.full(options.count, np.nan))
+    bound = result.best_bound if math.isfinite(result.best_bound) else _trivial_bound(model.problem)
+    log.info("time ran out before a plan was found: returning the plan that opens nothing")
+    return dataclasses.replace(
+        _result(model.problem, plan, bound=bound, status_reason="time_limit", limit="time", started=started,
+                solver=result.solver, size=result.model_size, stages=dict(result.stages),
+                relative_gap=relative_gap),
+        message="the time ran out before the solver found a plan: this is the plan that opens nothing "
+                "(existing places, then independent or out-of-area places)")
+
+
+def _trivial_bound(problem: Problem) -> float:
+    """A bound every plan meets without solving: 0 when no cost can be negative."""
+    costs = (problem.arcs.cost, problem.options.fixed_cost, problem.options.cost_per_place,
+             problem.options.annual_cost_per_place, problem.groups.fallback_cost)
+    return 0.0 if all(np.all(np.nan_to_num(c, posinf=0.0) >= 0) for c in costs) else -math.inf
+
+
+def _solve(model: Model, *, solver: str, time_limit: float | None, relative_gap: float, threads: int,
+           warm_start: Result | Plan | None, progress: Progress | None, strategy: str, seed: int,
+           verbose: bool) -> Result:
+    started = time.perf_counter()
     problem = model.problem
     stages: dict[str, float] = {}
     emit = progress or (lambda event: None)

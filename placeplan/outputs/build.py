@@ -48,9 +48,19 @@ class Built:
     scenario_file: Path
     own_folder: bool              # the folder is the scenario's own output folder
 
+    def map_copy(self, maps_folder: Path | None = None) -> Path | None:
+        """Where the map also goes: ``maps_folder`` as <scenario file name>.html, else the
+        repository's maps/ folder when the run is the scenario's own; None for neither."""
+        if MAP_FILE not in self.documents:
+            return None
+        target = maps_folder or (maps_folder_for(self.scenario_file) if self.own_folder else None)
+        return None if target is None else Path(target) / f"{self.scenario_file.stem}.html"
 
-def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS) -> Built:
-    """The documents asked for, in memory."""
+
+def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS,
+                    published_as: str | Path | None = None) -> Built:
+    """The documents asked for, in memory, from the solved folder ``folder`` (staged
+    somewhere else when ``published_as`` names the folder it will become)."""
     start = time.perf_counter()
     plan = read_plan_folder(folder)
     facts = gather(plan)
@@ -61,30 +71,21 @@ def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS) -
     if set(names) & set(REPORT):
         short = shortlist(facts, public)
         suff = sufficiency(facts)
-        out["shortlist.csv"] = short.csv().encode("utf-8")
+        out["shortlist.csv"] = short.csv(plan.rule.marking).encode("utf-8")
         out["shortlist.html"] = shortlist_page(facts, short).encode("utf-8")
         out["plan.xlsx"] = workbook_bytes(facts, short, suff)
         out["report.html"] = report_html(facts, short, suff).encode("utf-8")
     out = {name: data for name, data in out.items() if name in names}
     log.info("built %s in %.1f s", ", ".join(f"{n} ({len(b) / 1e6:.2f} MB)" for n, b in out.items()),
              time.perf_counter() - start)
-    return Built(out, plan.scenario_file, is_own_output_folder(plan.folder, plan.scenario, plan.scenario_file))
+    published = Path(published_as) if published_as is not None else plan.folder
+    return Built(out, plan.scenario_file, is_own_output_folder(published, plan.scenario, plan.scenario_file))
 
 
-def write_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS,
-                    maps_folder: Path | None = None, copy_map: bool = True) -> list[Path]:
-    """Build every document first, then write each whole into ``folder``. The map also goes
-    to ``maps_folder`` as <scenario file name>.html; by default, to the repository's maps/
-    folder when ``folder`` is the scenario's own output folder. ``copy_map=False``: never."""
-    folder = Path(folder)
-    built = build_documents(folder, names=names)
+def write_documents(built: Built, folder: str | Path) -> list[Path]:
+    """Each document whole into ``folder``."""
     written = []
     for name, data in built.documents.items():
-        write_bytes_atomic(folder / name, data)
-        written.append(folder / name)
-    target = maps_folder or (maps_folder_for(built.scenario_file) if built.own_folder else None)
-    if MAP_FILE in built.documents and copy_map and target is not None:
-        path = Path(target) / f"{built.scenario_file.stem}.html"
-        write_bytes_atomic(path, built.documents[MAP_FILE])
-        written.append(path)
+        write_bytes_atomic(Path(folder) / name, data)
+        written.append(Path(folder) / name)
     return written

@@ -49,6 +49,16 @@ class Rule:
         return f"<{self.threshold}"
 
     @property
+    def off(self) -> bool:
+        """No count is suppressed (a threshold of 0 or 1): the documents are internal."""
+        return self.threshold <= 1
+
+    @property
+    def marking(self) -> str:
+        """What every document says in its title when nothing is suppressed ('' otherwise)."""
+        return "NOT FOR PUBLICATION: small counts of pupils shown" if self.off else ""
+
+    @property
     def largest(self) -> int:
         """The largest whole count that is suppressed (threshold - 1)."""
         return self.threshold - 1
@@ -67,6 +77,10 @@ class Rule:
         return self.small if bool(self.is_small(value)) else f"{int(np.floor(value + 0.5)):,}"
 
     def describe(self) -> str:
+        if self.off:
+            return ("Disclosure control is off (output.suppression_threshold is "
+                    f"{self.threshold}): every count of pupils is shown, however small, so this document "
+                    "must not be published. Numbers of pupils are rounded to whole pupils.")
         return (f"{self.small} means between 1 and {self.largest} pupils; {SECONDARY} means a number "
                 "withheld, so that a smaller one cannot be worked out from a total, or because it is a "
                 f"projection of {self.largest} pupils or fewer. Numbers of pupils are rounded to whole pupils.")
@@ -125,7 +139,10 @@ class Cells:
         counts = _joined(self.counts, bool)
         bases = _joined(self.bases, float)
         status = np.full(len(values), SHOWN)
-        status[counts & self.rule.is_small(bases)] = PROJECTED
+        # A projection of a small count is withheld, but a projection of nothing (pupils
+        # who have all moved on, as the cohort method ages them out) is a plain 0: the
+        # reader's bound for a withheld projection (above the threshold) would be false.
+        status[counts & self.rule.is_small(bases) & (values > 1e-9)] = PROJECTED
         status[counts & self.rule.is_small(values)] = SMALL
         status[~_joined(self.published, bool)] = UNPUBLISHED
         lines = _Lines(self.members, self.coefs, len(values))

@@ -9,15 +9,18 @@ together, as for any input.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
 from ..dataset import Dataset, load_dataset
 from ..errors import Problems
+from ..formulas import restore_frame
 from ..scenario.model import Scenario
 from .disclosure import Rule
 
@@ -30,8 +33,23 @@ FILES = {
     "allocation.csv": ("zone_id", "need", "phase", "year", "facility_id", "facility_name", "pupils", "minutes"),
 }
 EXPLAIN_COLUMNS = ("option_id", "cost_increase", "instead", "status")
-SUMMARY_KEYS = ("scenario", "scenario_file", "dataset_path", "years", "status", "objective", "terms",
-                "capital_spent", "options_opened")
+#: Columns the documents compute with: a solved folder edited by hand must still hold numbers there.
+NUMBERS = {
+    "options.csv": ("ncy_min", "ncy_max", "places", "opening_year", "capital", "pupils_served_final_year",
+                    "host_first_preference_ratio"),
+    "allocation.csv": ("year", "pupils", "minutes", "km"),
+    "explain.csv": ("cost_increase", "objective_without", "cost_increase_at_least", "gap_without"),
+}
+WHOLE_NUMBERS = {"options.csv": ("ncy_min", "ncy_max", "opening_year"), "allocation.csv": ("year",)}
+
+_TEXT, _NUMBER, _LIST, _MAP = "text", "number", "list", "table"
+#: The keys of summary.json the documents read, and what each must hold.
+SUMMARY_KEYS = {"scenario": _TEXT, "scenario_file": _TEXT, "dataset_path": _TEXT, "years": _LIST,
+                "status": _TEXT, "objective": _NUMBER, "terms": _MAP, "capital_spent": _NUMBER,
+                "options_opened": _NUMBER, "run_date": _TEXT}
+SUMMARY_OPTIONAL = {"gap": _NUMBER, "capital_budget": _NUMBER, "solver": _TEXT, "best_bound": _NUMBER}
+#: A solved folder's JSON is a few levels deep; anything deeper was not written by placeplan.
+MAX_JSON_BYTES = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -69,18 +87,74 @@ class PlanFolder:
 
     @property
     def title(self) -> str:
-        return str(self.summary["scenario"])
+        """The scenario's name, as every document's title and heading show it: marked not
+        for publication when the scenario turned disclosure control off."""
+        name = str(self.summary["scenario"])
+        return f"{self.rule.marking}: {name}" if self.rule.marking else name
 
 
 def _read_json(path: Path, problems: Problems) -> dict | None:
     if not path.is_file():
         problems.error(str(path), "is missing; expected a folder written by placeplan solve")
         return None
+    if path.stat().st_size > MAX_JSON_BYTES:
+        problems.error(str(path), f"is larger than {MAX_JSON_BYTES // 1_000_000} MB; expected the file placeplan "
+                                  "solve writes")
+        return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         problems.error(str(path), f"is not valid JSON: {exc}")
         return None
+    except RecursionError:
+        problems.error(str(path), "is nested too deeply to be read; expected the file placeplan solve writes")
+        return None
+    if not isinstance(data, dict):
+        problems.error(str(path), f"holds a JSON {type(data).__name__}; expected an object of keys, as "
+                                  "placeplan solve writes")
+        return None
+    return data
+
+
+def _summary_problems(summary: dict, problems: Problems) -> None:
+    for key, kind in {**SUMMARY_KEYS, **SUMMARY_OPTIONAL}.items():
+        if key not in summary:
+            if key in SUMMARY_KEYS:
+                problems.error("summary.json", "is missing; expected the key placeplan solve writes", key=key)
+            continue
+        value = summary[key]
+        if value is None and key in SUMMARY_OPTIONAL:
+            continue
+        if not _is(value, kind):
+            problems.error("summary.json", f"is not valid; expected {_KIND_WORDS[kind]}", key=key,
+                           value=_shown(value))
+    if isinstance(summary.get("terms"), dict):
+        for term, value in summary["terms"].items():
+            if not _is(value, _NUMBER):
+                problems.error("summary.json", "is not valid; expected a number", key=f"terms.{term}",
+                               value=_shown(value))
+    if isinstance(summary.get("years"), list) and not summary["years"]:
+        problems.error("summary.json", "is empty; expected the plan's years", key="years")
+    if isinstance(summary.get("run_date"), str):
+        try:
+            date.fromisoformat(summary["run_date"])
+        except ValueError:
+            problems.error("summary.json", "is not a date; expected for example 2026-12-01", key="run_date",
+                           value=summary["run_date"])
+
+
+_KIND_WORDS = {_TEXT: "text", _NUMBER: "a number", _LIST: "a list", _MAP: "a table of keys"}
+
+
+def _is(value: object, kind: str) -> bool:
+    if kind == _NUMBER:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, {_TEXT: str, _LIST: list, _MAP: dict}[kind])
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _read_csv(path: Path, columns: tuple[str, ...], problems: Problems, *,
@@ -90,15 +164,39 @@ def _read_csv(path: Path, columns: tuple[str, ...], problems: Problems, *,
             problems.error(str(path), "is missing; expected a folder written by placeplan solve")
         return None
     try:
-        frame = pd.read_csv(path, dtype={"zone_id": str, "facility_id": str, "option_id": str, "host": str},
-                            keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         problems.error(str(path), f"could not be read as CSV: {exc}")
         return None
+    frame = restore_frame(frame)
     missing = [c for c in columns if c not in frame.columns]
     for column in missing:
         problems.error(path.name, "is missing; expected the column placeplan solve writes", column=column)
-    return None if missing else frame
+    if missing:
+        return None
+    return _typed(path.name, frame, problems)
+
+
+def _typed(name: str, frame: pd.DataFrame, problems: Problems) -> pd.DataFrame | None:
+    """Numbers where the documents compute, every bad cell reported with its row."""
+    out = frame.replace("", np.nan).astype(object)
+    bad = False
+    for column in NUMBERS.get(name, ()):
+        if column not in frame:
+            continue
+        text = frame[column].str.strip()
+        values = pd.to_numeric(text.where(text != ""), errors="coerce")
+        wrong = (text != "") & (values.isna() | ~np.isfinite(values.fillna(0.0)))
+        if column in WHOLE_NUMBERS.get(name, ()):
+            wrong |= values.notna() & ((values != values.round()) | (values.abs() > 1e9))
+        for row in np.flatnonzero(wrong.to_numpy())[:10]:
+            problems.error(name, "is not a number placeplan solve writes; expected "
+                           + ("a whole number" if column in WHOLE_NUMBERS.get(name, ()) else "a number"),
+                           row=int(row) + 2, column=column, value=frame[column].iloc[row])
+        bad |= bool(wrong.any())
+        whole = column in WHOLE_NUMBERS.get(name, ()) and values.notna().all() and not wrong.any()
+        out[column] = values.astype("int64") if whole else values.astype(float)
+    return None if bad else out
 
 
 def read_plan_folder(folder: str | Path) -> PlanFolder:
@@ -113,9 +211,8 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
     options = _read_csv(folder / "options.csv", FILES["options.csv"], problems)
     allocation = _read_csv(folder / "allocation.csv", FILES["allocation.csv"], problems)
     explain = _read_csv(folder / "explain.csv", EXPLAIN_COLUMNS, problems, required=False)
-    for key in SUMMARY_KEYS:
-        if summary is not None and key not in summary:
-            problems.error("summary.json", "is missing; expected the key placeplan solve writes", key=key)
+    if summary is not None:
+        _summary_problems(summary, problems)
     scenario = None
     if raw_scenario is not None:
         try:
@@ -123,8 +220,8 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
         except ValidationError as exc:
             for error in exc.errors():
                 problems.error("scenario.json", error["msg"], key=".".join(str(p) for p in error["loc"]))
-    dataset_path = Path(summary.get("dataset_path", "")) if summary else None
-    if dataset_path is not None and not dataset_path.is_dir():
+    dataset_path = Path(summary["dataset_path"]) if summary and isinstance(summary.get("dataset_path"), str) else None
+    if dataset_path is not None and not (dataset_path / "dataset.toml").is_file():
         problems.error("summary.json", "names a dataset folder that does not exist; expected the dataset "
                                        "the plan was solved with", key="dataset_path", value=str(dataset_path))
     if allocation is not None and allocation.empty:
@@ -135,7 +232,7 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
                                    zone_id=allocation["zone_id"].astype(str))
     return PlanFolder(folder=folder, summary=summary, scenario=scenario, dataset=dataset,
                       options=_typed_options(options), allocation=allocation, explain=explain,
-                      solved_on=date.fromtimestamp((folder / "summary.json").stat().st_mtime))
+                      solved_on=date.fromisoformat(summary["run_date"]))
 
 
 def _typed_options(options: pd.DataFrame) -> pd.DataFrame:

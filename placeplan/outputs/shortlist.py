@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..outputs_io import csv_text
 from ..travel import facility_limits
 from .disclosure import SECONDARY, Rule
 from .facts import Facts, reference_minutes
@@ -41,8 +42,13 @@ class Shortlist:
                 both[column] = both[column].astype("Int64")
         return both[["chosen", *[c for c in both.columns if c != "chosen"]]]
 
-    def csv(self) -> str:
-        return self.table().to_csv(index=False, lineterminator="\n")
+    def csv(self, marking: str = "") -> str:
+        """The table; with a marking (disclosure control off) on every row, so that no
+        extract of the file can lose it."""
+        table = self.table()
+        if marking:
+            table = table.assign(marking=marking)[["marking", *table.columns]]
+        return csv_text(table)
 
 
 def travel_limits(frame: pd.DataFrame, facts: Facts) -> np.ndarray:

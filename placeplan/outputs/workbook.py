@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
+from datetime import date
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..formulas import needs_quote
 from ..plan.run import ALLOCATION_MARKING
 from .assumptions import settings_table, sources_table
 from .facts import Facts
@@ -125,8 +128,41 @@ def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> byt
                 sheet["A1"].font = Font(bold=True, color="9C0006")
                 sheet["A1"].fill = INTERNAL_FILL
                 sheet.sheet_properties.tabColor = "C00000"
+            _text_stays_text(sheet)
         book = writer.book
         book.properties.title = f"{plan.title}: plan"
         book.properties.subject = "Specialist school places plan (placeplan)"
         book.properties.keywords = f"contains an internal sheet (Allocation): {ALLOCATION_MARKING}"
-    return buffer.getvalue()
+        book.properties.creator = book.properties.lastModifiedBy = "placeplan"
+    return repeatable(buffer.getvalue(), plan.solved_on)
+
+
+def _text_stays_text(sheet) -> None:
+    """Names are data: a cell of text that a spreadsheet would run as a formula (a site
+    named '=HYPERLINK(...)') is stored as text, and marked so that Excel keeps it text
+    when the cell is edited (the apostrophe prefix, shown nowhere)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and needs_quote(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def repeatable(data: bytes, day: date) -> bytes:
+    """The workbook with every date inside it set to the run's own: the zip entries'
+    times and the document's created/modified properties (openpyxl stamps the moment of
+    saving), so the same plan gives the same bytes."""
+    stamp = day.strftime("%Y-%m-%dT00:00:00Z").encode()
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _STAMP.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=(day.year, day.month, day.day, 0, 0, 0))
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            target.writestr(entry, content)
+    return out.getvalue()

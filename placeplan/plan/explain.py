@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -87,6 +88,13 @@ def _init(send: SendProblem, result: Result) -> None:
     _SHARED["send"], _SHARED["result"] = send, result
 
 
+def _worker_init(send: SendProblem, result: Result) -> None:
+    """A re-solve process leaves Ctrl-C to its parent, which stops it: one line on the
+    terminal, not a traceback from every process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init(send, result)
+
+
 def _counterfactual(job: _Job) -> tuple[int, Result, float]:
     send, result = _SHARED["send"], _SHARED["result"]
     start = time.perf_counter()
@@ -137,10 +145,18 @@ def explain(send: SendProblem, result: Result, *, solver: str, time_limit: float
 
     if workers > 1 and len(jobs) > 1:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
-                                 initargs=(send, result)) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
+                                   initargs=(send, result))
+        try:
             for option, other, seconds in pool.map(_counterfactual, jobs):
                 record(option, other, seconds)
+        except BaseException:
+            # Ctrl-C or an error: stop now, not after every queued re-solve has run
+            pool.shutdown(wait=False, cancel_futures=True)
+            for child in multiprocessing.active_children():
+                child.terminate()
+            raise
+        pool.shutdown()
     else:
         _init(send, result)
         for job in jobs:

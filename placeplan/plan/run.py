@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -141,7 +143,7 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
             send, result, solver=solver, time_limit=settings.explain_time_limit_s,
             relative_gap=settings.relative_gap, workers=settings.explain_workers))
     stages["total"] = round(time.perf_counter() - started, 3)
-    summary = summarise(inputs, send, result, split, stages)
+    summary = summarise(inputs, send, result, split)
     return Solved(scenario, send, result, options, allocation, explained, summary, stages)
 
 
@@ -180,8 +182,7 @@ def _nested(frame: pd.DataFrame, keys: list[str], value: str) -> list[dict]:
     return json.loads(frame.groupby(keys, observed=True)[value].sum().round(2).reset_index().to_json(orient="records"))
 
 
-def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataFrame,
-              stages: dict[str, float]) -> dict:
+def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataFrame) -> dict:
     scenario = inputs.scenario.scenario
     table = send.facilities.table
     kinds = np.where(split["facility"] >= 0, table["kind"].to_numpy()[np.maximum(split["facility"], 0)], "unplaced")
@@ -204,7 +205,7 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
         "objective": round(result.objective, 2), "best_bound": round(result.best_bound, 2),
         "gap": result.gap, "terms": {k: round(v, 2) for k, v in cost_terms(send, result).items()},
         "discount_rate": scenario.costs.discount_rate,
-        "solve_seconds": stages.get("solve"), "total_seconds": stages.get("total"), "stages": stages,
+        "run_date": run_date().isoformat(),
         "model_size": result.model_size,
         "capital_spent": round(float(capital.sum()), 2),
         "capital_budget": scenario.rules.capital_budget,
@@ -232,10 +233,24 @@ def _places_added(send: SendProblem, result: Result, split: pd.DataFrame) -> lis
     return _nested(frame, ["need", "phase"], "places") if len(frame) else []
 
 
+#: The tables a solve writes; the documents for people are placeplan.outputs.DOCUMENTS.
+TABLES = ("options.csv", "allocation.csv", "explain.csv", "scenario.json", "summary.json", "timings.json")
+
+
+def run_date() -> date:
+    """The date a run records and its documents print: today (UTC), or the day
+    SOURCE_DATE_EPOCH names (the reproducible-builds convention), so that a run can be
+    repeated to the byte on another day."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    return datetime.now(tz=timezone.utc).date()
+
+
 def write_outputs(solved: Solved, folder: Path) -> list[Path]:
     """options.csv, allocation.csv (internal), explain.csv, scenario.json (the merged
-    scenario: every assumption the run used) and summary.json, written last: a folder with
-    a summary.json holds a complete run."""
+    scenario: every assumption the run used), summary.json and timings.json (the only
+    file that differs between two runs of the same inputs)."""
     folder = Path(folder)
     written = []
     write_csv_atomic(folder / "options.csv", solved.options)
@@ -253,6 +268,9 @@ def write_outputs(solved: Solved, folder: Path) -> list[Path]:
     written.append(folder / "scenario.json")
     write_text_atomic(folder / "summary.json", json.dumps(solved.summary, indent=2, default=_json_default) + "\n")
     written.append(folder / "summary.json")
+    timings = {"seconds": solved.stages, "solver_stages": solved.result.stages}
+    write_text_atomic(folder / "timings.json", json.dumps(timings, indent=2, default=_json_default) + "\n")
+    written.append(folder / "timings.json")
     return written
 
 

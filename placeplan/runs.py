@@ -1,0 +1,115 @@
+"""A run, start to finish, into its output folder: what the commands call.
+
+* ``placeplan solve``: check the output folder (never over an input; nothing foreign that
+  the run would replace; room on the disk) -> solve -> tables -> documents -> swap the
+  folder in whole -> copy the map to the repository's maps/ folder;
+* ``placeplan map`` and ``placeplan report``: the same, with the documents rebuilt in a copy
+  of the solved folder.
+
+Checking the folder first means a folder that cannot be written is found before a solve of
+minutes, not after; staging the run means the folder holds one whole run or the previous
+one, never a mixture (:class:`~placeplan.outputs_io.RunFolder`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .outputs_io import RunFolder, refuse_inputs, write_bytes_atomic
+from .pipeline import Inputs
+
+log = logging.getLogger(__name__)
+
+
+def _with_dataset_files(paths: list[Path], dataset: Path) -> list[Path]:
+    """Every file of the dataset folder counts as an input, read or not (its README, a
+    workbook beside the CSVs): placeplan writes none of them."""
+    try:
+        return [*paths, dataset, *(p for p in dataset.iterdir() if p.is_file())]
+    except OSError:
+        return [*paths, dataset]
+
+
+def scenario_inputs(inputs: Inputs) -> list[Path]:
+    """Every file or folder the run reads: the scenario files and the dataset's."""
+    paths = [inputs.scenario.path, *getattr(inputs.scenario, "files", ()), *getattr(inputs.dataset, "files", ())]
+    return _with_dataset_files(paths, inputs.dataset.path)
+
+
+def _recorded_inputs(folder: Path) -> list[Path]:
+    """The scenario and dataset a solved folder names (for the checks before rebuilding)."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return []
+    if not isinstance(summary, dict):
+        return []
+    paths = [Path(summary["scenario_file"])] if isinstance(summary.get("scenario_file"), str) else []
+    dataset = summary.get("dataset_path")
+    return _with_dataset_files(paths, Path(dataset)) if isinstance(dataset, str) else paths
+
+
+@dataclass(frozen=True)
+class Written:
+    files: list[Path]
+    map_copy: Path | None
+
+
+def _names(documents: bool) -> tuple[str, ...]:
+    from .outputs import DOCUMENTS
+    from .plan.run import TABLES
+
+    return TABLES + (DOCUMENTS if documents else ())
+
+
+def _copy_map(built, maps_folder: Path | None, inputs: Iterable[Path]) -> Path | None:
+    path = built.map_copy(maps_folder)
+    if path is None:
+        return None
+    refuse_inputs(path, inputs, whole_folder=False)
+    from .outputs import MAP
+
+    write_bytes_atomic(path, built.documents[MAP[0]])
+    return path
+
+
+def solve_run(inputs: Inputs, folder: Path, *, solver: str | None, time_limit: float | None,
+              with_explain: bool | None, documents: bool):
+    """Solve the scenario into ``folder``; returns the solved plan and what was written."""
+    from .outputs import build_documents, write_documents
+    from .plan import solve_scenario, write_outputs
+
+    read = scenario_inputs(inputs)
+    threshold = inputs.scenario.scenario.output.suppression_threshold
+    if threshold <= 1:
+        log.warning("warning: output.suppression_threshold is %d, so no count of pupils is suppressed: every "
+                    "document is marked NOT FOR PUBLICATION", threshold)
+    with RunFolder.begin(folder, names=_names(True), inputs=read) as run:
+        solved = solve_scenario(inputs, solver=solver, time_limit=time_limit, with_explain=with_explain)
+        names = [p.name for p in write_outputs(solved, run.path)]
+        built = None
+        if documents:
+            built = build_documents(run.path, published_as=run.target)
+            names += [p.name for p in write_documents(built, run.path)]
+    copied = _copy_map(built, None, read) if built is not None else None
+    return solved, Written([run.target / name for name in names], copied)
+
+
+def rebuild_run(folder: Path, names: tuple[str, ...], *, maps_folder: Path | None = None,
+                copy_map: bool = True) -> Written:
+    """Rebuild some documents of a solved folder, swapped in whole like a solve."""
+    from .outputs import build_documents, write_documents
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        build_documents(folder, names=names)  # reports the missing folder as an input problem
+    read = _recorded_inputs(folder)
+    with RunFolder.begin(folder, names=_names(True), inputs=read, keep_existing=True) as run:
+        built = build_documents(folder, names=names)  # read as it is; written to the copy
+        written = [run.target / p.name for p in write_documents(built, run.path)]
+    copied = _copy_map(built, maps_folder, read) if copy_map else None
+    return Written(written, copied)
