@@ -55,6 +55,8 @@ SET_CASES = [
      "expected a finite number, not inf or nan (from 0 to 0.2)"),
     ("travel.speed_kmh=-inf", "--set key travel.speed_kmh: '-inf' is not valid", "expected a finite number"),
     ("travel.max_minutes.primary=nan", "--set key travel.max_minutes.primary: 'nan'", "expected a finite number"),
+    ("travel.max_minutes.primary=1e9", "--set key travel.max_minutes.primary: '1000000000.0' is not valid",
+     "(more than 0, up to 1,000,000)"),
     ("demand.seed=-1", "--set key demand.seed: '-1' is not valid",
      "expected a value greater than or equal to 0 (from 0 to 2,147,483,647)"),
     ("demand.seed=12345678901234567890", "--set key demand.seed: '12345678901234567890' is not valid",

@@ -112,11 +112,11 @@ class PhaseMinutes(Section):
     DfE travel-to-school guidance gives and councils' transport policies cite; nursery
     follows primary and post-19 follows post-16."""
 
-    nursery: float = Field(45, gt=0)
-    primary: float = Field(45, gt=0)
-    secondary: float = Field(75, gt=0)
-    post16: float = Field(75, gt=0)
-    post19: float = Field(75, gt=0)
+    nursery: float = Field(45, gt=0, le=1_000_000)
+    primary: float = Field(45, gt=0, le=1_000_000)
+    secondary: float = Field(75, gt=0, le=1_000_000)
+    post16: float = Field(75, gt=0, le=1_000_000)
+    post19: float = Field(75, gt=0, le=1_000_000)
 
 
 class Travel(Section):
