@@ -374,3 +374,13 @@ def test_an_unknown_key_does_not_hide_what_the_dataset_check_finds(tiny_scenario
     _refused(["validate", tiny_scenario, "--set", "rules.max_options=3", "--set", 'rules.exclude=["O9"]'],
              "--set key rules.max_options: is not a scenario setting; did you mean rules.max_new_options?",
              "--set key rules.exclude: 'O9' is not an option", "2 problems found", folder=tiny_scenario.parent)
+
+
+def test_paths_no_file_system_can_hold_are_refused(tiny_copy):
+    scenario = tiny_copy.parent / "tiny.toml"
+    scenario.write_text('extends = "a\\u0000b"\ndataset = "ti\\u0000ny"\n[output]\nfolder = "out\\u0000"\n',
+                        encoding="utf-8")
+    stderr = _refused(["validate", scenario], "tiny.toml key extends: 'a\\x00b' cannot be read",
+                      "key dataset: ", "key output.folder: ", "contains a NUL character; expected a folder path",
+                      folder=tiny_copy.parent)
+    assert "3 problems found" in stderr

@@ -89,7 +89,7 @@ class ScenarioReading:
 def _resolved(path: Path) -> Path:
     try:
         return path.resolve()
-    except (OSError, RuntimeError):  # a symlink loop: keep the name to report it
+    except (OSError, RuntimeError, ValueError):  # a symlink loop or a NUL in the name: keep it to report
         return path.absolute()
 
 
@@ -369,7 +369,7 @@ def _layer(origin: dict[str, str], key: str, fallback: str) -> str:
 
 def _dataset_folder(value: Any, layer: str, problems: Problems) -> Path | None:
     """The dataset folder named, when it is one; the model reports a value of the wrong type."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:  # the model reports these
         return None
     if not value.strip():
         problems.error(layer, "is empty; expected the dataset folder, relative to the scenario file",

@@ -35,6 +35,13 @@ class Section(BaseModel):
     model_config = SETTINGS_CONFIG
 
 
+def _folder_path(value: str) -> str:
+    """A folder setting no file system can hold is refused here, not when it is written."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character; expected a folder path")
+    return value
+
+
 class Horizon(Section):
     first_year: int | None = Field(
         None, ge=2000, le=2100,
@@ -276,6 +283,11 @@ class Output(Section):
         5, ge=0, le=1000, description="Counts of pupils from 1 to below this are shown as '<N' in public outputs "
                              "(with 5, counts of 1 to 4 show as '<5').")
 
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        return _folder_path(value)
+
 
 class Scenario(Section):
     name: str = ""
@@ -288,6 +300,11 @@ class Scenario(Section):
     rules: Rules = Field(default_factory=Rules)
     solve: Solve = Field(default_factory=Solve)
     output: Output = Field(default_factory=Output)
+
+    @field_validator("dataset")
+    @classmethod
+    def _dataset_path(cls, value: str) -> str:
+        return _folder_path(value)
 
     @property
     def phase_limits(self) -> dict[str, float]:
