@@ -114,8 +114,13 @@ def _read_toml(path: Path, problems: Problems) -> dict | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        encoding = guess_encoding(data)
+        if encoding.startswith("UTF-16"):
+            problems.error(META_FILE, f"is not UTF-8 text: it looks like {encoding}; expected UTF-8 "
+                                      "(in Notepad: Save as, Encoding UTF-8)")
+            return None
         line, shown = first_bad_line(data)
-        problems.error(META_FILE, f"is not UTF-8 text: line {line} looks like {guess_encoding(data)}; "
+        problems.error(META_FILE, f"is not UTF-8 text: line {line} looks like {encoding}; "
                                   "expected UTF-8 (in Notepad: Save as, Encoding UTF-8)",
                        value=shown or None)
         return None
@@ -342,7 +347,7 @@ def _report_missing(folder: Path, missing: list[str], books: dict[str, list[str]
             text += f"; found {near[0]}: file names are matched exactly, rename it {name}{Path(near[0]).suffix.lower()}"
         for book, sheet_names in books.items():
             spare = [s for s in sheet_names if s.strip().lower() not in used]
-            guess = next((s for s in spare if name in s.lower()), None) or suggest(name, spare)
+            guess = next((s for s in spare if name in s.lower()), None) or suggest(name, spare, cutoff=0.75)
             if guess is None and len(spare) == 1 and len(missing) == 1:
                 guess = spare[0]
             text += f"; {book} has sheets {', '.join(repr(s) for s in sheet_names) or '(none)'}"

@@ -68,6 +68,9 @@ class RawTable:
     formulas: dict[str, dict[int, str]] = field(default_factory=dict)
     #: columns placeplan filled in itself (x and y from zone polygons)
     derived: set[str] = field(default_factory=set)
+    #: columns with a '#' somewhere, the only ones that can hold Excel error values
+    #: (None: not known, check every column)
+    may_hold_errors: set[str] | None = None
 
     def row_number(self, index: int) -> int:
         if self.rows is not None:
@@ -75,12 +78,14 @@ class RawTable:
         return index + self.first_row
 
 
-def _clean_column(col: pd.Series) -> tuple[pd.Series, dict[int, str]]:
-    """Stripped text; invisible characters removed and unusual spaces made plain. The
-    search for them runs once over the joined column, so clean columns cost one pass."""
-    values = col.to_numpy()
-    if not ODD_CHARACTERS.search("\x00".join(values)):
-        return col.str.strip(), {}
+def _clean_column(col: pd.Series) -> tuple[pd.Series, dict[int, str], bool]:
+    """Stripped text; invisible characters removed and unusual spaces made plain; and
+    whether any cell holds a '#' (as Excel's error values do). The search runs once over
+    the joined column, so clean columns cost one pass."""
+    joined = "\x00".join(col.to_numpy())
+    hashes = "#" in joined
+    if not ODD_CHARACTERS.search(joined):
+        return col.str.strip(), {}, hashes
     odd = col.str.contains(ODD_CHARACTERS.pattern, regex=True).to_numpy()
     before = col[odd]
     fixed = (before.str.replace(f"[{_INVISIBLE}]", "", regex=True)
@@ -88,20 +93,23 @@ def _clean_column(col: pd.Series) -> tuple[pd.Series, dict[int, str]]:
     out = col.str.strip()
     out[odd] = fixed.str.strip()
     positions = np.flatnonzero(odd)
-    return out, {int(i): str(v) for i, v in zip(positions, before.to_numpy())}
+    return out, {int(i): str(v) for i, v in zip(positions, before.to_numpy())}, hashes
 
 
-def _strip(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, dict[int, str]]]:
-    """Every cell as stripped text; also the cells cleaned, by column position."""
+def _strip(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, dict[int, str]], set[int]]:
+    """Every cell as stripped text; also the cells cleaned, and the columns holding a '#',
+    by column position."""
     frame = frame.fillna("").astype(str)
     frame.columns = [ODD_CHARACTERS.sub("", str(c)).strip() for c in frame.columns]
-    cleaned = {}
+    cleaned, hashes = {}, set()
     for i in range(frame.shape[1]):
-        column, changed = _clean_column(frame.iloc[:, i])
+        column, changed, hashed = _clean_column(frame.iloc[:, i])
         frame.isetitem(i, column)
         if changed:
             cleaned[i] = changed
-    return frame, cleaned
+        if hashed:
+            hashes.add(i)
+    return frame, cleaned, hashes
 
 
 def header_index(rows: list[list[str]], columns: tuple[str, ...]) -> int:
@@ -125,7 +133,7 @@ def header_index(rows: list[list[str]], columns: tuple[str, ...]) -> int:
 def _title_warning(label: str, above: list[list[str]], header_row: int,
                    problems: Problems) -> None:
     title = " ".join(str(c).strip() for row in above for c in row if str(c).strip())
-    rows = "row 1 is" if header_row == 2 else f"rows 1 to {header_row - 1} are"
+    rows = {2: "row 1 is", 3: "rows 1 and 2 are"}.get(header_row, f"rows 1 to {header_row - 1} are")
     problems.warning(label, f"is above the header, which is on row {header_row}; {rows} read "
                             "as a title and skipped (expected the header on row 1)",
                      row=1, value=title or None)
@@ -137,23 +145,26 @@ def _with_header(grid: pd.DataFrame, name: str, label: str, *, header: int = 0,
     rename the second 'pupils' to 'pupils.1'): row ``header`` becomes the header, wholly
     blank rows are dropped, and each remaining row keeps its file row number (grid row 0
     is file row ``offset + 1``)."""
-    grid, cleaned = _strip(grid)
+    grid, cleaned, hashes = _strip(grid)
     names = list(grid.iloc[header]) if len(grid) > header else []
     body = grid.iloc[header + 1:]
     keep = [i for i, h in enumerate(names) if h != "" or (body.iloc[:, i] != "").any()]
     body = body.iloc[:, keep]
     body.columns = [names[i] or f"(no name, column {i + 1})" for i in keep]
     filled = (body != "").any(axis=1).to_numpy() if len(body.columns) else np.zeros(len(body), bool)
-    positions = np.flatnonzero(filled)
-    rows = tuple(int(n) + 1 + offset for n in body.index[positions])
+    grid_rows = np.asarray(body.index)[np.flatnonzero(filled)]  # grid rows kept, in order
+    rows = tuple((grid_rows + 1 + offset).tolist())
     body = body[filled] if len(body.columns) else body.iloc[:0]
     raw = RawTable(name, label, body.reset_index(drop=True), rows=rows)
+    raw.may_hold_errors = {body.columns[k] for k, j in enumerate(keep) if j in hashes}
     # cleaned cells, re-keyed from grid rows to frame positions (header cells are not kept)
-    where = {int(g): p for p, g in enumerate(grid.index[header + 1:][positions])}
     for j, column in zip(keep, body.columns):
-        changed = {where[g]: v for g, v in cleaned.get(j, {}).items() if g in where}
-        if changed:
-            raw.cleaned[column] = changed
+        if cleaned.get(j):
+            at = np.searchsorted(grid_rows, list(cleaned[j]))
+            changed = {int(p): v for p, (g, v) in zip(at, cleaned[j].items())
+                       if p < len(grid_rows) and grid_rows[p] == g}
+            if changed:
+                raw.cleaned[column] = changed
     return raw
 
 
@@ -162,7 +173,7 @@ def _with_header(grid: pd.DataFrame, name: str, label: str, *, header: int = 0,
 def guess_encoding(data: bytes) -> str:
     """What text that is not UTF-8 most likely is, in words for a message."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16 (it starts with a UTF-16 byte-order mark)"
+        return "UTF-16 (it starts with a UTF-16 byte-order mark, as Excel's 'Unicode Text' does)"
     if data[:200].count(b"\x00") * 4 >= len(data[:200]) > 0:
         return "UTF-16 (every other byte is zero)"
     try:
@@ -241,7 +252,7 @@ def _layout(head: bytes, columns: tuple[str, ...], label: str,
             if at is not None:
                 problems.error(label, f"is split by {words}, not commas; expected a comma-separated "
                                       "file (in Excel: Save as 'CSV UTF-8 (Comma delimited)')",
-                               row=(split_ends[at - 1] + 1) if at else 1)
+                               row=(split_ends[at - 1] + 1) if at else 1, value=sep.join(split[at]))
                 return None
     if index == 0:
         return 0, []
@@ -272,13 +283,15 @@ def read_csv(path: Path, name: str, problems: Problems, *,
         problems.error(label, f"could not be opened: {exc.strerror or exc}")
         return None
     if _is_utf16(head):
-        problems.error(label, f"is {guess_encoding(head)} text, not UTF-8; expected a file saved "
-                              "as 'CSV UTF-8' from Excel")
+        problems.error(label, f"is not UTF-8 text: it looks like {guess_encoding(head)}; expected a "
+                              "file saved as 'CSV UTF-8' from Excel")
         return None
     layout = _layout(head, _required_columns(name) if columns is None else columns, label, problems)
     if layout is None:
         return None
     skip, title = layout
+    if skip:
+        _title_warning(label, title, skip + 1, problems)
     try:
         grid = pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
                            encoding="utf-8-sig", skipinitialspace=False, skip_blank_lines=False,
@@ -297,8 +310,6 @@ def read_csv(path: Path, name: str, problems: Problems, *,
     except OSError as exc:
         problems.error(label, f"could not be opened: {exc.strerror or exc}")
         return None
-    if skip:
-        _title_warning(label, title, skip + 1, problems)
     return _with_header(grid, name, label, offset=skip)
 
 
@@ -457,7 +468,8 @@ def read_gpkg(path: Path, name: str, problems: Problems) -> tuple[RawTable | Non
     geometry = frame.geometry
     attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     crs = frame.crs.to_string() if frame.crs is not None else None
-    text, cleaned = _strip(attributes)
+    text, cleaned, hashes = _strip(attributes)
     raw = RawTable(name, path.name, text, geometry=geometry)
     raw.cleaned = {text.columns[j]: changed for j, changed in cleaned.items()}
+    raw.may_hold_errors = {text.columns[j] for j in hashes}
     return raw, crs

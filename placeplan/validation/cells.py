@@ -71,8 +71,10 @@ def _numeric(raw: RawTable, column: Column, text: pd.Series, problems: Problems)
     # reported by _check_bounds and then dropped, so the cast below only ever sees values
     # within the column's bounds.
     values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-    words = text.str.lower().isin(_NOT_NUMBERS)
-    bad = (text != "") & (values.isna() | words)
+    bad = (text != "") & values.isna()
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():  # 'inf' written out is not a number; '1e400' is one too large
+        bad |= pd.Series(infinite, index=text.index) & text.str.lower().isin(_NOT_NUMBERS)
     _report(problems, raw, column.name, bad, f"is not a number; {_EXPECTED[column.type]}")
     values = values.where(~bad)
     if column.type in _WHOLE:
@@ -197,7 +199,10 @@ def _unusable(raw: RawTable, column: Column, text: pd.Series, problems: Problems
     """Cells that hold no value to check: Excel error values, and formulas a workbook
     holds without a saved result. Each is reported once, here, and then treated as blank
     without the 'is empty' message."""
-    mask = text.isin(EXCEL_ERRORS)
+    if raw.may_hold_errors is None or column.name in raw.may_hold_errors:
+        mask = text.isin(EXCEL_ERRORS)
+    else:
+        mask = pd.Series(False, index=text.index)
     _report(problems, raw, column.name, mask,
             "is an Excel error value: the formula behind it failed; expected a value (correct "
             "the formula, or type the value)")
