@@ -8,11 +8,7 @@ import click
 
 SET_HELP = "Override a scenario value, e.g. --set travel.speed_kmh=25 (repeatable)."
 
-#: The longest time limit accepted: a week. Longer is a typing slip, and solvers take
-#: their limits as doubles that 'inf' or 1e308 would break.
-MAX_SECONDS = 7 * 24 * 3600.0
-#: Random seeds are passed on to solvers that take 32-bit signed integers.
-MAX_SEED = 2**31 - 1
+from ..scenario.model import MAX_SECONDS, MAX_SEED
 
 
 class Seconds(click.ParamType):
