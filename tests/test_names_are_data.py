@@ -16,7 +16,6 @@ twice, they would show as '&amp;'), and U+2028 (a line end to older JavaScript).
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass
 from html.parser import HTMLParser

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import click
 import pandas as pd
 
 from . import SET_HELP
+from ..outputs_io import csv_text
 from ..pipeline import load_inputs
 from ..summary import Summary, summarise
 
@@ -35,11 +35,8 @@ def render_csv(summary: Summary) -> str:
     frames = []
     for key, frame in summary.tables().items():
         frames.append(frame.assign(section=key))
-    buffer = io.StringIO()
-    pd.concat(frames, ignore_index=True).pipe(
-        lambda f: f[["section", *[c for c in f.columns if c != "section"]]]
-    ).to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    table = pd.concat(frames, ignore_index=True)
+    return csv_text(table[["section", *[c for c in table.columns if c != "section"]]])
 
 
 def render_json(summary: Summary) -> str:

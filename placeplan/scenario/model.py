@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..codes import NEEDS, OPTION_KINDS, PHASES, SITE_KINDS
 from ..projection.settings import SETTINGS_CONFIG, Cohort, rate_keys
