@@ -26,6 +26,8 @@ from .validation import check_geometry, check_relations, parse_table
 log = logging.getLogger(__name__)
 
 META_FILE = "dataset.toml"
+#: Spreadsheets placeplan does not read, named when a table is missing so the fix is clear.
+UNREAD_WORKBOOKS = (".xls", ".xlsb", ".ods", ".numbers")
 META_KEYS = ("name", "description", "crs", "base_year", "licence", "sources", "workbook", "files")
 _YEAR = re.compile(r"^(\d{4})(?:/(\d{2}))?$")
 
@@ -288,21 +290,23 @@ def _locate(folder: Path, raw_meta: dict, problems: Problems) -> tuple[dict[str,
         found_sheets, books[book.name] = read_sheets(book, names, problems)
         for name, sheet in found_sheets.items():
             if name in sheets:
-                problems.error(book.name, f"has a second sheet for {name}; expected one",
-                               key=name)
+                problems.error(sheet.label, f"is a second sheet for {name}, beside "
+                                            f"{sheets[name].label}; expected one (name the "
+                                            "workbook to read with workbook = in dataset.toml)")
             sheets[name] = sheet
     found: dict[str, RawTable] = {}
     missing: list[str] = []
     zones_crs = None
+    named = raw_meta.get("files") if isinstance(raw_meta.get("files"), dict) else {}
     for name in names:
         candidates = []
         if name in explicit:
             candidates.append(explicit[name])
-        elif name not in (raw_meta.get("files") or {}) or not isinstance(raw_meta["files"], dict):
+        elif name in named:
+            continue  # named in [files], wrongly: that problem is reported already
+        else:
             candidates += [p for p in (folder / f"{name}{CSV_SUFFIX}", folder / f"{name}{GPKG_SUFFIX}")
                            if p.is_file()]
-        else:
-            continue  # named in [files], wrongly: that problem is reported already
         if name in sheets:
             candidates.append(sheets[name])
         if len(candidates) > 1:
@@ -317,9 +321,12 @@ def _locate(folder: Path, raw_meta: dict, problems: Problems) -> tuple[dict[str,
         if isinstance(source, RawTable):
             found[name] = source
         elif not source.is_file():
-            shown = source.relative_to(os.path.abspath(folder)) if source.is_absolute() else source
-            problems.error(str(shown), f"is missing (named for {name} in dataset.toml)"
-                           + (" and is a folder" if source.is_dir() else ""))
+            shown = str(source.relative_to(os.path.abspath(folder)))
+            if source.is_dir():
+                problems.error(shown, f"is a folder (named for {name} in dataset.toml); expected "
+                                      "a CSV file")
+            else:
+                problems.error(shown, f"is missing (named for {name} in dataset.toml)")
         elif source.suffix.lower() == GPKG_SUFFIX:
             if not tables()[name].geometry:
                 problems.error(source.name, f"is a GeoPackage; expected {name} as CSV or a sheet")
@@ -339,12 +346,16 @@ def _report_missing(folder: Path, missing: list[str], books: dict[str, list[str]
                     used: set[str], problems: Problems) -> None:
     """A required table found nowhere: say which workbook sheets and files there are, and
     which of them was probably meant ('Demand 2025' for demand, or the only spare sheet)."""
-    files = [p.name for p in folder.iterdir() if p.is_file()]
+    files = sorted(p.name for p in folder.iterdir() if p.is_file())
+    unread = [f for f in files if Path(f).suffix.lower() in UNREAD_WORKBOOKS and not f.startswith("~$")]
     for name in missing:
         text = f"is missing; expected the {name} table as {name}.csv or a sheet named {name} in a workbook"
         near = [f for f in files if f.lower() in (f"{name}{CSV_SUFFIX}", f"{name}{GPKG_SUFFIX}")]
         if near:
             text += f"; found {near[0]}: file names are matched exactly, rename it {name}{Path(near[0]).suffix.lower()}"
+        if unread and not books:
+            text += (f"; found {', '.join(unread)}, which placeplan does not read: save it as an "
+                     "Excel Workbook (.xlsx)")
         for book, sheet_names in books.items():
             spare = [s for s in sheet_names if s.strip().lower() not in used]
             guess = next((s for s in spare if name in s.lower()), None) or suggest(name, spare, cutoff=0.75)

@@ -132,11 +132,17 @@ def header_index(rows: list[list[str]], columns: tuple[str, ...]) -> int:
 
 def _title_warning(label: str, above: list[list[str]], header_row: int,
                    problems: Problems) -> None:
+    """The rows above a header found below row 1: accepted, and said so, so the officer
+    knows which row was taken for the header."""
     title = " ".join(str(c).strip() for row in above for c in row if str(c).strip())
     rows = {2: "row 1 is", 3: "rows 1 and 2 are"}.get(header_row, f"rows 1 to {header_row - 1} are")
-    problems.warning(label, f"is above the header, which is on row {header_row}; {rows} read "
-                            "as a title and skipped (expected the header on row 1)",
-                     row=1, value=title or None)
+    if title:
+        problems.warning(label, f"is above the header, which is on row {header_row}; {rows} read "
+                                "as a title and skipped (expected the header on row 1)",
+                         row=1, value=title)
+    else:
+        problems.warning(label, f"is blank and the header is on row {header_row}; {rows} "
+                                "skipped (expected the header on row 1)", row=1)
 
 
 def _with_header(grid: pd.DataFrame, name: str, label: str, *, header: int = 0,

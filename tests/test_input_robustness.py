@@ -273,6 +273,13 @@ def test_files_inside_the_folder_by_absolute_path_are_read(tiny_copy):
     check(tiny_copy, code=0)
 
 
+def test_files_naming_a_folder_says_so(tiny_copy):
+    (tiny_copy / "caseload").mkdir()
+    _meta(META + '[files]\ndemand = "caseload/"\n')(tiny_copy)
+    check(tiny_copy, code=2, expected=[
+        "caseload: is a folder (named for demand in dataset.toml); expected a CSV file"])
+
+
 def test_dataset_toml_problems_stop_solve_too(tiny_copy):
     _meta('files = "demand.csv"\n' + META)(tiny_copy)
     check(tiny_copy, code=2, command="solve", expected=["dataset.toml key files: 'demand.csv' is text"])
@@ -428,6 +435,13 @@ def test_rows_below_a_title_keep_their_file_row_numbers(tiny_copy):
         "demand.csv row 6, column need: 'AUT' is not a need code; did you mean ASD?"])
 
 
+def test_a_blank_first_line_is_skipped_with_a_warning(tiny_copy):
+    _title("\n")(tiny_copy)
+    check(tiny_copy, code=0, expected=[
+        "warning: demand.csv row 1: is blank and the header is on row 2; row 1 is skipped "
+        "(expected the header on row 1)"])
+
+
 def test_a_utf16_csv_says_so(tiny_copy):
     path = tiny_copy / "zones.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
@@ -485,6 +499,14 @@ def test_no_guess_when_nothing_is_near(tiny_copy):
     assert "Rename the sheet" not in out
 
 
+def test_an_old_excel_workbook_is_named_when_tables_are_missing(tiny_copy):
+    (tiny_copy / "sites.csv").rename(tiny_copy / "sites.xls")
+    check(tiny_copy, code=2, expected=[
+        "sites.csv: is missing; expected the sites table as sites.csv or a sheet named sites in a "
+        "workbook; found sites.xls, which placeplan does not read: save it as an Excel Workbook "
+        "(.xlsx)"])
+
+
 def test_a_macro_workbook_is_read_for_its_values_only(tiny_copy):
     want = run_cli(["validate", "--format", "json", TINY])
     write_workbook(tiny_copy, name="tiny.xlsm")
@@ -495,6 +517,13 @@ def test_a_macro_workbook_is_read_for_its_values_only(tiny_copy):
     assert ("warning: tiny.xlsm: is a macro-enabled workbook: its cell values are read as Excel "
             "last saved them, its macros are never run") in got.stderr
     assert hashes(tiny_copy) == before
+
+
+def test_two_workbooks_with_the_same_sheet_name_both(tiny_copy):
+    shutil.copy(write_workbook(tiny_copy), tiny_copy / "copy.xlsx")
+    check(tiny_copy, code=2, expected=[
+        "tiny.xlsx, sheet demand: is a second sheet for demand, beside copy.xlsx, sheet demand; "
+        "expected one (name the workbook to read with workbook = in dataset.toml)"])
 
 
 def test_an_office_lock_file_beside_the_workbook_is_skipped(tiny_copy):
@@ -661,3 +690,33 @@ def test_control_characters_in_a_warning_are_shown_escaped(tiny_copy):
 ])
 def test_printable(text, shown):
     assert printable(text) == shown
+
+
+# --- the same through a scenario file ---------------------------------------------------
+
+THROUGH_A_SCENARIO: list[tuple[str, Mutation, int, str]] = [
+    ("number", _cell("demand", 2, "pupils", "1e308"), 2,
+     "demand.csv row 2, column pupils: '1e308' is too large; expected a whole number up to "
+     "100,000 pupils"),
+    ("dataset-toml", _meta("workbook = 5\n" + META), 2,
+     "dataset.toml key workbook: '5' is a number; expected the file name of a workbook"),
+    ("separator", _separated(";"), 2, "demand.csv row 1: 'zone_id;need;ncy;pupils' is split by "
+                                      "semicolons (;), not commas"),
+    ("title", _title("Demand 2025,,,\n"), 0, "warning: demand.csv row 1: 'Demand 2025' is above "
+                                             "the header, which is on row 2"),
+    ("invisible", _cell("demand", 3, "zone_id", "Z1\u200b"), 0,
+     "warning: demand.csv row 3, column zone_id: 'Z1\\u200b' has invisible characters"),
+    ("control", _quoted_cell("demand", 3, "need", "\x1b[31mASD"), 2,
+     "demand.csv row 3, column need: '\\x1b[31mASD' is not a need code"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "code", "expected"), [c[1:] for c in THROUGH_A_SCENARIO],
+                         ids=[c[0] for c in THROUGH_A_SCENARIO])
+@pytest.mark.parametrize("command", ["validate", "solve"])
+def test_the_same_through_a_scenario_file(tiny_scenario, mutate, code, expected, command):
+    mutate(tiny_scenario.parent / "tiny")
+    scenario = tiny_scenario.read_bytes()
+    check(tiny_scenario.parent / "tiny", code=code, expected=[expected], command=command,
+          target=tiny_scenario)
+    assert tiny_scenario.read_bytes() == scenario

@@ -198,7 +198,8 @@ EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 def _unusable(raw: RawTable, column: Column, text: pd.Series, problems: Problems) -> pd.Series:
     """Cells that hold no value to check: Excel error values, and formulas a workbook
     holds without a saved result. Each is reported once, here, and then treated as blank
-    without the 'is empty' message."""
+    without the 'is empty' message. In an optional text column a formula may rightly give
+    an empty result (openpyxl cannot tell it from none), so there it is left blank."""
     if raw.may_hold_errors is None or column.name in raw.may_hold_errors:
         mask = text.isin(EXCEL_ERRORS)
     else:
@@ -207,6 +208,8 @@ def _unusable(raw: RawTable, column: Column, text: pd.Series, problems: Problems
             "is an Excel error value: the formula behind it failed; expected a value (correct "
             "the formula, or type the value)")
     formulas = raw.formulas.get(column.name, {})
+    if column.type == "text" and not column.required:
+        formulas = {}
     for i, formula in sorted(formulas.items())[:MAX_LISTED]:
         problems.error(raw.label, "is a formula with no saved result (the workbook was written by "
                                   "a program that never calculated it); expected a value: open "
@@ -336,13 +339,16 @@ def check_geometry(raw: RawTable, problems: Problems) -> None:
     missing = shapely.is_missing(shapes) | shapely.is_empty(shapes)
     kind = shapely.get_type_id(shapes)
     area = np.isin(kind, (3, 6))  # Polygon, MultiPolygon
-    for i in np.flatnonzero(missing)[:MAX_LISTED]:
-        problems.error(raw.label, f"is empty{where(i)}; expected the zone's boundary as a polygon",
-                       row=raw.row_number(int(i)), column="geometry")
-    for i in np.flatnonzero(~missing & ~area)[:MAX_LISTED]:
-        problems.error(raw.label, f"is a {shapes[i].geom_type}{where(i)}; expected the zone's "
-                                  "boundary as a polygon", row=raw.row_number(int(i)),
-                       column="geometry")
+    for bad, text in ((missing, "is empty{}"), (~missing & ~area, "is a {kind}{}")):
+        rows = np.flatnonzero(bad)
+        for i in rows[:MAX_LISTED]:
+            shown = text.format(where(i), kind=getattr(shapes[i], "geom_type", ""))
+            problems.error(raw.label, f"{shown}; expected the zone's boundary as a polygon",
+                           row=raw.row_number(int(i)), column="geometry")
+        if len(rows) > MAX_LISTED:
+            problems.error(raw.label, f"{len(rows) - MAX_LISTED} more rows from row "
+                                      f"{raw.row_number(int(rows[MAX_LISTED]))} have the same "
+                                      "problem", column="geometry")
     invalid = np.flatnonzero(area & ~missing & ~shapely.is_valid(shapes))
     if not len(invalid):
         return
