@@ -18,9 +18,10 @@ What is read, and what is refused with a message saying so:
   (a workbook written by a program that never calculated it) is reported with its sheet,
   row and column.
 * Invisible characters (zero-width spaces, soft hyphens, byte-order marks) are removed
-  from every cell and unusual spaces (non-breaking, thin) become plain spaces; the cells
-  changed are kept in :attr:`RawTable.cleaned` so that identifiers changed can be warned
-  about.
+  from every cell and unusual spaces (non-breaking, thin) become plain spaces, so ids,
+  codes and numbers match and parse; the cells changed are kept as written in
+  :attr:`RawTable.cleaned`, so that validation can warn about changed ids and give names
+  and notes back as they were written.
 """
 
 from __future__ import annotations

@@ -615,6 +615,17 @@ def test_ids_with_invisible_characters_match_through_solve(tiny_copy):
         "joiner); read as 'S1'"])
 
 
+def test_names_keep_their_characters_as_written(tiny_copy):
+    from placeplan.dataset import load_dataset
+
+    set_cell(tiny_copy, "zones", 2, "name", "North\u00a0End\u200b")
+    set_cell(tiny_copy, "demand", 2, "pupils", "4\u00a0")  # a number with a trailing nbsp
+    dataset = load_dataset(tiny_copy)
+    assert dataset["zones"]["name"].iloc[0] == "North\u00a0End\u200b"
+    assert dataset["demand"]["pupils"].iloc[0] == 4
+    assert dataset.warnings == []  # only ids are warned about
+
+
 def test_a_reference_differing_only_in_case_names_the_other_spelling(tiny_copy):
     set_cell(tiny_copy, "demand", 3, "zone_id", "z1")
     check(tiny_copy, code=2, expected=[

@@ -268,7 +268,18 @@ def parse_column(raw: RawTable, column: Column, problems: Problems) -> pd.Series
         return _needs(raw, column, text, problems)
     if column.type == "enum":
         return _enum(raw, column, text, problems)
+    if column.type == "text" and not _is_identifier(column) and column.name in raw.cleaned:
+        text = _as_written(text, raw.cleaned[column.name])
     return text.where(text != "").astype("string")
+
+
+def _as_written(text: pd.Series, cleaned: dict[int, str]) -> pd.Series:
+    """Names and notes are data, shown as the officer wrote them: the invisible characters
+    and unusual spaces the reader took out are put back (only the ends are trimmed)."""
+    text = text.copy()
+    positions = list(cleaned)
+    text.iloc[positions] = [cleaned[i].strip() for i in positions]
+    return text
 
 
 def _check_header(raw: RawTable, table: Table, problems: Problems) -> bool:
