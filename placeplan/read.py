@@ -415,6 +415,8 @@ def read_sheets(path: Path, names: list[str],
         header = header_index(rows[:HEADER_SEARCH_ROWS], _required_columns(name))
         if header:
             _title_warning(label, rows[:header], header + 1, problems)
+        width = max((len(row) for row in rows), default=0)
+        rows = [list(row) + [""] * (width - len(row)) for row in rows]
         raw = _with_header(pd.DataFrame(rows, dtype=object), name, label, header=header)
         _mark_formulas(raw, rows[header] if len(rows) > header else [], uncomputed)
         found[name] = raw

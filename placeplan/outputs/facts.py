@@ -178,8 +178,8 @@ def facility_facts(plan: PlanFolder, send: SendProblem, status: pd.DataFrame | N
         for column in ("objective_without", "cost_increase_at_least"):
             if column in explain:
                 table[column] = table["facility_id"].map(explain[column].astype(float))
-        table["instead"] = table["facility_id"].map(explain["instead"]).fillna("")
-        table["explain_status"] = table["facility_id"].map(explain["status"]).fillna("")
+        table["instead"] = table["facility_id"].map(explain["instead"]).astype(object).fillna("")
+        table["explain_status"] = table["facility_id"].map(explain["status"]).astype(object).fillna("")
     else:
         table["cost_increase"], table["instead"], table["explain_status"] = np.nan, "", ""
     for column in ("objective_without", "cost_increase_at_least"):
