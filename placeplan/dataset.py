@@ -6,7 +6,6 @@ rule, and raises one :class:`~placeplan.errors.InputError` listing them all.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import re
@@ -17,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .codes import suggest
-from .errors import Problems
+from .errors import Problems, value_kind
 from .read import (CSV_SUFFIX, GPKG_SUFFIX, WORKBOOK_SUFFIXES, RawTable, first_bad_line,
                    guess_encoding, read_csv, read_gpkg, read_sheets)
 from .schema import tables
@@ -82,27 +81,12 @@ def parse_base_year(value: object) -> int | None:
     return start
 
 
-def _kind(value: object) -> str:
-    """What a TOML value is, in words, for 'found ...' in a message."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, (dt.date, dt.time)):
-        return "a date or time"
-    return "text"
-
-
 def _text_setting(raw: dict, key: str, problems: Problems, example: str) -> str | None:
     """A setting that must be text; None (with a problem) when it is something else."""
     value = raw.get(key)
     if value is None or isinstance(value, str):
         return value
-    problems.error(META_FILE, f"is {_kind(value)}; expected text, for example {key} = {example}",
+    problems.error(META_FILE, f"is {value_kind(value)}; expected text, for example {key} = {example}",
                    key=key, value=value)
     return None
 
@@ -179,7 +163,7 @@ def _read_meta(folder: Path, problems: Problems) -> tuple[DatasetMeta | None, di
 def _base_year(raw: dict, problems: Problems) -> int | None:
     value = raw.get("base_year", "")
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        problems.error(META_FILE, f"is {_kind(value)}; expected an academic year as text, for "
+        problems.error(META_FILE, f"is {value_kind(value)}; expected an academic year as text, for "
                                   "example base_year = \"2024/25\"", key="base_year", value=value)
         return None
     base_year = parse_base_year(value)
@@ -191,7 +175,7 @@ def _base_year(raw: dict, problems: Problems) -> int | None:
 
 def _sources(value: object, problems: Problems) -> list[Source]:
     if not isinstance(value, list):
-        problems.error(META_FILE, f"is {_kind(value)}; expected [[sources]] tables, each with at "
+        problems.error(META_FILE, f"is {value_kind(value)}; expected [[sources]] tables, each with at "
                                   "least a name", key="sources", value=value)
         return []
     sources = []
@@ -202,7 +186,7 @@ def _sources(value: object, problems: Problems) -> list[Source]:
             continue
         for key, item in source.items():
             if key in Source.__annotations__ and not isinstance(item, str):
-                problems.error(META_FILE, f"is {_kind(item)}; expected text",
+                problems.error(META_FILE, f"is {value_kind(item)}; expected text",
                                key=f"sources[{i}].{key}", value=item)
         sources.append(Source(**{k: str(v) for k, v in source.items() if k in Source.__annotations__}))
     return sources
@@ -225,7 +209,7 @@ def _files(folder: Path, raw_meta: dict, problems: Problems) -> dict[str, Path]:
     """The [files] table: a file name for each table not named after it."""
     files = raw_meta.get("files", {})
     if not isinstance(files, dict):
-        problems.error(META_FILE, f"is {_kind(files)}; expected a table of file names, for "
+        problems.error(META_FILE, f"is {value_kind(files)}; expected a table of file names, for "
                                   "example [files] demand = \"caseload.csv\"", key="files",
                        value=files)
         return {}
@@ -238,7 +222,7 @@ def _files(folder: Path, raw_meta: dict, problems: Problems) -> dict[str, Path]:
             hint = f"did you mean {guess}?" if guess else f"expected one of {', '.join(names)}"
             problems.error(META_FILE, f"is not a table of the data standard; {hint}", key=key)
         elif not isinstance(value, str) or not value.strip():
-            problems.error(META_FILE, f"is {'empty' if isinstance(value, str) else _kind(value)}; "
+            problems.error(META_FILE, f"is {'empty' if isinstance(value, str) else value_kind(value)}; "
                                       f"expected a file name, for example {name} = "
                                       f"\"{name}-2025.csv\"", key=key, value=value)
         elif Path(value).suffix.lower() in WORKBOOK_SUFFIXES:
@@ -262,7 +246,7 @@ def _workbooks(folder: Path, raw_meta: dict, problems: Problems) -> list[Path]:
         return found
     value = raw_meta["workbook"]
     if not isinstance(value, str) or not value.strip():
-        problems.error(META_FILE, f"is {'empty' if isinstance(value, str) else _kind(value)}; "
+        problems.error(META_FILE, f"is {'empty' if isinstance(value, str) else value_kind(value)}; "
                                   "expected the file name of a workbook in the folder, for example "
                                   "workbook = \"send-data.xlsx\"", key="workbook", value=value)
         return []

@@ -6,6 +6,8 @@ that one run reports everything wrong at once.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -69,6 +71,26 @@ def _escape(ch: str) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+def value_kind(value: object) -> str:
+    """What a value read from TOML or JSON is, in words, for a message that found the
+    wrong type ('is a list; expected text')."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, str):
+        return "text in quotes"
+    if isinstance(value, float):
+        return "a number with a fraction" if math.isfinite(value) else "not a finite number"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, (dt.date, dt.time, dt.datetime)):
+        return "a date or time"
+    return type(value).__name__
 
 
 @dataclass

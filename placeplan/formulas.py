@@ -54,19 +54,19 @@ def _text_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
 
 
-def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell (and header) of ``frame`` made inert."""
+def _each_text(frame: pd.DataFrame, change) -> pd.DataFrame:
     out = frame.copy()
     for column in _text_columns(out):
-        out[column] = out[column].map(inert)
-    out.columns = [inert(c) for c in out.columns]
+        out[column] = out[column].map(change)
+    out.columns = [change(c) for c in out.columns]
     return out
+
+
+def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell (and header) of ``frame`` made inert."""
+    return _each_text(frame, inert)
 
 
 def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame read from a CSV placeplan wrote, with every inert cell given back."""
-    out = frame.copy()
-    for column in _text_columns(out):
-        out[column] = out[column].map(restore)
-    out.columns = [restore(c) for c in out.columns]
-    return out
+    return _each_text(frame, restore)

@@ -70,6 +70,27 @@ def set_cell(folder: Path, table: str, row: int, column: str, value: str) -> Non
     write_rows(path, rows)
 
 
+def set_by_id(folder: Path, table: str, key: str, value: str, column: str = "name") -> None:
+    """Write value into ``column`` of the row whose first cell (its id) is ``key``."""
+    path = table_path(folder, table)
+    rows = read_rows(path)
+    index = rows[0].index(column)
+    for row in rows[1:]:
+        if row[0] == key:
+            row[index] = value
+    write_rows(path, rows)
+
+
+def tiny_tree(root: Path, *, name: str = "Tiny test scenario", extra: str = "") -> Path:
+    """A copy of the tiny dataset in root/tiny and a scenario root/tiny.toml naming it
+    (``extra``: more TOML at its end); returns the scenario's path."""
+    shutil.copytree(TINY, root / "tiny")
+    path = root / "tiny.toml"
+    path.write_text(f'name = "{name}"\ndataset = "tiny"\n\n[horizon]\nyears = 3\n\n'
+                    f'[travel]\nspeed_kmh = 24\n{extra}', encoding="utf-8")
+    return path
+
+
 def rename_column(folder: Path, table: str, old: str, new: str) -> None:
     path = table_path(folder, table)
     rows = read_rows(path)

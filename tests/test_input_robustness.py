@@ -210,7 +210,7 @@ def _meta_bytes(data: Callable[[str], bytes]) -> Mutation:
 
 DATASET_TOML: list[tuple[str, Mutation, str]] = [
     ("files-is-text", _meta('files = "demand.csv"\n' + META),
-     "dataset.toml key files: 'demand.csv' is text; expected a table of file names, for example "
+     "dataset.toml key files: 'demand.csv' is text in quotes; expected a table of file names, for example "
      "[files] demand = \"caseload.csv\""),
     ("files-holds-a-number", _meta(META + "[files]\ndemand = 5\n"),
      "dataset.toml key files.demand: '5' is a number; expected a file name, for example demand = "
@@ -282,7 +282,7 @@ def test_files_naming_a_folder_says_so(tiny_copy):
 
 def test_dataset_toml_problems_stop_solve_too(tiny_copy):
     _meta('files = "demand.csv"\n' + META)(tiny_copy)
-    check(tiny_copy, code=2, command="solve", expected=["dataset.toml key files: 'demand.csv' is text"])
+    check(tiny_copy, code=2, command="solve", expected=["dataset.toml key files: 'demand.csv' is text in quotes"])
 
 
 # --- 3. GeoPackage zones ------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TINY, hashes, run_cli
+from conftest import hashes, run_cli, tiny_tree
 
 from placeplan.optimise import Arcs, Existing, Groups, Options, Periods, Problem
 from placeplan.optimise.preprocess import status_quo_plan
@@ -27,11 +27,7 @@ DOCUMENTS = {"map.html", "shortlist.csv", "shortlist.html", "plan.xlsx", "report
 
 
 def _scenario(root: Path, extra: str = "") -> Path:
-    shutil.copytree(TINY, root / "tiny")
-    path = root / "tiny.toml"
-    path.write_text('name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nyears = 3\n\n'
-                    f'[travel]\nspeed_kmh = 24\n{extra}', encoding="utf-8")
-    return path
+    return tiny_tree(root, extra=extra)
 
 
 def _solve(scenario: Path, out: Path, *extra: str):

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import TINY, read_rows, run_cli, write_rows
+from conftest import TINY, read_rows, run_cli, set_by_id, write_rows
 
 from placeplan.outputs.disclosure import Rule
 from placeplan.outputs.glossary import GLOSSARY, unexplained
@@ -26,22 +26,13 @@ HOSTILE_ZONE = "North <b>End</b> & \"Quay\""
 PUBLIC_HTML = ("map.html", "shortlist.html", "report.html")
 
 
-def _rename(folder: Path, table: str, key: str, value: str, column: str = "name") -> None:
-    rows = read_rows(folder / f"{table}.csv")
-    index = rows[0].index(column)
-    for row in rows[1:]:
-        if row[0] == key:
-            row[index] = value
-    write_rows(folder / f"{table}.csv", rows)
-
-
 def solve_tiny(root: Path, *extra: str, hostile: bool = False, name: str = "tiny") -> Path:
     """A copy of the tiny borough beside a scenario, solved into root/out."""
     shutil.copytree(TINY, root / "tiny")
     if hostile:
-        _rename(root / "tiny", "sites", "S1", HOSTILE_SITE)
-        _rename(root / "tiny", "candidates", "O1", HOSTILE_OPTION)
-        _rename(root / "tiny", "zones", "Z1", HOSTILE_ZONE)
+        set_by_id(root / "tiny", "sites", "S1", HOSTILE_SITE)
+        set_by_id(root / "tiny", "candidates", "O1", HOSTILE_OPTION)
+        set_by_id(root / "tiny", "zones", "Z1", HOSTILE_ZONE)
     (root / f"{name}.toml").write_text('name = "Tiny & <test> scenario"\ndataset = "tiny"\n\n[horizon]\nyears = 3\n\n'
                                        '[travel]\nspeed_kmh = 24\n', encoding="utf-8")
     out = root / "out"

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from conftest import TINY, hashes, read_rows, run_cli, write_rows
+from conftest import hashes, read_rows, run_cli, set_by_id, tiny_tree, write_rows
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,21 +30,8 @@ FORMULAS = {
 OPTION_ID = "-O2"  # an id a spreadsheet would read as the start of a formula
 
 
-def _rename(folder: Path, table: str, key: str, value: str, column: str = "name") -> None:
-    rows = read_rows(folder / f"{table}.csv")
-    index = rows[0].index(column)
-    for row in rows[1:]:
-        if row[0] == key:
-            row[index] = value
-    write_rows(folder / f"{table}.csv", rows)
-
-
 def _tiny(root: Path, extra: str = "") -> Path:
-    shutil.copytree(TINY, root / "tiny")
-    path = root / "tiny.toml"
-    path.write_text('name = "=1+1 Tiny"\ndataset = "tiny"\n\n[horizon]\nyears = 3\n\n'
-                    f'[travel]\nspeed_kmh = 24\n{extra}', encoding="utf-8")
-    return path
+    return tiny_tree(root, name="=1+1 Tiny", extra=extra)
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +39,8 @@ def formulas(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("formulas")
     scenario = _tiny(root)
     for table, (key, name) in FORMULAS.items():
-        _rename(root / "tiny", table, key, name)
-    _rename(root / "tiny", "candidates", "O2", OPTION_ID, column="option_id")
+        set_by_id(root / "tiny", table, key, name)
+    set_by_id(root / "tiny", "candidates", "O2", OPTION_ID, column="option_id")
     result = run_cli(["solve", str(scenario), "--out", str(root / "out")])
     assert result.exit_code == 0, result.output
     return root / "out"

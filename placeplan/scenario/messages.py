@@ -11,7 +11,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from ..errors import Problems
+from ..errors import Problems, value_kind
 
 _TYPES = {
     "int_type": "a valid integer", "int_parsing": "a valid integer", "int_from_float": "a valid integer",
@@ -44,25 +44,6 @@ def toml_text(value: Any) -> str | None:
 
 def _inline(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else (toml_text(value) or "?")
-
-
-def _what_it_is(value: Any) -> str:
-    """What a value of the wrong type is, in words."""
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, str):
-        return "text in quotes"
-    if isinstance(value, float):
-        return "a number with a fraction" if math.isfinite(value) else "not a finite number"
-    if isinstance(value, int):
-        return "a number"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, (dt.date, dt.time, dt.datetime)):
-        return "a date or time"
-    return type(value).__name__
 
 
 def _field(model: type[BaseModel], loc: tuple) -> FieldInfo | None:
@@ -117,7 +98,7 @@ def message(error: dict, info: FieldInfo | None, key: str) -> str:
         return ("is not valid; expected a finite number, not inf or nan"
                 + (f" ({allowed})" if allowed else "") + blank)
     if kind in _TYPES:
-        found = _what_it_is(value)
+        found = value_kind(value)
         hint = ""
         if kind.startswith(("int", "float")) and isinstance(value, str):
             hint = "; write the number without quotes"
