@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..codes import NEEDS, OPTION_KINDS, PHASES, SITE_KINDS
 from ..projection.settings import SETTINGS_CONFIG, Cohort, rate_keys
+from .settings import Settings
 
 #: Largest demand.seed: the seed goes to numpy (any integer from 0) and, through OR-Tools'
 #: MathOpt, to HiGHS, SCIP and CP-SAT as a signed 32-bit integer, so 0 to 2**31 - 1 is the
@@ -300,6 +301,7 @@ class Scenario(Section):
     rules: Rules = Field(default_factory=Rules)
     solve: Solve = Field(default_factory=Solve)
     output: Output = Field(default_factory=Output)
+    settings: Settings = Field(default_factory=Settings)
 
     @field_validator("dataset")
     @classmethod

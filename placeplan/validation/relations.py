@@ -19,11 +19,19 @@ ENGLAND_BNG = {"x": (80_000.0, 660_000.0), "y": (5_000.0, 660_000.0)}
 
 
 def _duplicates(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Problems) -> None:
-    key = list(table.key)
-    present = frame[key].notna().all(axis=1)
-    dup = frame[key].duplicated(keep="first") & present
+    # An optional key column the file leaves blank (demand's setting) is not part of the
+    # key; one it fills counts a blank cell as a value of its own ("any setting").
+    columns = {c.name: c for c in table.columns}
+    key = [c for c in table.key if columns[c].required or frame[c].notna().any()]
+    optional = [c for c in key if not columns[c].required]
+    keyed = frame[key].astype(object).copy()
+    for column in optional:
+        keyed[column] = keyed[column].where(keyed[column].notna(), "")
+    present = keyed.notna().all(axis=1)
+    dup = keyed.duplicated(keep="first") & present
     if not dup.any():
         return
+    frame = keyed
     first = frame[present].drop_duplicates(key, keep="first")
     first_row = {tuple(r[1:]): raw.row_number(r[0]) for r in first[key].itertuples()}
     label = " and ".join(key)
