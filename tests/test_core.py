@@ -103,7 +103,7 @@ def test_when_and_how_big_by_hand():
     assert result.objective == pytest.approx(38)
     assert result.option_period[0] == 1 and result.option_size[0] == pytest.approx(6)
     assert result.terms == pytest.approx({"capital_fixed": 10, "capital_places": 6, "annual_places": 12,
-                                          "arcs": 5, "fallback": 5})
+                                          "annual_fixed": 0, "arcs": 5, "fallback": 5})
     assert result.unplaced == pytest.approx([1, 0])
 
 
@@ -296,15 +296,22 @@ def _price(problem: Problem, combo) -> float:
     cap = np.zeros((problem.facility_count, T))
     cap[:E] = problem.existing.capacity
     remaining = np.cumsum(p.weight[::-1])[::-1]
+    running = np.zeros(T)
+    per_place = r.annual_per_place(o)
     for i, c in enumerate(combo):
         if c is None:
             continue
         t, s = c
         capital += o.fixed_cost[i] + o.cost_per_place[i] * s
         fixed += p.capital_weight[t] * (o.fixed_cost[i] + o.cost_per_place[i] * s) + \
-            remaining[t] * o.annual_cost_per_place[i] * s
+            remaining[t] * (o.annual_cost_per_place[i] * s + o.annual_fixed_cost[i])
+        running[t:] += per_place[i] * (s if np.isfinite(s) else 0.0) + o.annual_fixed_cost[i]
         cap[E + i, t:] = s
     if capital > r.capital_budget + 1e-9:
+        return math.inf
+    if any(sum(combo[i] is not None for i in set(group)) > 1 for group in r.exclusive_groups):
+        return math.inf
+    if r.annual_budget_per_period is not None and np.any(running > np.asarray(r.annual_budget_per_period) + 1e-9):
         return math.inf
     w = p.weight[g.period[a.group]]
     fb = np.isfinite(g.fallback_cost)
@@ -408,6 +415,156 @@ def test_random_cflp_auto_matches_direct(n, m, seed):
     assert auto.status == direct.status == Status.OPTIMAL
     assert auto.objective == pytest.approx(direct.objective, rel=1e-6)
     _check_invariants(problem, auto)
+
+
+# --- annual running costs, exclusive groups, annual budgets -------------------------------
+
+def test_annual_fixed_cost_by_hand():
+    # Three periods weighted 1, 0.5 and 0.25 (an annual cost from period t to the end
+    # weighs 1.75, 0.75 or 0.25); capital is not discounted. 2 units a period, fallback 4
+    # a unit, free arcs. Option A (2 places, from period 0) costs nothing to build but 9 a
+    # year to run; B (2 places, from period 1) costs 3 to build and 2 a year.
+    #   nothing: 8 * 1.75 = 14
+    #   A from 0: 9 * 1.75 = 15.75;  A from 1: 8 + 9 * 0.75 = 14.75;  A from 2: 8 + 4 + 2.25 = 14.25
+    #   B from 1: 8 + 3 + 2 * 0.75 = 12.5  <- optimum;  B from 2: 8 + 4 + 3 + 0.5 = 15.5
+    # (without running costs A from 0 would cost 0).
+    problem = Problem.make(
+        periods=Periods.make(3, weight=[1, 0.5, 0.25]),
+        groups=Groups.make([2, 2, 2], period=[0, 1, 2], fallback_cost=4),
+        options=Options.make([2, 2], earliest=[0, 1], fixed_cost=[0, 3], annual_fixed_cost=[9, 2]),
+        arcs=Arcs.make([0, 1, 2, 1, 2], [0, 0, 0, 1, 1], 0))
+    model = build_model(problem)
+    z = model.families["z"]
+    assert model.terms["annual_fixed"][z] == pytest.approx([9 * 1.75, 9 * 0.75, 9 * 0.25, 2 * 0.75, 2 * 0.25])
+    for strategy in ("auto", "direct"):
+        result = solve(problem, strategy=strategy)
+        assert result.status == Status.OPTIMAL
+        assert result.objective == pytest.approx(12.5)
+        assert list(result.option_period) == [-1, 1]
+        assert result.terms == pytest.approx({"capital_fixed": 3, "capital_places": 0, "annual_places": 0,
+                                              "annual_fixed": 1.5, "arcs": 0, "fallback": 8})
+    free = dataclasses.replace(problem, options=dataclasses.replace(problem.options,
+                                                                    annual_fixed_cost=np.zeros(2)))
+    assert solve(free).objective == pytest.approx(0)
+
+
+def test_annual_fixed_cost_in_one_period_is_more_fixed_cost():
+    # The Lagrangian stage, its branch and bound and the interchange work with one fixed
+    # cost per option: w * R_o is added to it, so the same CFLP with F_o + w R_o has the
+    # same optimum, and the direct MIP agrees.
+    rng = np.random.default_rng(7)
+    cap, demand = rng.integers(10, 30, 6).astype(float), rng.integers(1, 9, 12).astype(float)
+    cost = rng.integers(0, 40, (12, 6)).astype(float)
+    fixed, running = rng.integers(0, 60, 6).astype(float), rng.integers(0, 40, 6).astype(float)
+    weight = Periods.make(1, weight=[0.8])
+    base = cflp(cap, fixed, demand, cost)
+    with_running = dataclasses.replace(
+        base, periods=weight,
+        options=dataclasses.replace(base.options, annual_fixed_cost=running))
+    summed = dataclasses.replace(
+        base, periods=weight,
+        options=dataclasses.replace(base.options, fixed_cost=fixed + 0.8 * running))
+    auto, direct, other = solve(with_running), solve(with_running, strategy="direct"), solve(summed)
+    assert auto.status == direct.status == other.status == Status.OPTIMAL
+    assert "lagrangian" in auto.stages
+    assert auto.objective == pytest.approx(other.objective, rel=1e-9)
+    assert direct.objective == pytest.approx(other.objective, rel=1e-9)
+    assert auto.terms["annual_fixed"] == pytest.approx(0.8 * running[auto.option_open].sum())
+    # uncapacitated (p-median style, where the interchange runs)
+    median = p_median(cost, demand, 3)
+    median = dataclasses.replace(median, options=dataclasses.replace(median.options, annual_fixed_cost=running))
+    summed_median = dataclasses.replace(median, options=dataclasses.replace(
+        median.options, fixed_cost=running, annual_fixed_cost=np.zeros(6)))
+    assert solve(median).objective == pytest.approx(solve(summed_median).objective, rel=1e-9)
+    assert solve(median).objective == pytest.approx(solve(median, strategy="direct").objective, rel=1e-9)
+
+
+def test_exclusive_group_by_hand():
+    # Two groups of 3 units at one host school; options A and B hold 3 each and cost 1 to
+    # open; fallback 10 a unit. Both would open (cost 2); hosted by the same school, only
+    # one may: 1 + 3 * 10 = 31. C, at another school, costs 5: A (or B) and C cost 6.
+    problem = Problem.make(groups=Groups.make([3, 3], fallback_cost=10),
+                           options=Options.make([3, 3, 3], fixed_cost=[1, 1, 5]),
+                           arcs=Arcs.make([0, 1, 0, 1, 0, 1], [0, 0, 1, 1, 2, 2], 0),
+                           rules=Rules(exclusive_groups=((0, 1),)))
+    model = build_model(problem)
+    assert model.row_families["exclusive"].stop - model.row_families["exclusive"].start == 1
+    for strategy in ("auto", "direct"):
+        result = solve(problem, strategy=strategy)
+        assert result.objective == pytest.approx(6)
+        assert result.option_open[:2].sum() == 1 and result.option_open[2]
+    without = solve(dataclasses.replace(problem, rules=Rules()))
+    assert without.objective == pytest.approx(2) and without.option_open[:2].all()
+    # a group whose other options are excluded adds no row
+    alone = dataclasses.replace(problem, options=dataclasses.replace(problem.options,
+                                                                    excluded=np.array([False, True, False])))
+    model = build_model(alone)
+    assert model.row_families["exclusive"].stop == model.row_families["exclusive"].start
+    # two options of one group forced open cannot be
+    with pytest.raises(ProblemError, match="exclusive_groups"):
+        Problem.make(groups=problem.groups, arcs=problem.arcs, rules=problem.rules,
+                     options=Options.make([3, 3, 3], forced=[True, True, False]))
+
+
+def test_annual_budget_by_hand():
+    # One period, 4 units, fallback 10. Option A: 4 places at 3 a place a year, running
+    # cost 2: 14 a year. Its budget row counts 1 a place (the per-place figure given): 6.
+    # A budget of 5 keeps it shut (40), of 6 lets it open (14).
+    def plan(limit):
+        return solve(Problem.make(groups=Groups.make([4], fallback_cost=10),
+                                  options=Options.make([4], annual_cost_per_place=[3], annual_fixed_cost=[2]),
+                                  arcs=Arcs.make([0], [0], [0]),
+                                  rules=Rules(annual_budget_per_period=(limit,), annual_budget_cost_per_place=(1.0,))))
+    assert plan(5).objective == pytest.approx(40) and not plan(5).option_open[0]
+    assert plan(6).objective == pytest.approx(14) and plan(6).option_open[0]
+
+
+@st.composite
+def problems_with_groups(draw):
+    """The small problems above, with running costs, exclusive groups and annual budgets."""
+    problem = draw(small_problems())
+    O, T = problem.options.count, problem.periods.count
+    running = draw(st.lists(st.integers(0, 6), min_size=O, max_size=O))
+    order = draw(st.permutations(range(O)))
+    cut = draw(st.integers(0, O))
+    groups = tuple(g for g in (tuple(order[:cut]), tuple(order[cut:])) if len(g) > 1)
+    limit = draw(st.sampled_from([None, 6.0, 15.0]))
+    options = dataclasses.replace(problem.options, annual_fixed_cost=np.array(running, float))
+    rules = dataclasses.replace(problem.rules, exclusive_groups=groups,
+                                annual_budget_per_period=None if limit is None else (limit,) * T)
+    return Problem.make(periods=problem.periods, groups=problem.groups, existing=problem.existing,
+                        options=options, arcs=problem.arcs, rules=rules)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems_with_groups())
+def test_groups_running_costs_and_annual_budgets_match_brute_force(problem):
+    expected = _brute_force(problem)
+    result = solve(problem)
+    if math.isinf(expected):
+        assert result.status == Status.INFEASIBLE
+        return
+    assert result.status == Status.OPTIMAL
+    assert result.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    _check_invariants(problem, result)
+    for group in problem.rules.exclusive_groups:
+        assert result.option_open[list(group)].sum() <= 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_period_exclusive_groups_match_enumeration(seed):
+    # fixed sizes and one period: the Lagrangian stage would take it, but not with groups
+    problem = _small_single_period(seed)
+    O = problem.options.count
+    groups = ((0, 1),) if O < 4 else ((0, 1), (2, 3))
+    problem = dataclasses.replace(problem, rules=dataclasses.replace(problem.rules, exclusive_groups=groups))
+    expected = _brute_force(problem)
+    result = solve(problem)
+    if math.isinf(expected):
+        assert result.status == Status.INFEASIBLE
+        return
+    assert result.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    assert all(result.option_open[list(g)].sum() <= 1 for g in groups)
 
 
 # --- Lagrangian branch and bound -----------------------------------------------------------

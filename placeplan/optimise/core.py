@@ -189,8 +189,10 @@ class Options:
     ``max_size`` (``step`` 0: any size in between). ``max_size`` ``inf`` makes an
     uncapacitated option (size not chosen; no per-place costs allowed).
 
-    Costs: ``fixed_cost`` when opened, ``cost_per_place`` (capital) per place, and
-    ``annual_cost_per_place`` per place per period open. ``forced`` options must open,
+    Costs: ``fixed_cost`` when opened, ``cost_per_place`` (capital) per place,
+    ``annual_cost_per_place`` per place per period open, and ``annual_fixed_cost`` per
+    period open whatever the size (running the option: weighted like every annual cost, from
+    the opening period to the last). ``forced`` options must open,
     ``excluded`` ones may not; ``min_occupancy`` is the share of an opened option's places
     that must be filled in every period it is open.
     """
@@ -205,6 +207,7 @@ class Options:
     forced: np.ndarray
     excluded: np.ndarray
     min_occupancy: np.ndarray
+    annual_fixed_cost: np.ndarray
     ids: tuple[object, ...]
 
     @classmethod
@@ -212,7 +215,7 @@ class Options:
              earliest: ArrayLike = None, fixed_cost: ArrayLike = None, cost_per_place: ArrayLike = None,
              annual_cost_per_place: ArrayLike = None, forced: ArrayLike = None, excluded: ArrayLike = None,
              min_occupancy: ArrayLike = None, ids: Sequence[object] | None = None,
-             count: int | None = None) -> Options:
+             count: int | None = None, annual_fixed_cost: ArrayLike = None) -> Options:
         """Options with defaults: fixed size (``min_size = max_size``, step 0), open from
         period 0, no costs, not forced or excluded, no minimum occupancy. ``max_size``
         None gives ``count`` uncapacitated options."""
@@ -226,7 +229,8 @@ class Options:
             cost_per_place=_array(cost_per_place, float, n, 0.0),
             annual_cost_per_place=_array(annual_cost_per_place, float, n, 0.0),
             forced=_array(forced, bool, n, False), excluded=_array(excluded, bool, n, False),
-            min_occupancy=_array(min_occupancy, float, n, 0.0))
+            min_occupancy=_array(min_occupancy, float, n, 0.0),
+            annual_fixed_cost=_array(annual_fixed_cost, float, n, 0.0))
         _frozen(*arrays.values())
         return cls(**arrays, ids=_ids(ids, n, "o"))
 
@@ -237,6 +241,13 @@ class Options:
     @property
     def capacitated(self) -> np.ndarray:
         return np.isfinite(self.max_size)
+
+    def fixed_cost_total(self, capital_weight: np.ndarray | float, remaining_weight: np.ndarray | float) -> np.ndarray:
+        """What opening each option costs whatever its size, with capital weighted by
+        ``capital_weight`` and the annual fixed cost by ``remaining_weight`` (the weight of
+        an annual cost from the opening period to the end): the fixed cost the one-period
+        stages (Lagrangian, branch and bound, interchange) work with."""
+        return capital_weight * self.fixed_cost + remaining_weight * self.annual_fixed_cost
 
     @property
     def size_steps(self) -> np.ndarray:
@@ -284,12 +295,40 @@ class Rules:
     """Side constraints. ``capital_budget``: total capital (fixed + per place) of options
     opened; ``capital_budget_per_period[t]``: capital of options opened in period t;
     ``max_options`` / ``exact_options``: how many options open in all (forced ones
-    included: p-median's p)."""
+    included: p-median's p).
+
+    ``exclusive_groups``: sets of option indices of which at most one opens (over all
+    periods): for example the options hosted by one site.
+
+    ``annual_budget_per_period[t]``: the most the options open in period t may cost to run
+    that period, undiscounted: per place ``annual_budget_cost_per_place[o]`` (default the
+    options' ``annual_cost_per_place``) times the places open, plus ``annual_fixed_cost``
+    (``inf`` in a period: no limit)."""
 
     capital_budget: float = np.inf
     capital_budget_per_period: tuple[float, ...] | None = None
     max_options: int | None = None
     exact_options: int | None = None
+    exclusive_groups: tuple[tuple[int, ...], ...] = ()
+    annual_budget_per_period: tuple[float, ...] | None = None
+    annual_budget_cost_per_place: tuple[float, ...] | None = None
+
+    def binding_groups(self, options: Options) -> list[np.ndarray]:
+        """The exclusive groups with at least two options that may open (the others say
+        nothing an option's own 'opens at most once' does not)."""
+        out = []
+        for group in self.exclusive_groups:
+            members = np.unique(np.asarray(group, np.int64))
+            members = members[~options.excluded[members]]
+            if len(members) > 1:
+                out.append(members)
+        return out
+
+    def annual_per_place(self, options: Options) -> np.ndarray:
+        """What a place of each option counts against ``annual_budget_per_period``."""
+        if self.annual_budget_cost_per_place is None:
+            return options.annual_cost_per_place
+        return np.asarray(self.annual_budget_cost_per_place, float)
 
 
 @dataclass(frozen=True)
@@ -348,7 +387,7 @@ class Problem:
             _bad(out, "existing.capacity", np.isnan(e.capacity).any(axis=1) | (e.capacity < 0).any(axis=1), "must be >= 0")
         option_lengths = len(out)
         for name in ("min_size", "step", "earliest", "fixed_cost", "cost_per_place", "annual_cost_per_place",
-                     "forced", "excluded", "min_occupancy"):
+                     "forced", "excluded", "min_occupancy", "annual_fixed_cost"):
             if len(getattr(o, name)) != O:
                 out.append(f"options.{name} has {len(getattr(o, name))} values for {O} options")
         if len(out) == option_lengths:
@@ -358,7 +397,7 @@ class Problem:
                  "must be between 0 and max_size")
             _bad(out, "options.step", ~np.isfinite(o.step) | (o.step < 0), "must be finite and >= 0")
             _bad(out, "options.earliest", (o.earliest < 0) | (o.earliest >= T), f"must be a period 0..{T - 1}")
-            for name in ("fixed_cost", "cost_per_place", "annual_cost_per_place"):
+            for name in ("fixed_cost", "cost_per_place", "annual_cost_per_place", "annual_fixed_cost"):
                 _bad(out, f"options.{name}", ~np.isfinite(getattr(o, name)) | (getattr(o, name) < 0),
                      "must be finite and >= 0")
             _bad(out, "options.cost_per_place", ~cap & ((o.cost_per_place > 0) | (o.annual_cost_per_place > 0)),
@@ -380,6 +419,7 @@ class Problem:
         r = self.rules
         if r.capital_budget_per_period is not None and len(r.capital_budget_per_period) != T:
             out.append(f"rules.capital_budget_per_period needs {T} values")
+        out.extend(_rule_problems(r, o, T, O))
         for name in ("max_options", "exact_options"):
             value = getattr(r, name)
             if value is not None and not 0 <= value <= O:
@@ -389,6 +429,29 @@ class Problem:
                 out.append(f"rules.exact_options = {r.exact_options} cannot be met: {int(o.forced.sum())} forced, "
                            f"{int((~o.excluded).sum())} not excluded")
         return out
+
+
+def _rule_problems(r: Rules, o: Options, T: int, O: int) -> list[str]:
+    """Problems with the exclusive groups and the annual budget."""
+    out: list[str] = []
+    for i, group in enumerate(r.exclusive_groups):
+        members = np.asarray(group, dtype=float)
+        if members.ndim != 1 or not np.all((members == np.round(members)) & (members >= 0) & (members < O)):
+            out.append(f"rules.exclusive_groups[{i}] must list option indices 0..{O - 1}")
+        elif len(o.forced) == O and len(o.excluded) == O:
+            forced = o.forced[members.astype(np.int64)] & ~o.excluded[members.astype(np.int64)]
+            if int(forced.sum()) > 1:
+                out.append(f"rules.exclusive_groups[{i}]: at most one of its options may open, but "
+                           f"{int(forced.sum())} are forced open")
+    if r.annual_budget_per_period is not None:
+        limits = np.asarray(r.annual_budget_per_period, float)
+        if limits.shape != (T,) or np.any(np.isnan(limits)) or np.any(limits < 0):
+            out.append(f"rules.annual_budget_per_period needs {T} values >= 0 (inf: no limit)")
+    if r.annual_budget_cost_per_place is not None:
+        per_place = np.asarray(r.annual_budget_cost_per_place, float)
+        if per_place.shape != (O,) or not np.all(np.isfinite(per_place)) or np.any(per_place < 0):
+            out.append(f"rules.annual_budget_cost_per_place needs {O} finite values >= 0")
+    return out
 
 
 def _bad(out: list[str], name: str, mask: np.ndarray, expected: str, shown: int = 5) -> None:

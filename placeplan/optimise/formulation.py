@@ -26,8 +26,10 @@ $\varphi_g$ ($\varphi_g = \infty$: fallback forbidden, $g \in G^{\neq}$). Existi
 $e \in E$ with capacity $C_{e,t}$. Options $o \in O$ that may open in a period
 $t \in T_o = \{\tau_o..T-1\}$, size $m_o + \sigma_o k$ for integer $0 \le k \le K_o$
 ($M_o = m_o + \sigma_o K_o$), fixed cost $F_o$, capital per place $P_o$, annual cost per place
-$A_o$, minimum occupancy $\rho_o$. Arcs $a = (g_a, f_a, c_a) \in \mathcal A$; $\mathcal A_{f,t}$
-are the arcs into $f$ from groups of period $t$, $\mathcal A_g$ those leaving $g$.
+$A_o$, annual running cost $R_o$ (a year open, whatever the size), minimum occupancy $\rho_o$.
+Exclusive groups $X \in \mathcal X$: sets of options of which at most one opens. Arcs
+$a = (g_a, f_a, c_a) \in \mathcal A$; $\mathcal A_{f,t}$ are the arcs into $f$ from groups of
+period $t$, $\mathcal A_g$ those leaving $g$.
 
 **Variables.** $x_a \ge 0$ units sent along arc $a$; $u_g \ge 0$ unplaced units of $g$
 (only if $\varphi_g < \infty$); $z_{o,t} \in \{0,1\}$: option $o$ opens in period $t$;
@@ -39,6 +41,7 @@ $y_{o,t} = \sum_{t' \le t} z_{o,t'}$; places available in $t$: $S_{o,t} = \sum_{
 $$\min \underbrace{\sum_{o,t} \omega_t F_o z_{o,t}}_{\text{capital, fixed}}
  + \underbrace{\sum_{o,t} \omega_t P_o s_{o,t}}_{\text{capital, places}}
  + \underbrace{\sum_{o,t} A_o \Big(\sum_{t' \ge t} w_{t'}\Big) s_{o,t}}_{\text{annual places}}
+ + \underbrace{\sum_{o,t} R_o \Big(\sum_{t' \ge t} w_{t'}\Big) z_{o,t}}_{\text{annual fixed}}
  + \underbrace{\sum_a w_{t_{g_a}} c_a x_a}_{\text{arcs}}
  + \underbrace{\sum_g w_{t_g} \varphi_g u_g}_{\text{fallback}}$$
 
@@ -52,6 +55,8 @@ $$k_{o,t} \le K_o z_{o,t}, \qquad \textstyle\sum_{t \in T_o} z_{o,t} \le 1 \;(= 
 $$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}: t_g = t} d_g \quad \forall t \qquad\text{(aggregate capacity cover, a valid cut)}$$
 $$\textstyle\sum_{o,t} (F_o z_{o,t} + P_o s_{o,t}) \le B, \quad \sum_o (F_o z_{o,t} + P_o s_{o,t}) \le B_t \;\forall t \qquad\text{(capital budgets)}$$
 $$\textstyle\sum_{o,t} z_{o,t} \le N \quad\text{or}\quad = p \qquad\text{(number of options opened, forced ones included)}$$
+$$\textstyle\sum_{o \in X} \sum_{t \in T_o} z_{o,t} \le 1 \quad \forall X \in \mathcal X \qquad\text{(at most one option of each exclusive group)}$$
+$$\textstyle\sum_o (A'_o S_{o,t} + R_o y_{o,t}) \le V_t \quad \forall t \qquad\text{(annual running-cost budget, undiscounted; } A'_o = A_o \text{ unless given)}$$
 
 Uncapacitated options ($M_o = \infty$) have no size, capacity or per-place cost: only
 $z$ and the linking $x_a \le d_{g_a} y_{f_a,t_{g_a}}$. The classic special cases: capacitated
@@ -59,7 +64,7 @@ facility location (one period, fixed sizes $m_o = M_o$, fixed costs, fallback fo
 p-median (uncapacitated options, $\sum z = p$, some forced open).
 """
 
-TERMS = ("capital_fixed", "capital_places", "annual_places", "arcs", "fallback")
+TERMS = ("capital_fixed", "capital_places", "annual_places", "annual_fixed", "arcs", "fallback")
 
 
 @dataclass
@@ -245,6 +250,8 @@ def build_model(problem: Problem, *, arcs: np.ndarray | None = None,
     add_cover_constraints(b, problem, ix)
     add_budget_constraints(b, problem, ix)
     add_count_constraints(b, problem, ix)
+    add_exclusive_constraints(b, problem, ix)
+    add_annual_budget_constraints(b, problem, ix)
     model = _finish(b, problem, ix)
     model.build_seconds = time.perf_counter() - start
     log.info("built model: %s arcs, %s options, %s variables, %s constraints in %.2f s",
@@ -280,7 +287,8 @@ def add_fallback_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
 
 
 def add_open_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
-    """z_{o,t}: option o opens in period t; fixed and per-place capital of its minimum size."""
+    """z_{o,t}: option o opens in period t; fixed and per-place capital of its minimum size,
+    its places' annual cost and its annual running cost from t to the end."""
     o, p = problem.options, problem.periods
     n = len(ix.z_option)
     upper = np.ones(n)
@@ -296,6 +304,7 @@ def add_open_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     mn = np.where(cap, o.min_size[ix.z_option], 0.0)
     b.cost("capital_places", cols, cw * o.cost_per_place[ix.z_option] * mn)
     b.cost("annual_places", cols, problem.periods.remaining_weight[ix.z_period] * o.annual_cost_per_place[ix.z_option] * mn)
+    b.cost("annual_fixed", cols, problem.periods.remaining_weight[ix.z_period] * o.annual_fixed_cost[ix.z_option])
 
 
 def add_size_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
@@ -539,6 +548,50 @@ def add_count_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
         b.constraints("count", 0, np.empty(0), np.empty(0), np.empty(0), -np.inf, 0.0)
         return
     b.constraints("count", 1, np.zeros(len(zs)), zs, np.ones(len(zs)), lower, upper)
+
+
+def add_exclusive_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
+    """At most one option of each exclusive group opens: one row per group with two or more
+    options that may open."""
+    groups = problem.rules.binding_groups(problem.options)
+    zs = b.families["z"].start + np.arange(len(ix.z_option))
+    rows, cols = [], []
+    for row, members in enumerate(groups):
+        sel = np.flatnonzero(np.isin(ix.z_option, members))
+        rows.append(np.full(len(sel), row))
+        cols.append(zs[sel])
+    if not groups:
+        b.constraints("exclusive", 0, np.empty(0), np.empty(0), np.empty(0), -np.inf, 1.0)
+        return
+    rows_a, cols_a = np.concatenate(rows), np.concatenate(cols)
+    b.constraints("exclusive", len(groups), rows_a, cols_a, np.ones(len(cols_a)), -np.inf, 1.0)
+
+
+def add_annual_budget_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
+    """The options open in period t cost at most V_t to run that period (undiscounted):
+    A'_o a place (:meth:`Rules.annual_per_place`) times S_{o,t}, plus R_o once open."""
+    r, o, T = problem.rules, problem.options, problem.periods.count
+    limits = np.full(T, np.inf) if r.annual_budget_per_period is None else np.asarray(r.annual_budget_per_period, float)
+    periods = np.flatnonzero(np.isfinite(limits))
+    if not len(periods):
+        b.constraints("annual_budget", 0, np.empty(0), np.empty(0), np.empty(0), -np.inf, 0.0)
+        return
+    per_place = r.annual_per_place(o)
+    s_rows, s_cols, s_vals = _option_capacity_terms(problem, ix, b)
+    s_opt, s_t = s_rows // T, s_rows % T
+    zs = b.families["z"].start + np.arange(len(ix.z_option))
+    rows, cols, vals = [], [], []
+    for row, t in enumerate(periods):
+        sel = s_t == t
+        rows.append(np.full(int(sel.sum()), row))
+        cols.append(s_cols[sel])
+        vals.append(s_vals[sel] * per_place[s_opt[sel]])
+        zsel = (ix.z_period <= t) & (o.annual_fixed_cost[ix.z_option] > 0)
+        rows.append(np.full(int(zsel.sum()), row))
+        cols.append(zs[zsel])
+        vals.append(o.annual_fixed_cost[ix.z_option[zsel]])
+    b.constraints("annual_budget", len(periods), np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+                  -np.inf, limits[periods])
 
 
 def _finish(b: _Builder, problem: Problem, ix: _Index) -> Model:

@@ -40,15 +40,20 @@ log = logging.getLogger(__name__)
 
 
 def applicable(problem: Problem) -> bool:
-    """One period, options of fixed size with no minimum occupancy.
+    """One period, options of fixed size with no minimum occupancy, no exclusive group
+    with two options that may open and no annual budget.
 
     Fixed size means ``min_size == max_size``: an option whose step is larger than its
     range (min 5, max 7, step 4) has no step to take, but its one size is the minimum,
-    not the ``max_size`` this relaxation works with, so it goes to the MIP."""
-    o = problem.options
+    not the ``max_size`` this relaxation works with, so it goes to the MIP. An annual fixed
+    cost is, in one period, more fixed cost (:meth:`Options.fixed_cost_total`). Exclusive
+    groups and the annual budget go to the MIP: the 0-1 problem here and the plans the
+    heuristics try do not know them."""
+    o, rules = problem.options, problem.rules
     fixed = ~o.capacitated | (o.min_size == o.max_size)
     return (problem.periods.count == 1 and o.count > 0 and bool(np.all(fixed | o.excluded))
-            and not np.any(o.min_occupancy > 0))
+            and not np.any(o.min_occupancy > 0) and not rules.binding_groups(o)
+            and rules.annual_budget_per_period is None)
 
 
 @dataclass
@@ -92,7 +97,8 @@ class Lagrangian:
         self.size = np.where(o.capacitated, o.max_size, 0.0)
         self.capacitated = bool(o.capacitated[~o.excluded].all()) if o.count else False
         mn = self.size
-        self.fixed = cw * (o.fixed_cost + o.cost_per_place * mn) + w * o.annual_cost_per_place * mn
+        # one period: the annual fixed cost is paid in it alone (its remaining weight is w)
+        self.fixed = o.fixed_cost_total(cw, w) + cw * o.cost_per_place * mn + w * o.annual_cost_per_place * mn
         self.forced = o.forced.copy()
         self.excluded = o.excluded.copy()
         firm = ~g.fallback_allowed

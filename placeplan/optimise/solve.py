@@ -102,7 +102,7 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
 def _trivial_bound(problem: Problem) -> float:
     """A bound every plan meets without solving: 0 when no cost can be negative."""
     costs = (problem.arcs.cost, problem.options.fixed_cost, problem.options.cost_per_place,
-             problem.options.annual_cost_per_place, problem.groups.fallback_cost)
+             problem.options.annual_cost_per_place, problem.options.annual_fixed_cost, problem.groups.fallback_cost)
     return 0.0 if all(np.all(np.nan_to_num(c, posinf=0.0) >= 0) for c in costs) else -math.inf
 
 
@@ -421,6 +421,7 @@ def plan_terms(problem: Problem, plan: Plan) -> dict[str, float]:
         "capital_fixed": float((cw * o.fixed_cost)[opened].sum()),
         "capital_places": float((cw * o.cost_per_place * size)[opened].sum()),
         "annual_places": float((remaining[t] * o.annual_cost_per_place * size)[opened].sum()),
+        "annual_fixed": float((remaining[t] * o.annual_fixed_cost)[opened].sum()),
         "arcs": float((pr.weight[g.period[a.group]] * a.cost * plan.flow).sum()),
         "fallback": float((pr.weight[g.period] * np.where(fb, g.fallback_cost, 0.0) * plan.unplaced)[fb].sum()),
     }
