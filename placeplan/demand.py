@@ -13,6 +13,7 @@ import pandas as pd
 
 from .checks import horizon_problems
 from .dataset import Dataset
+from .demand_settings import split_by_setting
 from .projection.project import Projection, project_dataset
 from .scenario.model import Scenario
 
@@ -35,9 +36,11 @@ def projection(dataset: Dataset, scenario: Scenario, *, extra_years: int = 0, op
 
 
 def project(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:
-    """Demand to plan for: zone_id, need, ncy, phase, year, pupils (the scenario's percentile)."""
+    """Demand to plan for: zone_id, need, ncy, phase, year, setting, stepdown, pupils (the
+    scenario's percentile, by the setting pupils need: :mod:`placeplan.demand_settings`)."""
     projected = projection(dataset, scenario)
-    planned = projected.planned()
+    years = plan_years(scenario, dataset.meta.base_year)
+    planned = split_by_setting(projected.planned(), dataset["demand"], scenario.settings, years)
     totals = planned.groupby("year")["pupils"].sum()
     log.info("demand (%s, P%d): %s", projected.method, projected.percentile,
              ", ".join(f"{y}/{(y + 1) % 100:02d} {v:,.0f}" for y, v in totals.items()))

@@ -36,7 +36,7 @@ def test_growth_by_need_compounds_from_the_base_year():
     # ASD: 14 pupils x 1.1 and x 1.21.
     assert by[(2026, "ASD")] == pytest.approx(14 * 1.21)
     assert set(projected["phase"]) == {"primary", "secondary"}
-    assert list(projected.columns) == ["zone_id", "need", "ncy", "phase", "year", "pupils"]
+    assert list(projected.columns) == ["zone_id", "need", "ncy", "phase", "year", "setting", "stepdown", "pupils"]
 
 
 def test_plan_years_default_to_the_year_after_the_base():

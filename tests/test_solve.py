@@ -67,9 +67,17 @@ def test_oversubscription_rule_off_opens_the_esta(tiny_scenario):
     # £23,900: at 8 places (50,000 + 16,000 + 80,000) it takes the 8 primary pupils Elm
     # cannot, and Oak takes the 6 secondary ones, so nobody goes out of area:
     # 318,000 + 64,000 + 6 x 23,900 + 146,000 = £671,400.
-    result = solved(tiny_scenario, "rules.host_preference=ignore")
+    # The tiny borough records no settings ("any" specialist place), which an ESTA may not
+    # take by default; the scenario here lets ESTAs take resourced places too.
+    result = solved(tiny_scenario, "rules.host_preference=ignore", 'settings.serves={esta = ["enhanced", "resourced"]}')
     assert chosen(result) == {"O1": 8, "O3": 8}
     assert result.summary["objective"] == pytest.approx(671_400)
+
+
+def test_by_default_an_esta_takes_no_pupil_who_needs_a_specialist_place(tiny_scenario):
+    result = solved(tiny_scenario, "rules.host_preference=ignore")
+    assert "O3" not in chosen(result)
+    assert result.summary["objective"] == pytest.approx(877_000)
 
 
 def test_without_fallback_the_independent_school_takes_the_rest(tiny_scenario):

@@ -24,7 +24,9 @@ import pandas as pd
 
 from ..codes import NEEDS, PHASES, phase_of
 from ..optimise import Arcs, Existing, Groups, Options, Periods, Problem, Rules
+from ..demand_settings import settings_allowed
 from ..scenario.model import Scenario
+from ..scenario.settings import ANY, SETTINGS
 from .facilities import Facilities, phase_band_edges
 from .zones import cluster_zones
 
@@ -45,16 +47,19 @@ class SendProblem:
     zone_of: pd.Series        # zone_id -> the zone that represents it in the model
 
 
+#: What decides which facilities may take a demand row.
+ELIGIBILITY = ["need", "band", "setting", "stepdown"]
+
+
 def _classes(demand: pd.DataFrame, eligible_for, fallback_for) -> pd.Series:
     """An eligibility class id per demand row: same facilities admit, same fallback cost."""
-    keys = demand[["need", "band"]].drop_duplicates()
-    signature = {}
-    for need, band in keys.itertuples(index=False):
-        row = demand[(demand["need"] == need) & (demand["band"] == band)].iloc[0]
-        signature[(need, band)] = (eligible_for(need, band).tobytes(), fallback_for(need, row["phase"]))
+    firsts = demand.drop_duplicates(ELIGIBILITY)
+    signature = {tuple(key): (eligible_for(*key).tobytes(), fallback_for(key[0], phase))
+                 for key, phase in zip(firsts[ELIGIBILITY].itertuples(index=False, name=None), firsts["phase"])}
     ids: dict[tuple, int] = {}
     per_key = {key: ids.setdefault(sig, len(ids)) for key, sig in signature.items()}
-    return pd.Series([per_key[(n, b)] for n, b in zip(demand["need"], demand["band"])], index=demand.index)
+    return pd.Series([per_key[key] for key in demand[ELIGIBILITY].itertuples(index=False, name=None)],
+                     index=demand.index)
 
 
 def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.DataFrame,
@@ -64,6 +69,8 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
     start = time.perf_counter()
     table = facilities.table
     demand = demand[demand["pupils"] > 0].copy()
+    if "setting" not in demand:
+        demand["setting"], demand["stepdown"] = ANY, False
     bands = phase_band_edges(table, demand["ncy"].to_numpy())
     band_of_ncy = {ncy: b for b, (low, high) in enumerate(bands) for ncy in range(low, high + 1)}
     demand["band"] = demand["ncy"].map(band_of_ncy)
@@ -72,9 +79,13 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
     ncy_min, ncy_max = table["ncy_min"].to_numpy(), table["ncy_max"].to_numpy()
     usable = (table["ruled_out"] == "").to_numpy() | ~table["is_option"].to_numpy()
 
-    def eligible_for(need: str, band: int) -> np.ndarray:
+    serves = _serves(table, scenario)
+
+    def eligible_for(need: str, band: int, setting: str, stepdown: bool) -> np.ndarray:
         low, high = bands[band]
-        return facilities.admits[:, NEED_CODES.index(need)] & (ncy_min <= low) & (ncy_max >= high) & usable
+        served = np.logical_or.reduce([serves[s] for s in settings_allowed(setting, stepdown)])
+        return (facilities.admits[:, NEED_CODES.index(need)] & (ncy_min <= low) & (ncy_max >= high) & usable
+                & served)
 
     costs = scenario.costs
     fallback_extra = costs.transport_per_pupil  # transport to an out-of-area place, at the reference distance
@@ -95,7 +106,7 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
     groups["period"] = groups["year"].map({y: t for t, y in enumerate(years)})
     groups["fallback_cost"] = [fallback_for(n, p) for n, p in zip(groups["need"], groups["phase"])]
     demand["group"] = grouped.ngroup()
-    members = demand[["group", "home_zone", "need", "ncy", "pupils"]].reset_index(drop=True)
+    members = demand[["group", "home_zone", "need", "ncy", "setting", "pupils"]].reset_index(drop=True)
 
     arcs = _arcs(groups, pairs, facilities, bands, eligible_for_class=_class_eligibility(demand, eligible_for),
                  scenario=scenario)
@@ -111,7 +122,16 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
 
 def _class_eligibility(demand: pd.DataFrame, eligible_for) -> dict[tuple[int, int], np.ndarray]:
     firsts = demand.drop_duplicates(["cls", "band"])
-    return {(c, b): eligible_for(n, b) for c, b, n in zip(firsts["cls"], firsts["band"], firsts["need"])}
+    return {(c, b): eligible_for(*key) for c, b, key in
+            zip(firsts["cls"], firsts["band"], firsts[ELIGIBILITY].itertuples(index=False, name=None))}
+
+
+def _serves(table: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+    """Setting -> which facilities serve it, by kind (the scenario's settings.serves)."""
+    serves = scenario.settings.serves
+    kinds = table["kind"].to_numpy()
+    return {setting: np.array([setting in serves.get(kind, ()) for kind in kinds], dtype=bool)
+            for setting in SETTINGS}
 
 
 def _arcs(groups: pd.DataFrame, pairs: pd.DataFrame, facilities: Facilities, bands, *,

@@ -31,14 +31,14 @@ def flows_by_member(send: SendProblem, result: Result) -> pd.DataFrame:
     split["pupils"] = split["amount"] * split["share"]
     split["year"] = send.groups["year"].to_numpy()[split["group"].to_numpy()]
     split["phase"] = split["ncy"].map(phase_of)
-    return split[["home_zone", "need", "ncy", "phase", "year", "facility", "pupils", "minutes", "km"]]
+    return split[["home_zone", "need", "ncy", "phase", "setting", "year", "facility", "pupils", "minutes", "km"]]
 
 
 def allocation_table(send: SendProblem, split: pd.DataFrame) -> pd.DataFrame:
-    """allocation.csv: zone, need, phase, year, facility, pupils, minutes, km."""
+    """allocation.csv: zone, need, phase, setting, year, facility, pupils, minutes, km."""
     ids = send.facilities.table["facility_id"].to_numpy()
     names = send.facilities.table["name"].to_numpy()
-    table = split.groupby(["home_zone", "need", "phase", "year", "facility"], observed=True).agg(
+    table = split.groupby(["home_zone", "need", "phase", "setting", "year", "facility"], observed=True).agg(
         pupils=("pupils", "sum"), minutes=("minutes", "first"), km=("km", "first")).reset_index()
     placed = table["facility"].to_numpy() >= 0
     table["facility_id"] = np.where(placed, ids[np.maximum(table["facility"], 0)], "")
@@ -46,7 +46,8 @@ def allocation_table(send: SendProblem, split: pd.DataFrame) -> pd.DataFrame:
     table = table.rename(columns={"home_zone": "zone_id"})
     table["pupils"] = table["pupils"].round(3)
     table[["minutes", "km"]] = table[["minutes", "km"]].round(1)
-    return table[["zone_id", "need", "phase", "year", "facility_id", "facility_name", "pupils", "minutes", "km"]]
+    return table[["zone_id", "need", "phase", "setting", "year", "facility_id", "facility_name", "pupils", "minutes",
+                  "km"]]
 
 
 def cost_terms(send: SendProblem, result: Result) -> dict[str, float]:

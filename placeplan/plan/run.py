@@ -189,7 +189,7 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
     where = pd.Series(np.where(np.isin(kinds, LOCAL_KINDS), "local",
                                np.where(kinds == "independent", "independent", "unplaced")), index=split.index)
     placed = split.assign(where=where)
-    by_year = placed.pivot_table(index=["need", "phase", "year"], columns="where", values="pupils",
+    by_year = placed.pivot_table(index=["need", "phase", "setting", "year"], columns="where", values="pupils",
                                  aggfunc="sum", fill_value=0.0).reset_index()
     for column in ("local", "independent", "unplaced"):
         if column not in by_year:
