@@ -27,6 +27,10 @@ MAX_SEED = 2**31 - 1
 MAX_ANNUAL_POUNDS = 10_000_000
 #: Largest capital budget: a hundred billion pounds, beyond any council's programme.
 MAX_CAPITAL_POUNDS = 100_000_000_000
+#: Years from a decision to opening, by kind of option (cited in Rules.lead_time_years).
+DEFAULT_LEAD_TIMES: dict[str, int] = {"srp": 1, "esta": 1, "unit": 1, "special_expansion": 4, "new_special": 4}
+#: Longest lead time: beyond any plan's horizon.
+MAX_LEAD_YEARS = 30
 #: Longest solver time limit: a week. Longer cannot be meant, and the solver's own clock
 #: overflows well before 1e300 seconds.
 MAX_SECONDS = 7 * 24 * 3600
@@ -46,9 +50,21 @@ def _folder_path(value: str) -> str:
 class Horizon(Section):
     first_year: int | None = Field(
         None, ge=2000, le=2100,
-        description="First academic year of the plan, as the calendar year it starts. "
-                    "Blank means the year after the dataset's base year.")
+        description="First academic year of the plan, as the calendar year it starts: the first "
+                    "September a decision taken now could reach (the years between the dataset's "
+                    "base year and it are projected, not planned). Blank means the year after the "
+                    "dataset's base year.")
     years: int = Field(5, ge=1, le=30, description="Number of academic years planned.")
+    decision_year: int | None = Field(
+        None, ge=2000, le=2100,
+        description="The academic year the council decides in, as the calendar year it starts; "
+                    "rules.lead_time_years count from it (an option can open no earlier than "
+                    "decision_year + its lead time). Blank means the year before the first plan "
+                    "year: decided this school year, for the plan's first September.")
+
+    def decided_in(self, first_year: int) -> int:
+        """The decision year, given the plan's first year."""
+        return self.decision_year if self.decision_year is not None else first_year - 1
 
 
 class Demand(Section):
@@ -157,6 +173,24 @@ def _default_annual_costs() -> dict[str, float]:
     return table
 
 
+def _defaults_table(key: str) -> dict[str, float]:
+    """A table of ``placeplan/databuild/defaults.toml`` by kind ({} when it has none)."""
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("placeplan.databuild").joinpath("defaults.toml").read_text(encoding="utf-8")
+    table = tomllib.loads(text).get(key, {})
+    return {k: float(v) for k, v in table.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _default_annual_fixed_costs() -> dict[str, float]:
+    """Annual running cost of an opened option by kind, where a dataset gives none: the
+    builder's defaults (``[annual_fixed_cost]`` in ``placeplan/databuild/defaults.toml``,
+    each stated there as an assumption with its reasoning), 0 for a kind it does not name."""
+    table = _defaults_table("annual_fixed_cost")
+    return {kind: table.get(kind, 0.0) for kind in OPTION_KINDS}
+
+
 class Costs(Section):
     discount_rate: float = Field(
         0.035, ge=0, le=0.2,
@@ -182,9 +216,27 @@ class Costs(Section):
         default_factory=_default_annual_costs,
         description="Annual cost of a place by kind of provision, used where the dataset "
                     "gives none.")
+    annual_fixed_cost: dict[str, float] = Field(
+        default_factory=_default_annual_fixed_costs,
+        description="Annual cost of running an opened option whatever its roll (the staffing base of "
+                    "a unit: a teacher and assistants), by kind of option, used where the dataset's "
+                    "candidates give none; paid every year from opening to the end of the plan, on top "
+                    "of the annual cost of its places. No council publishes a whole-unit running cost "
+                    "(costs-evidence.md), so the defaults, from placeplan/databuild/defaults.toml "
+                    "([annual_fixed_cost]; 0 for a kind it does not name), are assumptions.")
     travel_minute_weight: float = Field(
         0.0, ge=0, le=MAX_ANNUAL_POUNDS, description="Optional weight: pounds per pupil per minute of one-way journey "
                                "per year, to prefer shorter journeys beyond their transport cost.")
+
+    @field_validator("annual_fixed_cost")
+    @classmethod
+    def _option_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, cost in value.items():
+            if key not in OPTION_KINDS:
+                raise ValueError(f"'{key}' is not a kind of option; expected one of {', '.join(OPTION_KINDS)}")
+            if not 0 <= cost <= MAX_ANNUAL_POUNDS:
+                raise ValueError(f"running cost for {key} is {cost:g}; expected 0 to {MAX_ANNUAL_POUNDS:,} a year")
+        return {**_default_annual_fixed_costs(), **value}
 
     @field_validator("annual_cost_per_place")
     @classmethod
@@ -252,6 +304,46 @@ class Rules(Section):
                                         description="Option ids that must open (consultation outcomes).")
     exclude: tuple[str, ...] = Field((), strict=False, description="Option ids that must not open.")
     allow_fallback: bool = Field(True, description="Allow independent or out-of-area placements.")
+    host_max_share_of_roll: float = Field(
+        0.10, ge=0, le=1,
+        description="The largest a hosted option (SRP, ESTA, unit) may be, as a share of its host "
+                    "school's pupils on roll (candidates' host_on_roll): larger sizes are cut to it, and "
+                    "an option whose smallest size is above it is ruled out. Assumption: 10%, so that "
+                    "the unit's pupils stay part of a mainstream school (a 210-pupil primary may host "
+                    "up to 21 places; Hertfordshire's primary SRPs have 12, its secondary ones 20: "
+                    "costs-evidence.md, 'Lead times and sizes').")
+    allow_selective_hosts: bool = Field(
+        False, description="Allow hosted options at schools that select by ability (host_selective = yes, "
+                           "grammar schools), which do not admit most pupils the unit would serve.")
+    allow_several_per_host: bool = Field(
+        False, description="Allow more than one hosted option (an SRP and an ESTA, say) at one host school; "
+                           "by default at most one of a school's candidates opens.")
+    lead_time_years: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_LEAD_TIMES),
+        description="Years from the decision (horizon.decision_year) to the first September an option can "
+                    "take pupils, by kind (costs-evidence.md, 'Lead times and sizes'). srp, esta, unit: 1: "
+                    "a prescribed alteration needs four weeks for representations, and councils open "
+                    "within the year (Kent: decided December 2025, SRP September 2026; North Yorkshire: "
+                    "decided December 2022, unit open January 2023); academies also need a DfE "
+                    "significant-change application. special_expansion: 4 (Surrey's Freemantles: brief "
+                    "approved September 2019, places September 2023). new_special: 4 (a free school takes "
+                    "about 26 months from approval to opening, after the bid; one of 37 special and AP "
+                    "free schools announced in 2020 was in a permanent building two years later).")
+    revenue_limit_per_year: float | None = Field(
+        None, ge=0, le=MAX_CAPITAL_POUNDS,
+        description="High-needs revenue for new provision: the most the options opened may cost to run in "
+                    "any plan year (their places at their annual cost plus their annual fixed costs, "
+                    "undiscounted, weights apart), in GBP; leave out for no limit.")
+
+    @field_validator("lead_time_years")
+    @classmethod
+    def _lead_kinds(cls, value: dict[str, int]) -> dict[str, int]:
+        for key, years in value.items():
+            if key not in OPTION_KINDS:
+                raise ValueError(f"'{key}' is not a kind of option; expected one of {', '.join(OPTION_KINDS)}")
+            if not 0 <= years <= MAX_LEAD_YEARS:
+                raise ValueError(f"lead time for {key} is {years}; expected 0 to {MAX_LEAD_YEARS} years")
+        return {**DEFAULT_LEAD_TIMES, **value}
 
 
 class Solve(Section):
