@@ -33,6 +33,10 @@ SPECIALIST_PLACEMENTS = (
     "Mainstream - academy (resourced provision)", "Mainstream - academy (SEN unit)",
     "Mainstream - free school (resourced provision)", "Mainstream - free school (SEN unit)",
 )
+#: Placement rows (need file) and columns (placement file) of each setting pupils attend:
+#: special schools of every kind (state, independent, non-maintained, the council's own and
+#: other councils'), and resourced provision and SEN units in mainstream schools.
+SETTING_PLACEMENTS = {"special": SPECIALIST_PLACEMENTS[:1], "resourced": SPECIALIST_PLACEMENTS[1:]}
 NOT_RECORDED = "Placement not recorded"
 ALL_PLANS = "All EHC plans"
 
@@ -43,6 +47,7 @@ SPECIALIST_COLUMNS = (
     "mainstream_academy_resourced_provision", "mainstream_academy_senunit",
     "mainstream_free_school_resourced_provision", "mainstream_free_school_senunit",
 )
+SETTING_COLUMNS = {"special": SPECIALIST_COLUMNS[:1], "resourced": SPECIALIST_COLUMNS[1:]}
 NEED_COLUMNS = ("number_asd", "number_hi", "number_mld", "number_msi", "number_oth", "number_pd",
                 "number_pmld", "number_semh", "number_slcn", "number_sld", "number_spld",
                 "number_vi", "number_need_unknown")
@@ -61,8 +66,11 @@ FILES: dict[str, OpenFile] = {f.name: f for f in (
              "'special_independent', 'special_non_maintained', 'mainstream_la_maintained', "
              "'mainstream_academy', 'mainstream_free_school']"),
     OpenFile("schools_capacity.csv.gz", "schools_capacity.csv.gz",
-             ("urn_2025", "statutory_low_age", "statutory_high_age", "school_capacity"),
+             ("urn_2025", "statutory_low_age", "statutory_high_age", "admissions_policy",
+              "school_capacity", "number_of_pupils_2022"),
              "urn_2025.notna()"),
+    OpenFile("gias_sen_provision_types.csv.gz", "gias_sen_provision_types.csv.gz",
+             ("urn", "sen_provision_types")),
     OpenFile("school_applications.csv.gz", "school_applications.csv.gz",
              ("urn_2025", "school_phase", "total_number_places_offered",
               "times_put_as_1st_preference"),

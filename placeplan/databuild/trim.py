@@ -29,8 +29,9 @@ pack described in `PROVENANCE.md` of placeplan's shared data; made by
 - Contains public sector information licensed under the Open Government Licence v3.0
   (https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/).
 - Source: Department for Education, *Education, health and care plans* (reporting year 2025),
-  *Get Information About Schools* (24 May 2025 extract; 2022 extract for school capacity and
-  statutory ages; 22 April 2025 links extract for successor URNs), and *Primary and secondary
+  *Get Information About Schools* (24 May 2025 extract; types of SEN provision, SEN1 to SEN13,
+  of about March 2025; 2022 extract for school capacity, statutory ages, admissions policy and
+  pupils on roll; 22 April 2025 links extract for successor URNs), and *Primary and secondary
   school applications and offers* (2022 release). © Crown copyright.
 - Source: Office for National Statistics licensed under the Open Government Licence v3.0.
   Census 2021 data © Crown copyright. Contains OS data © Crown copyright and database right
