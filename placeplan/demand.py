@@ -15,6 +15,7 @@ from .checks import horizon_problems
 from .dataset import Dataset
 from .demand_settings import split_by_setting
 from .projection.project import Projection, project_dataset
+from .projection.scap import years_needed
 from .scenario.model import Scenario
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,13 @@ def plan_years(scenario: Scenario, base_year: int) -> list[int]:
     return list(range(first, first + scenario.horizon.years))
 
 
-def projection(dataset: Dataset, scenario: Scenario, *, extra_years: int = 0, open_data=None) -> Projection:
-    """The dataset's demand projected over the scenario's plan years."""
+def projection(dataset: Dataset, scenario: Scenario, *, open_data=None) -> Projection:
+    """The dataset's demand projected over the scenario's plan years, and as many more as
+    the SCAP forecast needs. Always that many: the Monte Carlo draws depend on how far they
+    reach, so ``placeplan project`` and ``placeplan solve`` must draw the same years to give
+    the same pupils."""
     years = plan_years(scenario, dataset.meta.base_year)
-    return project_dataset(dataset, scenario.demand, years, open_data=open_data, extra_years=extra_years)
+    return project_dataset(dataset, scenario.demand, years, open_data=open_data, extra_years=years_needed(years))
 
 
 def project(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:

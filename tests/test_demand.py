@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import run_cli
+
 from placeplan.demand import plan_years, project, projection
 from placeplan.pipeline import load_inputs
 from placeplan.projection.project import ProjectionError
@@ -180,3 +182,13 @@ def test_trend_by_need_follows_needs_whose_difference_persisted(tiny_copy):
     # Base: ASD 14, SLD 1. Two years on the ratio has moved by (1.2 / 1.0) ** 2, give or take rounding.
     assert (by[(2026, "ASD")] / by[(2026, "SLD")]) / 14 == pytest.approx(1.2 ** 2, rel=0.01)
     assert (by[(2025, "SEMH")] / by[(2025, "SLD")]) / 8 == pytest.approx(1.1, rel=0.01)
+
+
+def test_project_and_solve_plan_for_the_same_pupils(tmp_path):
+    """The Monte Carlo draws reach as far in both (the SCAP years): the same P50 pupils."""
+    result = run_cli(["project", str(FIXTURES / "tiny.toml"), "--out", str(tmp_path / "projection")])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "projection" / "demand_projection.csv").groupby("year")["p50"].sum()
+    inputs = load_inputs(FIXTURES / "tiny.toml")
+    planned = project(inputs.dataset, inputs.scenario.scenario).groupby("year")["pupils"].sum()
+    assert planned.round(3).to_dict() == pytest.approx(written.round(3).to_dict(), abs=2e-3)

@@ -44,13 +44,11 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
     from ..demand import projection
     from ..outputs_io import write_csv_atomic
     from ..pipeline import load_inputs
-    from ..projection.scap import scap_table, years_needed
-    from ..demand import plan_years
+    from ..projection.scap import scap_table
 
     inputs = load_inputs(scenario, overrides)
     settings, dataset = inputs.scenario.scenario, inputs.dataset
-    extra = years_needed(plan_years(settings, dataset.meta.base_year))
-    projected = projection(dataset, settings, extra_years=extra, open_data=open_data)
+    projected = projection(dataset, settings, open_data=open_data)
     cells = projected.cells.copy()
     columns = ["zone", "need", "ncy", "phase", "year", "p10", "p50", "p90"]
     if projected.percentile not in (10, 50, 90):
