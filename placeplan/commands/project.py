@@ -14,7 +14,8 @@ FILES = ("demand_projection.csv", "council_projection.csv", "scap_send_forecast.
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: the scenario's output.folder).")
+              help="Output folder (default: the scenario's output folder with -projection after its name, "
+                   "beside the plan's, which holds one solved run only).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
 @click.option("--open-data", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the DfE open data the projection pools with (default: the repository's "
@@ -42,9 +43,10 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
       placeplan project scenarios/essex.toml --set 'demand.share_change={default = -0.05}'
     """
     from ..demand import projection
-    from ..outputs_io import write_csv_atomic
+    from ..outputs_io import RunFolder, write_csv_atomic
     from ..pipeline import load_inputs
     from ..projection.scap import scap_table
+    from ..runs import scenario_inputs
 
     inputs = load_inputs(scenario, overrides)
     settings, dataset = inputs.scenario.scenario, inputs.dataset
@@ -59,9 +61,11 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
         "council_projection.csv": _rounded(projected.council),
         "scap_send_forecast.csv": scap_table(projected, area=dataset.meta.name),
     }
-    folder = out or inputs.scenario.output_folder
-    for name in FILES:
-        write_csv_atomic(folder / name, tables[name])
+    own = inputs.scenario.output_folder
+    folder = out or own.with_name(f"{own.name}-projection")
+    with RunFolder.begin(folder, names=FILES, inputs=scenario_inputs(inputs)) as run:
+        for name in FILES:
+            write_csv_atomic(run.path / name, tables[name])
     council = projected.council
     totals = council[(council["need"] == "ALL") & (council["phase"] == "all")]
     click.echo(f"{dataset.meta.name}: pupils needing a specialist place ({projected.method}; P10 / P50 / P90)")
