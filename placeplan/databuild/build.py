@@ -21,7 +21,7 @@ import pandas as pd
 from ..dataset import load_dataset
 from ..errors import InputError, PlacePlanError, Problems
 from ..outputs_io import write_csv_atomic, write_text_atomic
-from . import caseload, councils, opendata, options, sites
+from . import caseload, councils, hosts, opendata, options, provision, sites
 from .settings import defaults
 
 log = logging.getLogger(__name__)
@@ -30,19 +30,29 @@ BASE_YEAR = 2024  # January 2025 counts: academic year 2024/25
 DEFAULT_SEED = 2025
 LICENCE = "Open Government Licence v3.0"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+#: (title, publisher, url, attribution): the attributions are the statements the open-data
+#: pack's PROVENANCE.md asks every reuse to keep.
 SOURCES = (
     ("Education, health and care plans (reporting year 2025)", "Department for Education",
      "https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans/2025",
      "Contains public sector information licensed under the Open Government Licence v3.0. "
-     "Source: Department for Education. © Crown copyright."),
-    ("Get Information About Schools (24 May 2025; 2022 statutory ages)", "Department for Education",
+     "Source: Department for Education, Education, health and care plans (reporting year 2025). "
+     "© Crown copyright."),
+    ("Get Information About Schools (24 May 2025)", "Department for Education",
      "https://get-information-schools.service.gov.uk/",
      "Contains public sector information licensed under the Open Government Licence v3.0. "
-     "Source: Department for Education. © Crown copyright."),
-    ("Primary and secondary school applications and offers (2022)", "Department for Education",
+     "Source: Department for Education, Get Information About Schools. © Crown copyright."),
+    ("Get Information About Schools: types of SEN provision, SEN1 to SEN13 (about March 2025)",
+     "Department for Education", "https://get-information-schools.service.gov.uk/",
+     "Contains public sector information licensed under the Open Government Licence v3.0. "
+     "Source: Department for Education, Get Information About Schools. © Crown copyright."),
+    ("Get Information About Schools (2022 extract: statutory ages, admissions policy, capacity; "
+     "22 April 2025 links) and Primary and secondary school applications and offers (2022)",
+     "Department for Education",
      "https://explore-education-statistics.service.gov.uk/find-statistics/primary-and-secondary-school-applications-and-offers",
      "Contains public sector information licensed under the Open Government Licence v3.0. "
-     "Source: Department for Education. © Crown copyright."),
+     "Source: Department for Education, Get Information About Schools (2022 and 22 April 2025 links "
+     "extracts) and Primary and secondary school applications and offers (2022 release). © Crown copyright."),
     ("Census 2021 population by LSOA; LSOA centroids", "Office for National Statistics",
      "https://www.ons.gov.uk/datasets/create",
      "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
@@ -68,24 +78,48 @@ def _names(found: list[councils.Council]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _description(found, cases, site_build, pupils: int) -> str:
+def _description(found, cases, site_build, *, resourced_places: int, listed: int, notes: list[str]) -> str:
     exact = all(c.exact for c in cases)
     whose = "council's" if len(found) == 1 else "councils'"
+    special = sum(c.pupils("special") for c in cases)
+    resourced = sum(c.pupils("resourced") for c in cases)
+    sites = site_build.sites
+    srp = sites[sites["kind"] == "srp"]
     lines = [
         f"Built from open data for {_names(found)}. Demand is not a caseload: it spreads the "
-        f"published January 2025 count of pupils with EHC plans in special schools, resourced "
-        f"provision and SEN units ({pupils:,} pupils{'' if exact else ', partly estimated'}) over "
-        "LSOAs in proportion to the Census 2021 child population and over year groups by the "
-        f"{whose} age profile. Replace demand.csv with the {whose} own caseload by home LSOA.",
-        "Existing resourced provisions and SEN units are not in the open register, so their "
-        "places are missing from sites.csv although their pupils are in demand.csv: add them.",
-        f"Special-school capacity is pupils on roll (no commissioned places in open data); "
-        f"out-of-area and independent places are the {whose} published placements "
+        f"published January 2025 count of pupils with EHC plans in special schools ({special:,}) and in "
+        f"resourced provision and SEN units ({resourced:,}), {special + resourced:,} pupils"
+        f"{'' if exact else ' (partly estimated)'}, over LSOAs in proportion to the Census 2021 child "
+        f"population and over year groups by the {whose} age profile of each setting. Replace demand.csv "
+        f"with the {whose} own caseload by home LSOA.",
+        "Demand by setting (the setting column): 'special' is pupils in special schools of every kind "
+        "(state, independent and non-maintained, the council's own and other councils'), 'resourced' "
+        "pupils in resourced provision and SEN units of mainstream schools, each by primary need as the "
+        "DfE publishes them (type of placement by primary need). Caveat: the DfE counts the setting a "
+        "pupil attends, not the one they need: a pupil in a special school for want of a resourced place "
+        "near home counts as special, and pupils waiting for a place, in mainstream classes, alternative "
+        "provision or out of school are not counted. No 'enhanced' (ESTA) demand is written: open data "
+        "does not say which pupils in mainstream classes have or need an enhanced arrangement; add your "
+        "own as rows with setting 'enhanced'.",
+        f"Special schools admit the needs GIAS lists as their types of SEN provision (where it lists "
+        f"none, a guess from the name, said in notes). Their capacity is pupils on roll (no commissioned "
+        f"places in open data); out-of-area and independent places are the {whose} published placements "
         f"({site_build.out_of_area_places:,} in other councils' special schools, "
         f"{site_build.independent_places:,} independent or non-maintained) shared over schools "
         "in reach by size and distance.",
+        f"Resourced provision and SEN units: GIAS lists SEN provision at {listed:,} of the {whose} "
+        f"mainstream schools; the {whose} published {resourced_places:,} pupils in resourced provision and "
+        f"SEN units are shared over them by year group as their places ({len(srp):,} srp sites, "
+        f"{int(srp['capacity'].sum()):,} places, taken as full: estimated, see capacity_source). GIAS "
+        "says neither which are resourced provisions and which SEN units, nor their places: replace "
+        "them with your list and commissioned places.",
+        "Candidates: an SRP and an ESTA at every state mainstream school, with the host's pupils on roll "
+        "(GIAS, May 2025), whether it is selective (admissions policy, GIAS 2022) and its age range "
+        "(statutory ages, GIAS 2022; proxies said in notes); an SRP at a school with resourced provision "
+        "is an expansion of it. Running costs, sizes and capital are the cited defaults of "
+        "placeplan/databuild/defaults.toml.",
     ]
-    notes = [n for c in cases for n in c.notes] + list(site_build.notes)
+    notes = [n for c in cases for n in c.notes] + list(site_build.notes) + notes
     return "\n".join(lines + notes)
 
 
@@ -119,29 +153,38 @@ def assemble(names: list[str], *, folder: Path, seed: int) -> tuple[dict[str, pd
     cases = [caseload.council_caseload(need, placement, council) for council in found]
     _check_some_demand(cases)
     demand = pd.concat([caseload.spread(case, zones, rng) for case in cases], ignore_index=True)
-    published = {"state": 0, "independent": 0}
-    setting_notes = []
+    codes = {c.code for c in found}
+    register = sites.schools(folder)
+    designated = provision.designations(folder)
+    host_rows = hosts.hosts(register, folder)
+    host_rows = host_rows[host_rows["la_code"].isin(codes)].reset_index(drop=True)
+    published = {"state": 0, "independent": 0, "resourced": 0}
+    notes, resourced = [], []
     for council in found:
         counts, note = caseload.pupils_by_setting(placement, council)
         published = {k: published[k] + counts[k] for k in published}
-        setting_notes += [note] if note else []
-    register = sites.schools(folder)
+        council_sites, site_note = provision.council_sites(council, hosts=host_rows, designated=designated,
+                                                           places=counts["resourced"], placement=placement,
+                                                           defaults=settings)
+        resourced.append(council_sites)
+        notes += [n for n in (note, site_note) if n]
+    resourced_sites = pd.concat(resourced, ignore_index=True)
     site_build = sites.build_sites(councils=found, zones=zones, register=register, published=published,
-                                   centre=councils.weighted_centre(zones), defaults=settings)
-    own = site_build.sites[site_build.sites["la_code"].isin({c.code for c in found})
-                           & (site_build.sites["kind"] == "special")]
-    hosts = register[register["la_code"].isin({c.code for c in found})]
-    candidates = pd.concat([
-        options.hosted_options(hosts, ratios=options.first_preference_ratios(folder),
-                               ncy=options.statutory_ncy(folder), base_year=BASE_YEAR, defaults=settings),
+                                   centre=councils.weighted_centre(zones), defaults=settings,
+                                   designated=designated, resourced=resourced_sites)
+    own = site_build.sites[site_build.sites["la_code"].isin(codes) & (site_build.sites["kind"] == "special")]
+    candidates = options.candidates(
+        options.hosted_options(host_rows, resourced=resourced_sites,
+                               ratios=options.first_preference_ratios(folder), base_year=BASE_YEAR,
+                               defaults=settings),
         options.expansion_options(own, base_year=BASE_YEAR, london=all(c.region == "London" for c in found),
-                                  defaults=settings),
-    ], ignore_index=True)
+                                  defaults=settings))
     tables = {"zones": zones.drop(columns="centroid_method"), "demand": demand,
               "sites": site_build.sites, "candidates": candidates,
               "history": caseload.history(placement, found)}
-    description = _description(found, cases, site_build, int(demand["pupils"].sum()))
-    description = "\n".join([description, *setting_notes])
+    listed = int(host_rows["urn"].isin(designated.index).sum())
+    description = _description(found, cases, site_build, resourced_places=published["resourced"],
+                               listed=listed, notes=notes)
     return tables, _names(found), description, cases
 
 

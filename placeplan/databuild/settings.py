@@ -16,6 +16,8 @@ class Defaults:
     annual_cost_per_place: dict[str, float]
     capital_per_place: dict[str, float]
     capital_fixed: dict[str, float]
+    annual_fixed_cost: dict[str, float]
+    expansion: dict[str, float]
     sizes: dict[str, dict[str, float]]
     lead_years: dict[str, int]
     hosted_needs: tuple[str, ...]
@@ -40,6 +42,7 @@ def defaults() -> Defaults:
     return Defaults(
         annual_cost_per_place=raw["annual_cost_per_place"],
         capital_per_place=raw["capital_per_place"], capital_fixed=raw["capital_fixed"],
+        annual_fixed_cost=raw["annual_fixed_cost"], expansion=raw["expansion"],
         sizes=raw["sizes"], lead_years=raw["lead_years"],
         hosted_needs=tuple(designation["hosted"]),
         needs_by_name=tuple((tuple(r["words"]), tuple(r["needs"])) for r in designation["by_name"]),

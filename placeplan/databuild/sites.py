@@ -7,8 +7,12 @@
   The published number of the councils' pupils in such schools (less, for state schools,
   what their own schools hold) is shared over the schools in reach by size times
   ``exp(-distance / decay)`` from the councils' child-population centre.
-* Designations and age ranges are not in the open register: a special school admits every
-  need and ages 4-19 unless its name says otherwise (``notes`` says which).
+* A special school admits the needs GIAS lists as its types of SEN provision
+  (:mod:`.provision`); where GIAS lists none, every need unless its name says otherwise
+  (``notes`` says it is a guess). Age ranges of special schools are not in open data: ages
+  4-19 unless the name says primary or secondary.
+* Resourced provision and SEN units at the councils' mainstream schools that GIAS lists
+  with SEN provision (:func:`.provision.resourced_sites`), passed in ready-made.
 """
 
 from __future__ import annotations
@@ -50,13 +54,16 @@ def schools(folder) -> pd.DataFrame:
     return frame[frame["easting"].notna()].reset_index(drop=True)
 
 
-def designation(name: str, defaults: Defaults) -> tuple[str, str]:
-    """(needs cell, note) from a special school's name."""
+def designation(name: str, defaults: Defaults, listed: str | None = None) -> tuple[str, str]:
+    """(needs cell, note): the needs GIAS lists for the school, or a guess from its name."""
+    if listed:
+        return listed, "needs as GIAS lists its types of SEN provision"
     lowered = name.lower()
     for words, needs in defaults.needs_by_name:
         if any(re.search(rf"\b{re.escape(w)}", lowered) for w in words):
-            return ";".join(needs), f"needs from the school's name ({', '.join(needs)})"
-    return ALL_NEEDS, "admits all needs (open data has no designation)"
+            return ";".join(needs), (f"needs guessed from the school's name ({', '.join(needs)}): GIAS "
+                                     "lists no types of SEN provision")
+    return ALL_NEEDS, "admits all needs, a guess: GIAS lists no types of SEN provision"
 
 
 def age_range(name: str) -> tuple[int, int]:
@@ -75,8 +82,10 @@ def _distances(frame: pd.DataFrame, zones: pd.DataFrame) -> np.ndarray:
 
 
 def _rows(frame: pd.DataFrame, *, kind: str, capacity: np.ndarray, on_roll: np.ndarray,
-          source: str, defaults: Defaults) -> pd.DataFrame:
-    designations = [designation(n, defaults) for n in frame["establishment_name"]]
+          source: str, defaults: Defaults, designated: pd.Series) -> pd.DataFrame:
+    listed = designated.reindex(frame["urn"]).to_numpy()
+    designations = [designation(n, defaults, d if isinstance(d, str) else None)
+                    for n, d in zip(frame["establishment_name"], listed)]
     ages = [age_range(n) for n in frame["establishment_name"]]
     notes = [d[1] + ("" if a != ALL_AGES else "; ages 4-19 assumed") for d, a in zip(designations, ages)]
     return pd.DataFrame({
@@ -122,9 +131,12 @@ def _share(pupils: int, frame: pd.DataFrame, everyone: pd.DataFrame, centre: tup
 
 
 def build_sites(*, councils: list[Council], zones: pd.DataFrame, register: pd.DataFrame,
-                published: dict[str, int], centre: tuple[float, float], defaults: Defaults) -> SiteBuild:
+                published: dict[str, int], centre: tuple[float, float], defaults: Defaults,
+                designated: pd.Series, resourced: pd.DataFrame) -> SiteBuild:
     """Sites for the councils. ``published`` holds the councils' pupils in state special
-    schools ("state") and in independent or non-maintained special schools ("independent")."""
+    schools ("state") and in independent or non-maintained special schools ("independent");
+    ``designated`` the needs cell GIAS gives by URN; ``resourced`` the councils' resourced
+    sites (:func:`.provision.resourced_sites`)."""
     codes = {c.code for c in councils}
     in_reach = _distances(register, zones) <= defaults.reach_km * 1000
     ours = register["la_code"].isin(codes).to_numpy()
@@ -132,7 +144,7 @@ def build_sites(*, councils: list[Council], zones: pd.DataFrame, register: pd.Da
     own = state[ours[state.index]]
     roll, missing = _roll(own, state)
     own_sites = _rows(own, kind="special", capacity=np.round(roll), on_roll=np.round(roll),
-                      source="estimated from pupils on roll (GIAS, May 2025)", defaults=defaults)
+                      source="estimated from pupils on roll (GIAS, May 2025)", defaults=defaults, designated=designated)
     notes = []
     if missing:
         notes.append(f"{missing} special school(s) have no pupil count in GIAS: capacity set to the "
@@ -143,7 +155,7 @@ def build_sites(*, councils: list[Council], zones: pd.DataFrame, register: pd.Da
     places = _share(out_of_area, elsewhere, state, centre, defaults.decay_km, defaults.min_shared_places)
     away_sites = _rows(elsewhere, kind="special", capacity=places, on_roll=places,
                        source="estimated: this area's share of an out-of-area school's places",
-                       defaults=defaults)
+                       defaults=defaults, designated=designated)
 
     independent = register[register["send_setting_category"].isin(INDEPENDENT_SPECIAL)]
     reachable = independent[in_reach[independent.index] | ours[independent.index]]
@@ -151,9 +163,13 @@ def build_sites(*, councils: list[Council], zones: pd.DataFrame, register: pd.Da
                     defaults.min_shared_places)
     independent_sites = _rows(reachable, kind="independent", capacity=places, on_roll=places,
                               source="estimated: this area's published independent placements, "
-                                     "shared by size and distance", defaults=defaults)
+                                     "shared by size and distance", defaults=defaults, designated=designated)
 
-    sites = pd.concat([own_sites, away_sites[away_sites["capacity"] > 0],
+    guessed = int((~own["urn"].isin(designated.index)).sum())
+    if guessed:
+        notes.append(f"Special schools with no types of SEN provision in GIAS, whose needs are guessed from "
+                     f"their names (see notes): {guessed} of {len(own_sites)}")
+    sites = pd.concat([own_sites, resourced, away_sites[away_sites["capacity"] > 0],
                        independent_sites[independent_sites["capacity"] > 0]], ignore_index=True)
     return SiteBuild(sites, tuple(notes), int(own_sites["capacity"].sum()), out_of_area,
                      published["independent"])
