@@ -9,6 +9,7 @@ re-derives it from the shared open-data pack when that is beside the checkout.
 from __future__ import annotations
 
 import filecmp
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from placeplan.databuild import build_dataset, caseload, councils, opendata
+from placeplan.databuild import build_dataset, caseload, councils, hosts, opendata, provision
 from placeplan.databuild.rounding import largest_remainder, systematic_spread
+from placeplan.databuild.settings import defaults
 from placeplan.dataset import load_dataset
 
 from conftest import ROOT, hashes, run_cli
@@ -99,6 +101,154 @@ def test_build_is_deterministic(tmp_path):
     assert not filecmp.cmp(first / "demand.csv", other / "demand.csv", shallow=False)
 
 
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory) -> dict:
+    """Kingston and Richmond together, and Essex, freshly built (as the shipped datasets)."""
+    root = tmp_path_factory.mktemp("shipped")
+    pairs = {"kingston-richmond": ["Kingston upon Thames", "Richmond upon Thames"], "essex": ["Essex"]}
+    return {folder: load_dataset(build_dataset(names, root / folder).path) for folder, names in pairs.items()}
+
+
+# --- real data, checked against the published figures and the register ---------------------
+
+def _gias_needs() -> dict[str, set[str]]:
+    """URN -> need codes, read straight from the GIAS types of SEN provision."""
+    frame = opendata.read(OPEN, "gias_sen_provision_types.csv.gz")
+    out = {}
+    for urn, cell in zip(frame["urn"], frame["sen_provision_types"]):
+        codes = {part.split(" - ")[0].strip().upper() for part in cell.split(";")}
+        out[urn] = codes
+    return out
+
+
+def _needs(cell) -> set[str]:
+    """A loaded needs cell (a tuple of codes) or a written one ('ASD;SLCN') as a set."""
+    return set(cell.split(";")) if isinstance(cell, str) else set(cell)
+
+
+def _published_placements(code: str) -> dict[str, int]:
+    placement = opendata.read(OPEN, "ehcp_placement.csv.gz")
+    row = placement[(placement["geographic_level"] == "Local authority") & (placement["old_la_code"] == code)
+                    & (placement["time_period"] == "202425") & (placement["breakdown_topic"] == "All EHC plans")]
+    numbers = opendata.counts(row, list(opendata.SPECIALIST_COLUMNS)).iloc[0]
+    return {"special": int(numbers["special_total"]),
+            "resourced": int(numbers.drop("special_total").sum())}
+
+
+def test_kingston_special_schools_admit_their_gias_needs(shipped):
+    sites = shipped["kingston-richmond"]["sites"]
+    gias = _gias_needs()
+    kingston = sites[(sites["kind"] == "special") & (sites["la_code"] == "314")]
+    assert len(kingston) == 4
+    listed = kingston[kingston["site_id"].isin(gias)]
+    assert len(listed) == 3  # Bedelsford, Dysart, St Philip's; Spring School has none in GIAS
+    for row in listed.itertuples():
+        assert _needs(row.needs) == gias[row.site_id], row.name
+        assert "GIAS" in row.notes
+    dysart = kingston.set_index("name").loc["Dysart School"]
+    assert _needs(dysart["needs"]) == {"ASD", "SLD"}
+    guessed = kingston[~kingston["site_id"].isin(gias)]
+    assert guessed["notes"].str.contains("guess").all()
+
+
+@pytest.mark.parametrize("folder", ["kingston-richmond", "essex"])
+def test_resourced_sites_are_where_gias_lists_provision_and_hold_the_published_pupils(shipped, folder):
+    dataset = shipped[folder]
+    sites = dataset["sites"]
+    srp = sites[sites["kind"] == "srp"]
+    register = opendata.read(OPEN, "schools.csv.gz")
+    mainstream = register[register["send_setting_category"].isin(hosts.HOST_CATEGORIES)]
+    gias = _gias_needs()
+    for code in dataset["zones"]["la_code"].unique():
+        own = srp[srp["la_code"] == code]
+        listed = set(mainstream.loc[mainstream["la_code"] == code, "urn"]) & set(gias)
+        assert own["capacity"].sum() == _published_placements(code)["resourced"], code
+        assert set(own["site_id"]) == listed, code  # every listed school holds some of the places
+    for row in srp.itertuples():
+        assert _needs(row.needs) == gias[row.site_id]
+    assert (srp["on_roll"] == srp["capacity"]).all()
+    assert srp["capacity_source"].str.startswith("estimated").all()
+    assert srp["notes"].str.contains("estimated").all()
+
+
+@pytest.mark.parametrize("folder", ["kingston-richmond", "essex"])
+def test_demand_by_setting_adds_up_to_the_published_totals(shipped, folder):
+    dataset = shipped[folder]
+    demand = dataset["demand"].merge(dataset["zones"][["zone_id", "la_code"]], on="zone_id")
+    assert set(demand["setting"]) == {"special", "resourced"}  # no enhanced demand is estimated
+    totals = demand.groupby(["la_code", "setting"])["pupils"].sum()
+    for code in demand["la_code"].unique():
+        published_counts = _published_placements(code)
+        for setting, pupils in published_counts.items():
+            assert totals[(code, setting)] == pupils, (code, setting)
+
+
+def test_demand_by_setting_keeps_the_published_needs():
+    need = opendata.read(OPEN, "ehcp_need.csv.gz")
+    placement = opendata.read(OPEN, "ehcp_placement.csv.gz")
+    council = councils.resolve(["Kingston upon Thames"], OPEN)[0]
+    case = caseload.council_caseload(need, placement, council)
+    rows = need[(need["geographic_level"] == "Local authority") & (need["old_la_code"] == "314")
+                & (need["breakdown_topic"] == "Type of placement")].set_index("breakdown")
+    for setting, placements in opendata.SETTING_PLACEMENTS.items():
+        published_need = opendata.counts(rows.loc[rows.index.isin(placements)],
+                                         list(caseload.NEED_CODES)).sum().rename(caseload.NEED_CODES)
+        built = case.by_setting[setting].sum(axis=1)
+        for code, pupils in published_need.items():
+            assert built.get(code, 0) == pupils, (setting, code)
+    assert case.by_need_ncy.to_numpy().sum() == case.published == 751
+
+
+@pytest.mark.parametrize("folder", ["kingston-richmond", "essex"])
+def test_every_hosted_candidate_has_its_hosts_roll_and_an_age_range_within_the_hosts(shipped, folder):
+    candidates = shipped[folder]["candidates"]
+    hosted = candidates[candidates["kind"].isin(["srp", "esta", "unit"])]
+    assert len(hosted) > 0
+    assert hosted["host_on_roll"].notna().all() and (hosted["host_on_roll"] > 0).all()
+    assert hosted["host_selective"].isin(["yes", "no"]).all()
+    assert (hosted["host_ncy_min"] <= hosted["ncy_min"]).all()
+    assert (hosted["ncy_min"] <= hosted["ncy_max"]).all()
+    assert (hosted["ncy_max"] <= hosted["host_ncy_max"]).all()
+    assert hosted["annual_fixed_cost"].notna().all()
+    register = opendata.read(OPEN, "schools.csv.gz").set_index("urn")
+    roll = pd.to_numeric(register["number_of_pupils"]).reindex(hosted["site_id"]).to_numpy()
+    known = ~np.isnan(roll)
+    assert (hosted["host_on_roll"].to_numpy()[known] == roll[known]).all()
+    assert hosted.loc[~known, "notes"].str.contains("pupils on roll").all()
+
+
+@pytest.mark.parametrize("folder, selective", [("kingston-richmond", 2), ("essex", 4)])
+def test_no_candidate_at_a_selective_school_is_marked_non_selective(shipped, folder, selective):
+    candidates = shipped[folder]["candidates"]
+    capacity = opendata.read(OPEN, "schools_capacity.csv.gz")
+    grammar = set(capacity.loc[capacity["admissions_policy"] == "Selective", "urn_2025"])
+    at_grammar = candidates[candidates["site_id"].isin(grammar)]
+    assert at_grammar["site_id"].nunique() == selective  # Tiffin and Tiffin Girls'; Essex's four
+    assert (at_grammar["host_selective"] == "yes").all()
+    assert (candidates.loc[candidates["host_selective"] == "yes", "site_id"].isin(grammar)).all()
+
+
+def test_an_srp_at_a_school_with_resourced_provision_expands_it(shipped):
+    dataset = shipped["kingston-richmond"]
+    sites = dataset["sites"].set_index("site_id")
+    srp_sites = sites[sites["kind"] == "srp"]
+    options = dataset["candidates"]
+    srp = options[options["kind"] == "srp"]
+    assert srp["option_id"].is_unique and srp["site_id"].is_unique  # never a second base at a school
+    expanding = srp[srp["site_id"].isin(srp_sites.index)]
+    assert len(expanding) == len(srp_sites)
+    settings = defaults()
+    for row in expanding.itertuples():
+        site = srp_sites.loc[row.site_id]
+        assert row.name.endswith("SRP expansion") and row.needs == site["needs"]
+        assert row.annual_fixed_cost == settings.expansion["annual_fixed_cost"]
+        largest = settings.sizes["srp_secondary" if row.host_ncy_max >= 7 else "srp_primary"]["max"]
+        assert row.max_places + site["capacity"] <= largest or row.max_places == row.min_places
+    new = srp[~srp["site_id"].isin(srp_sites.index)]
+    assert (new["annual_fixed_cost"] == settings.annual_fixed_cost["srp"]).all()
+    assert all(_needs(n) == set(settings.hosted_needs) for n in new["needs"])
+
+
 def test_shipped_datasets_are_what_the_builder_makes(tmp_path):
     pairs = {"kingston-richmond": ["Kingston upon Thames", "Richmond upon Thames"], "essex": ["Essex"]}
     for folder, names in pairs.items():
@@ -108,8 +258,8 @@ def test_shipped_datasets_are_what_the_builder_makes(tmp_path):
                                shallow=False), f"data/{folder}/{table}.csv is stale: rebuild it"
 
 
-def test_two_councils_together_keep_each_councils_total(tmp_path):
-    dataset = load_dataset(build_dataset(["Kingston upon Thames", "Richmond upon Thames"], tmp_path / "kr").path)
+def test_two_councils_together_keep_each_councils_total(shipped):
+    dataset = shipped["kingston-richmond"]
     demand = dataset["demand"].merge(dataset["zones"][["zone_id", "la_code"]], on="zone_id")
     totals = demand.groupby("la_code")["pupils"].sum()
     assert totals["314"] == published("Kingston upon Thames").sum()
@@ -190,6 +340,34 @@ def test_systematic_spread_adds_up_and_stays_within_one(weights, total, seed):
         assert (out[weights == 0] == 0).all()
 
 
+def test_gias_provision_types_become_need_codes():
+    assert provision.parse("ASD - Autistic Spectrum Disorder; SpLD - Specific Learning Difficulty") == ("SPLD", "ASD")
+    assert provision.parse("Other - not a code") == ()
+
+
+def test_resourced_places_follow_the_year_groups_each_school_teaches():
+    ranges = pd.DataFrame({"ncy_min": [0, 0, 7], "ncy_max": [6, 2, 13]})
+    # Year 1 pupils are shared by the two primary schools, Year 5 by one, Year 8 by the secondary.
+    places = provision.share_places(14, ranges, pd.Series({1: 4, 5: 2, 8: 8}))
+    assert list(places) == [4, 2, 8]
+    # Pupils of an age no school teaches (post-19) go with the rest in proportion.
+    assert provision.share_places(28, ranges, pd.Series({1: 4, 5: 2, 8: 8, 16: 14})).sum() == 28
+
+
+def test_statutory_ages_become_national_curriculum_years(tmp_path):
+    columns = opendata.FILES["schools_capacity.csv.gz"].columns
+    rows = pd.DataFrame([["1", 4, 11], ["2", 3, 11], ["3", 11, 18], ["4", 11, 16], ["5", 2, 7]],
+                        columns=["urn_2025", "statutory_low_age", "statutory_high_age"])
+    rows = rows.reindex(columns=list(columns), fill_value="")
+    rows.to_csv(tmp_path / "schools_capacity.csv.gz", index=False)
+    ncy = hosts.statutory_ncy(tmp_path)
+    assert ncy.loc["1"].tolist() == [0, 6]      # reception to Year 6
+    assert ncy.loc["2"].tolist() == [-1, 6]     # with a nursery
+    assert ncy.loc["3"].tolist() == [7, 13]     # Year 7 to Year 13
+    assert ncy.loc["4"].tolist() == [7, 11]
+    assert ncy.loc["5"].tolist() == [-1, 2]     # age 2 joins the nursery year
+
+
 def test_fit_matches_both_margins():
     seed = pd.DataFrame({"ASD": [1.0, 2.0], "SLD": [3.0, 1.0]}, index=[0, 1])
     fitted = caseload.fit(seed, pd.Series([6.0, 4.0], index=[0, 1]), pd.Series({"ASD": 5.0, "SLD": 5.0}))
@@ -210,12 +388,30 @@ def test_expected_figures_are_the_published_ones():
 
 @pytest.mark.slow
 def test_every_council_in_england_builds_and_validates(tmp_path):
+    """Every council builds and validates, and in each: demand by setting is its published
+    placements (where they are published and recorded), its resourced sites hold its
+    published pupils in resourced provision and SEN units, and every hosted candidate has its
+    host's roll and an age range within the host's."""
     lookup = opendata.read(OPEN, "la_lookup.csv")
+    placement = opendata.read(OPEN, "ehcp_placement.csv.gz")
     for name in lookup["la_name"]:
         if name == "Isles of Scilly":  # no specialist placements published: tested below
             continue
         report = build_dataset([name], tmp_path / name.replace(" ", "-"))
-        load_dataset(report.path)
+        dataset = load_dataset(report.path)
+        council = councils.resolve([name], OPEN)[0]
+        counts, estimated = caseload.pupils_by_setting(placement, council)
+        by_setting = dataset["demand"].groupby("setting")["pupils"].sum()
+        if not report.notes and estimated is None:
+            assert by_setting.get("resourced", 0) == counts["resourced"], name
+            assert by_setting.get("special", 0) == _published_placements(council.code)["special"], name
+        srp = dataset["sites"].query("kind == 'srp'")
+        assert srp["capacity"].sum() in (0, counts["resourced"]), name
+        hosted = dataset["candidates"].query("kind in ['srp', 'esta']")
+        assert hosted["host_on_roll"].notna().all(), name
+        within = (hosted["host_ncy_min"] <= hosted["ncy_min"]) & (hosted["ncy_max"] <= hosted["host_ncy_max"])
+        assert within.all(), name
+        shutil.rmtree(report.path)
 
 
 def test_council_with_no_specialist_pupils_is_refused_unless_with_a_neighbour(tmp_path):

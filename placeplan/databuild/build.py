@@ -116,8 +116,9 @@ def _description(found, cases, site_build, *, resourced_places: int, listed: int
         "Candidates: an SRP and an ESTA at every state mainstream school, with the host's pupils on roll "
         "(GIAS, May 2025), whether it is selective (admissions policy, GIAS 2022) and its age range "
         "(statutory ages, GIAS 2022; proxies said in notes); an SRP at a school with resourced provision "
-        "is an expansion of it. Running costs, sizes and capital are the cited defaults of "
-        "placeplan/databuild/defaults.toml.",
+        "is an expansion of it. Costs, sizes and lead times are the defaults of "
+        "placeplan/databuild/defaults.toml, each cited or marked an assumption; annual_fixed_cost (a "
+        "unit's running cost whatever its roll) is an assumption: no council publishes one.",
     ]
     notes = [n for c in cases for n in c.notes] + list(site_build.notes) + notes
     return "\n".join(lines + notes)

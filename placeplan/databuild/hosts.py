@@ -8,8 +8,8 @@ For every open state mainstream school (GIAS, May 2025) with a phase the builder
 * ``selective``: ``yes`` where the 2022 extract's admissions policy is 'Selective';
   ``no`` where it is 'Non-selective' or 'Not applicable'; where it is 'Not reported' or
   the school is not in the 2022 extract, ``no`` with a note: the extract marks 163
-  secondary schools selective, England's grammar schools, and no new selective school may
-  open.
+  secondary schools selective, as many as England has grammar schools, and no new
+  selective school may open, so a school it does not mark is taken not to be one.
 * ``host_ncy_min``/``host_ncy_max``: the statutory age range (2022) as National Curriculum
   years. The low age is the age on entry (4: reception, NCY 0; 3: nursery, NCY -1), so
   NCY = age - 4; the high age is the age pupils reach in their last year (11: Year 6, NCY 6;
@@ -98,8 +98,8 @@ def hosts(register: pd.DataFrame, folder) -> pd.DataFrame:
 
     policy = _policy(folder).reindex(urns).fillna("").to_numpy()
     unknown = policy == ""
-    flag(unknown, "admissions policy not reported in GIAS 2022: taken as non-selective (the 163 "
-                  "schools GIAS marks selective are England's grammar schools)")
+    flag(unknown, "admissions policy not reported in GIAS 2022: taken as non-selective (GIAS marks "
+                  "England's 163 grammar schools selective)")
     selective = np.where(unknown, "no", policy)
 
     by_phase = pd.DataFrame([PHASE_NCY[p] for p in frame["education_phase"]],

@@ -49,8 +49,8 @@ def _sizes(kind: str, hosts: pd.DataFrame, defaults: Defaults) -> pd.DataFrame:
                             index=hosts.index)
     primary, secondary = defaults.sizes["srp_primary"], defaults.sizes["srp_secondary"]
     older = host_table.secondary(hosts)
-    return pd.DataFrame({key: np.where(older, int(secondary[key]), int(primary[key])) for key in ("min", "max", "step")},
-                        index=hosts.index)
+    return pd.DataFrame({key: np.where(older, int(secondary[key]), int(primary[key]))
+                         for key in ("min", "max", "step")}, index=hosts.index)
 
 
 def _expansion_sizes(hosts: pd.DataFrame, existing: pd.Series, largest: pd.Series,
