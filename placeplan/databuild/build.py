@@ -102,7 +102,9 @@ def _description(found, cases, site_build, *, resourced_places: int, listed: int
         "does not say which pupils in mainstream classes have or need an enhanced arrangement; add your "
         "own as rows with setting 'enhanced'.",
         f"Special schools admit the needs GIAS lists as their types of SEN provision (where it lists "
-        f"none, a guess from the name, said in notes). Their capacity is pupils on roll (no commissioned "
+        f"none, a guess from the name, said in notes). GIAS's list can be narrower than who attends (a "
+        f"school listed for one need often teaches pupils with others): check it against the schools' "
+        f"commissioned designations. Their capacity is pupils on roll (no commissioned "
         f"places in open data); out-of-area and independent places are the {whose} published placements "
         f"({site_build.out_of_area_places:,} in other councils' special schools, "
         f"{site_build.independent_places:,} independent or non-maintained) shared over schools "
