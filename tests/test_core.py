@@ -820,3 +820,46 @@ def test_orlib_pmedian_matches_the_optimum(name):
     assert result.status == Status.OPTIMAL
     assert result.objective == pytest.approx(optima()[name], rel=1e-9)
     assert result.option_open.sum() == inst.p
+
+
+# --- groups that stay where they are placed ---------------------------------------------------
+
+def _staying_problem(stays):
+    """Two periods. Group 0 (period 0, 4 units) stays wholly into period 1 when ``stays``
+    says so; group 1 (period 1, 3 units). One existing site of 5 places at cost 1 a unit and
+    period; the fallback costs 10."""
+    return Problem.make(
+        groups=Groups.make([4.0, 3.0], period=[0, 1], fallback_cost=[10.0, 10.0], stays=stays),
+        existing=Existing.make([5.0], periods=2),
+        arcs=Arcs.make(group=[0, 1], facility=[0, 0], cost=[1.0, 1.0]),
+        periods=Periods.make(2))
+
+
+def test_a_group_that_stays_fills_its_places_in_later_periods_and_pays_for_them():
+    # Without stays: 4 placed in period 0, 3 in period 1: cost 4 + 3 = 7.
+    alone = solve(_staying_problem(None))
+    assert alone.objective == pytest.approx(7.0)
+    # Staying: group 0's 4 units take 4 of the 5 places in period 1 too, so only 1 of
+    # group 1 fits; 2 go out: 4 (period 0) + 4 (period 1, staying) + 1 + 2 x 10 = 29.
+    staying = solve(_staying_problem([[1.0, 1.0], [0.0, 1.0]]))
+    assert staying.status == Status.OPTIMAL
+    assert staying.objective == pytest.approx(29.0)
+    assert staying.unplaced.tolist() == pytest.approx([0.0, 2.0])
+    assert staying.load()[0].tolist() == pytest.approx([4.0, 5.0])
+
+
+def test_half_a_group_staying_leaves_room_and_costs_half():
+    # Half of group 0 stays: 2 places taken in period 1, all 3 of group 1 fit:
+    # 4 + 2 + 3 = 9.
+    half = solve(_staying_problem([[1.0, 0.5], [0.0, 1.0]]))
+    assert half.objective == pytest.approx(9.0)
+    assert half.unplaced.tolist() == pytest.approx([0.0, 0.0])
+
+
+def test_stays_that_do_not_describe_a_group_are_refused():
+    with pytest.raises(ProblemError, match="must be 1 in the group's own period"):
+        _staying_problem([[0.5, 1.0], [0.0, 1.0]])
+    with pytest.raises(ProblemError, match="must be 0 before the group's period"):
+        _staying_problem([[1.0, 1.0], [0.3, 1.0]])
+    with pytest.raises(ProblemError, match="groups x 2 periods"):
+        _staying_problem([[1.0], [1.0]])

@@ -134,22 +134,45 @@ class Periods:
 @dataclass(frozen=True)
 class Groups:
     """Demand groups: period, demand (units, may be fractional) and the cost per unit of
-    the fallback (unplaced) placement; ``inf`` forbids the fallback for that group."""
+    the fallback (unplaced) placement; ``inf`` forbids the fallback for that group.
+
+    A group is placed in its period and, where ``stays`` says so, stays where it was placed
+    in later periods: ``stays[g, t]`` is the share of its units still there in period t (1
+    in its own period, 0 before; pupils continue where they are placed). Without
+    ``stays`` a group is there in its own period only. A group's flow then fills the
+    facility's places in every period it stays, and costs its arc (or fallback) cost in
+    each of them."""
 
     period: np.ndarray
     demand: np.ndarray
     fallback_cost: np.ndarray
     ids: tuple[object, ...]
+    stays: np.ndarray | None = None
 
     @classmethod
     def make(cls, demand: ArrayLike, *, period: ArrayLike = None, fallback_cost: ArrayLike = None,
-             ids: Sequence[object] | None = None) -> Groups:
+             ids: Sequence[object] | None = None, stays: ArrayLike = None) -> Groups:
         d = _array(demand, float)
         p = _array(period, np.int64, len(d), 0)
         fb = _array(fallback_cost, float, len(d), np.inf)
         fb[np.isnan(fb)] = np.inf
-        _frozen(d, p, fb)
-        return cls(p, d, fb, _ids(ids, len(d), "g"))
+        share = None if stays is None else np.asarray(stays, dtype=float).copy()
+        _frozen(d, p, fb, *(() if share is None else (share,)))
+        return cls(p, d, fb, _ids(ids, len(d), "g"), share)
+
+    def usage(self, periods: int) -> np.ndarray:
+        """(G, T): the share of each group's units placed in each period."""
+        if self.stays is not None:
+            return self.stays
+        out = np.zeros((self.count, periods))
+        out[np.arange(self.count), self.period] = 1.0
+        return out
+
+    def weight(self, periods: Periods) -> np.ndarray:
+        """(G,): the weight of a unit's annual cost over every period the group stays."""
+        if self.stays is None:
+            return periods.weight[self.period]
+        return self.stays @ periods.weight
 
     @property
     def count(self) -> int:
@@ -381,6 +404,8 @@ class Problem:
                 out.append(f"{name} has {len(arr)} values for {G} groups")
         if len(g.ids) != G:
             out.append(f"groups.ids has {len(g.ids)} ids for {G} groups")
+        if g.stays is not None:
+            out += _stays_problems(g, T)
         if e.capacity.ndim != 2 or e.capacity.shape[1] != T:
             out.append(f"existing.capacity must be facilities x {T} periods, not {e.capacity.shape}")
         else:
@@ -451,6 +476,20 @@ def _rule_problems(r: Rules, o: Options, T: int, O: int) -> list[str]:
         per_place = np.asarray(r.annual_budget_cost_per_place, float)
         if per_place.shape != (O,) or not np.all(np.isfinite(per_place)) or np.any(per_place < 0):
             out.append(f"rules.annual_budget_cost_per_place needs {O} finite values >= 0")
+    return out
+
+
+def _stays_problems(g: Groups, T: int) -> list[str]:
+    if g.stays.shape != (g.count, T):
+        return [f"groups.stays must be {g.count} groups x {T} periods, not {g.stays.shape}"]
+    out: list[str] = []
+    s = g.stays
+    own = s[np.arange(g.count), np.clip(g.period, 0, T - 1)]
+    before = np.arange(T)[None, :] < g.period[:, None]
+    _bad(out, "groups.stays", ~np.isfinite(s).all(axis=1) | (s < 0).any(axis=1) | (s > 1 + 1e-9).any(axis=1),
+         "must be shares from 0 to 1")
+    _bad(out, "groups.stays", np.abs(own - 1.0) > 1e-9, "must be 1 in the group's own period")
+    _bad(out, "groups.stays", (before & (s > 0)).any(axis=1), "must be 0 before the group's period")
     return out
 
 

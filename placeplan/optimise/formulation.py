@@ -27,9 +27,11 @@ $e \in E$ with capacity $C_{e,t}$. Options $o \in O$ that may open in a period
 $t \in T_o = \{\tau_o..T-1\}$, size $m_o + \sigma_o k$ for integer $0 \le k \le K_o$
 ($M_o = m_o + \sigma_o K_o$), fixed cost $F_o$, capital per place $P_o$, annual cost per place
 $A_o$, annual running cost $R_o$ (a year open, whatever the size), minimum occupancy $\rho_o$.
-Exclusive groups $X \in \mathcal X$: sets of options of which at most one opens. Arcs
-$a = (g_a, f_a, c_a) \in \mathcal A$; $\mathcal A_{f,t}$ are the arcs into $f$ from groups of
-period $t$, $\mathcal A_g$ those leaving $g$.
+Exclusive groups $X \in \mathcal X$: sets of options of which at most one opens. A group is
+placed in its period and stays where it is placed: $\pi_{g,t}$ is the share of its units still
+there in period $t$ ($\pi_{g,t_g} = 1$, $0$ before $t_g$; pupils continue until a transfer
+point). Arcs $a = (g_a, f_a, c_a) \in \mathcal A$; $\mathcal A_{f}$ are the arcs into $f$,
+$\mathcal A_g$ those leaving $g$; $W_g = \sum_t w_t \pi_{g,t}$.
 
 **Variables.** $x_a \ge 0$ units sent along arc $a$; $u_g \ge 0$ unplaced units of $g$
 (only if $\varphi_g < \infty$); $z_{o,t} \in \{0,1\}$: option $o$ opens in period $t$;
@@ -42,17 +44,17 @@ $$\min \underbrace{\sum_{o,t} \omega_t F_o z_{o,t}}_{\text{capital, fixed}}
  + \underbrace{\sum_{o,t} \omega_t P_o s_{o,t}}_{\text{capital, places}}
  + \underbrace{\sum_{o,t} A_o \Big(\sum_{t' \ge t} w_{t'}\Big) s_{o,t}}_{\text{annual places}}
  + \underbrace{\sum_{o,t} R_o \Big(\sum_{t' \ge t} w_{t'}\Big) z_{o,t}}_{\text{annual fixed}}
- + \underbrace{\sum_a w_{t_{g_a}} c_a x_a}_{\text{arcs}}
- + \underbrace{\sum_g w_{t_g} \varphi_g u_g}_{\text{fallback}}$$
+ + \underbrace{\sum_a W_{g_a} c_a x_a}_{\text{arcs}}
+ + \underbrace{\sum_g W_g \varphi_g u_g}_{\text{fallback}}$$
 
 **Constraints.**
 $$\textstyle\sum_{a \in \mathcal A_g} x_a + u_g = d_g \quad \forall g \qquad\text{(demand: placed or reported unplaced)}$$
-$$\textstyle\sum_{a \in \mathcal A_{e,t}} x_a \le C_{e,t} \quad \forall e, t \qquad\text{(existing capacity)}$$
-$$\textstyle\sum_{a \in \mathcal A_{o,t}} x_a \le S_{o,t} \quad \forall o, t \qquad\text{(option capacity, from its opening period)}$$
-$$\textstyle\sum_{a \in \mathcal A_{o,t}} x_a \ge \rho_o S_{o,t} \quad \forall o, t \qquad\text{(minimum occupancy)}$$
+$$\textstyle\sum_{a \in \mathcal A_{e}} \pi_{g_a,t} x_a \le C_{e,t} \quad \forall e, t \qquad\text{(existing capacity)}$$
+$$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{g_a,t} x_a \le S_{o,t} \quad \forall o, t \qquad\text{(option capacity, from its opening period)}$$
+$$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{g_a,t} x_a \ge \rho_o S_{o,t} \quad \forall o, t \qquad\text{(minimum occupancy)}$$
 $$x_a \le \min(d_{g_a}, M_{f_a})\, y_{f_a, t_{g_a}} \quad \forall a \text{ into an option} \qquad\text{(strong linking)}$$
 $$k_{o,t} \le K_o z_{o,t}, \qquad \textstyle\sum_{t \in T_o} z_{o,t} \le 1 \;(= 1 \text{ if forced}, \text{no } z \text{ if excluded})$$
-$$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}: t_g = t} d_g \quad \forall t \qquad\text{(aggregate capacity cover, a valid cut)}$$
+$$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}} \pi_{g,t} d_g \quad \forall t \qquad\text{(aggregate capacity cover, a valid cut)}$$
 $$\textstyle\sum_{o,t} (F_o z_{o,t} + P_o s_{o,t}) \le B, \quad \sum_o (F_o z_{o,t} + P_o s_{o,t}) \le B_t \;\forall t \qquad\text{(capital budgets)}$$
 $$\textstyle\sum_{o,t} z_{o,t} \le N \quad\text{or}\quad = p \qquad\text{(number of options opened, forced ones included)}$$
 $$\textstyle\sum_{o \in X} \sum_{t \in T_o} z_{o,t} \le 1 \quad \forall X \in \mathcal X \qquad\text{(at most one option of each exclusive group)}$$
@@ -208,7 +210,6 @@ def usable_arcs(problem: Problem) -> np.ndarray:
 
 def _index(problem: Problem, arcs: np.ndarray | None) -> _Index:
     g, o, T = problem.groups, problem.options, problem.periods.count
-    E = problem.existing.count
     arcs = usable_arcs(problem) if arcs is None else np.asarray(arcs, np.int64)
     x_group = problem.arcs.group[arcs]
     open_opts = np.flatnonzero(~o.excluded)
@@ -274,7 +275,7 @@ def add_flow_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
         ex = ~is_opt
         upper[ex] = np.minimum(d[ex], problem.existing.capacity[ix.x_facility[ex], ix.x_period[ex]])
     start = b.variables("x", np.zeros(len(d)), upper, False)
-    weight = problem.periods.weight[ix.x_period]
+    weight = problem.groups.weight(problem.periods)[ix.x_group]
     b.cost("arcs", start + np.arange(len(d)), weight * problem.arcs.cost[ix.arcs])
 
 
@@ -283,7 +284,7 @@ def add_fallback_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     g = problem.groups
     start = b.variables("u", np.zeros(len(ix.groups_u)), g.demand[ix.groups_u], False)
     b.cost("fallback", start + np.arange(len(ix.groups_u)),
-           problem.periods.weight[g.period[ix.groups_u]] * g.fallback_cost[ix.groups_u])
+           g.weight(problem.periods)[ix.groups_u] * g.fallback_cost[ix.groups_u])
 
 
 def add_open_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
@@ -338,27 +339,35 @@ def add_demand_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     b.constraints("demand", G, rows, cols, np.ones(len(rows)), d, d)
 
 
-def _facility_period_rows(problem: Problem, ix: _Index, facilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For arcs into ``facilities`` (a mask over x): row key facility*T + period."""
+def _facility_period_rows(problem: Problem, ix: _Index,
+                          facilities: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For arcs into ``facilities`` (a mask over x): for every period the arc's units are
+    there, the x, the row key facility*T + period and the share of its units there."""
     T = problem.periods.count
-    return np.flatnonzero(facilities), ix.x_facility[facilities] * T + ix.x_period[facilities]
+    xs = np.flatnonzero(facilities)
+    stays = problem.groups.stays
+    if stays is None:
+        return xs, ix.x_facility[xs] * T + ix.x_period[xs], np.ones(len(xs))
+    share = stays[ix.x_group[xs]]
+    which, period = np.nonzero(share > 0)
+    return xs[which], ix.x_facility[xs[which]] * T + period, share[which, period]
 
 
 def add_existing_capacity_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     """Flows into an existing facility in a period are within its capacity."""
     E = problem.existing.count
-    xs, key = _facility_period_rows(problem, ix, ix.x_facility < E)
+    xs, key, share = _facility_period_rows(problem, ix, ix.x_facility < E)
     cap = problem.existing.capacity.ravel()
     used, row = np.unique(key, return_inverse=True)
     # a row only where the capacity could bind: total demand reachable above capacity
-    reach = np.bincount(row, weights=problem.groups.demand[ix.x_group[xs]], minlength=len(used))
+    reach = np.bincount(row, weights=problem.groups.demand[ix.x_group[xs]] * share, minlength=len(used))
     binding = np.isfinite(cap[used]) & (reach > cap[used] + 1e-9)
     keep_row = np.flatnonzero(binding)
     new_row = np.full(len(used), -1)
     new_row[keep_row] = np.arange(len(keep_row))
     sel = new_row[row] >= 0
     b.constraints("existing_capacity", len(keep_row), new_row[row][sel], b.families["x"].start + xs[sel],
-                  np.ones(int(sel.sum())), -np.inf, cap[used[keep_row]])
+                  share[sel], -np.inf, cap[used[keep_row]])
 
 
 def _option_capacity_terms(problem: Problem, ix: _Index, b: _Builder) -> tuple[np.ndarray, ...]:
@@ -386,9 +395,9 @@ def add_option_capacity_constraints(b: _Builder, problem: Problem, ix: _Index) -
     is_opt = ix.x_facility >= E
     cap_opt = np.zeros(len(ix.x_facility), bool)
     cap_opt[is_opt] = o.capacitated[ix.x_facility[is_opt] - E]
-    xs, key = _facility_period_rows(problem, ix, cap_opt)
+    xs, key, there = _facility_period_rows(problem, ix, cap_opt)
     key = key - E * problem.periods.count
-    _option_rows(b, problem, ix, "option_capacity", xs, key, sign=1.0, share=np.ones(o.count),
+    _option_rows(b, problem, ix, "option_capacity", xs, key, there, sign=1.0, share=np.ones(o.count),
                  lower=-np.inf, upper=0.0)
 
 
@@ -399,16 +408,17 @@ def add_min_occupancy_constraints(b: _Builder, problem: Problem, ix: _Index) -> 
     is_opt = ix.x_facility >= E
     sel = np.zeros(len(ix.x_facility), bool)
     sel[is_opt] = need[ix.x_facility[is_opt] - E]
-    xs, key = _facility_period_rows(problem, ix, sel)
+    xs, key, there = _facility_period_rows(problem, ix, sel)
     key = key - E * problem.periods.count
-    _option_rows(b, problem, ix, "min_occupancy", xs, key, sign=1.0, share=o.min_occupancy,
+    _option_rows(b, problem, ix, "min_occupancy", xs, key, there, sign=1.0, share=o.min_occupancy,
                  lower=0.0, upper=np.inf, options=need)
 
 
-def _option_rows(b: _Builder, problem: Problem, ix: _Index, name: str, xs: np.ndarray, key: np.ndarray, *,
-                 sign: float, share: np.ndarray, lower: float, upper: float,
+def _option_rows(b: _Builder, problem: Problem, ix: _Index, name: str, xs: np.ndarray, key: np.ndarray,
+                 there: np.ndarray, *, sign: float, share: np.ndarray, lower: float, upper: float,
                  options: np.ndarray | None = None) -> None:
-    """sum of flows (xs, keyed o*T+t) - share_o * S_{o,t} within [lower, upper]: one row per
+    """sum of flows (xs, keyed o*T+t, times the share of their units ``there`` in t)
+    - share_o * S_{o,t} within [lower, upper]: one row per
     (option, period) where the option may be open (every such pair for occupancy rows, so
     an opened option with no flow still meets its minimum)."""
     T = problem.periods.count
@@ -425,7 +435,7 @@ def _option_rows(b: _Builder, problem: Problem, ix: _Index, name: str, xs: np.nd
     s_row = np.searchsorted(keys, s_rows)
     rows = np.concatenate([x_row, s_row])
     cols = np.concatenate([b.families["x"].start + xs, s_cols])
-    vals = np.concatenate([np.full(len(xs), sign), -share[s_rows // T] * s_vals])
+    vals = np.concatenate([sign * there, -share[s_rows // T] * s_vals])
     b.constraints(name, len(keys), rows, cols, vals, lower, upper)
 
 
@@ -493,7 +503,8 @@ def add_cover_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
         # an uncapacitated option makes the cover trivial
         b.constraints("cover", 0, np.empty(0), np.empty(0), np.empty(0), 0.0, np.inf)
         return
-    firm = np.bincount(g.period[~g.fallback_allowed], weights=g.demand[~g.fallback_allowed], minlength=T)
+    fixed = ~g.fallback_allowed
+    firm = (g.demand[fixed, None] * g.usage(T)[fixed]).sum(axis=0)
     existing = problem.existing.capacity.sum(axis=0) if problem.existing.count else np.zeros(T)
     need = firm - existing
     periods = np.flatnonzero(need > 1e-9)

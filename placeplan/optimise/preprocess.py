@@ -231,15 +231,17 @@ def status_quo_plan(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
     order = np.lexsort((arcs, -np.where(np.isinf(saving), 0.0, saving), ~np.isinf(saving)))
     left = g.demand.astype(float).copy()
     room = problem.existing.capacity.astype(float).copy()
+    usage = g.usage(problem.periods.count)
     flow = np.zeros(a.count)
     for arc in arcs[order]:
         group, facility = a.group[arc], a.facility[arc]
-        period = g.period[group]
-        amount = min(left[group], room[facility, period])
-        if amount > 0:
+        there = usage[group] > 0  # a unit placed stays in every period it is there
+        fits = np.min(room[facility, there] / usage[group, there])
+        amount = min(left[group], fits)
+        if amount > 1e-12:
             flow[arc] = amount
             left[group] -= amount
-            room[facility, period] -= amount
+            room[facility] -= amount * usage[group]
     if (left[~g.fallback_allowed] > 1e-9).any():
         return None
     return flow, np.maximum(left, 0.0)

@@ -93,7 +93,10 @@ class Result:
         """Units placed at each facility in each period: (F, T)."""
         p = self.problem
         out = np.zeros((p.facility_count, p.periods.count))
-        np.add.at(out, (p.arcs.facility, p.groups.period[p.arcs.group]), self.flow)
+        if p.groups.stays is None:
+            np.add.at(out, (p.arcs.facility, p.groups.period[p.arcs.group]), self.flow)
+        else:  # a group's units fill its places in every period they stay
+            np.add.at(out, p.arcs.facility, self.flow[:, None] * p.groups.stays[p.arcs.group])
         return out
 
 

@@ -422,8 +422,8 @@ def plan_terms(problem: Problem, plan: Plan) -> dict[str, float]:
         "capital_places": float((cw * o.cost_per_place * size)[opened].sum()),
         "annual_places": float((remaining[t] * o.annual_cost_per_place * size)[opened].sum()),
         "annual_fixed": float((remaining[t] * o.annual_fixed_cost)[opened].sum()),
-        "arcs": float((pr.weight[g.period[a.group]] * a.cost * plan.flow).sum()),
-        "fallback": float((pr.weight[g.period] * np.where(fb, g.fallback_cost, 0.0) * plan.unplaced)[fb].sum()),
+        "arcs": float((g.weight(pr)[a.group] * a.cost * plan.flow).sum()),
+        "fallback": float((g.weight(pr) * np.where(fb, g.fallback_cost, 0.0) * plan.unplaced)[fb].sum()),
     }
 
 
