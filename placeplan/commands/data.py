@@ -35,10 +35,13 @@ def build(names: tuple[str, ...], out: Path, open_data: Path | None, seed: int, 
     """Build a dataset for one or more councils from published open data.
 
     Zones are the councils' LSOAs; demand spreads the councils' published January 2025
-    EHC plans in specialist settings over LSOAs and year groups; sites are special
-    schools in and within reach of the councils; candidates are SRPs and ESTAs in
-    their mainstream schools and expansions of their special schools. The dataset is
-    checked with the same validation as any other before it is written.
+    EHC plans in specialist settings over LSOAs and year groups, by the setting each is
+    in (special school, or resourced provision and SEN units); sites are special schools
+    in and within reach of the councils, with their GIAS designations, and the resourced
+    provision GIAS lists at their mainstream schools; candidates are SRPs and ESTAs in
+    their mainstream schools, with each host's roll, selectivity and age range, and
+    expansions of their special schools. The dataset is checked with the same validation
+    as any other before it is written.
 
     \b
     Example:
