@@ -1,7 +1,8 @@
 """What the outputs for people say about a plan, worked out once from a solved folder.
 
 * the **status quo**: the same pupils placed with no new option open (existing places,
-  then independent or out-of-area places), solved on the plan's own model;
+  then independent or out-of-area places), as ``placeplan solve`` solved it on the plan's own
+  model and recorded it in summary.json (never solved again here);
 * for every site and option: pupils the plan places there in the last year, pupils of its
   needs and ages living within its travel limit, journeys against the status quo, and what
   the plan would cost without it (explain.csv);
@@ -12,20 +13,16 @@ These are unprotected figures: :mod:`placeplan.outputs.public` decides what may 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..codes import phase_of
-from ..optimise import solve
 from ..pipeline import Inputs
 from ..plan.problem import SendProblem
 from ..plan.run import prepare
-from ..plan.results import flows_by_member
 from ..scenario.load import LoadedScenario
 from ..errors import PlacePlanError
 from .folder import PlanFolder
@@ -58,21 +55,35 @@ def rebuild_problem(plan: PlanFolder) -> tuple[SendProblem, pd.DataFrame, pd.Dat
     return prepared.send, prepared.demand, prepared.pairs
 
 
-def status_quo_split(send: SendProblem, plan: PlanFolder) -> pd.DataFrame | None:
-    """Pupils placed with every option closed: the model's own answer to 'what if we build
-    nothing'. None when the rules admit no such plan (no fallback and too few places)."""
-    start = time.perf_counter()
-    options = send.problem.options
-    closed = dataclasses.replace(options, excluded=np.ones(options.count, dtype=bool),
-                                 forced=np.zeros(options.count, dtype=bool))
-    problem = dataclasses.replace(send.problem, options=closed)
-    settings = plan.scenario.solve
-    result = solve(problem, solver=settings.solver, time_limit=settings.time_limit_s,
-                   relative_gap=settings.relative_gap, threads=settings.threads, seed=plan.scenario.demand.seed)
-    log.info("status quo (no new options): %s in %.1f s", result.status, time.perf_counter() - start)
-    if not result.has_plan:
+@dataclass(frozen=True)
+class StatusQuo:
+    """The status quo as solve recorded it: pupils placed locally or not, and journeys."""
+
+    by_need: pd.DataFrame   # need, phase, year, local, away (pupils)
+    minutes: pd.Series      # facility_id -> average status-quo journey of the plan's last-year pupils there
+
+
+NO_STATUS_QUO = ("No status quo: without new places the scenario's rules admit no plan (existing places cannot "
+                 "take every pupil and out-of-area placements are not allowed).")
+NOT_RECORDED = ("No status quo: this plan was solved before placeplan recorded the status quo; run placeplan "
+                "solve again to compare with it.")
+
+
+def read_status_quo(plan: PlanFolder) -> StatusQuo | None:
+    """Pupils placed with every option closed, the model's own answer to 'what if we build
+    nothing', as ``placeplan solve`` solved it once and recorded it (summary.json's
+    ``status_quo``: its pupils rows, and its journeys by site and option). None when the
+    rules admit no such plan (no fallback and too few places), or the folder predates it."""
+    recorded = plan.summary.get("status_quo")
+    if not isinstance(recorded, dict):
         return None
-    return flows_by_member(send, result)
+    rows = pd.DataFrame(recorded["pupils"], columns=["need", "phase", "year", "local", "independent", "unplaced"])
+    rows = rows.assign(year=rows["year"].astype(int), away=rows["independent"] + rows["unplaced"])
+    by_need = rows.groupby(["need", "phase", "year"], as_index=False)[["local", "away"]].sum()
+    journeys = pd.DataFrame(recorded["journeys"], columns=["facility_id", "minutes"])
+    minutes = pd.Series(journeys["minutes"].astype(float).to_numpy(), index=journeys["facility_id"].astype(str))
+    log.info("status quo (no new options): as solved, from summary.json")
+    return StatusQuo(by_need, minutes)
 
 
 def reference_minutes(plan: PlanFolder) -> float:
@@ -106,30 +117,20 @@ def _in_reach(send: SendProblem) -> pd.Series:
     return pd.Series(pupils).groupby(ids[arcs["facility"].to_numpy()]).sum()
 
 
-def _journeys(allocation: pd.DataFrame, status: pd.DataFrame | None, reference: float) -> pd.DataFrame:
+def _journeys(allocation: pd.DataFrame, status: StatusQuo | None) -> pd.DataFrame:
     """Average journey of each facility's last-year pupils in the plan, and of the same
-    pupils (home zone, need, phase) in the status quo."""
+    pupils (home zone, need, phase) in the status quo (as solve recorded it, the reference
+    journey counted for an independent or out-of-area place)."""
     placed = allocation[allocation["facility_id"] != ""]
     weight = placed["pupils"]
     plan_minutes = (placed["minutes"] * weight).groupby(placed["facility_id"]).sum() / weight.groupby(
         placed["facility_id"]).sum()
     out = pd.DataFrame({"minutes": plan_minutes})
-    if status is None:
-        out["minutes_status_quo"] = np.nan
-        return out
-    sq = status.assign(minutes=status["minutes"].where(status["facility"] >= 0, reference))
-    sq = sq.assign(weighted=sq["minutes"] * sq["pupils"]).groupby(["home_zone", "need", "phase", "year"]).agg(
-        weighted=("weighted", "sum"), pupils=("pupils", "sum"))
-    sq_minutes = (sq["weighted"] / sq["pupils"]).rename("sq").reset_index().rename(columns={"home_zone": "zone_id"})
-    joined = placed.merge(sq_minutes, on=["zone_id", "need", "phase", "year"], how="left")
-    joined = joined[joined["sq"].notna()]
-    w = joined["pupils"]
-    out["minutes_status_quo"] = (joined["sq"] * w).groupby(joined["facility_id"]).sum() / w.groupby(
-        joined["facility_id"]).sum()
+    out["minutes_status_quo"] = np.nan if status is None else out.index.map(status.minutes).astype(float)
     return out
 
 
-def facility_facts(plan: PlanFolder, send: SendProblem, status: pd.DataFrame | None) -> pd.DataFrame:
+def facility_facts(plan: PlanFolder, send: SendProblem, status: StatusQuo | None) -> pd.DataFrame:
     """Sites and options with everything a popup or the shortlist says about them."""
     dataset = plan.dataset
     sites = dataset["sites"]
@@ -168,7 +169,7 @@ def facility_facts(plan: PlanFolder, send: SendProblem, status: pd.DataFrame | N
     placed = last[last["facility_id"] != ""].groupby("facility_id")["pupils"].sum()
     table["placed"] = table["facility_id"].map(placed).fillna(0.0)
     table["in_reach"] = table["facility_id"].map(_in_reach(send)).fillna(0.0)
-    journeys = _journeys(last, None if status is None else _last(status, plan), reference_minutes(plan))
+    journeys = _journeys(last, status)
     table["minutes"] = table["facility_id"].map(journeys["minutes"])
     table["minutes_status_quo"] = table["facility_id"].map(journeys["minutes_status_quo"])
     table["capital_per_place"] = table["capital"] / table["places"].where(table["places"] > 0)
@@ -192,16 +193,6 @@ def facility_facts(plan: PlanFolder, send: SendProblem, status: pd.DataFrame | N
     if "host_ratio" not in table:
         table["host_ratio"] = np.nan
     return table
-
-
-def status_quo_by_need(status: pd.DataFrame, send: SendProblem) -> pd.DataFrame:
-    """need, phase, year, local, away: pupils placed locally or not, without new options."""
-    kinds = send.facilities.table["kind"].to_numpy()
-    facility = status["facility"].to_numpy()
-    local = (facility >= 0) & np.isin(kinds[np.maximum(facility, 0)], LOCAL_KINDS)
-    frame = status.assign(local=np.where(local, status["pupils"], 0.0),
-                          away=np.where(local, 0.0, status["pupils"]))
-    return frame.groupby(["need", "phase", "year"], as_index=False)[["local", "away"]].sum()
 
 
 class ChangedSinceSolveError(PlacePlanError):
@@ -228,10 +219,8 @@ def gather(plan: PlanFolder) -> Facts:
     """Every figure the outputs for people use, unprotected."""
     send, demand, pairs = rebuild_problem(plan)
     check_same_demand(plan, demand)
-    status = status_quo_split(send, plan)
-    note = "" if status is not None else (
-        "No status quo: without new places the scenario's rules admit no plan (existing places cannot "
-        "take every pupil and out-of-area placements are not allowed).")
+    status = read_status_quo(plan)
+    note = "" if status is not None else NO_STATUS_QUO if "status_quo" in plan.summary else NOT_RECORDED
     last = _last(plan.allocation, plan)
     zone_demand = last.groupby(["zone_id", "need", "phase"], as_index=False)["pupils"].sum()
     placed = last[last["facility_id"] != ""]
@@ -242,5 +231,5 @@ def gather(plan: PlanFolder) -> Facts:
     base = base.groupby(["zone_id", "need", "phase"], as_index=False)["pupils"].sum()
     return Facts(plan=plan, facilities=facility_facts(plan, send, status), zone_demand=zone_demand,
                  flows=flows, unplaced=unplaced, demand=demand, base_demand=base, pairs=pairs,
-                 status_quo=None if status is None else status_quo_by_need(status, send),
+                 status_quo=None if status is None else status.by_need,
                  status_quo_note=note)

@@ -47,7 +47,12 @@ _TEXT, _NUMBER, _LIST, _MAP = "text", "number", "list", "table"
 SUMMARY_KEYS = {"scenario": _TEXT, "scenario_file": _TEXT, "dataset_path": _TEXT, "years": _LIST,
                 "status": _TEXT, "objective": _NUMBER, "terms": _MAP, "capital_spent": _NUMBER,
                 "options_opened": _NUMBER, "run_date": _TEXT}
-SUMMARY_OPTIONAL = {"gap": _NUMBER, "capital_budget": _NUMBER, "solver": _TEXT, "best_bound": _NUMBER}
+SUMMARY_OPTIONAL = {"gap": _NUMBER, "capital_budget": _NUMBER, "solver": _TEXT, "best_bound": _NUMBER,
+                    "status_quo": _MAP, "saving": _MAP, "payback_year": _TEXT}
+#: What the documents read of summary.json's status_quo (the same pupils, no new provision).
+STATUS_QUO_ROWS = {"pupils": {"need": _TEXT, "phase": _TEXT, "year": _NUMBER, "local": _NUMBER,
+                              "independent": _NUMBER, "unplaced": _NUMBER},
+                   "journeys": {"facility_id": _TEXT, "minutes": _NUMBER}}
 #: A solved folder's JSON is a few levels deep; anything deeper was not written by placeplan.
 MAX_JSON_BYTES = 50_000_000
 
@@ -133,6 +138,8 @@ def _summary_problems(summary: dict, problems: Problems) -> None:
             if not _is(value, _NUMBER):
                 problems.error("summary.json", "is not valid; expected a number", key=f"terms.{term}",
                                value=_shown(value))
+    if isinstance(summary.get("status_quo"), dict):
+        _status_quo_problems(summary["status_quo"], problems)
     if isinstance(summary.get("years"), list) and not summary["years"]:
         problems.error("summary.json", "is empty; expected the plan's years", key="years")
     if isinstance(summary.get("run_date"), str):
@@ -141,6 +148,30 @@ def _summary_problems(summary: dict, problems: Problems) -> None:
         except ValueError:
             problems.error("summary.json", "is not a date; expected for example 2026-12-01", key="run_date",
                            value=summary["run_date"])
+
+
+def _status_quo_problems(status_quo: dict, problems: Problems) -> None:
+    """The status quo's rows, each key of each row, as the documents read them."""
+    for table, columns in STATUS_QUO_ROWS.items():
+        rows = status_quo.get(table)
+        if not isinstance(rows, list):
+            problems.error("summary.json", "is not valid; expected a list", key=f"status_quo.{table}",
+                           value=_shown(rows))
+            continue
+        found = 0
+        for i, row in enumerate(rows):
+            if found >= 10:  # the first ten are enough to find what was edited
+                break
+            if not isinstance(row, dict):
+                problems.error("summary.json", "is not valid; expected a table of keys",
+                               key=f"status_quo.{table}[{i}]", value=_shown(row))
+                found += 1
+                continue
+            for column, kind in columns.items():
+                if not _is(row.get(column), kind):
+                    problems.error("summary.json", f"is not valid; expected {_KIND_WORDS[kind]}",
+                                   key=f"status_quo.{table}[{i}].{column}", value=_shown(row.get(column)))
+                    found += 1
 
 
 _KIND_WORDS = {_TEXT: "text", _NUMBER: "a number", _LIST: "a list", _MAP: "a table of keys"}

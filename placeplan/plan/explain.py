@@ -5,6 +5,11 @@ warm-started from the plan, and compared: how much more the best plan costs with
 and where the pupils it served would go instead. Those figures are what a consultation
 document can say about a site: "without it, the next best plan costs £X more and sends N
 pupils to independent schools".
+
+``payback_year``: the first plan year, from the option's opening, by which the plan has
+spent no more money than the plan without it (capital and running costs, undiscounted,
+weights apart, counted from the first plan year: :func:`.results.payback_year`); blank when
+not within the horizon.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import pandas as pd
 
 from ..optimise import Plan, Result, solve
 from .problem import SendProblem
+from .results import costs_by_year, payback_year
 
 log = logging.getLogger(__name__)
 
@@ -103,22 +109,30 @@ def _counterfactual(job: _Job) -> tuple[int, Result, float]:
     return job.option, other, time.perf_counter() - start
 
 
-def _row(send: SendProblem, result: Result, option: int, other: Result | None) -> dict:
+def _spent(costs: pd.DataFrame) -> np.ndarray:
+    return (costs["running"] + costs["capital"]).to_numpy()
+
+
+def _row(send: SendProblem, result: Result, option: int, other: Result | None,
+         spent: np.ndarray | None = None) -> dict:
     ids = send.facilities.options["facility_id"].to_numpy()
     names = send.facilities.options["name"].to_numpy()
     row = {"option_id": ids[option], "name": names[option]}
     if other is None:
         return {**row, "status": "forced open", "objective_without": np.nan, "cost_increase": np.nan,
-                "cost_increase_at_least": np.nan, "gap_without": np.nan,
+                "cost_increase_at_least": np.nan, "gap_without": np.nan, "payback_year": pd.NA,
                 "instead": "forced open by the scenario: no counterfactual"}
     if not other.has_plan:
         return {**row, "status": str(other.status), "objective_without": np.nan, "cost_increase": np.inf,
-                "cost_increase_at_least": np.nan, "gap_without": np.nan,
+                "cost_increase_at_least": np.nan, "gap_without": np.nan, "payback_year": pd.NA,
                 "instead": "no plan without it: " + (other.message or str(other.status))}
+    spent = _spent(costs_by_year(send, result)) if spent is None else spent
+    payback = payback_year(spent, _spent(costs_by_year(send, other)), send.years,
+                           opened=int(result.option_period[option]))
     return {**row, "status": str(other.status), "objective_without": round(other.objective, 0),
             "cost_increase": round(other.objective - result.objective, 0),
             "cost_increase_at_least": round(max(0.0, other.best_bound - result.objective), 0),
-            "gap_without": other.gap,
+            "gap_without": other.gap, "payback_year": pd.NA if payback is None else payback,
             "instead": _destinations(send, result, other, option, len(send.years) - 1)}
 
 
@@ -161,7 +175,10 @@ def explain(send: SendProblem, result: Result, *, solver: str, time_limit: float
         _init(send, result)
         for job in jobs:
             record(*_counterfactual(job))
-    rows = [_row(send, result, o, outcomes.get(o)) for o in chosen]
+    spent = _spent(costs_by_year(send, result))
+    rows = [_row(send, result, o, outcomes.get(o), spent) for o in chosen]
     columns = ["option_id", "name", "status", "objective_without", "cost_increase", "cost_increase_at_least",
-               "gap_without", "instead"]
-    return pd.DataFrame(rows, columns=columns)
+               "gap_without", "payback_year", "instead"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["payback_year"] = table["payback_year"].astype("Int64")
+    return table

@@ -201,14 +201,39 @@ def _core_problem(groups: pd.DataFrame, arcs: pd.DataFrame, facilities: Faciliti
         annual_cost_per_place=annual,
         forced=options["facility_id"].isin(scenario.rules.force_open).to_numpy(),
         excluded=(options["ruled_out"] != "").to_numpy() & ~options["facility_id"].isin(scenario.rules.force_open).to_numpy(),
-        min_occupancy=scenario.rules.min_occupancy, ids=list(options["facility_id"]))
+        min_occupancy=scenario.rules.min_occupancy, ids=list(options["facility_id"]),
+        annual_fixed_cost=options["annual_fixed_cost"].astype(float).fillna(0.0).to_numpy())
+    revenue = scenario.rules.revenue_limit_per_year
     rules = Rules(
         capital_budget=scenario.rules.capital_budget if scenario.rules.capital_budget is not None else np.inf,
         capital_budget_per_period=None if scenario.rules.capital_budget_per_year is None
         else (scenario.rules.capital_budget_per_year,) * T,
         max_options=None if scenario.rules.max_new_options is None
-        else min(scenario.rules.max_new_options, len(options)))
+        else min(scenario.rules.max_new_options, len(options)),
+        exclusive_groups=host_groups(options, core_options.forced),
+        # the revenue limit counts places at their cost, without the host and deliverability weights
+        annual_budget_per_period=None if revenue is None else (float(revenue),) * T,
+        annual_budget_cost_per_place=None if revenue is None
+        else tuple(options["annual_cost_per_place"].astype(float).fillna(0.0)))
     cost = (arcs["placement"] + arcs["transport"] + arcs["minutes_cost"]).to_numpy()
     core_arcs = Arcs.make(arcs["group"].to_numpy(), arcs["facility"].to_numpy(), cost)
     return Problem.make(groups=core_groups, arcs=core_arcs, periods=periods, existing=existing,
                         options=core_options, rules=rules)
+
+
+def host_groups(options: pd.DataFrame, forced: np.ndarray) -> tuple[tuple[int, ...], ...]:
+    """The options of each host school (``host_group``) as the core's exclusive groups: at
+    most one of them opens. A school with two options forced open keeps both (the scenario
+    says so), and the log says which."""
+    groups = []
+    hosts = options["host_group"].fillna("").astype(str).to_numpy()
+    for host in sorted(set(hosts) - {""}):
+        members = np.flatnonzero(hosts == host)
+        if len(members) < 2:
+            continue
+        if forced[members].sum() > 1:
+            log.warning("host %s: %d of its options are forced open, so the one-per-host rule is not applied "
+                        "to it", host, int(forced[members].sum()))
+            continue
+        groups.append(tuple(int(i) for i in members))
+    return tuple(groups)

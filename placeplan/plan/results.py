@@ -64,6 +64,7 @@ def cost_terms(send: SendProblem, result: Result) -> dict[str, float]:
         "transport": float((flow * send.arcs["transport"]).sum()),
         "travel_minutes_weight": float((flow * send.arcs["minutes_cost"]).sum()),
         "fallback": result.terms["fallback"],
+        "annual_fixed": result.terms["annual_fixed"],
     }
     annual = _option_annual_cost(send, result)
     for name, column in (("places_new", "annual_cost_per_place"), ("host_preference_weight", "host_penalty"),
@@ -86,6 +87,83 @@ def _option_annual_cost(send: SendProblem, result: Result) -> np.ndarray:
     period = np.where(opened, result.option_period, 0)
     size = np.where(opened, np.nan_to_num(result.option_size), 0.0)
     return remaining[period] * problem.options.annual_cost_per_place * size
+
+
+#: The money a plan spends in a year, weights apart (what costs_by_year adds up as running).
+RUNNING = ("placements_existing", "transport", "fallback", "places_new", "annual_fixed")
+
+
+def costs_by_year(send: SendProblem, result: Result) -> pd.DataFrame:
+    """What the plan spends in each plan year, undiscounted, in pounds: placements at existing
+    sites, transport, out-of-area placements (with their transport), new places at their
+    annual cost, new options' running costs (``RUNNING``, added up as ``running``), and the
+    capital spent opening options that year; ``running_discounted`` and
+    ``capital_discounted`` weigh them as the objective does. The optional weights (journey
+    minutes, host preference, deliverability) are not money and are left out."""
+    problem, T = send.problem, len(send.years)
+    period = send.groups["period"].to_numpy()
+    arc_period = period[send.arcs["group"].to_numpy()]
+
+    def by_period(values: np.ndarray, periods: np.ndarray) -> np.ndarray:
+        return np.bincount(periods, weights=values, minlength=T)[:T]
+
+    fallback = np.where(problem.groups.fallback_allowed, problem.groups.fallback_cost, 0.0)
+    options = send.facilities.options
+    opened = result.option_open
+    start = np.where(opened, result.option_period, T)
+    size = np.where(opened, np.nan_to_num(result.option_size, posinf=0.0), 0.0)
+    open_in = np.arange(T)[None, :] >= start[:, None]                  # options x periods
+    per_place = options["annual_cost_per_place"].astype(float).fillna(0.0).to_numpy()
+    capital = capital_by_option(send, result)
+    frame = pd.DataFrame({
+        "year": send.years,
+        "placements_existing": by_period(result.flow * send.arcs["placement"].to_numpy(), arc_period),
+        "transport": by_period(result.flow * send.arcs["transport"].to_numpy(), arc_period),
+        "fallback": by_period(result.unplaced * fallback, period),
+        "places_new": (open_in * (per_place * size)[:, None]).sum(axis=0),
+        "annual_fixed": (open_in * problem.options.annual_fixed_cost[:, None]).sum(axis=0),
+        "capital": by_period(capital[opened], start[opened]),
+    })
+    frame["running"] = frame[list(RUNNING)].sum(axis=1)
+    frame["running_discounted"] = frame["running"] * problem.periods.weight
+    frame["capital_discounted"] = frame["capital"] * problem.periods.capital_weight
+    return frame
+
+
+def payback_year(spent_with: np.ndarray, spent_without: np.ndarray, years: list[int], *,
+                 opened: int) -> int | None:
+    """The first plan year, from period ``opened`` (when the first option opens and its
+    capital is spent), by which the cumulative money spent with the plan (or option) is no
+    more than without it (capital and running costs, undiscounted, from the first plan
+    year); None if that is not within the horizon."""
+    ahead = np.cumsum(np.asarray(spent_with, float) - np.asarray(spent_without, float))
+    tolerance = 1e-6 * max(1.0, float(np.abs(spent_with).sum()))
+    covered = np.flatnonzero(ahead <= tolerance)
+    covered = covered[covered >= opened]
+    return int(years[covered[0]]) if len(covered) else None
+
+
+def status_quo_journeys(send: SendProblem, split: pd.DataFrame, status_quo: pd.DataFrame, *,
+                        reference_minutes: float) -> list[dict]:
+    """facility_id, minutes: for each site and option the plan places pupils at in its last
+    year, the average journey the same pupils (home zone, need, phase) make in the status
+    quo, an independent or out-of-area place counting the reference journey."""
+    last = send.years[-1]
+    placed = split[(split["year"] == last) & (split["facility"] >= 0)]
+    before = status_quo[status_quo["year"] == last]
+    before = before.assign(minutes=before["minutes"].where(before["facility"] >= 0, reference_minutes))
+    keys = ["home_zone", "need", "phase"]
+    cell = before.assign(weighted=before["minutes"] * before["pupils"]).groupby(keys).agg(
+        weighted=("weighted", "sum"), pupils=("pupils", "sum"))
+    cell = (cell["weighted"] / cell["pupils"]).rename("before").reset_index()
+    joined = placed.merge(cell, on=keys, how="inner")
+    joined = joined[joined["before"].notna() & (joined["pupils"] > 0)]
+    if joined.empty:
+        return []
+    weight = joined["pupils"]
+    minutes = (joined["before"] * weight).groupby(joined["facility"]).sum() / weight.groupby(joined["facility"]).sum()
+    ids = send.facilities.table["facility_id"].to_numpy()
+    return [{"facility_id": str(ids[f]), "minutes": round(float(m), 2)} for f, m in minutes.items()]
 
 
 def capital_by_option(send: SendProblem, result: Result) -> np.ndarray:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -28,7 +30,8 @@ from .explain import explain
 from .facilities import facilities
 from .options import options_table
 from .problem import SendProblem, build_send_problem
-from .results import allocation_table, capital_by_option, cost_terms, flows_by_member, travel_percentiles
+from .results import (allocation_table, capital_by_option, cost_terms, costs_by_year, flows_by_member, payback_year,
+                      status_quo_journeys, travel_percentiles)
 
 log = logging.getLogger(__name__)
 
@@ -135,16 +138,37 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
     if not result.has_plan:
         raise NoPlanError(_no_plan_message(send, result), result.shortfalls)
     split = flows_by_member(send, result)
-    options = options_table(send, result, scenario)
     allocation = allocation_table(send, split)
+    before = _timed(stages, "status_quo", lambda: solve_status_quo(send, scenario, solver=solver,
+                                                                    time_limit=time_limit))
+    before_split = flows_by_member(send, before) if before.has_plan else None
     explained = None
     if settings.explain if with_explain is None else with_explain:
         explained = _timed(stages, "explain", lambda: explain(
             send, result, solver=solver, time_limit=settings.explain_time_limit_s,
             relative_gap=settings.relative_gap, workers=settings.explain_workers))
+    options = options_table(send, result, scenario, explained)
     stages["total"] = round(time.perf_counter() - started, 3)
-    summary = summarise(inputs, send, result, split)
+    summary = summarise(inputs, send, result, split, status_quo=before, status_quo_split=before_split)
     return Solved(scenario, send, result, options, allocation, explained, summary, stages)
+
+
+def solve_status_quo(send: SendProblem, scenario: Scenario, *, solver: str, time_limit: float) -> Result:
+    """The same pupils with no new provision (every option closed, none forced): existing
+    places, then independent or out-of-area places; the plan the council's decision is
+    measured against. Without options the model is a transportation problem, solved to its
+    optimum well within any time limit. No plan when the rules need new places (no fallback
+    and too few existing places)."""
+    options = send.problem.options
+    closed = dataclasses.replace(options, excluded=np.ones(options.count, dtype=bool),
+                                 forced=np.zeros(options.count, dtype=bool))
+    problem = dataclasses.replace(send.problem, options=closed)
+    settings = scenario.solve
+    result = solve(problem, solver=solver, time_limit=time_limit, relative_gap=settings.relative_gap,
+                   threads=settings.threads, seed=scenario.demand.seed)
+    log.info("status quo (no new provision): %s, £%s over the plan", result.status,
+             _money(result.objective) if result.has_plan else "-")
+    return result
 
 
 def _no_plan_message(send: SendProblem, result: Result) -> str:
@@ -182,8 +206,9 @@ def _nested(frame: pd.DataFrame, keys: list[str], value: str) -> list[dict]:
     return json.loads(frame.groupby(keys, observed=True)[value].sum().round(2).reset_index().to_json(orient="records"))
 
 
-def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataFrame) -> dict:
-    scenario = inputs.scenario.scenario
+def _pupils(send: SendProblem, split: pd.DataFrame) -> list[dict]:
+    """summary's pupils rows: need, phase, setting, year and pupils placed locally, in
+    independent schools, or unplaced (out of area)."""
     table = send.facilities.table
     kinds = np.where(split["facility"] >= 0, table["kind"].to_numpy()[np.maximum(split["facility"], 0)], "unplaced")
     where = pd.Series(np.where(np.isin(kinds, LOCAL_KINDS), "local",
@@ -194,7 +219,71 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
     for column in ("local", "independent", "unplaced"):
         if column not in by_year:
             by_year[column] = 0.0
+    return json.loads(by_year.round(2).to_json(orient="records"))
+
+
+def _reference_minutes(scenario: Scenario) -> float:
+    """The journey counted for an independent or out-of-area place: the transport reference
+    distance at the scenario's speed (the cost model's own assumption)."""
+    return scenario.costs.transport_reference_km / scenario.travel.speed_kmh * 60.0
+
+
+def _label(year: int) -> str:
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+#: What summary.json's saving counts, in its own words.
+SAVING_BASIS = ("status quo minus plan, in pounds: the money each spends in a plan year on placements at "
+                "existing sites, transport, out-of-area placements, new places and new options' running "
+                "costs (capital apart, and the optional weights, which are not money); 'undiscounted' as "
+                "spent, 'discounted' at costs.discount_rate as the objective weighs it")
+
+
+def invest_to_save(send: SendProblem, result: Result, status_quo: Result) -> tuple[dict, str | None]:
+    """summary's ``saving`` (total and by year) and ``payback_year``: the first plan year,
+    from the first opening, by which the cumulative saving covers the cumulative capital
+    (undiscounted); None when no option opens or not within the horizon."""
+    plan, before = costs_by_year(send, result), costs_by_year(send, status_quo)
+    saving = before["running"] - plan["running"]
+    saving_discounted = before["running_discounted"] - plan["running_discounted"]
+    rows = pd.DataFrame({
+        "year": [_label(y) for y in send.years],
+        "status_quo": before["running"].round(2), "plan": plan["running"].round(2),
+        "saving": saving.round(2), "saving_discounted": saving_discounted.round(2),
+        "capital": plan["capital"].round(2), "capital_discounted": plan["capital_discounted"].round(2),
+        "cumulative_saving": saving.cumsum().round(2), "cumulative_capital": plan["capital"].cumsum().round(2),
+    })
+    opened = result.option_period[result.option_open]
+    year = None
+    if len(opened):
+        year = payback_year((plan["running"] + plan["capital"]).to_numpy(), before["running"].to_numpy(),
+                            send.years, opened=int(opened.min()))
+    capital, capital_discounted = float(plan["capital"].sum()), float(plan["capital_discounted"].sum())
+    total = {"undiscounted": round(float(saving.sum()), 2), "discounted": round(float(saving_discounted.sum()), 2),
+             "net_of_capital_undiscounted": round(float(saving.sum()) - capital, 2),
+             "net_of_capital_discounted": round(float(saving_discounted.sum()) - capital_discounted, 2)}
+    return ({"basis": SAVING_BASIS, "total": total, "by_year": json.loads(rows.to_json(orient="records"))},
+            None if year is None else _label(year))
+
+
+def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataFrame, *,
+              status_quo: Result | None = None, status_quo_split: pd.DataFrame | None = None) -> dict:
+    """summary.json. With the status quo (the same pupils, no new provision): its objective,
+    terms and pupils rows, the average journey it gives the pupils the plan places at each
+    site and option in the last year (what the documents compare journeys with), the saving
+    by year and the plan's payback year (all null when the rules admit no status quo)."""
+    scenario = inputs.scenario.scenario
     capital = capital_by_option(send, result)
+    before, saving, payback = None, None, None
+    if status_quo is not None and status_quo.has_plan and status_quo_split is not None:
+        before = {"description": "the same pupils with no new provision: existing places, then independent or "
+                                 "out-of-area places",
+                  "status": str(status_quo.status), "objective": round(status_quo.objective, 2),
+                  "terms": {k: round(v, 2) for k, v in cost_terms(send, status_quo).items()},
+                  "pupils": _pupils(send, status_quo_split),
+                  "journeys": status_quo_journeys(send, split, status_quo_split,
+                                                  reference_minutes=_reference_minutes(scenario))}
+        saving, payback = invest_to_save(send, result, status_quo)
     return {
         "scenario": scenario.name or inputs.scenario.path.stem,
         "scenario_file": str(inputs.scenario.path.resolve()),
@@ -211,8 +300,13 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
         "capital_budget": scenario.rules.capital_budget,
         "options_opened": int(result.option_open.sum()),
         "places_added": _places_added(send, result, split),
-        "pupils": json.loads(by_year.round(2).to_json(orient="records")),
+        "pupils": _pupils(send, split),
         "travel": travel_percentiles(split),
+        "status_quo": before,
+        "saving": saving,
+        "payback_year": payback,
+        "revenue_limit_per_year": scenario.rules.revenue_limit_per_year,
+        "decision_year": _label(scenario.horizon.decided_in(send.years[0])),
     }
 
 

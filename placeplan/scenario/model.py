@@ -28,7 +28,7 @@ MAX_ANNUAL_POUNDS = 10_000_000
 #: Largest capital budget: a hundred billion pounds, beyond any council's programme.
 MAX_CAPITAL_POUNDS = 100_000_000_000
 #: Years from a decision to opening, by kind of option (cited in Rules.lead_time_years).
-DEFAULT_LEAD_TIMES: dict[str, int] = {"srp": 1, "esta": 1, "unit": 1, "special_expansion": 4, "new_special": 4}
+DEFAULT_LEAD_TIMES: dict[str, int] = {"srp": 1, "esta": 1, "unit": 1, "special_expansion": 2, "new_special": 4}
 #: Longest lead time: beyond any plan's horizon.
 MAX_LEAD_YEARS = 30
 #: Longest solver time limit: a week. Longer cannot be meant, and the solver's own clock
@@ -180,6 +180,8 @@ def _defaults_table(key: str) -> dict[str, float]:
 
     text = resources.files("placeplan.databuild").joinpath("defaults.toml").read_text(encoding="utf-8")
     table = tomllib.loads(text).get(key, {})
+    if not isinstance(table, dict):
+        return {}
     return {k: float(v) for k, v in table.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
@@ -325,10 +327,13 @@ class Rules(Section):
                     "a prescribed alteration needs four weeks for representations, and councils open "
                     "within the year (Kent: decided December 2025, SRP September 2026; North Yorkshire: "
                     "decided December 2022, unit open January 2023); academies also need a DfE "
-                    "significant-change application. special_expansion: 4 (Surrey's Freemantles: brief "
-                    "approved September 2019, places September 2023). new_special: 4 (a free school takes "
-                    "about 26 months from approval to opening, after the bid; one of 37 special and AP "
-                    "free schools announced in 2020 was in a permanent building two years later).")
+                    "significant-change application. special_expansion: 2, an assumption: building work "
+                    "on a school's own site, a year to design and consult and a year to build; a new "
+                    "building takes longer (Surrey's Freemantles, 72 places: brief approved September 2019, "
+                    "places September 2023): set 4 for such a scheme. new_special: 4 (a free school takes "
+                    "about 26 months from approval to opening, and the approval follows the bid; one of 37 "
+                    "special and alternative-provision free schools announced in 2020 was in a permanent "
+                    "building two years later).")
     revenue_limit_per_year: float | None = Field(
         None, ge=0, le=MAX_CAPITAL_POUNDS,
         description="High-needs revenue for new provision: the most the options opened may cost to run in "
