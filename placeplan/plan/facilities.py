@@ -267,7 +267,7 @@ def _log_host_rules(options: pd.DataFrame, hosts: HostRules, reasons: pd.Series)
     if not len(options):
         return
     hosted = options["kind"].isin(HOSTED_KINDS)
-    cut = hosted & (hosts.max_places < _column(options, "max_places")) & (reasons == "")
+    cut = hosted & (hosts.max_places < _column(options, "max_places"))
     out = hosts.reason != ""
     groups = hosts.group[(hosts.group != "") & (reasons == "")]
     shared = int((groups.value_counts() > 1).sum())

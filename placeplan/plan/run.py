@@ -219,6 +219,7 @@ def _pupils(send: SendProblem, split: pd.DataFrame) -> list[dict]:
     for column in ("local", "independent", "unplaced"):
         if column not in by_year:
             by_year[column] = 0.0
+    by_year = by_year[["need", "phase", "setting", "year", "local", "independent", "unplaced"]]
     return json.loads(by_year.round(2).to_json(orient="records"))
 
 
