@@ -108,13 +108,13 @@ def _host_name(name: str, host_id: str, site_names: dict[str, str]) -> str:
 
 def _in_reach(send: SendProblem) -> pd.Series:
     """Pupils in the last year, of the needs and ages each facility admits, living within
-    its travel limit for their phase: the arcs of the model's last period."""
-    last = len(send.years) - 1
-    groups = send.groups
-    arcs = send.arcs[groups["period"].to_numpy()[send.arcs["group"].to_numpy()] == last]
-    pupils = groups["pupils"].to_numpy()[arcs["group"].to_numpy()]
+    its travel limit for their phase: the model's arcs, each with its group's pupils there
+    in the last year (pupils placed before the plan count only where they are)."""
+    there = send.groups["pupils"].to_numpy() * send.problem.groups.usage(len(send.years))[:, -1]
+    pupils = there[send.arcs["group"].to_numpy()]
+    keep = pupils > 0
     ids = send.facilities.table["facility_id"].to_numpy()
-    return pd.Series(pupils).groupby(ids[arcs["facility"].to_numpy()]).sum()
+    return pd.Series(pupils[keep]).groupby(ids[send.arcs["facility"].to_numpy()[keep]]).sum()
 
 
 def _journeys(allocation: pd.DataFrame, status: StatusQuo | None) -> pd.DataFrame:

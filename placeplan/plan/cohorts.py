@@ -6,16 +6,24 @@ below the year before who stay, and those who join: new plans, arrivals, and eve
 **transfer point**, where every pupil is placed afresh. Transfer points are the first year
 of each year-group band the model uses: the start of secondary (Year 7), of post-16 (Year
 12) and of post-19 (Year 15) always, and wherever some provision's age range starts, where
-a pupil may have to move (an infant school's Year 3). Between transfer points
+a pupil may have to move (an infant school's Year 3).
 
-    continuing[t, n] = min(pupils[t, n], pupils[t - 1, n - 1])
-    joining[t, n]    = pupils[t, n] - continuing[t, n]
+How many stay is worked out over the whole area, where a year group's pupils are many
+enough to follow: between transfer points
+
+    continuing[t, n] = min(pupils[t, n], pupils[t - 1, n - 1])     (the area's)
 
 so a year group that grows takes the growth as joiners and one that shrinks loses leavers
-(plans ceasing, moves away) in proportion. A pupil who joins in year t at year group n is
-still there in year t + k with the product of the stay ratios
-``continuing[t + j, n + j] / pupils[t + j - 1, n + j - 1]``, until the next transfer point.
-Every year's pupils are exactly the continuing and the joining: nothing is lost or made.
+(plans ceasing, moves away) in proportion. Every zone keeps that share of its own pupils
+of the year group below (pupils stay in their home zone as they move up a year), and the
+area's joiners go to the zones whose projected pupils exceed what stays there, in
+proportion to the excess. (A zone's pupils of one year group are a handful, spread over
+year groups by the projection's fixed pattern; followed zone by zone, almost nobody would
+seem to stay.) The area's pupils of every year group are then exactly the projection's.
+
+A pupil who joins in year t at year group n is still there in year t + k with the product
+of the stay ratios ``continuing[t + j, n + j] / pupils[t + j - 1, n + j - 1]``, until the
+next transfer point.
 """
 
 from __future__ import annotations
@@ -23,8 +31,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..codes import NCY_MAX
+
 #: The columns that identify a stream of pupils moving up the years.
 STREAM = ["zone_id", "need", "setting", "stepdown"]
+#: The stream without its zone: where stay ratios are worked out.
+AREA = ["need", "setting", "stepdown"]
+KEY = [*STREAM, "ncy", "year"]
 
 
 def _previous(frame: pd.DataFrame) -> pd.DataFrame:
@@ -33,22 +46,44 @@ def _previous(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def continuing_and_joining(demand: pd.DataFrame, before: pd.DataFrame, transfer: set[int]) -> pd.DataFrame:
-    """``demand`` (STREAM, ncy, year, pupils, for the plan's years) with ``continuing``,
-    ``joining`` and ``stay`` (the share of last year's pupils of the year group below who
-    are still here); ``before`` holds the pupils of the year before the plan, who are
-    where they were placed. ``transfer``: year groups where everyone is placed afresh."""
-    first = int(demand["year"].min())
-    earlier = pd.concat([before.assign(year=first - 1), demand], ignore_index=True)
-    below = _previous(earlier).groupby([*STREAM, "ncy", "year"], as_index=False)["pupils"].sum()
-    below = below.rename(columns={"pupils": "below"})
-    out = demand.merge(below, on=[*STREAM, "ncy", "year"], how="left")
-    out["below"] = out["below"].fillna(0.0)
-    at_transfer = out["ncy"].isin(transfer).to_numpy()
-    continuing = np.where(at_transfer, 0.0, np.minimum(out["pupils"], out["below"]))
-    out["continuing"] = continuing
-    out["joining"] = out["pupils"] - continuing
-    out["stay"] = np.where(out["below"] > 0, continuing / np.where(out["below"] > 0, out["below"], 1.0), 0.0)
-    return out
+    """One row per (STREAM, ncy, year) of the plan's years with pupils projected or staying:
+    ``pupils`` (projected), ``below`` (last year's pupils of the year group below, as
+    placed), ``continuing``, ``joining`` and ``stay`` (the area's share of ``below`` still
+    here). ``before`` holds the pupils of the year before the plan, who are where they were
+    placed; ``transfer``: year groups where everyone is placed afresh. Worked year by year:
+    each year's pupils as placed (continuing and joining) are the next year's ``below``."""
+    years = sorted(int(y) for y in demand["year"].unique())
+    placed = before.groupby([*STREAM, "ncy"], as_index=False)["pupils"].sum()
+    frames = []
+    for year in years:
+        below = placed.assign(ncy=placed["ncy"] + 1).rename(columns={"pupils": "below"})
+        below = below[below["ncy"] <= NCY_MAX]  # past the last year group pupils leave
+        projected = demand[demand["year"] == year].groupby([*STREAM, "ncy"], as_index=False)["pupils"].sum()
+        cells = projected.merge(below, on=[*STREAM, "ncy"], how="outer")
+        cells[["pupils", "below"]] = cells[["pupils", "below"]].fillna(0.0)
+        cells = cells.sort_values([*STREAM, "ncy"], kind="stable").reset_index(drop=True)
+        cells = _split(cells, transfer).assign(year=year)
+        frames.append(cells)
+        placed = cells.assign(pupils=cells["continuing"] + cells["joining"])[[*STREAM, "ncy", "pupils"]]
+        placed = placed[placed["pupils"] > 0]
+    return pd.concat(frames, ignore_index=True)[[*KEY, "pupils", "below", "stay", "continuing", "joining"]]
+
+
+def _split(cells: pd.DataFrame, transfer: set[int]) -> pd.DataFrame:
+    """One year's cells: the area's stay ratio, each zone's continuing pupils, and the
+    area's joiners shared over the zones whose projection exceeds what stays."""
+    keys = [cells[c] for c in [*AREA, "ncy"]]
+    area_pupils = cells["pupils"].groupby(keys).transform("sum").to_numpy()
+    area_below = cells["below"].groupby(keys).transform("sum").to_numpy()
+    at_transfer = cells["ncy"].isin(transfer).to_numpy()
+    staying = np.where(at_transfer, 0.0, np.minimum(area_pupils, area_below))
+    stay = np.where(area_below > 0, staying / np.where(area_below > 0, area_below, 1.0), 0.0)
+    continuing = stay * cells["below"].to_numpy()
+    excess = np.maximum(0.0, cells["pupils"].to_numpy() - continuing)
+    excess_area = pd.Series(excess).groupby(keys).transform("sum").to_numpy()
+    joiners_area = np.maximum(0.0, area_pupils - staying)
+    joining = np.where(excess_area > 0, excess * joiners_area / np.where(excess_area > 0, excess_area, 1.0), 0.0)
+    return cells.assign(stay=stay, continuing=continuing, joining=joining)
 
 
 def stays(cells: pd.DataFrame, years: list[int]) -> pd.DataFrame:

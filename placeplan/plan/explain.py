@@ -60,16 +60,19 @@ def _destinations(send: SendProblem, base: Result, other: Result, option: int, l
     """Where the pupils the option served in the last year go without it."""
     E = send.facilities.site_count
     arcs = send.arcs
-    period = send.groups["period"].to_numpy()[arcs["group"].to_numpy()]
-    served = (arcs["facility"].to_numpy() == E + option) & (base.flow > 1e-9) & (period == last_period)
+    # pupils there in the last year: a group's units times the share of them still there
+    last = send.problem.groups.usage(len(send.years))[:, last_period]
+    there = last[arcs["group"].to_numpy()]
+    served = (arcs["facility"].to_numpy() == E + option) & (base.flow > 1e-9) & (there > 0)
     groups = np.unique(arcs["group"].to_numpy()[served])
     if not len(groups):
         return "it serves no pupils in the last year"
-    before = pd.Series(base.flow, index=arcs.index)[arcs["group"].isin(groups)].groupby(arcs["facility"]).sum()
-    after = pd.Series(other.flow, index=arcs.index)[arcs["group"].isin(groups)].groupby(arcs["facility"]).sum()
+    mine = arcs["group"].isin(groups)
+    before = pd.Series(base.flow * there, index=arcs.index)[mine].groupby(arcs["facility"]).sum()
+    after = pd.Series(other.flow * there, index=arcs.index)[mine].groupby(arcs["facility"]).sum()
     moved = (after.subtract(before, fill_value=0.0)).clip(lower=0.0)
     moved = moved[moved > 0.05].sort_values(ascending=False)
-    unplaced = float(other.unplaced[groups].sum() - base.unplaced[groups].sum())
+    unplaced = float(((other.unplaced - base.unplaced) * last)[groups].sum())
     names = send.facilities.table["name"].to_numpy()
     parts = [f"{amount:.0f} to {names[f]}" for f, amount in moved.head(4).items()]
     if len(moved) > 4:

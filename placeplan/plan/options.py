@@ -67,7 +67,8 @@ def fallback_paybacks(send: SendProblem, result: Result, scenario) -> np.ndarray
     if not result.has_plan:
         return out
     arcs = send.arcs
-    period = send.groups["period"].to_numpy()[arcs["group"].to_numpy()]
+    # the share of each arc's units there in each year (pupils stay where placed)
+    there = send.problem.groups.usage(T)[arcs["group"].to_numpy()]
     away = _out_of_area_cost(send, scenario)[arcs["group"].to_numpy()]
     per_place = send.facilities.options["annual_cost_per_place"].astype(float).fillna(0.0).to_numpy()
     capital = capital_by_option(send, result)
@@ -78,11 +79,11 @@ def fallback_paybacks(send: SendProblem, result: Result, scenario) -> np.ndarray
         flow = result.flow[into]
         t0 = int(result.option_period[option])
         open_in = np.arange(T) >= t0
-        spent_with = (np.bincount(period[into], weights=flow * transport[into], minlength=T)[:T]
-                      + open_in * (per_place[option] * float(np.nan_to_num(result.option_size[option]))
-                                   + send.problem.options.annual_fixed_cost[option]))
+        spent_with = ((flow * transport[into])[:, None] * there[into]).sum(axis=0) \
+            + open_in * (per_place[option] * float(np.nan_to_num(result.option_size[option]))
+                         + send.problem.options.annual_fixed_cost[option])
         spent_with[t0] += capital[option]
-        spent_without = np.bincount(period[into], weights=flow * away[into], minlength=T)[:T]
+        spent_without = ((flow * away[into])[:, None] * there[into]).sum(axis=0)
         year = payback_year(spent_with, spent_without, send.years, opened=t0)
         out[option] = -1 if year is None else year
     return out

@@ -15,6 +15,7 @@ out-of-area place) plus transport at the reference distance.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -22,11 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..codes import NEEDS, PHASES, phase_of
+from ..codes import NCY_MAX, NEEDS, PHASES, phase_of
 from ..optimise import Arcs, Existing, Groups, Options, Periods, Problem, Rules
 from ..demand_settings import settings_allowed
 from ..scenario.model import Scenario
 from ..scenario.settings import ANY, SETTINGS
+from . import continuity
 from .facilities import Facilities, phase_band_edges
 from .zones import cluster_zones
 
@@ -51,30 +53,35 @@ class SendProblem:
 ELIGIBILITY = ["need", "band", "setting", "stepdown"]
 
 
-def _classes(demand: pd.DataFrame, eligible_for, fallback_for) -> pd.Series:
-    """An eligibility class id per demand row: same facilities admit, same fallback cost."""
-    firsts = demand.drop_duplicates(ELIGIBILITY)
+def _classes(demand: pd.DataFrame, eligible_for, fallback_for) -> dict[tuple, int]:
+    """An eligibility class id per (need, band, setting, stepdown): the same facilities
+    admit, at the same fallback cost."""
+    firsts = demand.drop_duplicates(ELIGIBILITY).sort_values(ELIGIBILITY, kind="stable")
     signature = {tuple(key): (eligible_for(*key).tobytes(), fallback_for(key[0], phase))
                  for key, phase in zip(firsts[ELIGIBILITY].itertuples(index=False, name=None), firsts["phase"])}
     ids: dict[tuple, int] = {}
-    per_key = {key: ids.setdefault(sig, len(ids)) for key, sig in signature.items()}
-    return pd.Series([per_key[key] for key in demand[ELIGIBILITY].itertuples(index=False, name=None)],
-                     index=demand.index)
+    return {key: ids.setdefault(sig, len(ids)) for key, sig in signature.items()}
 
 
 def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.DataFrame,
-                       facilities: Facilities, scenario: Scenario, years: list[int]) -> SendProblem:
-    """The core problem for projected ``demand`` (zone_id, need, ncy, phase, year, pupils)
-    and travel ``pairs`` (zone_id, facility_id, minutes, km) within reach."""
+                       facilities: Facilities, scenario: Scenario, years: list[int],
+                       before: pd.DataFrame | None = None) -> SendProblem:
+    """The core problem for projected ``demand`` (zone_id, need, ncy, phase, year, setting,
+    stepdown, pupils) and travel ``pairs`` (zone_id, facility_id, minutes, km) within reach.
+
+    With ``before`` (the same columns for the year before the plan) pupils stay where
+    they are placed (:mod:`.continuity`): the pupils of that year keep their status-quo
+    placements, and each plan year's joiners are placed and stay until a transfer point.
+    Without it every pupil is placed afresh every year."""
     start = time.perf_counter()
     table = facilities.table
-    demand = demand[demand["pupils"] > 0].copy()
-    if "setting" not in demand:
-        demand["setting"], demand["stepdown"] = ANY, False
-    bands = phase_band_edges(table, demand["ncy"].to_numpy())
+    demand = _with_settings(demand[demand["pupils"] > 0])
+    # every year group a pupil may be in: those projected, and those the pupils of the year
+    # before reach as they move up
+    seen = demand["ncy"] if before is None else pd.concat([demand["ncy"], before["ncy"]])
+    low, high = int(seen.min()), min(NCY_MAX, int(seen.max()) + (0 if before is None else len(years)))
+    bands = phase_band_edges(table, np.arange(low, high + 1) if before is not None else seen.to_numpy())
     band_of_ncy = {ncy: b for b, (low, high) in enumerate(bands) for ncy in range(low, high + 1)}
-    demand["band"] = demand["ncy"].map(band_of_ncy)
-    demand["phase"] = demand["ncy"].map(phase_of)
 
     ncy_min, ncy_max = table["ncy_min"].to_numpy(), table["ncy_max"].to_numpy()
     usable = (table["ruled_out"] == "").to_numpy() | ~table["is_option"].to_numpy()
@@ -90,34 +97,139 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
     costs = scenario.costs
     fallback_extra = costs.transport_per_pupil  # transport to an out-of-area place, at the reference distance
 
-    def fallback_for(need: str, phase: str) -> float:
-        if not scenario.rules.allow_fallback:
-            return float("inf")
+    def fallback_cost(need: str, phase: str) -> float:
         return costs.fallback(need, phase) + fallback_extra
 
-    demand["cls"] = _classes(demand, eligible_for, fallback_for)
+    def fallback_for(need: str, phase: str) -> float:
+        return fallback_cost(need, phase) if scenario.rules.allow_fallback else float("inf")
+
     zone_of = cluster_zones(zones, demand, max_zones=scenario.solve.max_zones, seed=scenario.demand.seed)
-    demand["home_zone"] = demand["zone_id"].astype(str)
-    demand["zone_id"] = demand["home_zone"].map(zone_of)
+    prior = None if before is None else _with_settings(before[before["pupils"] > 0]).assign(year=years[0] - 1)
+    joiners, continuing = continuity.entries(demand, prior, years, {low for low, _ in bands})
+    rows = [frame for frame in (joiners, continuing, prior) if frame is not None]
+    classes = _classes(pd.concat([_described(f, band_of_ncy) for f in rows], ignore_index=True),
+                       eligible_for, fallback_for)
+    keyed = [_keyed(f, band_of_ncy, zone_of, classes) for f in rows]
+    joiners, continuing = keyed[0], keyed[1]
+    eligibility = _class_eligibility(pd.concat(keyed, ignore_index=True), eligible_for)
 
-    key = ["zone_id", "cls", "band", "year"]
-    grouped = demand.groupby(key, sort=True, observed=True)
-    groups = grouped.agg(pupils=("pupils", "sum"), phase=("phase", "first"), need=("need", "first")).reset_index()
-    groups["period"] = groups["year"].map({y: t for t, y in enumerate(years)})
-    groups["fallback_cost"] = [fallback_for(n, p) for n, p in zip(groups["need"], groups["phase"])]
-    demand["group"] = grouped.ngroup()
-    members = demand[["group", "home_zone", "need", "ncy", "setting", "pupils"]].reset_index(drop=True)
+    parts = [joiners.assign(placed_before=False, facility=continuity.PLACED_BY_PLAN)]
+    if prior is not None and len(continuing):
+        # the year before the plan happened: its pupils were placed out of area where there
+        # was no room, whatever the scenario allows new placements to do
+        placement = _placed_the_year_before(keyed[2], pairs, facilities, bands, scenario, fallback_cost,
+                                            eligibility)
+        split = continuity.placed_before(continuing, placement)
+        parts.append(split.assign(pupils=split["pupils"] * split["share"], placed_before=True))
+    groups, members = _joined(parts, fallback_for, fallback_cost, years)
+    stay_share = groups[continuity.year_columns(years)].to_numpy()
 
-    arcs = _arcs(groups, pairs, facilities, bands, eligible_for_class=_class_eligibility(demand, eligible_for),
-                 scenario=scenario)
+    arcs = _arcs(groups, pairs, facilities, bands, eligible_for_class=eligibility, scenario=scenario)
+    arcs = _only_where_placed(arcs, groups)
     arcs = _without_dominated(arcs, groups, facilities)
-    problem = _core_problem(groups, arcs, facilities, scenario, years)
-    log.info("model input: %s pupils in %s groups (%d eligibility classes, %d year-group bands, %d zones), "
-             "%s arcs, %d sites, %d options (%d free) in %.2f s",
-             f"{groups['pupils'].sum():,.0f}", f"{len(groups):,}", demand["cls"].nunique(), len(bands),
-             groups["zone_id"].nunique(), f"{len(arcs):,}", facilities.site_count, len(facilities.options),
+    problem = _core_problem(groups, arcs, facilities, scenario, years,
+                            stays=stay_share if prior is not None else None)
+    log.info("model input: %s pupils placed afresh and %s already placed, in %s groups (%d eligibility classes, "
+             "%d year-group bands, %d zones), %s arcs, %d sites, %d options (%d free) in %.2f s",
+             f"{joiners['pupils'].sum():,.0f}", f"{continuing['pupils'].sum():,.0f}", f"{len(groups):,}",
+             len(set(classes.values())), len(bands), groups["zone_id"].nunique(), f"{len(arcs):,}",
+             facilities.site_count, len(facilities.options),
              int((facilities.options["ruled_out"] == "").sum()), time.perf_counter() - start)
-    return SendProblem(problem, years, groups.drop(columns="need"), members, arcs, facilities, zone_of)
+    keep = ["zone_id", "cls", "band", "year", "pupils", "phase", "period", "fallback_cost", "placed_before",
+            "facility"]
+    return SendProblem(problem, years, groups[keep], members, arcs, facilities, zone_of)
+
+
+def _with_settings(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    if "setting" not in frame:
+        frame["setting"], frame["stepdown"] = ANY, False
+    frame["phase"] = frame["ncy"].map(phase_of)
+    return frame
+
+
+def _described(frame: pd.DataFrame, band_of_ncy: dict[int, int]) -> pd.DataFrame:
+    return frame.assign(band=frame["ncy"].map(band_of_ncy))
+
+
+def _keyed(frame: pd.DataFrame, band_of_ncy: dict[int, int], zone_of: pd.Series,
+           classes: dict[tuple, int]) -> pd.DataFrame:
+    """Rows with their band, eligibility class, home zone and modelled zone."""
+    out = _described(frame, band_of_ncy)
+    out["cls"] = [classes[key] for key in out[ELIGIBILITY].itertuples(index=False, name=None)]
+    out["home_zone"] = out["zone_id"].astype(str)
+    out["zone_id"] = out["home_zone"].map(zone_of)
+    return out
+
+
+def _joined(parts: list[pd.DataFrame], fallback_for, fallback_cost,
+            years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Groups (one per zone, class, band, year, and where placed for pupils placed before the
+    plan) with their pupils, stay shares, phase and fallback; and their members by year."""
+    rows = pd.concat(parts, ignore_index=True)
+    keys = ["placed_before", "zone_id", "cls", "band", "year", "facility"]
+    grouped = rows.groupby(keys, sort=True, observed=True)
+    rows["group"] = grouped.ngroup()
+    groups = continuity.group_stays(rows, ["group", *keys], years)
+    firsts = rows.drop_duplicates("group").set_index("group")
+    groups["phase"] = firsts.loc[groups["group"], "phase"].to_numpy()
+    need = firsts.loc[groups["group"], "need"].to_numpy()
+    groups["period"] = groups["year"].map({y: t for t, y in enumerate(years)})
+    fallback = np.array([fallback_for(n, p) for n, p in zip(need, groups["phase"])])
+    away = np.array([fallback_cost(n, p) for n, p in zip(need, groups["phase"])])
+    # a pupil already placed at a school stays there: no fallback; one placed out of area
+    # stays out of area, at its cost, whether or not new placements there are allowed
+    before = groups["placed_before"].to_numpy()
+    placed_at = groups["facility"].to_numpy()
+    groups["fallback_cost"] = np.where(before & (placed_at >= 0), np.inf,
+                                       np.where(before, away, fallback))
+    members = continuity.member_years(rows, years)
+    return groups.drop(columns="group"), members
+
+
+def _only_where_placed(arcs: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Pupils placed before the plan keep their placement: their groups' only arc is to it
+    (out of area: none)."""
+    facility = groups["facility"].to_numpy()[arcs["group"].to_numpy()]
+    fixed = groups["placed_before"].to_numpy()[arcs["group"].to_numpy()]
+    return arcs[~fixed | (arcs["facility"].to_numpy() == facility)].reset_index(drop=True)
+
+
+def _placed_the_year_before(prior: pd.DataFrame, pairs: pd.DataFrame, facilities: Facilities, bands,
+                            scenario: Scenario, fallback_for, eligibility: dict) -> pd.DataFrame:
+    """Where the status quo placed the pupils of the year before the plan: the same model,
+    for that year alone, with no new provision. Returns (zone_id, cls, band, facility,
+    share) with facility OUT_OF_AREA for those placed out of area."""
+    from ..optimise import solve
+
+    keys = ["zone_id", "cls", "band"]
+    rows = prior.groupby(keys, sort=True, observed=True).agg(
+        pupils=("pupils", "sum"), phase=("phase", "first"), need=("need", "first")).reset_index()
+    rows["fallback_cost"] = [fallback_for(n, p) for n, p in zip(rows["need"], rows["phase"])]
+    rows["period"], rows["year"] = 0, int(prior["year"].iloc[0])
+    arcs = _arcs(rows, pairs, facilities, bands, eligible_for_class=eligibility, scenario=scenario)
+    arcs = arcs[arcs["facility"] < facilities.site_count].reset_index(drop=True)
+    arcs = _without_dominated(arcs, rows, facilities)
+    closed = dataclasses.replace(facilities, table=facilities.table.assign(
+        ruled_out=np.where(facilities.table["is_option"], "not open before the plan", "")))
+    problem = _core_problem(rows, arcs, closed, scenario, [rows["year"].iloc[0]])
+    result = solve(problem, solver=scenario.solve.solver, threads=1, seed=scenario.demand.seed)
+    if not result.has_plan:
+        log.warning("the year before the plan: no placement found (%s); its pupils count as out of area",
+                    result.status)
+        return rows[keys].assign(facility=continuity.OUT_OF_AREA, share=1.0)
+    placed = arcs.assign(amount=result.flow)
+    placed = placed[placed["amount"] > 1e-9]
+    shares = pd.DataFrame({"group": placed["group"].to_numpy(), "facility": placed["facility"].to_numpy(),
+                           "amount": placed["amount"].to_numpy()})
+    away = pd.DataFrame({"group": np.arange(len(rows)), "facility": continuity.OUT_OF_AREA,
+                         "amount": result.unplaced})
+    shares = pd.concat([shares, away[away["amount"] > 1e-9]], ignore_index=True)
+    shares["share"] = shares["amount"] / rows["pupils"].to_numpy()[shares["group"].to_numpy()]
+    out = rows[keys].iloc[shares["group"].to_numpy()].reset_index(drop=True)
+    log.info("the year before the plan: %s pupils placed as the status quo places them (%s out of area)",
+             f"{rows['pupils'].sum():,.0f}", f"{result.unplaced.sum():,.0f}")
+    return out.assign(facility=shares["facility"].to_numpy(), share=shares["share"].to_numpy())
 
 
 def _class_eligibility(demand: pd.DataFrame, eligible_for) -> dict[tuple[int, int], np.ndarray]:
@@ -181,13 +293,13 @@ def _without_dominated(arcs: pd.DataFrame, groups: pd.DataFrame, facilities: Fac
 
 
 def _core_problem(groups: pd.DataFrame, arcs: pd.DataFrame, facilities: Facilities, scenario: Scenario,
-                  years: list[int]) -> Problem:
+                  years: list[int], *, stays: np.ndarray | None = None) -> Problem:
     T = len(years)
     sites, options = facilities.sites, facilities.options
     periods = Periods.discounted(T, scenario.costs.discount_rate)
     core_groups = Groups.make(groups["pupils"].to_numpy(dtype=float), period=groups["period"].to_numpy(),
                               fallback_cost=groups["fallback_cost"].to_numpy(dtype=float),
-                              ids=list(zip(groups["zone_id"], groups["band"], groups["year"])))
+                              ids=list(zip(groups["zone_id"], groups["band"], groups["year"])), stays=stays)
     existing = Existing.make(sites["capacity"].to_numpy(dtype=float), periods=T, ids=list(sites["facility_id"]))
     earliest = options["earliest_year"].astype(float).fillna(years[0]).to_numpy()
     annual = (options["annual_cost_per_place"] + options["host_penalty"]

@@ -25,13 +25,14 @@ def flows_by_member(send: SendProblem, result: Result) -> pd.DataFrame:
     unplaced = pd.DataFrame({"group": np.arange(len(send.groups)), "amount": result.unplaced})
     unplaced = unplaced[unplaced["amount"] > 1e-9].assign(facility=-1, minutes=np.nan, km=np.nan)
     placed = pd.concat([arcs[["group", "facility", "amount", "minutes", "km"]], unplaced], ignore_index=True)
-    members = send.members
-    share = members["pupils"] / members.groupby("group")["pupils"].transform("sum")
-    split = placed.merge(members.assign(share=share), on="group")
-    split["pupils"] = split["amount"] * split["share"]
-    split["year"] = send.groups["year"].to_numpy()[split["group"].to_numpy()]
+    # a group's members, year by year (a pupil stays where placed): each member's share
+    # of the units the group was placed with
+    demand = send.groups["pupils"].to_numpy()
+    split = placed.merge(send.members, on="group")
+    split["pupils"] = split["amount"] * split["pupils"] / demand[split["group"].to_numpy()]
     split["phase"] = split["ncy"].map(phase_of)
-    return split[["home_zone", "need", "ncy", "phase", "setting", "year", "facility", "pupils", "minutes", "km"]]
+    return split[["home_zone", "need", "ncy", "phase", "setting", "year", "facility", "pupils", "minutes", "km",
+                  "continuing"]]
 
 
 def allocation_table(send: SendProblem, split: pd.DataFrame) -> pd.DataFrame:
@@ -53,7 +54,8 @@ def allocation_table(send: SendProblem, split: pd.DataFrame) -> pd.DataFrame:
 def cost_terms(send: SendProblem, result: Result) -> dict[str, float]:
     """Every cost term in pounds over the horizon (discounted), as a council would read it."""
     problem = send.problem
-    weight = problem.periods.weight[send.groups["period"].to_numpy()[send.arcs["group"].to_numpy()]]
+    # a unit placed is paid for in every year it stays there
+    weight = problem.groups.weight(problem.periods)[send.arcs["group"].to_numpy()]
     flow = result.flow * weight
     options = send.facilities.options
     share = _annual_shares(options)
@@ -101,8 +103,8 @@ def costs_by_year(send: SendProblem, result: Result) -> pd.DataFrame:
     ``capital_discounted`` weigh them as the objective does. The optional weights (journey
     minutes, host preference, deliverability) are not money and are left out."""
     problem, T = send.problem, len(send.years)
-    period = send.groups["period"].to_numpy()
-    arc_period = period[send.arcs["group"].to_numpy()]
+    usage = problem.groups.usage(T)  # groups x periods: the share of a group's units there
+    arc_usage = usage[send.arcs["group"].to_numpy()]
 
     def by_period(values: np.ndarray, periods: np.ndarray) -> np.ndarray:
         return np.bincount(periods, weights=values, minlength=T)[:T]
@@ -117,9 +119,9 @@ def costs_by_year(send: SendProblem, result: Result) -> pd.DataFrame:
     capital = capital_by_option(send, result)
     frame = pd.DataFrame({
         "year": send.years,
-        "placements_existing": by_period(result.flow * send.arcs["placement"].to_numpy(), arc_period),
-        "transport": by_period(result.flow * send.arcs["transport"].to_numpy(), arc_period),
-        "fallback": by_period(result.unplaced * fallback, period),
+        "placements_existing": ((result.flow * send.arcs["placement"].to_numpy())[:, None] * arc_usage).sum(axis=0),
+        "transport": ((result.flow * send.arcs["transport"].to_numpy())[:, None] * arc_usage).sum(axis=0),
+        "fallback": ((result.unplaced * fallback)[:, None] * usage).sum(axis=0),
         "places_new": (open_in * (per_place * size)[:, None]).sum(axis=0),
         "annual_fixed": (open_in * problem.options.annual_fixed_cost[:, None]).sum(axis=0),
         "capital": by_period(capital[opened], start[opened]),

@@ -20,7 +20,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..demand import plan_years, project
+from ..demand import plan_years, planned_demand
 from ..errors import PlacePlanError
 from ..optimise import InfeasibleError, Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
@@ -107,13 +107,15 @@ def prepare(inputs: Inputs, stages: dict[str, float] | None = None) -> Prepared:
     stages = {} if stages is None else stages
     scenario, dataset = inputs.scenario.scenario, inputs.dataset
     years = plan_years(scenario, dataset.meta.base_year)
-    demand = _timed(stages, "demand", lambda: project(dataset, scenario))
+    planned = _timed(stages, "demand", lambda: planned_demand(dataset, scenario))
     pairs = _timed(stages, "travel", lambda: travel_for(inputs))
     table = facilities(dataset["sites"], dataset.tables.get("candidates"), scenario,
                        first_year=years[0], years=len(years))
+    before = planned.before if scenario.rules.pupils_stay else None
     send = _timed(stages, "build", lambda: build_send_problem(
-        demand=demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario, years=years))
-    return Prepared(demand, pairs, send)
+        demand=planned.demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario,
+        years=years, before=before))
+    return Prepared(planned.demand, pairs, send)
 
 
 def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: float | None = None,
@@ -303,12 +305,28 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
         "places_added": _places_added(send, result, split),
         "pupils": _pupils(send, split),
         "travel": travel_percentiles(split),
+        "placements_by_year": placements_by_year(send, split),
         "status_quo": before,
         "saving": saving,
         "payback_year": payback,
         "revenue_limit_per_year": scenario.rules.revenue_limit_per_year,
         "decision_year": _label(scenario.horizon.decided_in(send.years[0])),
     }
+
+
+def placements_by_year(send: SendProblem, split: pd.DataFrame) -> list[dict]:
+    """Each plan year's pupils: continuing where they were placed, newly placed locally
+    (existing provision or new), newly placed independent or out of area."""
+    kinds = send.facilities.table["kind"].to_numpy()
+    facility = split["facility"].to_numpy()
+    local = (facility >= 0) & np.isin(kinds[np.maximum(facility, 0)], LOCAL_KINDS)
+    frame = split.assign(
+        continuing=np.where(split["continuing"], split["pupils"], 0.0),
+        new_local=np.where(~split["continuing"] & local, split["pupils"], 0.0),
+        new_away=np.where(~split["continuing"] & ~local, split["pupils"], 0.0))
+    table = frame.groupby("year", as_index=False)[["continuing", "new_local", "new_away"]].sum()
+    table["year"] = [f"{y}/{(y + 1) % 100:02d}" for y in table["year"]]
+    return json.loads(table.round(2).to_json(orient="records"))
 
 
 def _places_added(send: SendProblem, result: Result, split: pd.DataFrame) -> list[dict]:

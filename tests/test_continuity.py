@@ -1,0 +1,70 @@
+"""Pupils stay where they are placed, by hand: three SLD pupils in Years 9, 10 and 11 at an
+independent school, a new special school that could take them from 2025/26, no growth.
+
+With continuity the pupils already placed stay at the independent school until they reach
+a transfer point (Year 12, when they leave here: no post-16 pupils are projected); only
+joiners (each year's new Year 9) go to the new school, so the independent placements run
+off: 2 in 2025/26, 1 in 2026/27, 0 in 2027/28. Placed afresh every year, all three move
+at once.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import run_cli
+
+TABLES = {
+    "zones.csv": "zone_id,name,x,y,la_code\nZ1,Only Zone,520000,170000,999\n",
+    "demand.csv": "zone_id,need,ncy,pupils\nZ1,SLD,9,1\nZ1,SLD,10,1\nZ1,SLD,11,1\n",
+    "sites.csv": ("site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
+                  "S1,Far Hall (independent),independent,521000,170000,ALL,0,14,10,3,64000\n"),
+    "candidates.csv": ("option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
+                       "capital_per_place,annual_cost_per_place,earliest_year\n"
+                       "N1,New Special School,new_special,520500,170000,SLD,7,11,3,3,0,0,20000,2025\n"),
+    "dataset.toml": ('name = "One zone"\ndescription = "By hand"\ncrs = "EPSG:27700"\nbase_year = "2024/25"\n'
+                     'licence = "CC0"\n\n[[sources]]\nname = "Made up"\n'),
+}
+SCENARIO = ('name = "Continuity by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
+            '[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
+            '[costs]\ndiscount_rate = 0\n\n[rules]\nlead_time_years = { new_special = 1 }\n')
+
+
+@pytest.fixture
+def case(tmp_path):
+    (tmp_path / "data").mkdir()
+    for name, text in TABLES.items():
+        (tmp_path / "data" / name).write_text(text, encoding="utf-8")
+    scenario = tmp_path / "case.toml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    return scenario
+
+
+def _solve(scenario, out, *extra):
+    result = run_cli(["solve", str(scenario), "--out", str(out), "--no-explain", "--no-outputs", *extra])
+    assert result.exit_code == 0, result.output
+    allocation = pd.read_csv(out / "allocation.csv", dtype={"facility_id": str}, keep_default_na=False)
+    return allocation.groupby(["year", "facility_id"])["pupils"].sum().round(6).to_dict(), \
+        json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_pupils_already_placed_stay_until_a_transfer_point(case, tmp_path):
+    placed, summary = _solve(case, tmp_path / "out")
+    assert placed == pytest.approx({(2025, "S1"): 2, (2025, "N1"): 1, (2026, "S1"): 1, (2026, "N1"): 2,
+                                    (2027, "N1"): 3})
+    by_year = {row["year"]: row for row in summary["placements_by_year"]}
+    assert by_year["2025/26"]["continuing"] == pytest.approx(2) and by_year["2025/26"]["new_local"] == pytest.approx(1)
+    assert by_year["2027/28"]["continuing"] == pytest.approx(2) and by_year["2027/28"]["new_away"] == pytest.approx(0)
+
+
+def test_placed_afresh_every_year_they_all_move_at_once(case, tmp_path):
+    placed, _ = _solve(case, tmp_path / "out", "--set", "rules.pupils_stay=false")
+    assert placed == pytest.approx({(2025, "N1"): 3, (2026, "N1"): 3, (2027, "N1"): 3})
+
+
+def test_every_year_has_the_projected_pupils(case, tmp_path):
+    placed, _ = _solve(case, tmp_path / "out")
+    totals = pd.Series(placed).groupby(level=0).sum()
+    assert totals.to_dict() == pytest.approx({2025: 3, 2026: 3, 2027: 3})
