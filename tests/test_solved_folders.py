@@ -237,3 +237,21 @@ def test_a_projection_of_nothing_from_a_small_count_shows_0():
     assert protected.label(int(parts[0])) == "0"
     assert protected.status[int(parts[1])] != SMALL
     assert np.isfinite(protected.values).all()
+
+
+# --- the record of what a plan rests on ----------------------------------------------------------
+
+def test_the_summary_records_the_datasets_hash_and_caveats(tmp_path):
+    from placeplan.dataset import load_dataset
+    from placeplan.provenance import dataset_hash
+
+    scenario = _tiny(tmp_path)
+    result = run_cli(["solve", str(scenario), "--out", str(tmp_path / "out"), "--no-explain", "--no-outputs"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    data = tmp_path / "tiny"
+    assert summary["dataset_hash"] == dataset_hash(data) and len(summary["dataset_hash"]) == 64
+    assert summary["caveats"][0] == load_dataset(data).meta.description
+    before = dataset_hash(data)
+    set_by_id(data, "sites", "S1", "11", column="capacity")
+    assert dataset_hash(data) != before

@@ -25,6 +25,7 @@ from ..errors import PlacePlanError
 from ..optimise import InfeasibleError, Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
 from ..pipeline import Inputs, travel_for
+from ..provenance import caveats, dataset_hash
 from ..scenario.model import Scenario
 from .explain import explain
 from .facilities import facilities
@@ -306,6 +307,8 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
         "pupils": _pupils(send, split),
         "travel": travel_percentiles(split),
         "placements_by_year": placements_by_year(send, split),
+        "caveats": caveats(inputs.dataset),
+        "dataset_hash": dataset_hash(inputs.dataset.path),
         "status_quo": before,
         "saving": saving,
         "payback_year": payback,
