@@ -390,7 +390,7 @@ def test_kingston_and_richmond_documents_print_no_small_count_and_credit_their_s
     assert sum(label in ("<5", "&lt;5") for _, label in counts) > 100
     book = openpyxl.load_workbook(kingston / "plan.xlsx", read_only=True)
     sources = list(book["Sources"].iter_rows(min_row=2, values_only=True))
-    assert len(sources) == 4 and all("Open Government Licence v3.0" in row[1] for row in sources)
+    assert len(sources) == 5 and all("Open Government Licence v3.0" in row[1] for row in sources)
     report = (kingston / "report.html").read_text(encoding="utf-8")
     assert "Crown copyright" in report and "Office for National Statistics" in report
     assert (kingston / "map.html").stat().st_size < 2_000_000
