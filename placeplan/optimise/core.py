@@ -19,6 +19,7 @@ at once as one :class:`ProblemError`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -385,6 +386,14 @@ class Problem:
     @property
     def facility_ids(self) -> tuple[object, ...]:
         return self.existing.ids + self.options.ids
+
+    def closing(self, options: ArrayLike) -> Problem:
+        """The same problem with ``options`` (indices, or a mask over the options) closed:
+        excluded and not forced. Every option closed is the status quo."""
+        shut = np.zeros(self.options.count, dtype=bool)
+        shut[np.asarray(options)] = True
+        return dataclasses.replace(self, options=dataclasses.replace(
+            self.options, excluded=self.options.excluded | shut, forced=self.options.forced & ~shut))
 
     def check(self) -> list[str]:
         """Every inconsistency in the arrays, as readable lines (empty when all is well)."""

@@ -14,7 +14,6 @@ not within the horizon.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import multiprocessing
 import signal
@@ -33,11 +32,7 @@ log = logging.getLogger(__name__)
 
 
 def _without(send: SendProblem, option: int):
-    options = send.problem.options
-    excluded = options.excluded.copy()
-    forced = options.forced.copy()
-    excluded[option], forced[option] = True, False
-    return dataclasses.replace(send.problem, options=dataclasses.replace(options, excluded=excluded, forced=forced))
+    return send.problem.closing([option])
 
 
 def _warm_start(send: SendProblem, result: Result, option: int) -> Plan | None:

@@ -15,7 +15,6 @@ out-of-area place) plus transport at the reference distance.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -79,8 +78,8 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
     # every year group a pupil may be in: those projected, and those the pupils of the year
     # before reach as they move up
     seen = demand["ncy"] if before is None else pd.concat([demand["ncy"], before["ncy"]])
-    low, high = int(seen.min()), min(NCY_MAX, int(seen.max()) + (0 if before is None else len(years)))
-    bands = phase_band_edges(table, np.arange(low, high + 1) if before is not None else seen.to_numpy())
+    youngest, oldest = int(seen.min()), min(NCY_MAX, int(seen.max()) + (0 if before is None else len(years)))
+    bands = phase_band_edges(table, np.arange(youngest, oldest + 1) if before is not None else seen.to_numpy())
     band_of_ncy = {ncy: b for b, (low, high) in enumerate(bands) for ncy in range(low, high + 1)}
 
     ncy_min, ncy_max = table["ncy_min"].to_numpy(), table["ncy_max"].to_numpy()
@@ -210,10 +209,9 @@ def _placed_the_year_before(prior: pd.DataFrame, pairs: pd.DataFrame, facilities
     arcs = _arcs(rows, pairs, facilities, bands, eligible_for_class=eligibility, scenario=scenario)
     arcs = arcs[arcs["facility"] < facilities.site_count].reset_index(drop=True)
     arcs = _without_dominated(arcs, rows, facilities)
-    closed = dataclasses.replace(facilities, table=facilities.table.assign(
-        ruled_out=np.where(facilities.table["is_option"], "not open before the plan", "")))
-    problem = _core_problem(rows, arcs, closed, scenario, [rows["year"].iloc[0]])
-    result = solve(problem, solver=scenario.solve.solver, threads=1, seed=scenario.demand.seed)
+    problem = _core_problem(rows, arcs, facilities, scenario, [rows["year"].iloc[0]])
+    closed = problem.closing(np.ones(problem.options.count, dtype=bool))  # no new provision yet
+    result = solve(closed, solver=scenario.solve.solver, threads=1, seed=scenario.demand.seed)
     if not result.has_plan:
         log.warning("the year before the plan: no placement found (%s); its pupils count as out of area",
                     result.status)

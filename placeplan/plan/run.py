@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -162,10 +161,7 @@ def solve_status_quo(send: SendProblem, scenario: Scenario, *, solver: str, time
     measured against. Without options the model is a transportation problem, solved to its
     optimum well within any time limit. No plan when the rules need new places (no fallback
     and too few existing places)."""
-    options = send.problem.options
-    closed = dataclasses.replace(options, excluded=np.ones(options.count, dtype=bool),
-                                 forced=np.zeros(options.count, dtype=bool))
-    problem = dataclasses.replace(send.problem, options=closed)
+    problem = send.problem.closing(np.ones(send.problem.options.count, dtype=bool))
     settings = scenario.solve
     result = solve(problem, solver=solver, time_limit=time_limit, relative_gap=settings.relative_gap,
                    threads=settings.threads, seed=scenario.demand.seed)
