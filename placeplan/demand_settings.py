@@ -87,8 +87,8 @@ def _step_down(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Split special (resourced) rows into the share resourced (enhanced) provision may
     take (``stepdown`` True) and the rest."""
     tables = {"special": settings.special_to_resourced, "resourced": settings.resourced_to_enhanced}
-    share = np.array([settings.step_down(tables[s], n) if s in tables else 0.0
-                      for s, n in zip(frame["setting"], frame["need"])])
+    share = np.array([settings.step_down(tables[s], n, p) if s in tables else 0.0
+                      for s, n, p in zip(frame["setting"], frame["need"], frame["phase"])])
     stay = frame.assign(stepdown=False, pupils=frame["pupils"] * (1.0 - share))
     step = frame.assign(stepdown=True, pupils=frame["pupils"] * share)[share > 0]
     return pd.concat([stay, step], ignore_index=True)

@@ -92,30 +92,25 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def csv_text(frame: pd.DataFrame) -> str:
+def csv_text(frame: pd.DataFrame, *, inert: bool = True) -> str:
     """A table as CSV for people to open: text a spreadsheet would run as a formula is made
-    inert (:mod:`placeplan.formulas`)."""
-    return inert_frame(frame).to_csv(index=False, lineterminator="\n")
+    inert (:mod:`placeplan.formulas`). ``inert=False`` only for tables placeplan itself
+    reads as input (a dataset the builder writes), whose reader takes every cell as written."""
+    return (inert_frame(frame) if inert else frame).to_csv(index=False, lineterminator="\n")
 
 
 def write_csv_atomic(path: Path, frame: pd.DataFrame, *, inert: bool = True) -> None:
-    """``inert=False`` only for tables placeplan itself reads as input (a dataset the
-    builder writes), whose reader takes every cell as written."""
-    write_text_atomic(path, csv_text(frame) if inert else frame.to_csv(index=False, lineterminator="\n"))
+    write_text_atomic(path, csv_text(frame, inert=inert))
 
 
 # --- never over an input -------------------------------------------------------------------
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
 
 def refuse_inputs(target: Path, inputs: Iterable[Path], *, whole_folder: bool) -> None:
     """Refuse a ``target`` that is an input, or (when the whole folder is replaced) a folder
     that holds one: before anything is solved or written."""
     target = Path(target).resolve()
     hit = sorted({str(p) for p in (Path(i).resolve() for i in inputs)
-                  if (p == target or (whole_folder and _inside(p, target)))})
+                  if (p.is_relative_to(target) if whole_folder else p == target)})
     if hit:
         shown = ", ".join(hit[:5]) + (f" and {len(hit) - 5} more" if len(hit) > 5 else "")
         where = "is an input" if not whole_folder or str(target) in hit else "holds inputs of this run"

@@ -35,9 +35,8 @@ def _with_dataset_files(paths: list[Path], dataset: Path) -> list[Path]:
 
 
 def scenario_inputs(inputs: Inputs) -> list[Path]:
-    """Every file or folder the run reads: the scenario files and the dataset's."""
-    paths = [inputs.scenario.path, *getattr(inputs.scenario, "files", ()), *getattr(inputs.dataset, "files", ())]
-    return _with_dataset_files(paths, inputs.dataset.path)
+    """Every file or folder the run reads: the scenario file and the dataset's."""
+    return _with_dataset_files([inputs.scenario.path], inputs.dataset.path)
 
 
 def _recorded_inputs(folder: Path) -> list[Path]:
@@ -59,11 +58,12 @@ class Written:
     map_copy: Path | None
 
 
-def _names(documents: bool) -> tuple[str, ...]:
+def _run_files() -> tuple[str, ...]:
+    """Every file a run may write into its folder (a run without documents writes fewer)."""
     from .outputs import DOCUMENTS
     from .plan.run import TABLES
 
-    return TABLES + (DOCUMENTS if documents else ())
+    return TABLES + DOCUMENTS
 
 
 def _copy_map(built, maps_folder: Path | None, inputs: Iterable[Path]) -> Path | None:
@@ -88,7 +88,7 @@ def solve_run(inputs: Inputs, folder: Path, *, solver: str | None, time_limit: f
     if threshold <= 1:
         log.warning("warning: output.suppression_threshold is %d, so no count of pupils is suppressed: every "
                     "document is marked NOT FOR PUBLICATION", threshold)
-    with RunFolder.begin(folder, names=_names(True), inputs=read) as run:
+    with RunFolder.begin(folder, names=_run_files(), inputs=read) as run:
         solved = solve_scenario(inputs, solver=solver, time_limit=time_limit, with_explain=with_explain)
         names = [p.name for p in write_outputs(solved, run.path)]
         built = None
@@ -108,7 +108,7 @@ def rebuild_run(folder: Path, names: tuple[str, ...], *, maps_folder: Path | Non
     if not folder.is_dir():
         build_documents(folder, names=names)  # reports the missing folder as an input problem
     read = _recorded_inputs(folder)
-    with RunFolder.begin(folder, names=_names(True), inputs=read, keep_existing=True) as run:
+    with RunFolder.begin(folder, names=_run_files(), inputs=read, keep_existing=True) as run:
         built = build_documents(folder, names=names)  # read as it is; written to the copy
         written = [run.target / p.name for p in write_documents(built, run.path)]
     copied = _copy_map(built, maps_folder, read) if copy_map else None

@@ -40,11 +40,6 @@ AREA = ["need", "setting", "stepdown"]
 KEY = [*STREAM, "ncy", "year"]
 
 
-def _previous(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same streams one year up: the year group below, the year before."""
-    return frame.assign(year=frame["year"] + 1, ncy=frame["ncy"] + 1)[[*STREAM, "ncy", "year", "pupils"]]
-
-
 def continuing_and_joining(demand: pd.DataFrame, before: pd.DataFrame, transfer: set[int]) -> pd.DataFrame:
     """One row per (STREAM, ncy, year) of the plan's years with pupils projected or staying:
     ``pupils`` (projected), ``below`` (last year's pupils of the year group below, as

@@ -8,7 +8,7 @@ is a table with defaults that follow practice: a special school serves special p
 may take a pupil who needs a resourced place; an SRP or a unit serves resourced places; an
 ESTA serves enhanced ones. Two scenario choices open more:
 
-* ``special_to_resourced``: a share of the pupils who need a special place, by need, that a
+* ``special_to_resourced``: a share of the pupils who need a special place, by need or phase, that a
   resourced provision may take instead (step-down: for example ``{ ASD = 0.15 }``);
 * ``resourced_to_enhanced``: likewise, a share of resourced demand an ESTA may take.
 
@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from ..codes import NEEDS, OPTION_KINDS, SITE_KINDS
-from ..projection.settings import SETTINGS_CONFIG
+from ..projection.settings import SETTINGS_CONFIG, rate_for, rate_keys
 
 SETTINGS = ("special", "resourced", "enhanced")
 #: Demand with no recorded setting: any specialist place, never an ESTA.
@@ -76,20 +76,6 @@ class Shift(BaseModel):
         return self
 
 
-def _shares(value: dict[str, float], what: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for key, share in value.items():
-        code = key.upper() if key.lower() != "default" else "default"
-        if code != "default" and code not in NEEDS:
-            raise ValueError(f"'{key}' is not a need code; expected one of {', '.join(NEEDS)} or default")
-        if code in out:
-            raise ValueError(f"'{key}' names {code} a second time; expected each need once")
-        if not 0 <= share <= 1:
-            raise ValueError(f"{what} for {key} is {share}; expected a share from 0 to 1")
-        out[code] = share
-    return out
-
-
 class Settings(BaseModel):
     """Which provision serves which setting, step-down shares and inclusion shifts."""
 
@@ -104,11 +90,11 @@ class Settings(BaseModel):
     special_to_resourced: dict[str, float] = Field(
         default_factory=dict,
         description="Share of pupils needing a special place that a resourced provision or unit may take "
-                    "instead (step-down), by need code with 'default'; none by default.")
+                    "instead (step-down), by need, phase or NEED.phase, with 'default'; none by default.")
     resourced_to_enhanced: dict[str, float] = Field(
         default_factory=dict,
-        description="Share of pupils needing a resourced place that an ESTA may take instead, by need code "
-                    "with 'default'; none by default.")
+        description="Share of pupils needing a resourced place that an ESTA may take instead, by need, "
+                    "phase or NEED.phase, with 'default'; none by default.")
     shift: tuple[Shift, ...] = Field(
         (), strict=False, description="Inclusion scenarios: [[settings.shift]] from, to, need and share, reached by the "
                         "plan's last year in equal steps.")
@@ -126,15 +112,11 @@ class Settings(BaseModel):
                              "mainstream class, expected resourced or enhanced at most")
         return merged
 
-    @field_validator("special_to_resourced")
+    @field_validator("special_to_resourced", "resourced_to_enhanced")
     @classmethod
-    def _special_shares(cls, value: dict[str, float]) -> dict[str, float]:
-        return _shares(value, "special_to_resourced")
+    def _shares(cls, value: dict[str, float], info) -> dict[str, float]:
+        return rate_keys(value, what=info.field_name, low=0.0, high=1.0)
 
-    @field_validator("resourced_to_enhanced")
-    @classmethod
-    def _resourced_shares(cls, value: dict[str, float]) -> dict[str, float]:
-        return _shares(value, "resourced_to_enhanced")
-
-    def step_down(self, table: dict[str, float], need: str) -> float:
-        return table.get(need, table.get("default", 0.0))
+    def step_down(self, table: dict[str, float], need: str, phase: str) -> float:
+        """The share of a need and phase's pupils a step-down table lets go one step down."""
+        return rate_for(table, need, phase, 0.0)
