@@ -41,7 +41,7 @@ def horizon_problems(horizon: Horizon, base_year: int, *, layer_of: LayerOf = _s
         problems.error(layer_of("horizon.first_year"),
                        f"starts the plan in {_year(first)}, not after the dataset's base year "
                        f"{_year(base_year)}; expected {base_year + 1} or later (or leave it out for "
-                       f"the year after the base year)", key="horizon.first_year", value=first)
+                       f"{_year(horizon.first_plan_year(base_year))}, three years after the base year)", key="horizon.first_year", value=first)
     return problems
 
 

@@ -28,7 +28,7 @@ def plan_years(scenario: Scenario, base_year: int) -> list[int]:
     plan would start before the year after the base year (the pipeline's own check,
     :func:`placeplan.checks.horizon_problems`, reports it before anything runs)."""
     horizon_problems(scenario.horizon, base_year).raise_if_errors("scenario horizon")
-    first = scenario.horizon.first_year or base_year + 1
+    first = scenario.horizon.first_plan_year(base_year)
     return list(range(first, first + scenario.horizon.years))
 
 

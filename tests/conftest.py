@@ -39,7 +39,7 @@ def tiny_copy(tmp_path: Path) -> Path:
 def tiny_scenario(tiny_copy: Path) -> Path:
     """A scenario file beside the copy, like tests/fixtures/tiny.toml, naming it."""
     path = tiny_copy.parent / "tiny.toml"
-    path.write_text('name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nyears = 3\n\n'
+    path.write_text('name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
                     '[travel]\nspeed_kmh = 24\n', encoding="utf-8")
     return path
 
@@ -86,7 +86,7 @@ def tiny_tree(root: Path, *, name: str = "Tiny test scenario", extra: str = "") 
     (``extra``: more TOML at its end); returns the scenario's path."""
     shutil.copytree(TINY, root / "tiny")
     path = root / "tiny.toml"
-    path.write_text(f'name = "{name}"\ndataset = "tiny"\n\n[horizon]\nyears = 3\n\n'
+    path.write_text(f'name = "{name}"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
                     f'[travel]\nspeed_kmh = 24\n{extra}', encoding="utf-8")
     return path
 

@@ -41,9 +41,14 @@ def test_growth_by_need_compounds_from_the_base_year():
     assert list(projected.columns) == ["zone_id", "need", "ncy", "phase", "year", "setting", "stepdown", "pupils"]
 
 
-def test_plan_years_default_to_the_year_after_the_base():
-    inputs = load_inputs(FIXTURES / "tiny.toml")
-    assert plan_years(inputs.scenario.scenario, 2024) == [2025, 2026, 2027]
+def test_plan_years_start_at_the_first_september_a_decision_on_the_base_data_can_reach():
+    scenario = load_inputs(FIXTURES / "tiny.toml").scenario.scenario
+    assert plan_years(scenario, 2024) == [2025, 2026, 2027]
+    # Without a first year: a January 2025 census (base 2024/25) is published in 2025/26,
+    # decided on in 2026/27, and the plan opens in September 2027.
+    unset = scenario.model_copy(update={"horizon": scenario.horizon.model_copy(update={"first_year": None})})
+    assert plan_years(unset, 2024) == [2027, 2028, 2029]
+    assert unset.horizon.decided_in(plan_years(unset, 2024)[0]) == 2026
 
 
 def test_zero_growth_conserves_totals():
@@ -135,7 +140,7 @@ def test_prevalence_follows_population_projections(tiny_copy):
             for zone in ("Z1", "Z2", "Z3", "Z4", "Z5") for year in range(2024, 2028) for age in range(3, 16)]
     pd.DataFrame(rows, columns=["zone_id", "year", "age", "count"]).to_csv(tiny_copy / "population.csv", index=False)
     scenario = tiny_copy.parent / "tiny.toml"
-    scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nyears = 3\n', encoding="utf-8")
+    scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nfirst_year = 2025\nyears = 3\n', encoding="utf-8")
     _, projected = _projected("demand.method=prevalence", "demand.pool=false", "demand.rate_trend=0.0",
                               scenario=scenario)
     cells = projected.cells
@@ -159,7 +164,7 @@ def test_cohort_rates_from_the_datasets_history_by_year_group(tiny_copy):
     rows = [(year, "", ncy, 10) for year in (2022, 2023, 2024) for ncy in range(0, 12)]
     pd.DataFrame(rows, columns=["year", "need", "ncy", "pupils"]).to_csv(tiny_copy / "history.csv", index=False)
     scenario = tiny_copy.parent / "tiny.toml"
-    scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nyears = 1\n', encoding="utf-8")
+    scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nfirst_year = 2025\nyears = 1\n', encoding="utf-8")
     _, projected = _projected("demand.method=cohort", "demand.cohort.prior_pupils=0", "demand.pool=false",
                               scenario=scenario)
     assert any("history by year group" in note for note in projected.notes)
@@ -176,7 +181,7 @@ def test_trend_by_need_follows_needs_whose_difference_persisted(tiny_copy):
             for need, rate in rates.items()]
     pd.DataFrame(rows, columns=["year", "need", "ncy", "pupils"]).to_csv(tiny_copy / "history.csv", index=False)
     scenario = tiny_copy.parent / "tiny.toml"
-    scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nyears = 2\n', encoding="utf-8")
+    scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nfirst_year = 2025\nyears = 2\n', encoding="utf-8")
     _, projected = _projected("demand.pool=false", "demand.draws=300", scenario=scenario)
     by = projected.cells.groupby(["year", "need"])["p50"].sum()
     # Base: ASD 14, SLD 1. Two years on the ratio has moved by (1.2 / 1.0) ** 2, give or take rounding.

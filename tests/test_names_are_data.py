@@ -120,7 +120,7 @@ def solve_named(root: Path, rotation: int, *extra: str) -> Named:
     scenario.write_text(
         f"name = {toml_string(names['scenario:name'])}\n"
         f"description = {toml_string(names['scenario:description'])}\n"
-        'dataset = "tiny"\n\n[horizon]\nyears = 3\n\n[travel]\nspeed_kmh = 24\n', encoding="utf-8")
+        'dataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n[travel]\nspeed_kmh = 24\n', encoding="utf-8")
     result = run_cli(["solve", str(scenario), "--out", str(root / "out"), *extra])
     assert result.exit_code == 0, result.output
     return Named(root / "out", marker, names)

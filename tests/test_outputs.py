@@ -33,7 +33,7 @@ def solve_tiny(root: Path, *extra: str, hostile: bool = False, name: str = "tiny
         set_by_id(root / "tiny", "sites", "S1", HOSTILE_SITE)
         set_by_id(root / "tiny", "candidates", "O1", HOSTILE_OPTION)
         set_by_id(root / "tiny", "zones", "Z1", HOSTILE_ZONE)
-    (root / f"{name}.toml").write_text('name = "Tiny & <test> scenario"\ndataset = "tiny"\n\n[horizon]\nyears = 3\n\n'
+    (root / f"{name}.toml").write_text('name = "Tiny & <test> scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
                                        '[travel]\nspeed_kmh = 24\n', encoding="utf-8")
     out = root / "out"
     result = run_cli(["solve", str(root / f"{name}.toml"), "--out", str(out), *HAND, *extra])

@@ -29,6 +29,10 @@ MAX_ANNUAL_POUNDS = 10_000_000
 MAX_CAPITAL_POUNDS = 100_000_000_000
 #: Years from a decision to opening, by kind of option (cited in Rules.lead_time_years).
 DEFAULT_LEAD_TIMES: dict[str, int] = {"srp": 1, "esta": 1, "unit": 1, "special_expansion": 2, "new_special": 4}
+#: Years from a dataset's base year to the first year a plan can reach by default: the base
+#: year's January census is published the next year, a decision on it is taken the year
+#: after, and provision opens the September after that.
+PLAN_YEARS_AFTER_BASE = 3
 #: Longest lead time: beyond any plan's horizon.
 MAX_LEAD_YEARS = 30
 #: Longest solver time limit: a week. Longer cannot be meant, and the solver's own clock
@@ -52,8 +56,10 @@ class Horizon(Section):
         None, ge=2000, le=2100,
         description="First academic year of the plan, as the calendar year it starts: the first "
                     "September a decision taken now could reach (the years between the dataset's "
-                    "base year and it are projected, not planned). Blank means the year after the "
-                    "dataset's base year.")
+                    "base year and it are projected, not planned). Blank means three years after "
+                    "the base year: its January census is published the year after, decided on in "
+                    "the next, and the plan's first September follows (a 2024/25 base, January "
+                    "2025, plans from 2027/28).")
     years: int = Field(5, ge=1, le=30, description="Number of academic years planned.")
     decision_year: int | None = Field(
         None, ge=2000, le=2100,
@@ -61,6 +67,10 @@ class Horizon(Section):
                     "rules.lead_time_years count from it (an option can open no earlier than "
                     "decision_year + its lead time). Blank means the year before the first plan "
                     "year: decided this school year, for the plan's first September.")
+
+    def first_plan_year(self, base_year: int) -> int:
+        """The plan's first year, given the dataset's base year."""
+        return self.first_year if self.first_year is not None else base_year + PLAN_YEARS_AFTER_BASE
 
     def decided_in(self, first_year: int) -> int:
         """The decision year, given the plan's first year."""
