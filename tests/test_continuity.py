@@ -68,3 +68,40 @@ def test_every_year_has_the_projected_pupils(case, tmp_path):
     placed, _ = _solve(case, tmp_path / "out")
     totals = pd.Series(placed).groupby(level=0).sum()
     assert totals.to_dict() == pytest.approx({2025: 3, 2026: 3, 2027: 3})
+
+
+def test_project_writes_the_continuing_and_joining_pupils_solve_plans_for(case, tmp_path):
+    # Hand-worked: the Year 9-11 pupils of 2024/25 move up; each year's new Year 9 joins.
+    # 2025/26: Years 10 and 11 continue (2), Year 9 joins (1); 2026/27 and 2027/28 the same.
+    result = run_cli(["project", str(case), "--out", str(tmp_path / "projection")])
+    assert result.exit_code == 0, result.output
+    flows = pd.read_csv(tmp_path / "projection" / "pupil_flows.csv")
+    assert list(flows.columns) == ["zone", "need", "setting", "ncy", "phase", "year", "pupils", "continuing",
+                                   "joining"]
+    joining = flows.groupby(["year", "ncy"])["joining"].sum()
+    assert joining[(2025, 9)] == pytest.approx(1) and joining[(2025, 10)] == pytest.approx(0)
+    by_year = flows.groupby("year")[["continuing", "joining"]].sum()
+    _, summary = _solve(case, tmp_path / "out")
+    solved = {int(row["year"][:4]): row for row in summary["placements_by_year"]}
+    for year, row in by_year.iterrows():
+        assert row["continuing"] == pytest.approx(solved[year]["continuing"])
+        assert row["joining"] == pytest.approx(solved[year]["new_local"] + solved[year]["new_away"])
+    assert by_year["continuing"].tolist() == pytest.approx([2, 2, 2])
+
+
+def test_project_and_solve_agree_on_every_years_continuing_and_joining_pupils_on_real_data(tmp_path):
+    from conftest import ROOT
+
+    scenario = ROOT / "scenarios" / "kingston-richmond.toml"
+    from placeplan.pipeline import load_inputs
+    from placeplan.plan.run import pupil_flows, prepare
+
+    inputs = load_inputs(scenario, ())
+    flows = pupil_flows(inputs).groupby("year")[["continuing", "joining"]].sum()
+    send = prepare(inputs).send
+    groups = send.groups.assign(pupils=send.problem.groups.demand)
+    placed = groups.groupby(["year", "placed_before"])["pupils"].sum().unstack(fill_value=0.0)
+    # the model's groups hold pupils where they enter (the first plan year for those placed
+    # before): the joiners of each year are exactly the flows' joiners
+    assert placed[False].to_numpy() == pytest.approx(flows["joining"].to_numpy(), rel=1e-9)
+    assert placed[True].sum() == pytest.approx(flows.loc[flows.index.min(), "continuing"], rel=1e-9)

@@ -8,7 +8,7 @@ import click
 
 from . import SET_HELP
 
-FILES = ("demand_projection.csv", "council_projection.csv", "scap_send_forecast.csv")
+FILES = ("demand_projection.csv", "pupil_flows.csv", "council_projection.csv", "scap_send_forecast.csv")
 
 
 @click.command()
@@ -31,7 +31,10 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
     need a specialist place, e.g. an inclusion scenario. docs/projection.md explains each.
 
     Writes demand_projection.csv (zone, need, ncy, phase, year, p10, p50, p90, and the
-    planned percentile when it is another), council_projection.csv (year, need, phase,
+    planned percentile when it is another), pupil_flows.csv (the pupils placeplan solve
+    plans for, at the planned percentile: zone, need, setting, ncy, phase, year, pupils,
+    continuing where they were placed, joining: placed afresh as new plans, arrivals and
+    pupils at a transfer point), council_projection.csv (year, need, phase,
     p10, p50, p90, share; ALL rows are all needs) and scap_send_forecast.csv (the council's
     forecast of pupils needing specialist provision by year and phase, as the DfE's SCAP
     survey asks for it).
@@ -45,6 +48,7 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
     from ..demand import projection
     from ..outputs_io import RunFolder, write_csv_atomic
     from ..pipeline import load_inputs
+    from ..plan.run import pupil_flows
     from ..projection.scap import scap_table
     from ..runs import scenario_inputs
 
@@ -58,6 +62,7 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
         columns.append(f"p{projected.percentile}")
     tables = {
         "demand_projection.csv": _rounded(cells[columns]),
+        "pupil_flows.csv": _flows(pupil_flows(inputs)),
         "council_projection.csv": _rounded(projected.council),
         "scap_send_forecast.csv": scap_table(projected, area=dataset.meta.name),
     }
@@ -74,6 +79,11 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
     for note in projected.notes:
         click.echo(f"  - {note}")
     click.echo(f"wrote {', '.join(str(folder / name) for name in FILES)}")
+
+
+def _flows(flows):
+    out = flows.rename(columns={"zone_id": "zone"})
+    return out.assign(**{c: out[c].round(3) for c in ("pupils", "continuing", "joining")})
 
 
 def _rounded(frame):

@@ -106,3 +106,37 @@ def member_years(members: pd.DataFrame, years: list[int]) -> pd.DataFrame:
 
 
 __all__ = ["OUT_OF_AREA", "PLACED_BY_PLAN", "STREAM", "entries", "group_stays", "member_years", "placed_before", "year_columns"]
+
+
+#: Where a pupil is counted in the flows: home zone, need, setting, year group and year.
+FLOW_KEY = ["zone_id", "need", "setting", "ncy", "phase", "year"]
+
+
+def _followed(rows: pd.DataFrame, years: list[int], *, joined: bool) -> pd.DataFrame:
+    """``rows`` (placed in their ``year``) in every plan year they are still there, moved up
+    a year group a year; ``joining`` in the year they are placed when they ``joined``."""
+    frames = []
+    for year, column in zip(years, year_columns(years)):
+        later = rows[(rows["year"] <= year) & (rows[column] > 0)]
+        pupils = later["pupils"] * later[column]
+        new = (later["year"] == year) & joined
+        frames.append(pd.DataFrame({
+            "zone_id": later["zone_id"], "need": later["need"], "setting": later["setting"],
+            "ncy": later["ncy"] + (year - later["year"]), "year": year,
+            "continuing": pupils.where(~new, 0.0), "joining": pupils.where(new, 0.0)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def pupil_flows(joiners: pd.DataFrame, continuing: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Every plan year's pupils by FLOW_KEY: ``pupils`` = ``continuing`` (placed in an
+    earlier year or before the plan, and still there) + ``joining`` (placed afresh this
+    year: new plans, arrivals, moves between settings and pupils at a transfer point), from
+    the model's own :func:`entries`."""
+    frames = [_followed(joiners, years, joined=True)]
+    if len(continuing):
+        frames.append(_followed(continuing, years, joined=False))
+    flows = pd.concat(frames, ignore_index=True)
+    flows["phase"] = flows["ncy"].map(phase_of)
+    flows = flows.groupby(FLOW_KEY, as_index=False, sort=True)[["continuing", "joining"]].sum()
+    flows.insert(len(FLOW_KEY), "pupils", flows["continuing"] + flows["joining"])
+    return flows[flows["pupils"] > 1e-9].reset_index(drop=True)

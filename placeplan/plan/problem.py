@@ -62,6 +62,35 @@ def _classes(demand: pd.DataFrame, eligible_for, fallback_for) -> dict[tuple, in
     return {key: ids.setdefault(sig, len(ids)) for key, sig in signature.items()}
 
 
+@dataclass(frozen=True)
+class Entries:
+    """Who the model places: each plan year's joiners (placed afresh, then staying in the
+    shares of their ``y<year>`` columns) and the pupils already placed before the plan
+    (``continuing``, counted in its first year), over the year-group ``bands``."""
+
+    demand: pd.DataFrame
+    prior: pd.DataFrame | None
+    bands: list[tuple[int, int]]
+    joiners: pd.DataFrame
+    continuing: pd.DataFrame
+
+
+def pupil_entries(demand: pd.DataFrame, before: pd.DataFrame | None, table: pd.DataFrame,
+                  years: list[int]) -> Entries:
+    """Joiners and continuing pupils for projected ``demand`` and the year ``before`` it
+    (None: everyone placed afresh every year), given the facilities' ``table`` (its age
+    ranges are where pupils may have to move: transfer points)."""
+    demand = _with_settings(demand[demand["pupils"] > 0])
+    # every year group a pupil may be in: those projected, and those the pupils of the year
+    # before reach as they move up
+    seen = demand["ncy"] if before is None else pd.concat([demand["ncy"], before["ncy"]])
+    youngest, oldest = int(seen.min()), min(NCY_MAX, int(seen.max()) + (0 if before is None else len(years)))
+    bands = phase_band_edges(table, np.arange(youngest, oldest + 1) if before is not None else seen.to_numpy())
+    prior = None if before is None else _with_settings(before[before["pupils"] > 0]).assign(year=years[0] - 1)
+    joiners, continuing = continuity.entries(demand, prior, years, {low for low, _ in bands})
+    return Entries(demand, prior, bands, joiners, continuing)
+
+
 def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.DataFrame,
                        facilities: Facilities, scenario: Scenario, years: list[int],
                        before: pd.DataFrame | None = None) -> SendProblem:
@@ -74,12 +103,9 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
     Without it every pupil is placed afresh every year."""
     start = time.perf_counter()
     table = facilities.table
-    demand = _with_settings(demand[demand["pupils"] > 0])
-    # every year group a pupil may be in: those projected, and those the pupils of the year
-    # before reach as they move up
-    seen = demand["ncy"] if before is None else pd.concat([demand["ncy"], before["ncy"]])
-    youngest, oldest = int(seen.min()), min(NCY_MAX, int(seen.max()) + (0 if before is None else len(years)))
-    bands = phase_band_edges(table, np.arange(youngest, oldest + 1) if before is not None else seen.to_numpy())
+    entries = pupil_entries(demand, before, table, years)
+    demand, prior, bands, joiners, continuing = (entries.demand, entries.prior, entries.bands,
+                                                 entries.joiners, entries.continuing)
     band_of_ncy = {ncy: b for b, (low, high) in enumerate(bands) for ncy in range(low, high + 1)}
 
     ncy_min, ncy_max = table["ncy_min"].to_numpy(), table["ncy_max"].to_numpy()
@@ -103,8 +129,6 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
         return fallback_cost(need, phase) if scenario.rules.allow_fallback else float("inf")
 
     zone_of = cluster_zones(zones, demand, max_zones=scenario.solve.max_zones, seed=scenario.demand.seed)
-    prior = None if before is None else _with_settings(before[before["pupils"] > 0]).assign(year=years[0] - 1)
-    joiners, continuing = continuity.entries(demand, prior, years, {low for low, _ in bands})
     rows = [frame for frame in (joiners, continuing, prior) if frame is not None]
     classes = _classes(pd.concat([_described(f, band_of_ncy) for f in rows], ignore_index=True),
                        eligible_for, fallback_for)

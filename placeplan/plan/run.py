@@ -27,9 +27,10 @@ from ..pipeline import Inputs, travel_for
 from ..provenance import caveats, dataset_hash
 from ..scenario.model import Scenario
 from .explain import explain
-from .facilities import facilities
+from . import continuity
+from .facilities import Facilities, facilities
 from .options import options_table
-from .problem import SendProblem, build_send_problem
+from .problem import SendProblem, build_send_problem, pupil_entries
 from .results import (allocation_table, capital_by_option, cost_terms, costs_by_year, flows_by_member, payback_year,
                       status_quo_journeys, travel_percentiles)
 
@@ -109,13 +110,30 @@ def prepare(inputs: Inputs, stages: dict[str, float] | None = None) -> Prepared:
     years = plan_years(scenario, dataset.meta.base_year)
     planned = _timed(stages, "demand", lambda: planned_demand(dataset, scenario))
     pairs = _timed(stages, "travel", lambda: travel_for(inputs))
-    table = facilities(dataset["sites"], dataset.tables.get("candidates"), scenario,
-                       first_year=years[0], years=len(years))
+    table = _facilities_for(inputs, years)
     before = planned.before if scenario.rules.pupils_stay else None
     send = _timed(stages, "build", lambda: build_send_problem(
         demand=planned.demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario,
         years=years, before=before))
     return Prepared(planned.demand, pairs, send)
+
+
+def _facilities_for(inputs: Inputs, years: list[int]) -> Facilities:
+    scenario, dataset = inputs.scenario.scenario, inputs.dataset
+    return facilities(dataset["sites"], dataset.tables.get("candidates"), scenario,
+                      first_year=years[0], years=len(years))
+
+
+def pupil_flows(inputs: Inputs) -> pd.DataFrame:
+    """The pupils the solve plans for, by home zone, need, setting, year group and plan
+    year: those continuing where they were placed and those joining (placed afresh), as
+    :func:`prepare` gives them to the model (:func:`.continuity.pupil_flows`)."""
+    scenario, dataset = inputs.scenario.scenario, inputs.dataset
+    years = plan_years(scenario, dataset.meta.base_year)
+    planned = planned_demand(dataset, scenario)
+    before = planned.before if scenario.rules.pupils_stay else None
+    entries = pupil_entries(planned.demand, before, _facilities_for(inputs, years).table, years)
+    return continuity.pupil_flows(entries.joiners, entries.continuing, years)
 
 
 def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: float | None = None,
