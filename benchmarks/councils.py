@@ -90,11 +90,11 @@ def special_at_esta(allocation: pd.DataFrame, options: pd.DataFrame) -> Check:
     return check
 
 
-def lead_times(chosen: pd.DataFrame, summary: dict, rules: dict) -> Check:
-    check = Check(f"lead times, nothing before {EARLIEST_OPENING}")
+def lead_times(chosen: pd.DataFrame, summary: dict, rules: dict, first: int) -> Check:
+    check = Check(f"lead times, nothing before {first}")
     decided = _start(summary["decision_year"])
     for row in chosen.itertuples():
-        earliest = max(decided + int(rules["lead_time_years"].get(row.kind, 0)), EARLIEST_OPENING)
+        earliest = max(decided + int(rules["lead_time_years"].get(row.kind, 0)), first)
         if row.opening_year < earliest:
             check.failures.append(f"{row.option_id} ({row.kind}) opens {row.opening_year:.0f}, before {earliest}")
     return check
@@ -118,14 +118,14 @@ def run_off(summary: dict) -> tuple[Check, pd.DataFrame]:
     return check, table
 
 
-def check_folder(folder: Path) -> bool:
+def check_folder(folder: Path, *, earliest: int = EARLIEST_OPENING) -> bool:
     summary, scenario, options, allocation = _read(folder)
     candidates = pd.read_csv(Path(summary["dataset_path"]) / "candidates.csv", dtype={"option_id": str})
     chosen = options[options["chosen"]].copy()
     rules = scenario["rules"]
     away_check, away = run_off(summary)
     checks = [host_rules(chosen, candidates, rules), special_at_esta(allocation, options),
-              lead_times(chosen, summary, rules), away_check]
+              lead_times(chosen, summary, rules, earliest), away_check]
     _print_plan(summary, chosen, away)
     for check in checks:
         print(f"  [{'pass' if check.passed else 'FAIL'}] {check.name}")
@@ -178,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", action="append", default=[], help="a scenario file to solve")
     parser.add_argument("--solved", action="append", default=[], help="a folder placeplan solve wrote")
     parser.add_argument("--set", action="append", default=[], dest="overrides", help="passed to every solve")
+    parser.add_argument("--earliest", type=int, default=EARLIEST_OPENING,
+                        help=f"no option may open before this year (default {EARLIEST_OPENING})")
     parser.add_argument("--work", help="folder for datasets and solved folders (default: a temporary one)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
@@ -189,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         for la in args.la:
             dataset = _build(la, work)
             folders.append(_solve(str(dataset), work / f"solved-{dataset.name}", args.overrides))
-        results = [check_folder(folder) for folder in folders]
+        results = [check_folder(folder, earliest=args.earliest) for folder in folders]
     print(f"\n{sum(results)} of {len(results)} plans pass every check")
     return 0 if all(results) else 1
 
