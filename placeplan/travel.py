@@ -3,11 +3,14 @@
 Two sources, chosen by the scenario's ``[travel]`` section:
 
 * straight line: distance in British National Grid metres times a circuity factor, at an
-  average speed. A KD-tree finds, for each facility, only the zones within the straight-line
-  radius its longest phase limit allows, so the work grows with the pairs within reach and
-  not with zones x facilities.
+  average speed, plus a fixed door-to-door (terminal) time for each journey
+  (docs/travel.md gives the calibration against real car journeys). A KD-tree finds, for
+  each facility, only the zones within the straight-line radius its longest phase limit
+  allows once the terminal time is taken off, so the work grows with the pairs within
+  reach and not with zones x facilities.
 * a travel table from any routing engine, with an unreachable marker and a policy for
-  missing pairs.
+  missing pairs. Its minutes are used as given (no terminal time is added); pairs it
+  leaves out and fills by straight line get the terminal time like any estimate.
 
 A pair is kept when its minutes are within the limit of at least one phase the facility
 admits; the model later applies each phase's own limit.
@@ -56,18 +59,36 @@ def facility_limits(ncy_min: pd.Series, ncy_max: pd.Series, limits: dict[str, fl
     return out
 
 
+def estimated_minutes(road_km: np.ndarray | float, *, speed_kmh: float,
+                      terminal_minutes: float) -> np.ndarray | float:
+    """Minutes of an estimated journey: the fixed door-to-door time plus the road distance
+    at the average speed."""
+    return terminal_minutes + road_km / speed_kmh * 60.0
+
+
+def reach_km(max_minutes: np.ndarray | float, *, circuity: float, speed_kmh: float,
+             terminal_minutes: float) -> np.ndarray | float:
+    """Straight-line km an estimated journey of ``max_minutes`` covers: the inverse of
+    :func:`estimated_minutes` over straight km, negative when the terminal time alone is
+    longer than the limit (nothing is within reach)."""
+    return (np.asarray(max_minutes, dtype=float) - terminal_minutes) / 60.0 * speed_kmh / circuity
+
+
 def straight_line_pairs(zones: Points, facilities: Points, max_minutes: np.ndarray, *,
-                        circuity: float, speed_kmh: float) -> pd.DataFrame:
-    """Pairs within each facility's limit, by straight line x circuity at a speed.
+                        circuity: float, speed_kmh: float, terminal_minutes: float = 0.0) -> pd.DataFrame:
+    """Pairs within each facility's limit, by straight line x circuity at a speed, plus the
+    terminal minutes.
 
     Facilities are grouped by their limit (there are only a few: one per phase limit), and
-    each group's KD-tree is joined to the zones' KD-tree inside that radius, so every pair
-    is found and measured in compiled code.
+    each group's KD-tree is joined to the zones' KD-tree inside that radius (the limit less
+    the terminal minutes, at the speed, over the circuity), so every pair is found and
+    measured in compiled code.
     """
-    radius_m = max_minutes / 60.0 * speed_kmh * 1000.0 / circuity
+    radius_m = 1000.0 * reach_km(max_minutes, circuity=circuity, speed_kmh=speed_kmh,
+                                 terminal_minutes=terminal_minutes)
     zone_tree = cKDTree(np.column_stack([zones.x, zones.y]))
     zone_index, facility_index, metres = [], [], []
-    for radius in np.unique(radius_m):
+    for radius in np.unique(radius_m[radius_m >= 0]):
         members = np.flatnonzero(radius_m == radius)
         group_tree = cKDTree(np.column_stack([facilities.x[members], facilities.y[members]]))
         found = group_tree.sparse_distance_matrix(zone_tree, max_distance=radius, output_type="ndarray")
@@ -83,7 +104,7 @@ def straight_line_pairs(zones: Points, facilities: Points, max_minutes: np.ndarr
     return pd.DataFrame({
         "zone_id": pd.Categorical.from_codes(zone_at, categories=pd.Index(zones.ids)),
         "facility_id": pd.Categorical.from_codes(facility_at, categories=pd.Index(facilities.ids)),
-        "minutes": km / speed_kmh * 60.0,
+        "minutes": estimated_minutes(km, speed_kmh=speed_kmh, terminal_minutes=terminal_minutes),
         "km": km,
     })
 
@@ -123,7 +144,8 @@ def table_pairs(table: pd.DataFrame, zones: Points, facilities: Points, max_minu
     if len(missing) and settings.missing_pairs == "straight_line":
         extra = pd.DataFrame(missing.to_list(), columns=["zone_id", "facility_id"])
         extra["km"] = _estimated_km(extra, zones, facilities, settings.circuity)
-        extra["minutes"] = extra["km"] / settings.speed_kmh * 60.0
+        extra["minutes"] = estimated_minutes(extra["km"], speed_kmh=settings.speed_kmh,
+                                             terminal_minutes=settings.terminal_minutes)
         rows = pd.concat([rows, extra[rows.columns]], ignore_index=True)
     rows = rows.astype({"minutes": float, "km": float})
     reachable = rows["minutes"] < settings.unreachable_minutes
@@ -212,10 +234,11 @@ def travel_pairs(zones: pd.DataFrame, facilities: pd.DataFrame, *, crs: str, set
         pairs = table_pairs(table, zone_points, facility_points, max_minutes, settings, label=label)
     else:
         pairs = straight_line_pairs(zone_points, facility_points, max_minutes,
-                                    circuity=settings.circuity, speed_kmh=settings.speed_kmh)
-        log.info("travel by straight line x %.2f at %.0f km/h: %d pairs within reach of %d zones "
-                 "x %d facilities", settings.circuity, settings.speed_kmh, len(pairs),
-                 len(zone_points.ids), len(facility_points.ids))
+                                    circuity=settings.circuity, speed_kmh=settings.speed_kmh,
+                                    terminal_minutes=settings.terminal_minutes)
+        log.info("travel by straight line x %.2f at %.0f km/h plus %.0f minutes door to door: %d pairs "
+                 "within reach of %d zones x %d facilities", settings.circuity, settings.speed_kmh,
+                 settings.terminal_minutes, len(pairs), len(zone_points.ids), len(facility_points.ids))
     return pairs[PAIR_COLUMNS]
 
 

@@ -12,7 +12,7 @@ import pytest
 from placeplan.errors import InputError
 from placeplan.pipeline import load_inputs, travel_for
 from placeplan.scenario.model import Travel
-from placeplan.travel import facility_limits, melt_matrix, travel_pairs
+from placeplan.travel import facility_limits, melt_matrix, reach_km, travel_pairs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEVON = Path(__file__).resolve().parents[2] / "shared" / "data" / "open" / "devon"
@@ -20,23 +20,24 @@ DEVON = Path(__file__).resolve().parents[2] / "shared" / "data" / "open" / "devo
 
 def test_tiny_pairs_match_hand_calculation():
     # Z1 (520000,170000) to S1 (521000,170000): 1 km straight, x1.3 = 1.3 km,
-    # at 24 km/h = 3.25 minutes.
+    # at 24 km/h = 3.25 minutes of driving, plus the default 5 minutes door to door.
     inputs = load_inputs(FIXTURES / "tiny.toml")
     pairs = travel_for(inputs).set_index(["zone_id", "facility_id"])
     assert pairs.loc[("Z1", "S1"), "km"] == pytest.approx(1.3)
-    assert pairs.loc[("Z1", "S1"), "minutes"] == pytest.approx(3.25)
-    # S3 is 10 km from Z1: 13 km at 24 km/h is 32.5 minutes, within 45.
-    assert pairs.loc[("Z1", "S3"), "minutes"] == pytest.approx(32.5)
+    assert pairs.loc[("Z1", "S1"), "minutes"] == pytest.approx(3.25 + 5)
+    # S3 is 10 km from Z1: 13 km at 24 km/h is 32.5 minutes, 37.5 door to door, within 45.
+    assert pairs.loc[("Z1", "S3"), "minutes"] == pytest.approx(32.5 + 5)
 
 
 def test_phase_limit_cuts_pairs():
     inputs = load_inputs(FIXTURES / "tiny.toml", ("travel.max_minutes.primary=10",
                                                   "travel.max_minutes.secondary=10",
-                                                  "travel.max_minutes.post16=10"))
+                                                  "travel.max_minutes.post16=10",
+                                                  "travel.terminal_minutes=0"))
     pairs = travel_for(inputs)
     assert (pairs["minutes"] <= 10 + 1e-9).all()
-    # 10 minutes at 24 km/h is 4 km of road, 3.08 km straight: S1 (at 521000) reaches
-    # Z1 and Z2 (1 km) and Z3 (3 km), not Z4 (5 km).
+    # 10 minutes at 24 km/h (no terminal time) is 4 km of road, 3.08 km straight: S1 (at
+    # 521000) reaches Z1 and Z2 (1 km) and Z3 (3 km), not Z4 (5 km).
     assert sorted(pairs.loc[pairs["facility_id"] == "S1", "zone_id"]) == ["Z1", "Z2", "Z3"]
 
 
@@ -61,7 +62,7 @@ def test_spatial_index_finds_exactly_the_pairs_brute_force_finds(seed):
                              settings.max_minutes.model_dump())
     dx = zones["x"].to_numpy()[:, None] - facilities["x"].to_numpy()[None, :]
     dy = zones["y"].to_numpy()[:, None] - facilities["y"].to_numpy()[None, :]
-    minutes = np.hypot(dx, dy) / 1000 * 1.3 / 30 * 60
+    minutes = settings.terminal_minutes + np.hypot(dx, dy) / 1000 * 1.3 / 30 * 60
     expected = {(zones["zone_id"][z], facilities["facility_id"][f])
                 for z, f in zip(*np.nonzero(minutes <= limits[None, :]))}
     assert set(zip(pairs["zone_id"], pairs["facility_id"])) == expected
@@ -74,6 +75,89 @@ def test_wgs84_dataset_gives_same_distances_as_bng():
     pairs = travel_pairs(zones, facilities, crs="EPSG:4326", settings=Travel(circuity=1.0))
     # 0.05 degrees of longitude at 51.41N is about 3.47 km.
     assert pairs["km"].iloc[0] == pytest.approx(3.47, abs=0.05)
+
+
+# --- door-to-door (terminal) minutes ---------------------------------------------------
+
+def _line(*km: float) -> pd.DataFrame:
+    """Zones due east of a primary facility at (500000, 200000), ``km`` away."""
+    return pd.DataFrame({"zone_id": [f"Z{i}" for i in range(len(km))],
+                         "x": [500_000 + 1000 * k for k in km], "y": [200_000.0] * len(km)})
+
+
+PRIMARY = pd.DataFrame({"facility_id": ["F"], "x": [500_000.0], "y": [200_000.0],
+                        "ncy_min": [0], "ncy_max": [6]})
+TEN_MINUTES = {"nursery": 10, "primary": 10, "secondary": 10, "post16": 10, "post19": 10}
+
+
+def test_terminal_minutes_are_added_and_shrink_reach():
+    # Circuity 1 at 30 km/h is 2 minutes a km. With 4 minutes door to door a 10-minute limit
+    # leaves 6 minutes of driving: 3 km. Zones at 0, 2, 3.5 and 4.5 km take 4, 8, 11 and 13
+    # minutes; without the terminal time they take 0, 4, 7 and 9, all within 10.
+    zones = _line(0, 2, 3.5, 4.5)
+    settings = Travel(circuity=1.0, speed_kmh=30, terminal_minutes=4, max_minutes=TEN_MINUTES)
+    assert reach_km(10, circuity=1.0, speed_kmh=30, terminal_minutes=4) == pytest.approx(3.0)
+    pairs = travel_pairs(zones, PRIMARY, crs="EPSG:27700", settings=settings).set_index("zone_id")
+    assert sorted(pairs.index) == ["Z0", "Z1"]
+    assert pairs.loc["Z0", "minutes"] == pytest.approx(4.0)
+    assert pairs.loc["Z1", "minutes"] == pytest.approx(8.0)
+    assert pairs.loc["Z1", "km"] == pytest.approx(2.0)  # the distance is not changed
+    without = travel_pairs(zones, PRIMARY, crs="EPSG:27700",
+                           settings=settings.model_copy(update={"terminal_minutes": 0.0}))
+    assert sorted(without["zone_id"]) == ["Z0", "Z1", "Z2", "Z3"]
+    assert without.set_index("zone_id").loc["Z1", "minutes"] == pytest.approx(4.0)
+    # A limit shorter than the terminal time reaches nothing, not even the zone next door.
+    short = settings.model_copy(update={"terminal_minutes": 12.0})
+    assert travel_pairs(zones, PRIMARY, crs="EPSG:27700", settings=short).empty
+
+
+def test_travel_table_minutes_are_not_changed_by_terminal_minutes():
+    # A routing engine's minutes are door to door as the engine says: used as given. Only
+    # the pair the table leaves out, filled by straight line, gets the terminal time.
+    zones = _line(0, 2, 3.5)
+    table = pd.DataFrame({"zone_id": ["Z0", "Z1"], "site_id": ["F", "F"],
+                          "minutes": [1.5, 7.25], "km": [0.1, 2.4]})
+    settings = Travel(circuity=1.0, speed_kmh=30, terminal_minutes=2, max_minutes=TEN_MINUTES,
+                      missing_pairs="straight_line")
+    pairs = travel_pairs(zones, PRIMARY, crs="EPSG:27700", settings=settings, table=table).set_index("zone_id")
+    assert pairs.loc["Z0", "minutes"] == pytest.approx(1.5)
+    assert pairs.loc["Z1", "minutes"] == pytest.approx(7.25)
+    assert pairs.loc["Z1", "km"] == pytest.approx(2.4)
+    # Z2 is missing: 3.5 km at 2 minutes a km plus 2 minutes door to door.
+    assert pairs.loc["Z2", "minutes"] == pytest.approx(2 + 7.0)
+    no_terminal = settings.model_copy(update={"terminal_minutes": 0.0})
+    same = travel_pairs(zones, PRIMARY, crs="EPSG:27700", settings=no_terminal, table=table).set_index("zone_id")
+    assert same.loc[["Z0", "Z1"], "minutes"].tolist() == pairs.loc[["Z0", "Z1"], "minutes"].tolist()
+    assert same.loc["Z2", "minutes"] == pytest.approx(7.0)
+
+
+def test_tighter_limit_and_terminal_time_move_pupils(tiny_scenario):
+    from placeplan.plan import solve_scenario
+
+    # Z5's 3 primary SLCN pupils go to Hill House (S3), 2 km away: 2.6 km of road at
+    # 24 km/h is 6.5 minutes, 11.5 door to door. A 10-minute primary limit puts Hill House
+    # out of their reach (they go out of area instead, at a higher cost), but only because
+    # of the 5 minutes door to door: without them 6.5 minutes is within 10.
+    base = ("horizon.first_year=2026", "horizon.years=1", "demand.growth={default = 0.0}",
+            "costs.discount_rate=0", "horizon.decision_year=2024", "solve.explain=false",
+            "costs.annual_fixed_cost={srp = 0, esta = 0}")
+    tight = ("travel.max_minutes.primary=10", "travel.max_minutes.nursery=10")
+
+    def where(*extra: str) -> tuple[dict[str, float], float, pd.DataFrame]:
+        result = solve_scenario(load_inputs(tiny_scenario, (*base, *extra)), with_explain=False)
+        placed = result.allocation[result.allocation["pupils"] > 0]
+        slcn = placed[(placed["zone_id"] == "Z5") & (placed["need"] == "SLCN")]
+        return slcn.groupby("facility_id")["pupils"].sum().to_dict(), result.summary["objective"], placed
+
+    default, default_cost, _ = where()
+    assert default == {"S3": pytest.approx(3)}
+    limited, limited_cost, placed = where(*tight)
+    assert "S3" not in limited and sum(limited.values()) == pytest.approx(3)
+    assert limited_cost > default_cost + 1
+    primary = placed[(placed["phase"] == "primary") & placed["minutes"].notna()]
+    assert (primary["minutes"] <= 10 + 1e-9).all()
+    driving_only, _, _ = where(*tight, "travel.terminal_minutes=0")
+    assert driving_only == {"S3": pytest.approx(3)}
 
 
 # --- the real Devon matrices ------------------------------------------------------------

@@ -165,6 +165,13 @@ class Travel(Section):
         30.0, gt=0, le=120,
         description="Average door-to-door speed of home-to-school transport. 30 km/h allows "
                     "for urban traffic and pick-ups on shared routes.")
+    terminal_minutes: float = Field(
+        5.0, ge=0, le=120,
+        description="Minutes added to every journey estimated from distance (not to a travel "
+                    "table's own minutes): the door-to-door time beyond driving. Real car "
+                    "journeys in Devon (benchmarks/travel_calibration.py, docs/travel.md) fit "
+                    "about 2.5 minutes plus distance on short trips; 5 adds getting a pupil in "
+                    "and out at each end. The reach of each limit shrinks by it.")
     unreachable_minutes: float = Field(
         9999, gt=0, le=1_000_000, description="Marker in a travel table meaning no route exists.")
     missing_pairs: Literal["error", "unreachable", "straight_line"] = Field(
