@@ -1,5 +1,9 @@
 """The Excel plan (plan.xlsx) for officers: Summary, Options, Sufficiency, Allocation
-(internal), Assumptions and Sources.
+(internal), Assumptions and Sources. The Sufficiency sheet also holds, to the right of its
+table, the plan's placements by year (pupils continuing, newly placed locally, newly placed
+independent or out of area, and pupils placed away with and without the plan) and how
+each new provision fills (its pupils each year against its places), as the report prints
+them.
 
 Every sheet but Allocation is fit to publish: counts of pupils are the protected labels
 (text such as ``<5``; other numbers are numbers, so officers can sum and chart them). The
@@ -22,6 +26,7 @@ from ..formulas import needs_quote
 from ..plan.run import ALLOCATION_MARKING
 from .assumptions import settings_table, sources_table
 from .facts import Facts
+from .report import by_year
 from .shortlist import Shortlist
 from .sufficiency import Sufficiency
 from .words import date_words
@@ -90,12 +95,28 @@ def allocation_table(facts: Facts) -> pd.DataFrame:
     return allocation[columns].assign(marking=ALLOCATION_MARKING)[["marking", *columns]]
 
 
-def _format(sheet, frame: pd.DataFrame, *, start_row: int = 1, wrap: tuple[str, ...] = ()) -> None:
-    for column, name in enumerate(frame.columns, start=1):
+def by_year_tables(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> list[pd.DataFrame]:
+    """The report's year-by-year tables, labels as printed (numbers as numbers), each
+    headed so that it reads on its own beside the sufficiency table."""
+    years = by_year(facts, shortlist, suff)
+    tables = []
+    if years.placements is not None:
+        tables.append(_numbers(years.placements.rename(columns={"Year": "year (placements by year)"})))
+    if len(years.filling):
+        filling = years.filling.rename(columns={"option_id": "option_id (new provision filling by year)",
+                                                "Option": "name", "Kind": "kind", "Places": "places",
+                                                "Opens": "opening_year"})
+        tables.append(_numbers(filling))
+    return tables
+
+
+def _format(sheet, frame: pd.DataFrame, *, start_row: int = 1, start_column: int = 1,
+            wrap: tuple[str, ...] = ()) -> None:
+    for column, name in enumerate(frame.columns, start=start_column):
         cell = sheet.cell(row=start_row, column=column)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        values = [("" if pd.isna(v) else str(v)) for v in frame[name].head(300)]
+        values = [("" if pd.isna(v) else str(v)) for v in frame.iloc[:300, column - start_column]]
         width = max([len(str(name))] + [len(v) for v in values]) if len(values) else len(str(name))
         letter = get_column_letter(column)
         sheet.column_dimensions[letter].width = min(70 if name in wrap else 40, max(9, width + 2))
@@ -122,6 +143,12 @@ def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> byt
             frame.to_excel(writer, sheet_name=name, index=False, startrow=start - 1)
             sheet = writer.sheets[name]
             _format(sheet, frame, start_row=start, wrap=wrap)
+            if name == "Sufficiency":
+                column = len(frame.columns) + 1
+                for side in by_year_tables(facts, shortlist, suff):
+                    side.to_excel(writer, sheet_name=name, index=False, startcol=column)
+                    _format(sheet, side, start_column=column + 1, wrap=("name",))
+                    column += len(side.columns) + 1
             if name == "Allocation":
                 sheet["A1"] = f"{ALLOCATION_MARKING}. Pupils by home zone, not suppressed: delete this sheet " \
                               "before the workbook is published or shared outside the council."
