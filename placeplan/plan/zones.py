@@ -28,14 +28,19 @@ def cluster_zones(zones: pd.DataFrame, demand: pd.DataFrame, *, max_zones: int, 
     _, label = kmeans2(points, max_zones, minit="++", seed=np.random.default_rng(seed), iter=30)
     pupils = demand.groupby(demand["zone_id"].astype(str))["pupils"].sum().reindex(ids, fill_value=0.0).to_numpy()
     representative = np.empty(len(zones), dtype=object)
+    moved = np.zeros(len(zones))  # each zone's distance to its representative
     spread = []
     for cluster in np.unique(label):
         members = np.flatnonzero(label == cluster)
         weights = pupils[members] + 1e-9
         centre = np.average(points[members], axis=0, weights=weights)
         distance = np.hypot(*(points[members] - centre).T)
-        representative[members] = ids.iloc[members[np.argmin(distance)]]
-        spread.append(distance.max())
-    log.info("zones: %d clustered into %d (largest distance from a representative zone %.1f km, median %.1f km)",
-             len(zones), len(spread), max(spread) / 1000, float(np.median(spread)) / 1000)
+        chosen = members[np.argmin(distance)]
+        representative[members] = ids.iloc[chosen]
+        moved[members] = np.hypot(*(points[members] - points[chosen]).T)
+        spread.append(moved[members].max())
+    mean_moved = float(np.average(moved, weights=pupils)) if pupils.sum() > 0 else float(moved.mean())
+    log.info("zones: %d clustered into %d (largest distance from a representative zone %.1f km, median %.1f km; "
+             "pupils' mean distance from their own zone to its representative %.2f km)",
+             len(zones), len(spread), max(spread) / 1000, float(np.median(spread)) / 1000, mean_moved / 1000)
     return pd.Series(representative, index=ids.to_numpy())

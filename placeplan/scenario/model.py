@@ -163,8 +163,10 @@ class Travel(Section):
                     "English road networks; 1.3 is a middle value.")
     speed_kmh: float = Field(
         30.0, gt=0, le=120,
-        description="Average door-to-door speed of home-to-school transport. 30 km/h allows "
-                    "for urban traffic and pick-ups on shared routes.")
+        description="Average road speed of home-to-school transport (the fixed time at the ends "
+                    "is terminal_minutes). 30 km/h allows for urban traffic and pick-ups on shared "
+                    "routes: 17% slower than real car journeys under 10 km in Devon, and under the "
+                    "DfT's 41 km/h on England's local 'A' roads in the morning peak (docs/travel.md).")
     terminal_minutes: float = Field(
         5.0, ge=0, le=120,
         description="Minutes added to every journey estimated from distance (not to a travel "
