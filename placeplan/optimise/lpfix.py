@@ -90,21 +90,27 @@ def dive_bounds(model: Model, lp: backend.RawSolution) -> tuple[np.ndarray, np.n
     return lower, np.maximum(lower, upper)
 
 
+#: Most LPs the dive's rounding solves. A count, not a clock, ends it, so the dive's plan
+#: is the same on any machine and under any load: Kingston and Richmond's rounding ends by
+#: itself in 11; a county's would take tens of LPs of several seconds each, and what it
+#: leaves fractional the dive's MIP decides.
+DIVE_ROUNDS = 12
+
+
 def round_and_fix(model: Model, lp: backend.RawSolution, lower: np.ndarray, upper: np.ndarray, *,
-                  deadline: float | None) -> tuple[np.ndarray, np.ndarray]:
+                  rounds: int = DIVE_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
     """Open the options the LP opens most and solve the LP again, until no opening is
-    fractional (or the deadline): bounds for a MIP left with sizes only. Each round opens
-    every opening at a half or more, or else the largest one, so a county with hundreds of
-    candidates needs tens of LPs, not hundreds."""
+    fractional (or after ``rounds`` LPs): bounds for a MIP left with sizes (and whatever
+    is still fractional) only. Each round opens every opening at a half or more, or else
+    the largest one."""
     z = model.families["z"]
     values = lp.values
-    for _ in range(z.stop - z.start):
-        if deadline is not None and time.perf_counter() > deadline:
-            break
+    for done in range(rounds):
         free = (lower[z] < upper[z])
         share = np.where(free, values[z], 0.0)
         fractional = (share > SUPPORT_TOLERANCE) & (share < 1 - SUPPORT_TOLERANCE)
         if not fractional.any():
+            log.info("dive: rounding ended after %d LPs", done)
             break
         picks = np.flatnonzero(fractional & (share >= 0.5))
         if not len(picks):
@@ -159,12 +165,13 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
 
     t0 = time.perf_counter()
     lower, upper = dive_bounds(model, lp)
-    deadline = None if time_limit is None else started + 0.5 * time_limit
-    rounded = round_and_fix(model, lp, lower, upper, deadline=deadline)
+    rounded = round_and_fix(model, lp, lower, upper)
     attempts = [rounded, (lower, upper), (model.lower, fix_support(model, lp))]
     for lower_i, upper_i in attempts:
         raw = backend.run(model, solver=solver, lower=lower_i, upper=upper_i, time_limit=left(0.5),
                           relative_gap=max(relative_gap, 1e-7), threads=threads, seed=seed)
+        if raw.limit == "time":
+            log.warning("dive: its MIP stopped at the time limit: the plan depends on the machine's speed")
         if raw.values is not None and _objective(model, raw.values) < best_value:
             best, best_value = raw.values, _objective(model, raw.values)
         if raw.values is not None:
