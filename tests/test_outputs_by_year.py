@@ -32,7 +32,7 @@ from placeplan.outputs.disclosure import Rule
 from placeplan.outputs.facts import gather
 from placeplan.outputs.folder import read_plan_folder
 from placeplan.outputs.public import protect_plan
-from placeplan.outputs.report import AWAY_WITH, AWAY_WITHOUT, NO_PLACEMENTS, NOT_OPEN, PLACEMENTS, TOTAL, filling_table
+from placeplan.outputs.by_year import AWAY_WITH, AWAY_WITHOUT, NO_PLACEMENTS, NOT_OPEN, PLACEMENTS, TOTAL, filling_table
 from placeplan.outputs.shortlist import shortlist as shortlist_of
 
 CONTINUING, NEW_LOCAL, NEW_AWAY = PLACEMENTS.values()

@@ -40,6 +40,7 @@ GLOSSARY: dict[str, str] = {
     "LSOA": "Lower layer super output area: a small area of about 1,500 residents used for "
             "official statistics; the zones of the map.",
     "DfE": "Department for Education.",
+    "DfT": "Department for Transport.",
     "ONS": "Office for National Statistics.",
     "OGL": "Open Government Licence, under which the public data used here is published.",
     "OS": "Ordnance Survey.",

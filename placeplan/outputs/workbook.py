@@ -26,7 +26,7 @@ from ..formulas import needs_quote
 from ..plan.run import ALLOCATION_MARKING
 from .assumptions import settings_table, sources_table
 from .facts import Facts
-from .report import by_year
+from .by_year import by_year
 from .shortlist import Shortlist
 from .sufficiency import Sufficiency
 from .words import date_words
