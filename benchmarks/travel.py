@@ -53,7 +53,7 @@ def brute_force(zones: pd.DataFrame, facilities: pd.DataFrame, settings: Travel)
         block = facilities.iloc[start:start + 500]
         metres = np.hypot(zx[:, None] - block["x"].to_numpy(float)[None, :],
                           zy[:, None] - block["y"].to_numpy(float)[None, :])
-        minutes = metres / 1000 * settings.circuity / settings.speed_kmh * 60
+        minutes = settings.terminal_minutes + metres / 1000 * settings.circuity / settings.speed_kmh * 60
         kept += int((minutes <= limits[start:start + 500][None, :]).sum())
     return kept
 

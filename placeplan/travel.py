@@ -66,6 +66,12 @@ def estimated_minutes(road_km: np.ndarray | float, *, speed_kmh: float,
     return terminal_minutes + road_km / speed_kmh * 60.0
 
 
+def reference_minutes(reference_km: float, travel: Travel) -> float:
+    """The journey counted for an independent or out-of-area place: the transport
+    reference distance (road km, the cost model's own assumption) estimated as any other."""
+    return float(estimated_minutes(reference_km, speed_kmh=travel.speed_kmh, terminal_minutes=travel.terminal_minutes))
+
+
 def reach_km(max_minutes: np.ndarray | float, *, circuity: float, speed_kmh: float,
              terminal_minutes: float) -> np.ndarray | float:
     """Straight-line km an estimated journey of ``max_minutes`` covers: the inverse of

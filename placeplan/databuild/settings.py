@@ -28,10 +28,14 @@ class Defaults:
 
 
 def default_reach_km() -> float:
-    """Straight-line reach of the longest default journey: minutes x speed / circuity."""
+    """Straight-line reach of the longest default journey, estimated as placeplan.travel
+    estimates journeys (door-to-door time, then road km at the speed)."""
+    from ..travel import reach_km
+
     travel = Travel()
     longest = max(PhaseMinutes().model_dump().values())
-    return longest / 60 * travel.speed_kmh / travel.circuity
+    return float(reach_km(longest, circuity=travel.circuity, speed_kmh=travel.speed_kmh,
+                          terminal_minutes=travel.terminal_minutes))
 
 
 @cache

@@ -24,6 +24,7 @@ from ..pipeline import Inputs
 from ..plan.problem import SendProblem
 from ..plan.run import prepare
 from ..scenario.load import LoadedScenario
+from ..travel import reference_minutes as travel_reference_minutes
 from ..errors import PlacePlanError
 from .folder import PlanFolder
 
@@ -89,8 +90,7 @@ def read_status_quo(plan: PlanFolder) -> StatusQuo | None:
 def reference_minutes(plan: PlanFolder) -> float:
     """The journey counted for an independent or out-of-area place: the transport
     reference distance at the scenario's speed (the cost model's own assumption)."""
-    costs, travel = plan.scenario.costs, plan.scenario.travel
-    return costs.transport_reference_km / travel.speed_kmh * 60.0
+    return travel_reference_minutes(plan.scenario.costs.transport_reference_km, plan.scenario.travel)
 
 
 def _last(frame: pd.DataFrame, plan: PlanFolder) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from ..outputs_io import write_csv_atomic, write_text_atomic
 from ..pipeline import Inputs, travel_for
 from ..provenance import caveats, dataset_hash
 from ..scenario.model import Scenario
+from ..travel import reference_minutes
 from .explain import explain
 from . import continuity
 from .facilities import Facilities, facilities
@@ -241,9 +242,7 @@ def _pupils(send: SendProblem, split: pd.DataFrame) -> list[dict]:
 
 
 def _reference_minutes(scenario: Scenario) -> float:
-    """The journey counted for an independent or out-of-area place: the transport reference
-    distance at the scenario's speed (the cost model's own assumption)."""
-    return scenario.costs.transport_reference_km / scenario.travel.speed_kmh * 60.0
+    return reference_minutes(scenario.costs.transport_reference_km, scenario.travel)
 
 
 def _label(year: int) -> str:
