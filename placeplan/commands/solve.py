@@ -53,5 +53,11 @@ def solve(scenario: str, out: Path | None, overrides: tuple[str, ...], time_limi
     click.echo(f"{summary['scenario']}: {summary['status']}, total cost £{summary['objective']:,.0f} over "
                f"{len(summary['years'])} years (gap {100 * summary['gap']:.3f}%), {summary['options_opened']} "
                f"options opened for £{summary['capital_spent']:,.0f} of capital")
+    saving = (summary.get("saving") or {}).get("total")
+    if saving:
+        payback = summary.get("payback_year")
+        click.echo(f"against the status quo (no new provision): £{saving['undiscounted']:,.0f} saved over the plan "
+                   f"(£{saving['net_of_capital_undiscounted']:,.0f} net of capital), "
+                   + (f"paying back in {payback}" if payback else "not paying back within the plan"))
     files = [*written.files, *([written.map_copy] if written.map_copy else [])]
     click.echo(f"wrote {', '.join(str(p) for p in files)}")
