@@ -3,8 +3,8 @@ MathOpt, and read the answer back as arrays.
 
 The model goes to MathOpt as a ``ModelProto`` filled from numpy arrays in one pass (no
 Python object per variable), so a 100,000-arc model is handed over in a fraction of a
-second. Solvers: SCIP (``"scip"``), HiGHS (``"highs"``), CP-SAT (``"cp-sat"``), and for
-LP relaxations GLOP (``"glop"``).
+second. Solvers: SCIP (``"scip"``), HiGHS (``"highs"``, also for LP relaxations), CP-SAT
+(``"cp-sat"``), and GLOP (``"glop"``) for LP relaxations.
 """
 
 from __future__ import annotations

@@ -31,6 +31,10 @@ from .formulation import Model, build_model
 log = logging.getLogger(__name__)
 
 SUPPORT_TOLERANCE = 1e-6
+#: The LP solver of the relaxation, the dive's rounding and polishing: HiGHS's simplex
+#: solves these LPs 2.3 times (Kingston and Richmond: 1.0 s against GLOP's 2.4 s) to 8
+#: times (Sheffield: 2.8 s against 22 s) faster than GLOP, at the same optimum.
+LP_SOLVER = "highs"
 
 
 def lp_support(model: Model, values: np.ndarray) -> np.ndarray:
@@ -41,7 +45,7 @@ def lp_support(model: Model, values: np.ndarray) -> np.ndarray:
     return support | model.problem.options.forced
 
 
-def relax(model: Model, *, solver: str = "glop", time_limit: float | None = None) -> backend.RawSolution:
+def relax(model: Model, *, solver: str = LP_SOLVER, time_limit: float | None = None) -> backend.RawSolution:
     return backend.run(model, solver=solver, relax=True, time_limit=time_limit, want_duals=True)
 
 
@@ -117,13 +121,13 @@ def round_and_fix(model: Model, lp: backend.RawSolution, lower: np.ndarray, uppe
             picks = np.array([int(np.argmax(np.where(fractional, share, -1.0)))])
         trial = lower.copy()
         trial[z.start + picks] = 1.0
-        relaxed = backend.run(model, solver="glop", relax=True, lower=trial, upper=upper)
+        relaxed = backend.run(model, solver=LP_SOLVER, relax=True, lower=trial, upper=upper)
         if relaxed.reason == "optimal" and relaxed.values is not None:
             lower, values = trial, relaxed.values
         else:
             upper = upper.copy()
             upper[z.start + picks] = 0.0
-            relaxed = backend.run(model, solver="glop", relax=True, lower=lower, upper=upper)
+            relaxed = backend.run(model, solver=LP_SOLVER, relax=True, lower=lower, upper=upper)
             if relaxed.reason != "optimal" or relaxed.values is None:
                 break
             values = relaxed.values
@@ -206,7 +210,7 @@ def polish(model: Model, values: np.ndarray) -> np.ndarray | None:
     rounded = np.round(values[integer])
     lower[integer] = rounded
     upper[integer] = rounded
-    raw = backend.run(model, solver="glop", relax=True, lower=lower, upper=upper)
+    raw = backend.run(model, solver=LP_SOLVER, relax=True, lower=lower, upper=upper)
     return raw.values if raw.reason == "optimal" else None
 
 
