@@ -95,21 +95,28 @@ def dive_bounds(model: Model, lp: backend.RawSolution) -> tuple[np.ndarray, np.n
 
 
 #: Most LPs the dive's rounding solves. A count, not a clock, ends it, so the dive's plan
-#: is the same on any machine and under any load: Kingston and Richmond's rounding ends by
-#: itself in 11; a county's would take tens of LPs of several seconds each, and what it
-#: leaves fractional the dive's MIP decides.
+#: is the same on any machine and under any load (within half the time limit: see
+#: round_and_fix): Kingston and Richmond's rounding ends by itself in 11; a county's would
+#: take tens of LPs of several seconds each, and what it leaves fractional the dive's MIP
+#: decides.
 DIVE_ROUNDS = 12
 
 
 def round_and_fix(model: Model, lp: backend.RawSolution, lower: np.ndarray, upper: np.ndarray, *,
-                  rounds: int = DIVE_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
+                  rounds: int = DIVE_ROUNDS, deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Open the options the LP opens most and solve the LP again, until no opening is
     fractional (or after ``rounds`` LPs): bounds for a MIP left with sizes (and whatever
     is still fractional) only. Each round opens every opening at a half or more, or else
-    the largest one."""
+    the largest one. The ``deadline`` (a time.perf_counter value) is a safety for short
+    time limits only, and says so when it ends the rounding: the plan then depends on the
+    machine's speed."""
     z = model.families["z"]
     values = lp.values
     for done in range(rounds):
+        if deadline is not None and time.perf_counter() > deadline:
+            log.warning("dive: rounding stopped by the time limit after %d LPs: the plan depends on the "
+                        "machine's speed (give more time for a plan that does not)", done)
+            break
         free = (lower[z] < upper[z])
         share = np.where(free, values[z], 0.0)
         fractional = (share > SUPPORT_TOLERANCE) & (share < 1 - SUPPORT_TOLERANCE)
@@ -169,7 +176,8 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
 
     t0 = time.perf_counter()
     lower, upper = dive_bounds(model, lp)
-    rounded = round_and_fix(model, lp, lower, upper)
+    rounded = round_and_fix(model, lp, lower, upper,
+                            deadline=None if time_limit is None else started + 0.5 * time_limit)
     attempts = [rounded, (lower, upper), (model.lower, fix_support(model, lp))]
     for lower_i, upper_i in attempts:
         raw = backend.run(model, solver=solver, lower=lower_i, upper=upper_i, time_limit=left(0.5),
