@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -20,7 +19,7 @@ from .facts import LOCAL_KINDS, Facts
 from .glossary import KINDS, academic_year
 from .shortlist import Shortlist
 from .sufficiency import Sufficiency
-from .words import capital
+from .words import capital, printed_number
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,6 @@ AWAY_WITHOUT = "Pupils placed independent or out of area without the plan"
 NO_PLACEMENTS = ("Not recorded: this plan was solved before placeplan recorded pupils continuing and newly placed "
                  "by year; run placeplan solve again to see them.")
 NOT_OPEN = "not open"
-_PRINTED_NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,8 @@ class ByYear:
 
 def _number(label: object) -> float:
     """A printed count back to its number; NaN for a suppressed or withheld one."""
-    text = str(label)
-    return float(text.replace(",", "")) if _PRINTED_NUMBER.match(text) else math.nan
+    number = printed_number(label)
+    return math.nan if number is None else number
 
 
 def _printed(labels: pd.Series) -> np.ndarray:

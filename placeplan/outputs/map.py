@@ -34,7 +34,7 @@ from .leaflet import map_page
 from .popups import candidate_popup, option_popup, site_popup
 from .public import Public, ZoneView
 from .shortlist import travel_limits
-from .words import capital, date_words, esc
+from .words import capital, date_words, esc, printed_number
 
 #: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
 KIND_COLOURS = {
@@ -108,11 +108,6 @@ def _radius(shown: float | None, *, scale: float) -> float:
     if shown is None or not np.isfinite(shown) or shown <= 0:
         return 4.0
     return round(3.0 + scale * math.sqrt(shown), 1)
-
-
-def _number(label: str) -> float | None:
-    text = label.replace(",", "")
-    return float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else None
 
 
 def _zone_names(facts: Facts) -> np.ndarray:
@@ -256,7 +251,7 @@ class MapBuilder:
                 continue
             z = position[row.zone_id]
             target = self.table.loc[row.facility_id]
-            shown = None if row.hidden else _number(row.label)
+            shown = None if row.hidden else printed_number(row.label)
             tip = f"{self.zone_names[z]} to {target['name']}: {row.label} pupils in {self.final}"
             features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [
                 [float(self.zone_lon[z]), float(self.zone_lat[z])], [float(target["lon"]), float(target["lat"])]]},
@@ -288,7 +283,7 @@ class MapBuilder:
                 continue
 
             def style(row, colour=KIND_COLOURS[kind]):
-                shown = _number(labels.at[row["facility_id"], "capacity"])
+                shown = printed_number(labels.at[row["facility_id"], "capacity"])
                 return {"radius": _radius(shown, scale=1.1), "color": "#333333", "weight": 1,
                         "fillColor": colour, "fillOpacity": 0.8}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from datetime import date
 
 
@@ -47,3 +48,13 @@ def ratio(value: float | None) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+_PRINTED_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def printed_number(label: object) -> float | None:
+    """A number as the documents print it back to the number ('1,234' -> 1234.0); None for
+    a label that is not one (a suppressed '<5', a withheld 'c', 'not open')."""
+    text = str(label).replace(",", "")
+    return float(text) if _PRINTED_NUMBER.fullmatch(text) else None

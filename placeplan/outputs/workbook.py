@@ -29,19 +29,18 @@ from .facts import Facts
 from .by_year import by_year
 from .shortlist import Shortlist
 from .sufficiency import Sufficiency
-from .words import date_words
+from .words import date_words, printed_number
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 INTERNAL_FILL = PatternFill("solid", fgColor="F8D7DA")
-_NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
 
 def _cell(value: object) -> object:
     """A printed label back to a number when it is one ('1,234' -> 1234); '<5' stays text."""
-    if isinstance(value, str) and _NUMBER.match(value):
-        number = float(value.replace(",", ""))
-        return int(number) if number.is_integer() else number
-    return value
+    number = printed_number(value) if isinstance(value, str) else None
+    if number is None:
+        return value
+    return int(number) if number.is_integer() else number
 
 
 def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
