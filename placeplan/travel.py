@@ -27,7 +27,7 @@ from scipy.spatial import cKDTree
 
 from .codes import PHASES
 from .errors import Problems
-from .scenario.model import Travel
+from .scenario.model import Scenario, Travel
 from .validation.relations import to_bng
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,12 @@ def estimated_minutes(road_km: np.ndarray | float, *, speed_kmh: float,
     return terminal_minutes + road_km / speed_kmh * 60.0
 
 
-def reference_minutes(reference_km: float, travel: Travel) -> float:
+def reference_minutes(scenario: Scenario) -> float:
     """The journey counted for an independent or out-of-area place: the transport
     reference distance (road km, the cost model's own assumption) estimated as any other."""
-    return float(estimated_minutes(reference_km, speed_kmh=travel.speed_kmh, terminal_minutes=travel.terminal_minutes))
+    travel = scenario.travel
+    return float(estimated_minutes(scenario.costs.transport_reference_km, speed_kmh=travel.speed_kmh,
+                                   terminal_minutes=travel.terminal_minutes))
 
 
 def reach_km(max_minutes: np.ndarray | float, *, circuity: float, speed_kmh: float,
@@ -81,7 +83,7 @@ def reach_km(max_minutes: np.ndarray | float, *, circuity: float, speed_kmh: flo
 
 
 def straight_line_pairs(zones: Points, facilities: Points, max_minutes: np.ndarray, *,
-                        circuity: float, speed_kmh: float, terminal_minutes: float = 0.0) -> pd.DataFrame:
+                        circuity: float, speed_kmh: float, terminal_minutes: float) -> pd.DataFrame:
     """Pairs within each facility's limit, by straight line x circuity at a speed, plus the
     terminal minutes.
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import TINY, run_cli, set_by_id
+from conftest import run_cli, set_by_id, tiny_tree
 
 from placeplan.outputs.disclosure import Rule
 from placeplan.outputs.facts import gather
@@ -37,16 +37,13 @@ from placeplan.outputs.shortlist import shortlist as shortlist_of
 
 CONTINUING, NEW_LOCAL, NEW_AWAY = PLACEMENTS.values()
 HOSTILE = "<img src=x onerror=\"window.pwned=3\">Riverside $x^2$ & {{ 7*7 }} SRP"
-SCENARIO = ('name = "Tiny by year"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
-            '[travel]\nspeed_kmh = 24\n')
 
 
 def solve(root: Path, *extra: str, option_name: str | None = None) -> Path:
-    shutil.copytree(TINY, root / "tiny")
+    scenario = tiny_tree(root, name="Tiny by year")
     if option_name is not None:
         set_by_id(root / "tiny", "candidates", "O1", option_name)
-    (root / "tiny.toml").write_text(SCENARIO, encoding="utf-8")
-    result = run_cli(["solve", str(root / "tiny.toml"), "--out", str(root / "out"), "--no-explain", *extra])
+    result = run_cli(["solve", str(scenario), "--out", str(root / "out"), "--no-explain", *extra])
     assert result.exit_code == 0, result.output
     return root / "out"
 

@@ -90,7 +90,7 @@ def read_status_quo(plan: PlanFolder) -> StatusQuo | None:
 def reference_minutes(plan: PlanFolder) -> float:
     """The journey counted for an independent or out-of-area place: the transport
     reference distance at the scenario's speed (the cost model's own assumption)."""
-    return travel_reference_minutes(plan.scenario.costs.transport_reference_km, plan.scenario.travel)
+    return travel_reference_minutes(plan.scenario)
 
 
 def _last(frame: pd.DataFrame, plan: PlanFolder) -> pd.DataFrame:

@@ -241,10 +241,6 @@ def _pupils(send: SendProblem, split: pd.DataFrame) -> list[dict]:
     return json.loads(by_year.round(2).to_json(orient="records"))
 
 
-def _reference_minutes(scenario: Scenario) -> float:
-    return reference_minutes(scenario.costs.transport_reference_km, scenario.travel)
-
-
 def _label(year: int) -> str:
     return f"{year}/{(year + 1) % 100:02d}"
 
@@ -299,7 +295,7 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
                   "terms": {k: round(v, 2) for k, v in cost_terms(send, status_quo).items()},
                   "pupils": _pupils(send, status_quo_split),
                   "journeys": status_quo_journeys(send, split, status_quo_split,
-                                                  reference_minutes=_reference_minutes(scenario))}
+                                                  reference_minutes=reference_minutes(scenario))}
         saving, payback = invest_to_save(send, result, status_quo)
     return {
         "scenario": scenario.name or inputs.scenario.path.stem,

@@ -204,6 +204,17 @@ def _defaults_table(key: str) -> dict[str, float]:
     return {k: float(v) for k, v in table.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+def _by_option_kind(value: dict, defaults: dict, *, what: str, expected: str, high: float) -> dict:
+    """A table by kind of option over its defaults: every key a kind of option, every value
+    from 0 to ``high``."""
+    for key, item in value.items():
+        if key not in OPTION_KINDS:
+            raise ValueError(f"'{key}' is not a kind of option; expected one of {', '.join(OPTION_KINDS)}")
+        if not 0 <= item <= high:
+            raise ValueError(f"{what} for {key} is {item:g}; expected {expected}")
+    return {**defaults, **value}
+
+
 def _default_annual_fixed_costs() -> dict[str, float]:
     """Annual running cost of an opened option by kind, where a dataset gives none: the
     builder's defaults (``[annual_fixed_cost]`` in ``placeplan/databuild/defaults.toml``,
@@ -252,12 +263,8 @@ class Costs(Section):
     @field_validator("annual_fixed_cost")
     @classmethod
     def _option_kinds(cls, value: dict[str, float]) -> dict[str, float]:
-        for key, cost in value.items():
-            if key not in OPTION_KINDS:
-                raise ValueError(f"'{key}' is not a kind of option; expected one of {', '.join(OPTION_KINDS)}")
-            if not 0 <= cost <= MAX_ANNUAL_POUNDS:
-                raise ValueError(f"running cost for {key} is {cost:g}; expected 0 to {MAX_ANNUAL_POUNDS:,} a year")
-        return {**_default_annual_fixed_costs(), **value}
+        return _by_option_kind(value, _default_annual_fixed_costs(), what="running cost",
+                               expected=f"0 to {MAX_ANNUAL_POUNDS:,} a year", high=MAX_ANNUAL_POUNDS)
 
     @field_validator("annual_cost_per_place")
     @classmethod
@@ -367,12 +374,8 @@ class Rules(Section):
     @field_validator("lead_time_years")
     @classmethod
     def _lead_kinds(cls, value: dict[str, int]) -> dict[str, int]:
-        for key, years in value.items():
-            if key not in OPTION_KINDS:
-                raise ValueError(f"'{key}' is not a kind of option; expected one of {', '.join(OPTION_KINDS)}")
-            if not 0 <= years <= MAX_LEAD_YEARS:
-                raise ValueError(f"lead time for {key} is {years}; expected 0 to {MAX_LEAD_YEARS} years")
-        return {**DEFAULT_LEAD_TIMES, **value}
+        return _by_option_kind(value, DEFAULT_LEAD_TIMES, what="lead time",
+                               expected=f"0 to {MAX_LEAD_YEARS} years", high=MAX_LEAD_YEARS)
 
 
 class Solve(Section):
