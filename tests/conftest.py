@@ -1,4 +1,4 @@
-"""Shared test helpers: a fresh copy of the tiny dataset, small CSV editors, and run_cli.
+"""Shared test helpers: a fresh copy of the tiny dataset, a page's tables, small CSV editors, and run_cli.
 
 The CSV editors work on the text of a file with the csv module, so a test changes exactly
 the cell it names and nothing else. Rows are numbered as a spreadsheet shows them (the
@@ -13,6 +13,7 @@ import io
 import logging
 import shutil
 import traceback
+from html.parser import HTMLParser
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,38 @@ def tiny_scenario(tiny_copy: Path) -> Path:
     path.write_text('name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
                     '[travel]\nspeed_kmh = 24\n', encoding="utf-8")
     return path
+
+
+# --- reading pages ------------------------------------------------------------------------
+
+class PageTables(HTMLParser):
+    """Every table of a page as rows of cell text (entities read back)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
 
 
 # --- editing CSV files ---------------------------------------------------------------------

@@ -8,13 +8,12 @@ import json
 import re
 import shutil
 from html import escape as html_escape
-from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import TINY, read_rows, run_cli, set_by_id, write_rows
+from conftest import TINY, PageTables, read_rows, run_cli, set_by_id, write_rows
 
 from placeplan.outputs.disclosure import Rule
 from placeplan.outputs.glossary import GLOSSARY, unexplained
@@ -151,39 +150,21 @@ def test_hostile_names_appear_escaped_where_they_are_shown(hostile):
 
 # --- disclosure control ---------------------------------------------------------------------
 
-class _Tables(HTMLParser):
+class _Tables(PageTables):
     """Every table (header and rows of cell text) and headline figure of a page."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.tables: list[list[list[str]]] = []
         self.figures: list[tuple[str, str]] = []
-        self._cell: list[str] | None = None
-        self._row: list[str] | None = None
         self._class = ""
         self._figure: dict[str, str] = {}
 
     def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th"):
-            self._cell = []
-        self._class = attrs.get("class", "") if tag == "div" else self._class
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append("".join(self._cell).strip())
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
-            self._row = None
+        super().handle_starttag(tag, attrs)
+        self._class = dict(attrs).get("class", "") if tag == "div" else self._class
 
     def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
+        super().handle_data(data)
         if self._class in ("value", "what") and data.strip():
             self._figure[self._class] = data.strip()
             if self._class == "what":

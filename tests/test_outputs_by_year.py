@@ -20,13 +20,12 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import run_cli, set_by_id, tiny_tree
+from conftest import PageTables, run_cli, set_by_id, tiny_tree
 
 from placeplan.outputs.disclosure import Rule
 from placeplan.outputs.facts import gather
@@ -59,39 +58,9 @@ def strict(tmp_path_factory) -> Path:
     return solve(tmp_path_factory.mktemp("by-year-strict"), "--set", "output.suppression_threshold=10")
 
 
-class Tables(HTMLParser):
-    """Every table of a page as rows of cell text (entities read back)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append("".join(self._cell).strip())
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
-            self._row = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
 def report_table(folder: Path, first_heading: str, wanted: str) -> pd.DataFrame:
     """The report's table whose first heading is ``first_heading`` and that has a ``wanted`` column."""
-    parser = Tables()
+    parser = PageTables()
     parser.feed((folder / "report.html").read_text(encoding="utf-8"))
     found = [t for t in parser.tables if t and t[0][0] == first_heading and wanted in t[0]]
     assert len(found) == 1, [t[0] for t in parser.tables]
