@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 TINY = FIXTURES / "tiny"
 TINY_TABLES = ("zones", "demand", "sites", "candidates")
+#: A scenario override that gives every new option all its places from the year it opens
+#: (no phased intake), for hand-checked cases about something else.
+ALL_PLACES_FROM_OPENING = "rules.phased_intake={srp = [], esta = [], unit = [], new_special = []}"
 
 
 # --- the tiny dataset ------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Pupils stay where they are placed, by hand: three SLD pupils in Years 9, 10 and 11 at an
-independent school, a new special school that could take them from 2025/26, no growth.
+independent school, a new special school that could take them from 2025/26 (all three of its
+places from opening), no growth.
 
 With continuity the pupils already placed stay at the independent school until they reach
 a transfer point (Year 12, when they leave here: no post-16 pupils are projected); only
@@ -29,7 +30,8 @@ TABLES = {
 }
 SCENARIO = ('name = "Continuity by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
             '[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
-            '[costs]\ndiscount_rate = 0\n\n[rules]\nlead_time_years = { new_special = 1 }\n')
+            '[costs]\ndiscount_rate = 0\n\n[rules]\nlead_time_years = { new_special = 1 }\n'
+            'phased_intake = { new_special = [] }\n')
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Costs, hosts and timing of the council's real decision, by hand on the tiny borough.
 
 The hand case of tests/test_solve.py (one plan year, 2026/27, no growth, discounting or
-transport): O1, a SEMH SRP of 6-12 places in steps of 2 at host school 200001, opens at 8
+transport, every place there from opening): O1, a SEMH SRP of 6-12 places in steps of 2 at host school 200001, opens at 8
 places for its 8 SEMH pupils (£150,000 + £40,000 capital, £16,000 a place a year) against
 8 x £64,000 out of area; 4 ASD/SLCN/SLD pupils go out of area. Here, in turn: the running
 cost of a unit, each host rule with a case it changes, lead times, the status quo with the
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import read_rows, run_cli, set_by_id, write_rows
+from conftest import ALL_PLACES_FROM_OPENING, read_rows, run_cli, set_by_id, write_rows
 
 from placeplan.demand import project
 from placeplan.pipeline import load_inputs
@@ -27,7 +27,7 @@ from placeplan.plan.results import payback_year
 
 HAND = ["horizon.first_year=2026", "horizon.years=1", "demand.growth={default = 0.0}",
         "costs.discount_rate=0", "costs.transport_per_pupil=0", "horizon.decision_year=2024",
-        "solve.explain=false"]
+        "solve.explain=false", ALL_PLACES_FROM_OPENING]
 NO_RUNNING = "costs.annual_fixed_cost={srp = 0, esta = 0}"
 
 
@@ -194,7 +194,7 @@ def test_a_blank_host_cell_leaves_that_option_unchecked(tiny_scenario, caplog):
 def test_lead_times_count_from_the_decision_year(tiny_scenario):
     # Decided in 2025/26 (the default: the year before the plan): the Oak expansion's two
     # years make 2027/28, after the plan's one year; O1's one year makes 2026/27.
-    result = solve_scenario(load_inputs(tiny_scenario, (*HAND[:5], NO_RUNNING, "solve.explain=false")))
+    result = solve_scenario(load_inputs(tiny_scenario, (*HAND[:5], NO_RUNNING, ALL_PLACES_FROM_OPENING, "solve.explain=false")))
     table = result.options.set_index("option_id")
     assert table.loc["O2", "earliest_year"] == 2027
     assert reason(result, "O2") == ("cannot open before the end of the plan: its earliest year 2027/28 (decided "
@@ -203,7 +203,7 @@ def test_lead_times_count_from_the_decision_year(tiny_scenario):
     assert table.loc["O1", "earliest_year"] == 2026 and chosen(result) == {"O1": 8}
     assert result.summary["decision_year"] == "2025/26"
     # a lead time of one year lets the expansion open
-    quick = solve_scenario(load_inputs(tiny_scenario, (*HAND[:5], NO_RUNNING, "solve.explain=false",
+    quick = solve_scenario(load_inputs(tiny_scenario, (*HAND[:5], NO_RUNNING, ALL_PLACES_FROM_OPENING, "solve.explain=false",
                                                        "rules.lead_time_years={special_expansion = 1}")))
     assert reason(quick, "O2").startswith("not worth its cost")
     # an SRP decided in 2026/27 cannot open in 2026/27

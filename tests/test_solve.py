@@ -26,15 +26,16 @@ import pytest
 from placeplan.pipeline import load_inputs
 from placeplan.plan import NoPlanError, solve_scenario
 
-from conftest import run_cli
+from conftest import ALL_PLACES_FROM_OPENING, run_cli
 
 # Decided in 2024/25, so that every option's lead time (two years for the Oak expansion) lets
 # it open in 2026/27, and no running cost of a unit beyond its places (the defaults' £48,000
-# a year for an SRP would make O1 cost £366,000): tests/test_costs_hosts_timing.py checks
-# those by hand.
+# a year for an SRP would make O1 cost £366,000), and every place there from opening (the
+# phased intake would leave O1 with 2 of its 8 places in its first year):
+# tests/test_costs_hosts_timing.py and tests/test_intake.py check those by hand.
 HAND = ["horizon.first_year=2026", "horizon.years=1", "demand.growth={default = 0.0}",
         "costs.discount_rate=0", "costs.transport_per_pupil=0", "horizon.decision_year=2024",
-        "costs.annual_fixed_cost={srp = 0, esta = 0}", "solve.explain=false"]
+        "costs.annual_fixed_cost={srp = 0, esta = 0}", "solve.explain=false", ALL_PLACES_FROM_OPENING]
 
 
 def solved(scenario, *extra: str, explain: bool = False):
@@ -147,7 +148,7 @@ def test_every_pupil_is_placed_or_reported_unplaced_within_capacity_and_limits(t
 def test_solve_command_writes_its_outputs(tiny_scenario, tmp_path):
     out = tmp_path / "out"
     result = run_cli(["solve", str(tiny_scenario), "--out", str(out),
-                      *sum((["--set", s] for s in HAND[:-1]), [])])
+                      *sum((["--set", s] for s in HAND if s != "solve.explain=false"), [])])
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal" and summary["objective"] == pytest.approx(877_000)

@@ -91,6 +91,14 @@ def _array(value: ArrayLike, dtype: Any, size: int | None = None, fill: Any = No
     return out.copy()
 
 
+def _intake(value: ArrayLike, count: int) -> np.ndarray:
+    """Options x years open; no columns (every place from opening) when not given."""
+    if value is None:
+        return np.zeros((count, 0))
+    arr = np.asarray(value, float)
+    return arr.reshape(count, arr.size // count if count else 0) if arr.ndim != 2 else arr
+
+
 def _frozen(*arrays: np.ndarray) -> None:
     for array in arrays:
         array.setflags(write=False)
@@ -219,6 +227,12 @@ class Options:
     the opening period to the last). ``forced`` options must open,
     ``excluded`` ones may not; ``min_occupancy`` is the share of an opened option's places
     that must be filled in every period it is open.
+
+    ``intake[o, j]`` is the share of o's places it has in its ``j``-th period open (0: the
+    opening period), for a provision that opens with some of its places and grows (a phased
+    intake); from the last column on, and for every option when ``intake`` has no columns,
+    all of them. The places an option has in a period are what it can hold, what its
+    minimum occupancy is a share of, and what its per-place annual cost is paid on.
     """
 
     min_size: np.ndarray
@@ -233,16 +247,17 @@ class Options:
     min_occupancy: np.ndarray
     annual_fixed_cost: np.ndarray
     ids: tuple[object, ...]
+    intake: np.ndarray
 
     @classmethod
     def make(cls, max_size: ArrayLike = None, *, min_size: ArrayLike = None, step: ArrayLike = None,
              earliest: ArrayLike = None, fixed_cost: ArrayLike = None, cost_per_place: ArrayLike = None,
              annual_cost_per_place: ArrayLike = None, forced: ArrayLike = None, excluded: ArrayLike = None,
              min_occupancy: ArrayLike = None, ids: Sequence[object] | None = None,
-             count: int | None = None, annual_fixed_cost: ArrayLike = None) -> Options:
+             count: int | None = None, annual_fixed_cost: ArrayLike = None, intake: ArrayLike = None) -> Options:
         """Options with defaults: fixed size (``min_size = max_size``, step 0), open from
-        period 0, no costs, not forced or excluded, no minimum occupancy. ``max_size``
-        None gives ``count`` uncapacitated options."""
+        period 0, no costs, not forced or excluded, no minimum occupancy, every place from
+        the opening period. ``max_size`` None gives ``count`` uncapacitated options."""
         mx = _array(max_size, float, count, np.inf) if max_size is not None else np.full(count or 0, np.inf)
         n = len(mx)
         mn = _array(min_size, float, n, np.nan)
@@ -254,7 +269,8 @@ class Options:
             annual_cost_per_place=_array(annual_cost_per_place, float, n, 0.0),
             forced=_array(forced, bool, n, False), excluded=_array(excluded, bool, n, False),
             min_occupancy=_array(min_occupancy, float, n, 0.0),
-            annual_fixed_cost=_array(annual_fixed_cost, float, n, 0.0))
+            annual_fixed_cost=_array(annual_fixed_cost, float, n, 0.0),
+            intake=_intake(intake, n))
         _frozen(*arrays.values())
         return cls(**arrays, ids=_ids(ids, n, "o"))
 
@@ -272,6 +288,23 @@ class Options:
         an annual cost from the opening period to the end): the fixed cost the one-period
         stages (Lagrangian, branch and bound, interchange) work with."""
         return capital_weight * self.fixed_cost + remaining_weight * self.annual_fixed_cost
+
+    def usable_share(self, option: ArrayLike, years_open: ArrayLike) -> np.ndarray:
+        """The share of each ``option``'s places it has in its ``years_open``-th period open
+        (0 before it opens)."""
+        option, years_open = np.broadcast_arrays(np.asarray(option, np.int64), np.asarray(years_open, np.int64))
+        full = np.concatenate([self.intake, np.ones((self.count, 1))], axis=1)
+        column = np.clip(years_open, 0, self.intake.shape[1])
+        return np.where(years_open >= 0, full[option, column], 0.0)
+
+    def place_weight(self, periods: Periods) -> np.ndarray:
+        """options x periods: the weight of a per-place annual cost of one place of o opened
+        in period t, paid on the places it has from t to the end (``remaining_weight`` for
+        an option with all its places from opening)."""
+        T = periods.count
+        years_open = np.arange(T)[None, :] - np.arange(T)[:, None]       # opening t x period t'
+        share = self.usable_share(np.arange(self.count)[:, None, None], years_open[None, :, :])
+        return (share * periods.weight[None, None, :]).sum(axis=2)
 
     @property
     def size_steps(self) -> np.ndarray:
@@ -440,6 +473,7 @@ class Problem:
                  "a minimum occupancy needs a finite max_size")
             _bad(out, "options.min_occupancy", (o.min_occupancy < 0) | (o.min_occupancy > 1), "must be a share 0..1")
             _bad(out, "options.forced", o.forced & o.excluded, "an option cannot be both forced and excluded")
+            out += _intake_problems(o)
         if not (len(a.facility) == len(a.group) == len(a.cost)):
             out.append("arcs.group, arcs.facility and arcs.cost must have the same length")
         else:
@@ -463,6 +497,18 @@ class Problem:
                 out.append(f"rules.exact_options = {r.exact_options} cannot be met: {int(o.forced.sum())} forced, "
                            f"{int((~o.excluded).sum())} not excluded")
         return out
+
+
+def _intake_problems(o: Options) -> list[str]:
+    """An intake gives each option shares above 0 and up to 1 that never fall."""
+    if o.intake.ndim != 2 or o.intake.shape[0] != o.count:
+        return [f"options.intake must be options x years open, not {o.intake.shape}"]
+    out: list[str] = []
+    share = o.intake
+    _bad(out, "options.intake", ~np.isfinite(share).all(axis=1) | (share <= 0).any(axis=1) | (share > 1).any(axis=1),
+         "must be shares above 0 and at most 1")
+    _bad(out, "options.intake", (np.diff(share, axis=1) < 0).any(axis=1), "must not fall from one year to the next")
+    return out
 
 
 def _rule_problems(r: Rules, o: Options, T: int, O: int) -> list[str]:

@@ -37,12 +37,16 @@ $\mathcal A_g$ those leaving $g$; $W_g = \sum_t w_t \pi_{g,t}$.
 (only if $\varphi_g < \infty$); $z_{o,t} \in \{0,1\}$: option $o$ opens in period $t$;
 $k_{o,t} \in \{0..K_o\}$ size steps taken when $o$ opens in $t$ (continuous when $\sigma_o = 0$).
 Places of $o$ opened in $t$: $s_{o,t} = m_o z_{o,t} + \sigma_o k_{o,t}$; open by $t$:
-$y_{o,t} = \sum_{t' \le t} z_{o,t'}$; places available in $t$: $S_{o,t} = \sum_{t' \le t} s_{o,t'}$.
+$y_{o,t} = \sum_{t' \le t} z_{o,t'}$; places available in $t$:
+$S_{o,t} = \sum_{t' \le t} r_{o,t-t'}\, s_{o,t'}$, where $r_{o,j} \in (0,1]$, never falling
+and 1 from some year on, is the share of its places an option has in its $j$-th year open
+(its intake: a provision opens with some places and grows); the weight of a per-place
+annual cost of opening in $t$ is then $\bar w_{o,t} = \sum_{t' \ge t} w_{t'} r_{o,t'-t}$.
 
 **Objective** (each term reported separately):
 $$\min \underbrace{\sum_{o,t} \omega_t F_o z_{o,t}}_{\text{capital, fixed}}
  + \underbrace{\sum_{o,t} \omega_t P_o s_{o,t}}_{\text{capital, places}}
- + \underbrace{\sum_{o,t} A_o \Big(\sum_{t' \ge t} w_{t'}\Big) s_{o,t}}_{\text{annual places}}
+ + \underbrace{\sum_{o,t} A_o \bar w_{o,t} s_{o,t}}_{\text{annual places}}
  + \underbrace{\sum_{o,t} R_o \Big(\sum_{t' \ge t} w_{t'}\Big) z_{o,t}}_{\text{annual fixed}}
  + \underbrace{\sum_a W_{g_a} c_a x_a}_{\text{arcs}}
  + \underbrace{\sum_g W_g \varphi_g u_g}_{\text{fallback}}$$
@@ -304,7 +308,8 @@ def add_open_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     cap = o.capacitated[ix.z_option]
     mn = np.where(cap, o.min_size[ix.z_option], 0.0)
     b.cost("capital_places", cols, cw * o.cost_per_place[ix.z_option] * mn)
-    b.cost("annual_places", cols, problem.periods.remaining_weight[ix.z_period] * o.annual_cost_per_place[ix.z_option] * mn)
+    place_weight = o.place_weight(p)[ix.z_option, ix.z_period]
+    b.cost("annual_places", cols, place_weight * o.annual_cost_per_place[ix.z_option] * mn)
     b.cost("annual_fixed", cols, problem.periods.remaining_weight[ix.z_period] * o.annual_fixed_cost[ix.z_option])
 
 
@@ -318,7 +323,8 @@ def add_size_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     cols = start + np.arange(len(steps))
     unit = _step_size(problem, ix)
     b.cost("capital_places", cols, p.capital_weight[ix.k_period] * o.cost_per_place[ix.k_option] * unit)
-    b.cost("annual_places", cols, problem.periods.remaining_weight[ix.k_period] * o.annual_cost_per_place[ix.k_option] * unit)
+    place_weight = o.place_weight(p)[ix.k_option, ix.k_period]
+    b.cost("annual_places", cols, place_weight * o.annual_cost_per_place[ix.k_option] * unit)
 
 
 def _step_size(problem: Problem, ix: _Index) -> np.ndarray:
@@ -372,20 +378,22 @@ def add_existing_capacity_constraints(b: _Builder, problem: Problem, ix: _Index)
 
 def _option_capacity_terms(problem: Problem, ix: _Index, b: _Builder) -> tuple[np.ndarray, ...]:
     """For every (option, period) with flows: the z and k columns (with coefficients) of
-    S_{o,t} = sum_{t' <= t} (m_o z_{o,t'} + sigma_o k_{o,t'}). Rows are keyed o*T + t."""
+    S_{o,t} = sum_{t' <= t} r_{o,t-t'} (m_o z_{o,t'} + sigma_o k_{o,t'}), the places o has in
+    t if it opened in t' (its intake share r of them). Rows are keyed o*T + t."""
     o, T = problem.options, problem.periods.count
     zs = b.families["z"].start + np.arange(len(ix.z_option))
     ks = b.families["k"].start + np.arange(len(ix.k_option))
+    step = _step_size(problem, ix)
     rows, cols, vals = [], [], []
     for t in range(T):
         zm = (ix.z_period <= t) & o.capacitated[ix.z_option]
         rows.append(ix.z_option[zm] * T + t)
         cols.append(zs[zm])
-        vals.append(o.min_size[ix.z_option[zm]])
+        vals.append(o.min_size[ix.z_option[zm]] * o.usable_share(ix.z_option[zm], t - ix.z_period[zm]))
         km = ix.k_period <= t
         rows.append(ix.k_option[km] * T + t)
         cols.append(ks[km])
-        vals.append(_step_size(problem, ix)[km])
+        vals.append(step[km] * o.usable_share(ix.k_option[km], t - ix.k_period[km]))
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 

@@ -55,8 +55,10 @@ def shortfalls(problem: Problem) -> list[Shortfall]:
     if E:
         capacity[:E] = problem.existing.capacity
     if o.count:
-        open_by = np.arange(T)[None, :] >= o.earliest[:, None]
-        capacity[E:] = np.where(open_by & ~o.excluded[:, None], o.max_size[:, None], 0.0)
+        # opened as early as it can be, an option has the most places its intake allows
+        share = o.usable_share(np.arange(o.count)[:, None], np.arange(T)[None, :] - o.earliest[:, None])
+        places = np.where(share > 0, o.max_size[:, None] * np.maximum(share, 1e-300), 0.0)  # inf * 0 is nan
+        capacity[E:] = np.where(~o.excluded[:, None], places, 0.0)
     for t in range(T):
         in_t = firm & (g.period == t) & has_arc
         if not in_t.any():

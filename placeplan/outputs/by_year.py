@@ -13,6 +13,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from ..intake import share_in_year
 from .charts import filling_chart, placements_chart
 from .disclosure import SECONDARY, Cells
 from .facts import LOCAL_KINDS, Facts
@@ -187,7 +188,8 @@ def filling_table(facts: Facts, shortlist: Shortlist) -> tuple[pd.DataFrame, np.
                 label = rule.count(count)
             row[f"Pupils placed {academic_year(year)}"] = label
         rows.append(row)
-        places.append([float(option["places"]) if year >= option["opens"] else 0.0 for year in years])
+        places.append([float(option["places"]) * share_in_year(option["intake"], year - option["opens"])
+                       for year in years])
     columns = ["option_id", "Option", "Kind", "Places", "Opens", *[f"Pupils placed {academic_year(y)}" for y in years]]
     return pd.DataFrame(rows, columns=columns), np.array(places, dtype=float).reshape(len(rows), len(years))
 

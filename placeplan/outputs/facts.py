@@ -163,6 +163,7 @@ def facility_facts(plan: PlanFolder, send: SendProblem, status: StatusQuo | None
                "reason_not_chosen": "reason_not_chosen"}
     for out, column in columns.items():
         table[out] = table["facility_id"].map(options[column])
+    table["intake"] = [v if isinstance(v, tuple) else () for v in table["facility_id"].map(options["intake"])]
     table["chosen"] = table["chosen"].fillna(False).astype(bool)
     table["reason_not_chosen"] = table["reason_not_chosen"].fillna("")
     last = _last(plan.allocation, plan)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from .. import intake
 from ..dataset import Dataset, load_dataset
 from ..errors import Problems
 from ..formulas import restore_frame
@@ -41,6 +42,9 @@ NUMBERS = {
     "explain.csv": ("cost_increase", "objective_without", "cost_increase_at_least", "gap_without"),
 }
 WHOLE_NUMBERS = {"options.csv": ("ncy_min", "ncy_max", "opening_year"), "allocation.csv": ("year",)}
+#: Columns of phased-intake shares (:mod:`placeplan.intake`), read back as tuples; a folder
+#: written before options had an intake has no such column, and every place from opening.
+INTAKES = {"options.csv": ("intake",)}
 
 _TEXT, _NUMBER, _LIST, _MAP = "text", "number", "list", "table"
 #: The keys of summary.json the documents read, and what each must hold.
@@ -227,7 +231,29 @@ def _typed(name: str, frame: pd.DataFrame, problems: Problems) -> pd.DataFrame |
         bad |= bool(wrong.any())
         whole = column in WHOLE_NUMBERS.get(name, ()) and values.notna().all() and not wrong.any()
         out[column] = values.astype("int64") if whole else values.astype(float)
+    for column in INTAKES.get(name, ()):
+        if column not in frame:
+            out[column] = pd.Series([()] * len(out), index=out.index, dtype=object)
+        else:
+            shares, wrong_rows = _intakes(frame[column])
+            for row in wrong_rows[:10]:
+                problems.error(name, "is not an intake placeplan solve writes; expected shares above 0 and at "
+                               "most 1, space-separated, that never fall", row=row + 2, column=column,
+                               value=frame[column].iloc[row])
+            bad |= bool(wrong_rows)
+            out[column] = pd.Series(shares, index=out.index, dtype=object)
     return None if bad else out
+
+
+def _intakes(cells: pd.Series) -> tuple[list[tuple[float, ...]], list[int]]:
+    shares, wrong = [], []
+    for row, cell in enumerate(cells):
+        try:
+            shares.append(intake.from_text(cell if str(cell).strip() else None))
+        except ValueError:
+            shares.append(())
+            wrong.append(row)
+    return shares, wrong
 
 
 def read_plan_folder(folder: str | Path) -> PlanFolder:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import NEEDS, PHASES
+from ..intake import share_in_year
 from ..summary import apportion_places
 from .disclosure import SECONDARY, Cells, Protected
 from .facts import LOCAL_KINDS, Facts
@@ -84,6 +85,12 @@ def _cube(frame: pd.DataFrame, value: str, needs: list[str], phases: list[str], 
     return cube
 
 
+def _places_in(opened: pd.DataFrame, year: int) -> list[float]:
+    """The places each opened option has in ``year``, by its phased intake."""
+    return [float(places) * share_in_year(shares, year - int(opens))
+            for places, shares, opens in zip(opened["places"], opened["intake"], opened["opening_year"])]
+
+
 def _places(facts: Facts, years: list[int], *, with_plan: bool) -> pd.DataFrame:
     """need, phase, year, places: local places shared over the pupils each site admits."""
     table = facts.facilities
@@ -95,7 +102,7 @@ def _places(facts: Facts, years: list[int], *, with_plan: bool) -> pd.DataFrame:
         cells = demand.groupby(["need", "ncy"])["pupils"].sum()
         sites = pd.concat([
             local[["kind", "needs", "ncy_min", "ncy_max", "capacity"]],
-            opened[opened["opening_year"] <= year].assign(capacity=lambda f: f["places"].astype(float))[
+            opened[opened["opening_year"] <= year].assign(capacity=lambda f: _places_in(f, year))[
                 ["kind", "needs", "ncy_min", "ncy_max", "capacity"]],
         ], ignore_index=True)
         places = apportion_places(sites, cells)

@@ -240,6 +240,7 @@ def facilities(sites: pd.DataFrame, options: pd.DataFrame | None, scenario: Scen
         "needs": options["needs"], "capacity": np.nan,
         "annual_cost_per_place": _annual_cost(options, scenario),
         "annual_fixed_cost": _annual_fixed(options, scenario),
+        "intake": [tuple(scenario.rules.phased_intake.get(kind, ())) for kind in options["kind"]],
         "ruled_out": reasons,
         "host_group": hosts.group.to_numpy(),
         "host_penalty": _host_penalty(options, scenario),
@@ -260,6 +261,14 @@ def facilities(sites: pd.DataFrame, options: pd.DataFrame | None, scenario: Scen
         table[column] = table[column].fillna(0.0)
     table["host_group"] = table["host_group"].fillna("")
     return Facilities(table, _needs_matrix(table["needs"]), len(site_rows))
+
+
+def intake_shares(intakes: pd.Series) -> np.ndarray:
+    """Options x years open: each option's phased intake (``rules.phased_intake`` of its
+    kind), padded with 1 (all its places) to the longest."""
+    lists = [tuple(v) if isinstance(v, (tuple, list)) else () for v in intakes]
+    width = max((len(v) for v in lists), default=0)
+    return np.array([list(v) + [1.0] * (width - len(v)) for v in lists], float).reshape(len(lists), width)
 
 
 def _log_host_rules(options: pd.DataFrame, hosts: HostRules, reasons: pd.Series) -> None:

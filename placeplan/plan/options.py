@@ -29,10 +29,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import intake
 from ..codes import phase_of
 from ..optimise import Result
 from .problem import SendProblem
-from .results import capital_by_option, costs_by_year, payback_year
+from .results import capital_by_option, costs_by_year, option_shares, payback_year
 
 
 def _reachable(send: SendProblem) -> np.ndarray:
@@ -74,14 +75,15 @@ def fallback_paybacks(send: SendProblem, result: Result, scenario) -> np.ndarray
     capital = capital_by_option(send, result)
     facility = arcs["facility"].to_numpy()
     transport = arcs["transport"].to_numpy()
+    shares = option_shares(send, result)
     for option in np.flatnonzero(result.option_open):
         into = facility == E + option
         flow = result.flow[into]
         t0 = int(result.option_period[option])
         open_in = np.arange(T) >= t0
         spent_with = ((flow * transport[into])[:, None] * there[into]).sum(axis=0) \
-            + open_in * (per_place[option] * float(np.nan_to_num(result.option_size[option]))
-                         + send.problem.options.annual_fixed_cost[option])
+            + per_place[option] * float(np.nan_to_num(result.option_size[option])) * shares[option] \
+            + open_in * send.problem.options.annual_fixed_cost[option]
         spent_with[t0] += capital[option]
         spent_without = ((flow * away[into])[:, None] * there[into]).sum(axis=0)
         year = payback_year(spent_with, spent_without, send.years, opened=t0)
@@ -165,6 +167,7 @@ def options_table(send: SendProblem, result: Result, scenario, explained: pd.Dat
         "earliest_year": options["earliest_year"].astype(float).round(0).astype("Int64"),
         "capital": capital.round(0),
         "annual_fixed_cost": options["annual_fixed_cost"].astype(float).round(0),
+        "intake": [intake.as_text(shares) for shares in options["intake"]],
         "pupils_served_final_year": load[:, -1].round(2),
         "payback_year": pd.array(payback, dtype="Int64"), "payback_basis": basis,
         "host_first_preference_ratio": options["host_first_preference_ratio"],

@@ -28,7 +28,7 @@ from ..demand_settings import settings_allowed
 from ..scenario.model import Scenario
 from ..scenario.settings import ANY, SETTINGS
 from . import continuity
-from .facilities import Facilities, phase_band_edges
+from .facilities import Facilities, intake_shares, phase_band_edges
 from .zones import cluster_zones
 
 log = logging.getLogger(__name__)
@@ -336,7 +336,8 @@ def _core_problem(groups: pd.DataFrame, arcs: pd.DataFrame, facilities: Faciliti
         forced=options["facility_id"].isin(scenario.rules.force_open).to_numpy(),
         excluded=(options["ruled_out"] != "").to_numpy() & ~options["facility_id"].isin(scenario.rules.force_open).to_numpy(),
         min_occupancy=scenario.rules.min_occupancy, ids=list(options["facility_id"]),
-        annual_fixed_cost=options["annual_fixed_cost"].astype(float).fillna(0.0).to_numpy())
+        annual_fixed_cost=options["annual_fixed_cost"].astype(float).fillna(0.0).to_numpy(),
+        intake=intake_shares(options["intake"]))
     revenue = scenario.rules.revenue_limit_per_year
     rules = Rules(
         capital_budget=scenario.rules.capital_budget if scenario.rules.capital_budget is not None else np.inf,

@@ -84,11 +84,11 @@ def _annual_shares(options: pd.DataFrame) -> pd.DataFrame:
 def _option_annual_cost(send: SendProblem, result: Result) -> np.ndarray:
     """Each option's annual place costs over the horizon (discounted), penalties included."""
     problem = send.problem
-    remaining = problem.periods.remaining_weight
     opened = result.option_open
     period = np.where(opened, result.option_period, 0)
     size = np.where(opened, np.nan_to_num(result.option_size), 0.0)
-    return remaining[period] * problem.options.annual_cost_per_place * size
+    weight = problem.options.place_weight(problem.periods)[np.arange(problem.options.count), period]
+    return weight * problem.options.annual_cost_per_place * size
 
 
 #: The money a plan spends in a year, weights apart (what costs_by_year adds up as running).
@@ -115,6 +115,7 @@ def costs_by_year(send: SendProblem, result: Result) -> pd.DataFrame:
     start = np.where(opened, result.option_period, T)
     size = np.where(opened, np.nan_to_num(result.option_size, posinf=0.0), 0.0)
     open_in = np.arange(T)[None, :] >= start[:, None]                  # options x periods
+    places_in = size[:, None] * option_shares(send, result)             # the places each has, by its intake
     per_place = options["annual_cost_per_place"].astype(float).fillna(0.0).to_numpy()
     capital = capital_by_option(send, result)
     frame = pd.DataFrame({
@@ -122,7 +123,7 @@ def costs_by_year(send: SendProblem, result: Result) -> pd.DataFrame:
         "placements_existing": ((result.flow * send.arcs["placement"].to_numpy())[:, None] * arc_usage).sum(axis=0),
         "transport": ((result.flow * send.arcs["transport"].to_numpy())[:, None] * arc_usage).sum(axis=0),
         "fallback": ((result.unplaced * fallback)[:, None] * usage).sum(axis=0),
-        "places_new": (open_in * (per_place * size)[:, None]).sum(axis=0),
+        "places_new": (per_place[:, None] * places_in).sum(axis=0),
         "annual_fixed": (open_in * problem.options.annual_fixed_cost[:, None]).sum(axis=0),
         "capital": by_period(capital[opened], start[opened]),
     })
@@ -130,6 +131,14 @@ def costs_by_year(send: SendProblem, result: Result) -> pd.DataFrame:
     frame["running_discounted"] = frame["running"] * problem.periods.weight
     frame["capital_discounted"] = frame["capital"] * problem.periods.capital_weight
     return frame
+
+
+def option_shares(send: SendProblem, result: Result) -> np.ndarray:
+    """options x periods: the share of its places each option has in each plan year (its
+    phased intake from the year it opens; 0 before, and for options not opened)."""
+    options, T = send.problem.options, len(send.years)
+    start = np.where(result.option_open, result.option_period, T)
+    return options.usable_share(np.arange(options.count)[:, None], np.arange(T)[None, :] - start[:, None])
 
 
 def payback_year(spent_with: np.ndarray, spent_without: np.ndarray, years: list[int], *,

@@ -29,6 +29,15 @@ MAX_ANNUAL_POUNDS = 10_000_000
 MAX_CAPITAL_POUNDS = 100_000_000_000
 #: Years from a decision to opening, by kind of option (cited in Rules.lead_time_years).
 DEFAULT_LEAD_TIMES: dict[str, int] = {"srp": 1, "esta": 1, "unit": 1, "special_expansion": 2, "new_special": 4}
+#: The share of its places a new provision has in each of its first years open, by kind
+#: (cited in Rules.phased_intake): Kent's 14-place SRP was funded for 4, 8 and 12 places in
+#: its first three years.
+KENT_SRP_INTAKE = (4 / 14, 8 / 14, 12 / 14)
+DEFAULT_INTAKE: dict[str, tuple[float, ...]] = {
+    "srp": KENT_SRP_INTAKE, "unit": KENT_SRP_INTAKE, "esta": KENT_SRP_INTAKE, "new_special": KENT_SRP_INTAKE,
+    "special_expansion": ()}
+#: Longest phased intake, in years.
+MAX_INTAKE_YEARS = 10
 #: Years from a dataset's base year to the first year a plan can reach by default: the base
 #: year's January census is published the next year, a decision on it is taken the year
 #: after, and provision opens the September after that.
@@ -365,11 +374,41 @@ class Rules(Section):
                     "about 26 months from approval to opening, and the approval follows the bid; one of 37 "
                     "special and alternative-provision free schools announced in 2020 was in a permanent "
                     "building two years later).")
+    phased_intake: dict[str, list[float]] = Field(
+        default_factory=lambda: {kind: list(shares) for kind, shares in DEFAULT_INTAKE.items()},
+        description="The share of its places a new option has in each of its first years open, by kind; all "
+                    "of them from the year after the list ends ([]: all from opening; a kind a scenario "
+                    "leaves out keeps its default). A provision opens with a class and grows as pupils join at "
+                    "transfer points: Kent's 14-place speech and language SRP was funded for 4, 8 and 12 "
+                    "places in its first three years (costs-evidence.md, 'Resourced provision and units'), "
+                    "the default for srp and unit (0.29, 0.57, 0.86). esta and new_special take the same "
+                    "shares, an assumption: an ESTA is staffed like a small unit, and a new special school "
+                    "opens with some year groups and adds the rest. special_expansion: [], an assumption: "
+                    "new classrooms at a running school are filled from its waiting pupils at once. The "
+                    "places an option has in a year are what it can hold, what its minimum occupancy is "
+                    "a share of, and what its per-place annual cost is paid on; its capital is spent when "
+                    "it opens.")
     revenue_limit_per_year: float | None = Field(
         None, ge=0, le=MAX_CAPITAL_POUNDS,
         description="High-needs revenue for new provision: the most the options opened may cost to run in "
                     "any plan year (their places at their annual cost plus their annual fixed costs, "
                     "undiscounted, weights apart), in GBP; leave out for no limit.")
+
+    @field_validator("phased_intake")
+    @classmethod
+    def _intake_kinds(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+        for kind, shares in value.items():
+            if kind not in OPTION_KINDS:
+                raise ValueError(f"'{kind}' is not a kind of option; expected one of {', '.join(OPTION_KINDS)}")
+            if len(shares) > MAX_INTAKE_YEARS:
+                raise ValueError(f"the intake for {kind} lists {len(shares)} years; expected at most {MAX_INTAKE_YEARS}")
+            if any(not 0 < share <= 1 for share in shares):
+                raise ValueError(f"the intake for {kind} has a share outside 0 to 1: "
+                                 f"{', '.join(f'{x:g}' for x in shares)}; expected shares above 0 and at most 1")
+            if any(b < a for a, b in zip(shares, shares[1:])):
+                raise ValueError(f"the intake for {kind} falls from one year to the next: "
+                                 f"{', '.join(f'{x:g}' for x in shares)}; expected shares that never fall")
+        return {**{kind: list(shares) for kind, shares in DEFAULT_INTAKE.items()}, **value}
 
     @field_validator("lead_time_years")
     @classmethod
