@@ -21,6 +21,7 @@ from conftest import ALL_PLACES_FROM_OPENING, run_cli
 from placeplan import intake
 from placeplan.optimise import Arcs, Groups, Options, Periods, Problem, ProblemError, solve
 from placeplan.optimise.lagrange import applicable
+from placeplan.optimise.preprocess import shortfalls
 from placeplan.outputs.by_year import filling_table
 from placeplan.outputs.facts import gather
 from placeplan.outputs.folder import read_plan_folder
@@ -57,6 +58,16 @@ def test_minimum_occupancy_is_a_share_of_the_places_it_has_by_hand():
     result = solve(_growing(5, min_occupancy=1.0))
     assert result.option_period[0] == 2
     assert result.objective == pytest.approx(554)
+
+
+def test_a_shortfall_counts_only_the_places_an_option_has_by_then():
+    # 10 units a period that may not fall back; the option has 5 of its 10 places in its
+    # first period open, so 5 cannot be placed in period 0 whatever the plan
+    problem = Problem.make(periods=Periods.make(2), groups=Groups.make([10, 10], period=[0, 1]),
+                           options=Options.make([10], intake=[[0.5]]), arcs=Arcs.make([0, 1], [0, 0]))
+    [found] = shortfalls(problem)
+    assert (found.period, found.demand, found.capacity) == (0, 10, 5)
+    assert solve(problem).status == "infeasible"
 
 
 def test_an_intake_must_be_shares_that_never_fall():
@@ -131,7 +142,7 @@ def test_a_new_srp_fills_over_its_first_years(case, tmp_path):
     assert options.loc["R1", "opening_year"] == 2025 and options.loc["R1", "places"] == 14
     facts = gather(read_plan_folder(tmp_path / "out"))
     _, places = filling_table(facts, shortlist(facts, protect_plan(facts)))
-    assert places.tolist() == [pytest.approx([4, 8, 12, 14], abs=1e-5)]
+    assert places.tolist() == [[4, 8, 12, 14]]
 
 
 def test_without_a_phased_intake_it_is_full_from_opening(case, tmp_path):

@@ -34,7 +34,8 @@ def _reachable_arcs(problem: Problem) -> np.ndarray:
 def shortfalls(problem: Problem) -> list[Shortfall]:
     """Demand that no plan can place, with fallback forbidden; empty when none is found.
 
-    Every option counts as open at its largest size (so a shortfall here is certain);
+    Every option counts as open from its earliest period at its largest size, with the
+    places its intake gives it by then (so a shortfall here is certain);
     budgets and counts are not considered (the solver decides those).
     """
     g, o = problem.groups, problem.options
@@ -57,8 +58,9 @@ def shortfalls(problem: Problem) -> list[Shortfall]:
     if o.count:
         # opened as early as it can be, an option has the most places its intake allows
         share = o.usable_share(np.arange(o.count)[:, None], np.arange(T)[None, :] - o.earliest[:, None])
-        places = np.where(share > 0, o.max_size[:, None] * np.maximum(share, 1e-300), 0.0)  # inf * 0 is nan
-        capacity[E:] = np.where(~o.excluded[:, None], places, 0.0)
+        open_by = (share > 0) & ~o.excluded[:, None]
+        # where, not a product, before it opens: an uncapacitated option's inf * 0 is nan
+        capacity[E:] = np.where(open_by, o.max_size[:, None], 0.0) * np.where(open_by, share, 1.0)
     for t in range(T):
         in_t = firm & (g.period == t) & has_arc
         if not in_t.any():
@@ -111,7 +113,8 @@ def _hall_violator(problem: Problem, arcs: np.ndarray, capacity: np.ndarray, t: 
     placed = float(flow.flow_value) / scale
     return Shortfall(t, tuple(int(i) for i in groups[group_side]), tuple(int(f) for f in facs[fac_side]),
                      float(demand[group_side].sum()), float(cap[fac_side].sum()),
-                     f"{total - placed:g} units cannot be placed even with every option open at its largest size")
+                     f"{total - placed:g} units cannot be placed even with every option open as early and as large as "
+                     "it can be")
 
 
 def transport(problem: Problem, open_options: np.ndarray, *, arcs: np.ndarray | None = None) -> tuple[float, np.ndarray, np.ndarray] | None:

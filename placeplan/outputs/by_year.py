@@ -188,8 +188,9 @@ def filling_table(facts: Facts, shortlist: Shortlist) -> tuple[pd.DataFrame, np.
                 label = rule.count(count)
             row[f"Pupils placed {academic_year(year)}"] = label
         rows.append(row)
-        places.append([float(option["places"]) * share_in_year(option["intake"], year - option["opens"])
-                       for year in years])
+        # whole places, rounded as the pupils are printed, so that a full provision's bar meets its line
+        places.append([math.floor(float(option["places"]) * share_in_year(option["intake"], year - option["opens"])
+                                  + 0.5) for year in years])
     columns = ["option_id", "Option", "Kind", "Places", "Opens", *[f"Pupils placed {academic_year(y)}" for y in years]]
     return pd.DataFrame(rows, columns=columns), np.array(places, dtype=float).reshape(len(rows), len(years))
 

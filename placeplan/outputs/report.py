@@ -78,8 +78,10 @@ out of area with and without the plan, {{ first }} to {{ last }}">{{ placements_
 {% else %}<p>{{ no_placements }}</p>{% endif %}
 <h3>How each new provision fills</h3>
 {% if filling %}
-<p>Pupils the plan places at each new provision or expansion each year, against its places ("not open":
-before its opening year). Small numbers are not drawn.</p>
+<p>Pupils the plan places at each new provision or expansion each year, against the places it has that
+year ("not open": before its opening year). A new provision opens with some of its places and grows as
+pupils join (the scenario's phased intake), so its line rises over its first years to the places in the
+table. Small numbers are not drawn.</p>
 <p class="chart" role="img" aria-label="Pupils placed at each new provision against its places, {{ first }} to
 {{ last }}">{{ filling_chart }}</p>
 {{ filling }}
