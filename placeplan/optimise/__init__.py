@@ -9,8 +9,8 @@ special cases.
 """
 
 from .classic import cflp, p_median
-from .core import (Arcs, Existing, Groups, InfeasibleError, Options, Periods, Problem, ProblemError, Rules,
-                   Shortfall)
+from .core import (Arcs, Existing, Groups, InfeasibleError, Options, Periods, Problem, ProblemError, Rejoins,
+                   Rules, Shortfall)
 from .formulation import FORMULATION, TERMS, Model, build_model
 from .preprocess import shortfalls
 from .result import Result, Status
@@ -18,6 +18,6 @@ from .solve import DEFAULT_SOLVER, Plan, solve
 
 __all__ = [
     "Arcs", "DEFAULT_SOLVER", "Existing", "FORMULATION", "Groups", "InfeasibleError", "Model", "Options",
-    "Periods", "Plan", "Problem", "ProblemError", "Result", "Rules", "Shortfall", "Status", "TERMS",
+    "Periods", "Plan", "Problem", "ProblemError", "Rejoins", "Result", "Rules", "Shortfall", "Status", "TERMS",
     "build_model", "cflp", "p_median", "shortfalls", "solve",
 ]

@@ -319,19 +319,26 @@ class Options:
 @dataclass(frozen=True)
 class Arcs:
     """Sparse arcs: ``group[a]`` may be served by ``facility[a]`` (0..E-1 existing, E..E+O-1
-    options) at ``cost[a]`` per unit per period (weighted by the period's weight)."""
+    options) at ``cost[a]`` per unit per period (weighted by the period's weight).
+
+    ``stays[a, t]`` is the share of the arc's units still at its facility in period t, where
+    that is less than the group's own ``stays`` (pupils who reach an age the facility does
+    not admit leave it, and :class:`Rejoins` places them again); None: the group's."""
 
     group: np.ndarray
     facility: np.ndarray
     cost: np.ndarray
+    stays: np.ndarray | None = None
 
     @classmethod
-    def make(cls, group: ArrayLike, facility: ArrayLike, cost: ArrayLike = None) -> Arcs:
+    def make(cls, group: ArrayLike, facility: ArrayLike, cost: ArrayLike = None, *,
+             stays: ArrayLike = None) -> Arcs:
         g = _array(group, np.int64)
         f = _array(facility, np.int64)
         c = _array(cost, float, len(g), 0.0)
-        _frozen(g, f, c)
-        return cls(g, f, c)
+        share = None if stays is None else np.asarray(stays, dtype=float).copy()
+        _frozen(g, f, c, *(() if share is None else (share,)))
+        return cls(g, f, c, share)
 
     @classmethod
     def dense(cls, cost: ArrayLike, *, allowed: ArrayLike = None) -> Arcs:
@@ -389,6 +396,30 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Rejoins:
+    """Units placed along an arc that must be placed again later: ``share[k]`` of the units
+    along ``arc[k]`` join the demand of ``group[k]`` (a group of a later period), as pupils
+    who reach a year group their facility does not admit move on to another school. A
+    group's demand is then its own plus what rejoins it, which depends on the plan."""
+
+    arc: np.ndarray
+    group: np.ndarray
+    share: np.ndarray
+
+    @classmethod
+    def make(cls, arc: ArrayLike = None, group: ArrayLike = None, share: ArrayLike = None) -> Rejoins:
+        a = _array(arc, np.int64) if arc is not None else np.zeros(0, np.int64)
+        g = _array(group, np.int64, len(a)) if group is not None else np.zeros(0, np.int64)
+        s = _array(share, float, len(a), 1.0) if share is not None else np.ones(len(a))
+        _frozen(a, g, s)
+        return cls(a, g, s)
+
+    @property
+    def count(self) -> int:
+        return len(self.arc)
+
+
+@dataclass(frozen=True)
 class Problem:
     """Everything the core optimises over. Make it with :meth:`make`, which checks it."""
 
@@ -398,15 +429,16 @@ class Problem:
     options: Options
     arcs: Arcs
     rules: Rules = field(default_factory=Rules)
+    rejoins: Rejoins = field(default_factory=Rejoins.make)
 
     @classmethod
     def make(cls, *, groups: Groups, arcs: Arcs, periods: Periods | None = None,
              existing: Existing | None = None, options: Options | None = None,
-             rules: Rules | None = None) -> Problem:
+             rules: Rules | None = None, rejoins: Rejoins | None = None) -> Problem:
         count = int(groups.period.max()) + 1 if periods is None and groups.count else 1
         periods = periods or Periods.make(count)
         problem = cls(periods, groups, existing or Existing.make(periods=periods.count),
-                      options or Options.make(count=0), arcs, rules or Rules())
+                      options or Options.make(count=0), arcs, rules or Rules(), rejoins or Rejoins.make())
         problems = problem.check()
         if problems:
             raise ProblemError(problems)
@@ -419,6 +451,32 @@ class Problem:
     @property
     def facility_ids(self) -> tuple[object, ...]:
         return self.existing.ids + self.options.ids
+
+    def arc_usage(self, arcs: np.ndarray | None = None) -> np.ndarray:
+        """(A, T): the share of each arc's units (or of ``arcs``' only) at its facility in
+        each period."""
+        arcs = slice(None) if arcs is None else arcs
+        if self.arcs.stays is not None:
+            return self.arcs.stays[arcs]
+        return self.groups.usage(self.periods.count)[self.arcs.group[arcs]]
+
+    def arc_weight(self) -> np.ndarray:
+        """(A,): the weight of a unit's annual cost over every period it is at the arc's facility."""
+        if self.arcs.stays is None:
+            return self.groups.weight(self.periods)[self.arcs.group]
+        return self.arcs.stays @ self.periods.weight
+
+    def most_demand(self) -> np.ndarray:
+        """(G,): the most units each group can hold: its own demand and, where units rejoin
+        it, the most that can (every rejoining arc carrying all its group's units)."""
+        most = self.groups.demand.astype(float).copy()
+        r = self.rejoins
+        source = self.arcs.group[r.arc]
+        for t in range(self.periods.count):  # rejoins go to later periods: earlier ones are final
+            arrive = self.groups.period[r.group] == t
+            if arrive.any():
+                np.add.at(most, r.group[arrive], r.share[arrive] * most[source[arrive]])
+        return most
 
     def closing(self, options: ArrayLike) -> Problem:
         """The same problem with ``options`` (indices, or a mask over the options) closed:
@@ -484,6 +542,9 @@ class Problem:
                 key = a.group * (E + O) + a.facility
                 if len(np.unique(key)) != len(key):
                     out.append("arcs: a (group, facility) pair appears more than once")
+            if a.stays is not None:
+                out += _arc_stays_problems(self, T)
+        out += _rejoin_problems(self)
         r = self.rules
         if r.capital_budget_per_period is not None and len(r.capital_budget_per_period) != T:
             out.append(f"rules.capital_budget_per_period needs {T} values")
@@ -545,6 +606,37 @@ def _stays_problems(g: Groups, T: int) -> list[str]:
          "must be shares from 0 to 1")
     _bad(out, "groups.stays", np.abs(own - 1.0) > 1e-9, "must be 1 in the group's own period")
     _bad(out, "groups.stays", (before & (s > 0)).any(axis=1), "must be 0 before the group's period")
+    return out
+
+
+def _arc_stays_problems(problem: Problem, T: int) -> list[str]:
+    a, g = problem.arcs, problem.groups
+    if a.stays.shape != (len(a.group), T):
+        return [f"arcs.stays must be {len(a.group)} arcs x {T} periods, not {a.stays.shape}"]
+    out: list[str] = []
+    s = a.stays
+    own = s[np.arange(len(a.group)), np.clip(g.period[a.group], 0, T - 1)]
+    _bad(out, "arcs.stays", ~np.isfinite(s).all(axis=1) | (s < 0).any(axis=1), "must be shares from 0")
+    _bad(out, "arcs.stays", np.abs(own - 1.0) > 1e-9, "must be 1 in the group's own period")
+    _bad(out, "arcs.stays", (s > g.usage(T)[a.group] + 1e-9).any(axis=1),
+         "must be at most the group's own share in every period")
+    return out
+
+
+def _rejoin_problems(problem: Problem) -> list[str]:
+    r, A, G = problem.rejoins, len(problem.arcs.group), problem.groups.count
+    if not (len(r.arc) == len(r.group) == len(r.share)):
+        return ["rejoins.arc, rejoins.group and rejoins.share must have the same length"]
+    out: list[str] = []
+    _bad(out, "rejoins.arc", (r.arc < 0) | (r.arc >= A), f"must be an arc 0..{A - 1}")
+    _bad(out, "rejoins.group", (r.group < 0) | (r.group >= G), f"must be a group 0..{G - 1}")
+    _bad(out, "rejoins.share", ~np.isfinite(r.share) | (r.share <= 0) | (r.share > 1), "must be a share above 0 and at most 1")
+    if not out and r.count:
+        periods = problem.groups.period
+        _bad(out, "rejoins.group", periods[r.group] <= periods[problem.arcs.group[r.arc]],
+             "must be a group of a later period than the arc's")
+        total = np.bincount(r.arc, weights=r.share, minlength=A)
+        _bad(out, "rejoins.share", total > 1 + 1e-9, "must add up to at most 1 for each arc")
     return out
 
 

@@ -31,7 +31,11 @@ Exclusive groups $X \in \mathcal X$: sets of options of which at most one opens.
 placed in its period and stays where it is placed: $\pi_{g,t}$ is the share of its units still
 there in period $t$ ($\pi_{g,t_g} = 1$, $0$ before $t_g$; pupils continue until a transfer
 point). Arcs $a = (g_a, f_a, c_a) \in \mathcal A$; $\mathcal A_{f}$ are the arcs into $f$,
-$\mathcal A_g$ those leaving $g$; $W_g = \sum_t w_t \pi_{g,t}$.
+$\mathcal A_g$ those leaving $g$; $\pi_{a,t} \le \pi_{g_a,t}$ is the share of the arc's units
+still at $f_a$ (pupils leave a facility at an age it does not admit), $W_a = \sum_t w_t \pi_{a,t}$
+and $W_g = \sum_t w_t \pi_{g,t}$. Rejoins $k \in \mathcal R$: a share $q_k$ of the units along
+arc $a_k$ must be placed again, in group $g_k$ of a later period (they moved on to an age
+their facility does not admit).
 
 **Variables.** $x_a \ge 0$ units sent along arc $a$; $u_g \ge 0$ unplaced units of $g$
 (only if $\varphi_g < \infty$); $z_{o,t} \in \{0,1\}$: option $o$ opens in period $t$;
@@ -48,17 +52,17 @@ $$\min \underbrace{\sum_{o,t} \omega_t F_o z_{o,t}}_{\text{capital, fixed}}
  + \underbrace{\sum_{o,t} \omega_t P_o s_{o,t}}_{\text{capital, places}}
  + \underbrace{\sum_{o,t} A_o \bar w_{o,t} s_{o,t}}_{\text{annual places}}
  + \underbrace{\sum_{o,t} R_o \Big(\sum_{t' \ge t} w_{t'}\Big) z_{o,t}}_{\text{annual fixed}}
- + \underbrace{\sum_a W_{g_a} c_a x_a}_{\text{arcs}}
+ + \underbrace{\sum_a W_a c_a x_a}_{\text{arcs}}
  + \underbrace{\sum_g W_g \varphi_g u_g}_{\text{fallback}}$$
 
 **Constraints.**
-$$\textstyle\sum_{a \in \mathcal A_g} x_a + u_g = d_g \quad \forall g \qquad\text{(demand: placed or reported unplaced)}$$
-$$\textstyle\sum_{a \in \mathcal A_{e}} \pi_{g_a,t} x_a \le C_{e,t} \quad \forall e, t \qquad\text{(existing capacity)}$$
-$$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{g_a,t} x_a \le S_{o,t} \quad \forall o, t \qquad\text{(option capacity, from its opening period)}$$
-$$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{g_a,t} x_a \ge \rho_o S_{o,t} \quad \forall o, t \qquad\text{(minimum occupancy)}$$
-$$x_a \le \min(d_{g_a}, M_{f_a})\, y_{f_a, t_{g_a}} \quad \forall a \text{ into an option} \qquad\text{(strong linking)}$$
+$$\textstyle\sum_{a \in \mathcal A_g} x_a + u_g - \sum_{k \in \mathcal R: g_k = g} q_k x_{a_k} = d_g \quad \forall g \qquad\text{(demand, with the units that rejoin it: placed or reported unplaced)}$$
+$$\textstyle\sum_{a \in \mathcal A_{e}} \pi_{a,t} x_a \le C_{e,t} \quad \forall e, t \qquad\text{(existing capacity)}$$
+$$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{a,t} x_a \le S_{o,t} \quad \forall o, t \qquad\text{(option capacity, from its opening period)}$$
+$$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{a,t} x_a \ge \rho_o S_{o,t} \quad \forall o, t \qquad\text{(minimum occupancy)}$$
+$$x_a \le \min(D_{g_a}, M_{f_a})\, y_{f_a, t_{g_a}} \quad \forall a \text{ into an option} \qquad\text{(strong linking; } D_g \text{: } d_g \text{ and all that could rejoin } g)$$
 $$k_{o,t} \le K_o z_{o,t}, \qquad \textstyle\sum_{t \in T_o} z_{o,t} \le 1 \;(= 1 \text{ if forced}, \text{no } z \text{ if excluded})$$
-$$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}} \pi_{g,t} d_g \quad \forall t \qquad\text{(aggregate capacity cover, a valid cut)}$$
+$$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}} \pi_{g,t} d_g \quad \forall t \qquad\text{(aggregate capacity cover, a valid cut: } \pi_{g,t} \text{ counts } g\text{'s units wherever they are, rejoined ones included)}$$
 $$\textstyle\sum_{o,t} (F_o z_{o,t} + P_o s_{o,t}) \le B, \quad \sum_o (F_o z_{o,t} + P_o s_{o,t}) \le B_t \;\forall t \qquad\text{(capital budgets)}$$
 $$\textstyle\sum_{o,t} z_{o,t} \le N \quad\text{or}\quad = p \qquad\text{(number of options opened, forced ones included)}$$
 $$\textstyle\sum_{o \in X} \sum_{t \in T_o} z_{o,t} \le 1 \quad \forall X \in \mathcal X \qquad\text{(at most one option of each exclusive group)}$$
@@ -201,7 +205,7 @@ def usable_arcs(problem: Problem) -> np.ndarray:
     a, g, o = problem.arcs, problem.groups, problem.options
     E = problem.existing.count
     t = g.period[a.group]
-    keep = g.demand[a.group] > 0
+    keep = problem.most_demand()[a.group] > 0
     is_opt = a.facility >= E
     opt = np.where(is_opt, a.facility - E, 0)
     if o.count:
@@ -225,7 +229,7 @@ def _index(problem: Problem, arcs: np.ndarray | None) -> _Index:
     has_k = steps[z_option] > 0 if len(z_option) else np.zeros(0, bool)
     k_z = np.flatnonzero(has_k)
     return _Index(arcs, x_group, problem.arcs.facility[arcs], g.period[x_group],
-                  np.flatnonzero(g.fallback_allowed & (g.demand > 0)),
+                  np.flatnonzero(g.fallback_allowed & (problem.most_demand() > 0)),
                   z_option, z_period, z_option[k_z], z_period[k_z], k_z)
 
 
@@ -269,7 +273,7 @@ def build_model(problem: Problem, *, arcs: np.ndarray | None = None,
 
 def add_flow_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     """x_a: units along each usable arc, at most the group's demand (and the option's size)."""
-    d = problem.groups.demand[ix.x_group]
+    d = problem.most_demand()[ix.x_group]
     upper = d.copy()
     E = problem.existing.count
     is_opt = ix.x_facility >= E
@@ -279,14 +283,14 @@ def add_flow_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
         ex = ~is_opt
         upper[ex] = np.minimum(d[ex], problem.existing.capacity[ix.x_facility[ex], ix.x_period[ex]])
     start = b.variables("x", np.zeros(len(d)), upper, False)
-    weight = problem.groups.weight(problem.periods)[ix.x_group]
+    weight = problem.arc_weight()[ix.arcs]
     b.cost("arcs", start + np.arange(len(d)), weight * problem.arcs.cost[ix.arcs])
 
 
 def add_fallback_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     """u_g: unplaced units of each group whose fallback is allowed."""
     g = problem.groups
-    start = b.variables("u", np.zeros(len(ix.groups_u)), g.demand[ix.groups_u], False)
+    start = b.variables("u", np.zeros(len(ix.groups_u)), problem.most_demand()[ix.groups_u], False)
     b.cost("fallback", start + np.arange(len(ix.groups_u)),
            g.weight(problem.periods)[ix.groups_u] * g.fallback_cost[ix.groups_u])
 
@@ -335,14 +339,20 @@ def _step_size(problem: Problem, ix: _Index) -> np.ndarray:
 # --- constraints -------------------------------------------------------------------------
 
 def add_demand_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
-    """Every unit of demand is placed along an arc or reported unplaced."""
+    """Every unit of demand is placed along an arc or reported unplaced, its own units and
+    those that rejoin it from earlier arcs: sum_a x_a + u_g - sum_k share_k x_{arc_k} = d_g."""
     G = problem.groups.count
     xs = b.families["x"].start + np.arange(len(ix.arcs))
     us = b.families["u"].start + np.arange(len(ix.groups_u))
-    rows = np.concatenate([ix.x_group, ix.groups_u])
-    cols = np.concatenate([xs, us])
+    r = problem.rejoins
+    x_of_arc = np.full(problem.arcs.count, -1)
+    x_of_arc[ix.arcs] = np.arange(len(ix.arcs))
+    modelled = x_of_arc[r.arc] >= 0  # an arc left out of the model carries nothing to rejoin
+    rows = np.concatenate([ix.x_group, ix.groups_u, r.group[modelled]])
+    cols = np.concatenate([xs, us, xs[x_of_arc[r.arc[modelled]]] if len(xs) else np.zeros(0, np.int64)])
+    vals = np.concatenate([np.ones(len(xs) + len(us)), -r.share[modelled]])
     d = problem.groups.demand
-    b.constraints("demand", G, rows, cols, np.ones(len(rows)), d, d)
+    b.constraints("demand", G, rows, cols, vals, d, d)
 
 
 def _facility_period_rows(problem: Problem, ix: _Index,
@@ -351,10 +361,9 @@ def _facility_period_rows(problem: Problem, ix: _Index,
     there, the x, the row key facility*T + period and the share of its units there."""
     T = problem.periods.count
     xs = np.flatnonzero(facilities)
-    stays = problem.groups.stays
-    if stays is None:
+    if problem.groups.stays is None and problem.arcs.stays is None:
         return xs, ix.x_facility[xs] * T + ix.x_period[xs], np.ones(len(xs))
-    share = stays[ix.x_group[xs]]
+    share = problem.arc_usage(ix.arcs[xs])
     which, period = np.nonzero(share > 0)
     return xs[which], ix.x_facility[xs[which]] * T + period, share[which, period]
 
@@ -366,7 +375,7 @@ def add_existing_capacity_constraints(b: _Builder, problem: Problem, ix: _Index)
     cap = problem.existing.capacity.ravel()
     used, row = np.unique(key, return_inverse=True)
     # a row only where the capacity could bind: total demand reachable above capacity
-    reach = np.bincount(row, weights=problem.groups.demand[ix.x_group[xs]] * share, minlength=len(used))
+    reach = np.bincount(row, weights=problem.most_demand()[ix.x_group[xs]] * share, minlength=len(used))
     binding = np.isfinite(cap[used]) & (reach > cap[used] + 1e-9)
     keep_row = np.flatnonzero(binding)
     new_row = np.full(len(used), -1)
@@ -507,7 +516,11 @@ def add_cover_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     not fall back. Implied by the other rows, but it tightens the LP relaxation (the
     classic CFLP cut); added only where existing capacity alone falls short."""
     T, o, g = problem.periods.count, problem.options, problem.groups
-    if np.any(~o.capacitated[ix.z_option]):
+    r = problem.rejoins
+    # units of a group that may not fall back must rejoin one that may not either, or the
+    # firm demand below would not be firm
+    leaks = np.any(~g.fallback_allowed[problem.arcs.group[r.arc]] & g.fallback_allowed[r.group])
+    if np.any(~o.capacitated[ix.z_option]) or leaks:
         # an uncapacitated option makes the cover trivial
         b.constraints("cover", 0, np.empty(0), np.empty(0), np.empty(0), 0.0, np.inf)
         return

@@ -236,17 +236,19 @@ def status_quo_plan(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
     order = np.lexsort((arcs, -np.where(np.isinf(saving), 0.0, saving), ~np.isinf(saving)))
     left = g.demand.astype(float).copy()
     room = problem.existing.capacity.astype(float).copy()
-    usage = g.usage(problem.periods.count)
+    usage = problem.arc_usage()
     flow = np.zeros(a.count)
     for arc in arcs[order]:
         group, facility = a.group[arc], a.facility[arc]
-        there = usage[group] > 0  # a unit placed stays in every period it is there
-        fits = np.min(room[facility, there] / usage[group, there])
+        there = usage[arc] > 0  # a unit placed stays in every period it is there
+        fits = np.min(room[facility, there] / usage[arc, there])
         amount = min(left[group], fits)
         if amount > 1e-12:
             flow[arc] = amount
             left[group] -= amount
-            room[facility] -= amount * usage[group]
+            room[facility] -= amount * usage[arc]
+    # units that must be placed again go to the fallback: a plan, if not a good one
+    np.add.at(left, problem.rejoins.group, problem.rejoins.share * flow[problem.rejoins.arc])
     if (left[~g.fallback_allowed] > 1e-9).any():
         return None
     return flow, np.maximum(left, 0.0)

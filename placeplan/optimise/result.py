@@ -93,10 +93,8 @@ class Result:
         """Units placed at each facility in each period: (F, T)."""
         p = self.problem
         out = np.zeros((p.facility_count, p.periods.count))
-        if p.groups.stays is None:
-            np.add.at(out, (p.arcs.facility, p.groups.period[p.arcs.group]), self.flow)
-        else:  # a group's units fill its places in every period they stay
-            np.add.at(out, p.arcs.facility, self.flow[:, None] * p.groups.stays[p.arcs.group])
+        # an arc's units fill its facility's places in every period they are there
+        np.add.at(out, p.arcs.facility, self.flow[:, None] * p.arc_usage())
         return out
 
 

@@ -422,7 +422,7 @@ def plan_terms(problem: Problem, plan: Plan) -> dict[str, float]:
         "capital_places": float((cw * o.cost_per_place * size)[opened].sum()),
         "annual_places": float((o.place_weight(pr)[np.arange(o.count), t] * o.annual_cost_per_place * size)[opened].sum()),
         "annual_fixed": float((remaining[t] * o.annual_fixed_cost)[opened].sum()),
-        "arcs": float((g.weight(pr)[a.group] * a.cost * plan.flow).sum()),
+        "arcs": float((problem.arc_weight() * a.cost * plan.flow).sum()),
         "fallback": float((g.weight(pr) * np.where(fb, g.fallback_cost, 0.0) * plan.unplaced)[fb].sum()),
     }
 
