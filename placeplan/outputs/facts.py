@@ -110,8 +110,7 @@ def _in_reach(send: SendProblem) -> pd.Series:
     """Pupils in the last year, of the needs and ages each facility admits, living within
     its travel limit for their phase: the model's arcs, each with its group's pupils there
     in the last year (pupils placed before the plan count only where they are)."""
-    there = send.groups["pupils"].to_numpy() * send.problem.groups.usage(len(send.years))[:, -1]
-    pupils = there[send.arcs["group"].to_numpy()]
+    pupils = send.groups["pupils"].to_numpy()[send.arcs["group"].to_numpy()] * send.problem.arc_usage()[:, -1]
     keep = pupils > 0
     ids = send.facilities.table["facility_id"].to_numpy()
     return pd.Series(pupils[keep]).groupby(ids[send.arcs["facility"].to_numpy()[keep]]).sum()

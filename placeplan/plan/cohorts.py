@@ -3,10 +3,11 @@ are placed.
 
 Each year's pupils of a year group (by zone, need, setting) are those of the year group
 below the year before who stay, and those who join: new plans, arrivals, and everyone at a
-**transfer point**, where every pupil is placed afresh. Transfer points are the first year
-of each year-group band the model uses: the start of secondary (Year 7), of post-16 (Year
-12) and of post-19 (Year 15) always, and wherever some provision's age range starts, where
-a pupil may have to move (an infant school's Year 3).
+**transfer point**, where every pupil is placed afresh: the start of each phase (school
+at Reception, secondary at Year 7, post-16 at Year 12, post-19 at Year 15). Between them a
+pupil stays where placed as long as the provision admits their year group; one who reaches a
+year group it does not admit (an infant school's pupil at Year 3) moves on, and is placed
+again by the plan (:mod:`.moves`).
 
 How many stay is worked out over the whole area, where a year group's pupils are many
 enough to follow: between transfer points
@@ -31,8 +32,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..codes import NCY_MAX
+from ..codes import NCY_MAX, PHASES
 
+#: Year groups where every pupil is placed afresh: the first of each phase.
+TRANSFER_POINTS = frozenset(first for first, _ in PHASES.values())
 #: The columns that identify a stream of pupils moving up the years.
 STREAM = ["zone_id", "need", "setting", "stepdown"]
 #: The stream without its zone: where stay ratios are worked out.
@@ -98,4 +101,24 @@ def stays(cells: pd.DataFrame, years: list[int]) -> pd.DataFrame:
             remaining[later] *= ratio
             share[later] = remaining[later]
         out[f"y{year}"] = share
+    return out
+
+
+def staying_from(cells: pd.DataFrame, start: pd.DataFrame, years: list[int]) -> np.ndarray:
+    """(rows of ``start``, years): the share still placed in each plan year of pupils who are
+    at year group ``ncy`` in ``year`` (rows of AREA, ncy, year), by the area's stay ratios
+    (1 in that year, 0 before). ``cells`` is :func:`continuing_and_joining`'s table."""
+    ratio = cells.groupby([*AREA, "ncy", "year"], observed=True)["stay"].first()
+    out = np.zeros((len(start), len(years)))
+    remaining = np.ones(len(start))
+    for t, year in enumerate(years):
+        begun = (start["year"] == year).to_numpy()
+        out[begun, t] = 1.0
+        later = (start["year"] < year).to_numpy()
+        if later.any():
+            probe = pd.MultiIndex.from_arrays(
+                [start.loc[later, c] for c in AREA]
+                + [start.loc[later, "ncy"] + (year - start.loc[later, "year"]), np.full(int(later.sum()), year)])
+            remaining[later] *= ratio.reindex(probe).fillna(0.0).to_numpy()
+            out[later, t] = remaining[later]
     return out

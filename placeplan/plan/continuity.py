@@ -2,9 +2,10 @@
 pupils placed before the plan where they are.
 
 * **Joiners** (:mod:`.cohorts`): new plans, arrivals, moves between settings, and everyone
-  at a transfer point (the first year of a year-group band: Year 7, Year 12, Year 15 and
-  wherever some provision's age range starts). A joiner is placed in the year they join
-  and stays there, in the share :func:`.cohorts.stays` gives, until the next transfer point.
+  at a transfer point (the start of a phase: Reception, Year 7, Year 12, Year 15). A joiner
+  is placed in the year they join and stays there, in the share :func:`.cohorts.stays`
+  gives, until the next transfer point, or until they reach a year group their provision
+  does not admit, when the plan places them again (:mod:`.moves`).
 * **Pupils already placed** when the plan starts (those of the year before it) are where
   the status quo put them: existing special schools and resourced provision, independent
   schools, or out of area. Their placements are found once, by the same model with no new
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import phase_of
-from .cohorts import STREAM, continuing_and_joining, stays
+from .cohorts import STREAM, TRANSFER_POINTS, continuing_and_joining, stays
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +37,21 @@ def year_columns(years: list[int]) -> list[str]:
     return [f"y{year}" for year in years]
 
 
-def entries(demand: pd.DataFrame, before: pd.DataFrame | None, years: list[int],
-            band_starts: set[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(joiners, continuing): rows (STREAM, ncy, phase, year, pupils) of pupils who are
-    placed in their ``year`` (joiners), and of pupils already placed before the plan,
+def entries(demand: pd.DataFrame, before: pd.DataFrame | None,
+            years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """(joiners, continuing, cells): rows (STREAM, ncy, phase, year, pupils) of pupils who
+    are placed in their ``year`` (joiners), and of pupils already placed before the plan,
     counted in its first year (continuing), each with the share still there in every plan
-    year (``y<year>`` columns). Without ``before`` every pupil is placed afresh every year
-    (no continuity)."""
+    year (``y<year>`` columns), wherever they are; and the cohort table their stay ratios
+    come from (:func:`.cohorts.continuing_and_joining`). Without ``before`` every pupil is
+    placed afresh every year (no continuity; no cells)."""
     columns = year_columns(years)
     if before is None:
         joiners = demand.copy()
         for year, column in zip(years, columns):
             joiners[column] = (joiners["year"] == year).astype(float)
-        return joiners, joiners.iloc[:0].copy()
-    cells = continuing_and_joining(demand, before, band_starts)
+        return joiners, joiners.iloc[:0].copy(), None
+    cells = continuing_and_joining(demand, before, set(TRANSFER_POINTS))
     share = stays(cells, years)
     rows = cells[[*STREAM, "ncy", "year"]].assign(phase=cells["ncy"].map(phase_of))
     rows[columns] = share[columns].to_numpy()
@@ -57,15 +59,16 @@ def entries(demand: pd.DataFrame, before: pd.DataFrame | None, years: list[int],
     first = (cells["year"] == years[0]).to_numpy()
     continuing = rows[first].assign(pupils=cells.loc[first, "continuing"].to_numpy())
     return (joiners[joiners["pupils"] > 1e-9].reset_index(drop=True),
-            continuing[continuing["pupils"] > 1e-9].reset_index(drop=True))
+            continuing[continuing["pupils"] > 1e-9].reset_index(drop=True), cells)
 
 
 def placed_before(groups: pd.DataFrame, placement: pd.DataFrame) -> pd.DataFrame:
     """The continuing pupils' groups split by where the status quo placed them the year
     before: ``placement`` holds (zone_id, cls, band, facility, share), facility
-    OUT_OF_AREA for pupils placed out of area."""
-    keys = ["zone_id", "cls", "band"]
-    split = groups.merge(placement, on=keys, how="left")
+    OUT_OF_AREA for pupils placed out of area; ``groups`` name the class and band they were
+    in then as ``cls_before`` and ``band_before``."""
+    before = placement.rename(columns={"cls": "cls_before", "band": "band_before"})
+    split = groups.merge(before, on=["zone_id", "cls_before", "band_before"], how="left")
     missing = split["facility"].isna()
     if missing.any():  # not placed the year before (no such pupils then): out of area
         split.loc[missing, "facility"] = OUT_OF_AREA
@@ -97,7 +100,7 @@ def member_years(members: pd.DataFrame, years: list[int]) -> pd.DataFrame:
         frames.append(pd.DataFrame({
             "group": there["group"].to_numpy(), "home_zone": there["home_zone"].to_numpy(),
             "need": there["need"].to_numpy(), "ncy": (there["ncy"] + (year - there["year"])).to_numpy(),
-            "setting": there["setting"].to_numpy(), "year": year,
+            "setting": there["setting"].to_numpy(), "stepdown": there["stepdown"].to_numpy(), "year": year,
             "pupils": (there["pupils"] * there[column]).to_numpy(),
             "continuing": (there["year"] < year).to_numpy() | there["placed_before"].to_numpy()}))
     out = pd.concat(frames, ignore_index=True)

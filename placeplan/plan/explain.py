@@ -40,6 +40,8 @@ def _warm_start(send: SendProblem, result: Result, option: int) -> Plan | None:
     pupils may fall back, and a good start for the solver."""
     E = send.facilities.site_count
     into = send.arcs["facility"].to_numpy() == E + option
+    if np.isin(send.problem.rejoins.arc, np.flatnonzero(into & (result.flow > 0))).any():
+        return None  # pupils moving on from it would no longer join the groups they fill
     flow = np.where(into, 0.0, result.flow)
     unplaced = result.unplaced.copy()
     np.add.at(unplaced, send.arcs["group"].to_numpy()[into], result.flow[into])
@@ -57,7 +59,7 @@ def _destinations(send: SendProblem, base: Result, other: Result, option: int, l
     arcs = send.arcs
     # pupils there in the last year: a group's units times the share of them still there
     last = send.problem.groups.usage(len(send.years))[:, last_period]
-    there = last[arcs["group"].to_numpy()]
+    there = send.problem.arc_usage()[:, last_period]
     served = (arcs["facility"].to_numpy() == E + option) & (base.flow > 1e-9) & (there > 0)
     groups = np.unique(arcs["group"].to_numpy()[served])
     if not len(groups):

@@ -69,7 +69,7 @@ def fallback_paybacks(send: SendProblem, result: Result, scenario) -> np.ndarray
         return out
     arcs = send.arcs
     # the share of each arc's units there in each year (pupils stay where placed)
-    there = send.problem.groups.usage(T)[arcs["group"].to_numpy()]
+    there = send.problem.arc_usage()
     away = _out_of_area_cost(send, scenario)[arcs["group"].to_numpy()]
     per_place = send.facilities.options["annual_cost_per_place"].astype(float).fillna(0.0).to_numpy()
     capital = capital_by_option(send, result)

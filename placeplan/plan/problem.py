@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ..codes import NCY_MAX, NEEDS, PHASES, phase_of
-from ..optimise import Arcs, Existing, Groups, Options, Periods, Problem, Rules
+from ..optimise import Arcs, Existing, Groups, Options, Periods, Problem, Rejoins, Rules
 from ..demand_settings import settings_allowed
 from ..scenario.model import Scenario
 from ..scenario.settings import ANY, SETTINGS
-from . import continuity
+from . import continuity, moves
+from .cohorts import TRANSFER_POINTS, staying_from
 from .facilities import Facilities, intake_shares, phase_band_edges
 from .zones import cluster_zones
 
@@ -46,6 +47,7 @@ class SendProblem:
     arcs: pd.DataFrame        # one row per core arc: group, facility, minutes, km, placement, transport, minutes_cost
     facilities: Facilities
     zone_of: pd.Series        # zone_id -> the zone that represents it in the model
+    moved: pd.DataFrame | None = None  # the groups pupils who move on join: moves.MOVED key, group
 
 
 #: What decides which facilities may take a demand row.
@@ -73,6 +75,7 @@ class Entries:
     bands: list[tuple[int, int]]
     joiners: pd.DataFrame
     continuing: pd.DataFrame
+    cells: pd.DataFrame | None
 
 
 def pupil_entries(demand: pd.DataFrame, before: pd.DataFrame | None, table: pd.DataFrame,
@@ -87,8 +90,8 @@ def pupil_entries(demand: pd.DataFrame, before: pd.DataFrame | None, table: pd.D
     youngest, oldest = int(seen.min()), min(NCY_MAX, int(seen.max()) + (0 if before is None else len(years)))
     bands = phase_band_edges(table, np.arange(youngest, oldest + 1) if before is not None else seen.to_numpy())
     prior = None if before is None else _with_settings(before[before["pupils"] > 0]).assign(year=years[0] - 1)
-    joiners, continuing = continuity.entries(demand, prior, years, {low for low, _ in bands})
-    return Entries(demand, prior, bands, joiners, continuing)
+    joiners, continuing, cells = continuity.entries(demand, prior, years)
+    return Entries(demand, prior, bands, joiners, continuing, cells)
 
 
 def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.DataFrame,
@@ -130,37 +133,94 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
 
     zone_of = cluster_zones(zones, demand, max_zones=scenario.solve.max_zones, seed=scenario.demand.seed)
     rows = [frame for frame in (joiners, continuing, prior) if frame is not None]
-    classes = _classes(pd.concat([_described(f, band_of_ncy) for f in rows], ignore_index=True),
-                       eligible_for, fallback_for)
+    # year groups where a pupil may have to move on: a band starts there, and it is no transfer point
+    moving_at = {low for low, _ in bands} - set(TRANSFER_POINTS) if prior is not None else set()
+    described = pd.concat([_described(f, band_of_ncy) for f in rows] + [_movers(rows, moving_at, band_of_ncy)],
+                          ignore_index=True)
+    classes = _classes(described, eligible_for, fallback_for)
     keyed = [_keyed(f, band_of_ncy, zone_of, classes) for f in rows]
     joiners, continuing = keyed[0], keyed[1]
-    eligibility = _class_eligibility(pd.concat(keyed, ignore_index=True), eligible_for)
+    eligibility = _class_eligibility(described.assign(cls=[classes[k] for k in described[ELIGIBILITY].itertuples(
+        index=False, name=None)]), eligible_for)
 
-    parts = [joiners.assign(placed_before=False, facility=continuity.PLACED_BY_PLAN)]
+    parts = [joiners.assign(placed_before=False, moving_on=False, facility=continuity.PLACED_BY_PLAN)]
     if prior is not None and len(continuing):
         # the year before the plan happened: its pupils were placed out of area where there
         # was no room, whatever the scenario allows new placements to do
         placement = _placed_the_year_before(keyed[2], pairs, facilities, bands, scenario, fallback_cost,
                                             eligibility)
-        split = continuity.placed_before(continuing, placement)
-        parts.append(split.assign(pupils=split["pupils"] * split["share"], placed_before=True))
+        # where they were the year before: a year group down, in the class and band of that age
+        was = continuing["ncy"] - 1
+        band_before = was.map(band_of_ncy)
+        cls_before = [classes[(need, band, setting, stepdown)] for need, band, setting, stepdown in
+                      zip(continuing["need"], band_before, continuing["setting"], continuing["stepdown"])]
+        split = continuity.placed_before(continuing.assign(band_before=band_before, cls_before=cls_before), placement)
+        split = split.assign(pupils=split["pupils"] * split["share"])
+        # a school that does not admit their year group now: they move on, placed afresh
+        at = split["facility"].to_numpy()
+        moving = (at >= 0) & (ncy_max[np.maximum(at, 0)] < split["ncy"].to_numpy())
+        parts.append(split[~moving].assign(placed_before=True, moving_on=False))
+        parts.append(split[moving].assign(placed_before=False, moving_on=True, facility=continuity.PLACED_BY_PLAN))
     groups, members = _joined(parts, fallback_for, fallback_cost, years)
-    stay_share = groups[continuity.year_columns(years)].to_numpy()
 
-    arcs = _arcs(groups, pairs, facilities, bands, eligible_for_class=eligibility, scenario=scenario)
-    arcs = _only_where_placed(arcs, groups)
-    arcs = _without_dominated(arcs, groups, facilities)
+    def arcs_of(frame: pd.DataFrame) -> pd.DataFrame:
+        found = _arcs(frame.reset_index(drop=True), pairs, facilities, bands, eligible_for_class=eligibility,
+                      scenario=scenario)
+        return found.assign(group=frame.index.to_numpy()[found["group"].to_numpy()])
+
+    arcs = _only_where_placed(arcs_of(groups), groups)
+    rejoins = None
+    if prior is None:
+        arcs = arcs[~_dominated(arcs, groups, facilities)].reset_index(drop=True)
+        arc_stays = None
+    else:
+        period = {year: t for t, year in enumerate(years)}
+
+        def mover_groups(keys: pd.DataFrame) -> pd.DataFrame:
+            frame = keys.assign(band=keys["ncy"].map(band_of_ncy), phase=keys["ncy"].map(phase_of),
+                                placed_before=False, moving_on=True, facility=continuity.PLACED_BY_PLAN, pupils=0.0)
+            frame["cls"] = [classes[k] for k in frame[ELIGIBILITY].itertuples(index=False, name=None)]
+            frame["period"] = frame["year"].map(period)
+            frame["fallback_cost"] = [fallback_for(n, p) for n, p in zip(frame["need"], frame["phase"])]
+            return frame
+
+        moved = moves.with_moves(
+            groups, members, arcs, years=years, tops=ncy_max, moving_at=moving_at, new_groups=mover_groups,
+            new_arcs=arcs_of, dominated=lambda frame, found: _dominated(found, frame, facilities),
+            profile=lambda keys: staying_from(entries.cells, keys, years))
+        groups, members, arcs, arc_stays = (moved.groups.reset_index(drop=True), moved.members, moved.arcs,
+                                            moved.arc_stays)
+        rejoins = Rejoins.make(moved.rejoin_arc, moved.rejoin_group, moved.rejoin_share)
+        if rejoins.count:
+            log.info("pupils who reach a year group their school does not admit (at %s) move on: %s groups they "
+                     "may join, from %s of the places the plan may give", ", ".join(f"NCY {n}" for n in sorted(moving_at)),
+                     f"{int(groups['moved'].sum()):,}", f"{len(np.unique(rejoins.arc)):,}")
+    stay_share = groups[continuity.year_columns(years)].to_numpy()
     problem = _core_problem(groups, arcs, facilities, scenario, years,
-                            stays=stay_share if prior is not None else None)
+                            stays=stay_share if prior is not None else None, arc_stays=arc_stays, rejoins=rejoins)
     log.info("model input: %s pupils placed afresh and %s already placed, in %s groups (%d eligibility classes, "
              "%d year-group bands, %d zones), %s arcs, %d sites, %d options (%d free) in %.2f s",
              f"{joiners['pupils'].sum():,.0f}", f"{continuing['pupils'].sum():,.0f}", f"{len(groups):,}",
              len(set(classes.values())), len(bands), groups["zone_id"].nunique(), f"{len(arcs):,}",
              facilities.site_count, len(facilities.options),
              int((facilities.options["ruled_out"] == "").sum()), time.perf_counter() - start)
+    if "moved" not in groups:
+        groups = groups.assign(moved=False)
     keep = ["zone_id", "cls", "band", "year", "pupils", "phase", "period", "fallback_cost", "placed_before",
-            "facility"]
-    return SendProblem(problem, years, groups[keep], members, arcs, facilities, zone_of)
+            "facility", "moving_on", "moved"]
+    moved_groups = groups[groups["moved"]]
+    moved_keys = moved_groups[moves.MOVED].assign(group=moved_groups.index.to_numpy()) if len(moved_groups) else None
+    return SendProblem(problem, years, groups[keep], members, arcs, facilities, zone_of, moved_keys)
+
+
+def _movers(rows: list[pd.DataFrame], moving_at: set[int], band_of_ncy: dict[int, int]) -> pd.DataFrame:
+    """Every (need, setting, stepdown) of the rows at every year group where pupils may move
+    on: the eligibility keys of the groups they would join."""
+    streams = pd.concat([f[["need", "setting", "stepdown"]] for f in rows], ignore_index=True).drop_duplicates()
+    frames = [streams.assign(ncy=ncy, band=band_of_ncy[ncy], phase=phase_of(ncy))
+              for ncy in sorted(moving_at) if ncy in band_of_ncy]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["need", "setting", "stepdown", "ncy", "band", "phase"])
 
 
 def _with_settings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -188,9 +248,10 @@ def _keyed(frame: pd.DataFrame, band_of_ncy: dict[int, int], zone_of: pd.Series,
 def _joined(parts: list[pd.DataFrame], fallback_for, fallback_cost,
             years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Groups (one per zone, class, band, year, and where placed for pupils placed before the
-    plan) with their pupils, stay shares, phase and fallback; and their members by year."""
+    plan; those placed before it who now move on apart from the year's joiners) with their
+    pupils, stay shares, phase and fallback; and their members by year."""
     rows = pd.concat(parts, ignore_index=True)
-    keys = ["placed_before", "zone_id", "cls", "band", "year", "facility"]
+    keys = ["placed_before", "moving_on", "zone_id", "cls", "band", "year", "facility"]
     grouped = rows.groupby(keys, sort=True, observed=True)
     rows["group"] = grouped.ngroup()
     groups = continuity.group_stays(rows, ["group", *keys], years)
@@ -301,21 +362,27 @@ def _arcs(groups: pd.DataFrame, pairs: pd.DataFrame, facilities: Facilities, ban
     return arcs.sort_values(["group", "facility"], kind="stable").reset_index(drop=True)
 
 
-def _without_dominated(arcs: pd.DataFrame, groups: pd.DataFrame, facilities: Facilities) -> pd.DataFrame:
-    """Drop arcs into existing sites that cost at least the group's fallback: the fallback is
-    always open and has no capacity, so moving such a pupil there never costs more. (Arcs
-    into options stay: an option may need pupils to reach its minimum occupancy.)"""
-    fallback = groups["fallback_cost"].to_numpy()[arcs["group"].to_numpy()]
+def _dominated(arcs: pd.DataFrame, groups: pd.DataFrame, facilities: Facilities) -> np.ndarray:
+    """Arcs into existing sites that cost at least the group's fallback (groups by index):
+    the fallback is always open and has no capacity, so placing such a pupil there never
+    costs less. (Arcs into options stay: an option may need pupils to reach its minimum
+    occupancy.)"""
+    fallback = groups["fallback_cost"].reindex(arcs["group"].to_numpy()).to_numpy(dtype=float)
     cost = (arcs["placement"] + arcs["transport"] + arcs["minutes_cost"]).to_numpy()
     existing = arcs["facility"].to_numpy() < facilities.site_count
     dominated = existing & (cost >= fallback)
     if dominated.any():
         log.info("dropped %s arcs into existing sites that cost no less than the fallback", f"{int(dominated.sum()):,}")
-    return arcs[~dominated].reset_index(drop=True)
+    return dominated
+
+
+def _without_dominated(arcs: pd.DataFrame, groups: pd.DataFrame, facilities: Facilities) -> pd.DataFrame:
+    return arcs[~_dominated(arcs, groups, facilities)].reset_index(drop=True)
 
 
 def _core_problem(groups: pd.DataFrame, arcs: pd.DataFrame, facilities: Facilities, scenario: Scenario,
-                  years: list[int], *, stays: np.ndarray | None = None) -> Problem:
+                  years: list[int], *, stays: np.ndarray | None = None, arc_stays: np.ndarray | None = None,
+                  rejoins: Rejoins | None = None) -> Problem:
     T = len(years)
     sites, options = facilities.sites, facilities.options
     periods = Periods.discounted(T, scenario.costs.discount_rate)
@@ -351,9 +418,9 @@ def _core_problem(groups: pd.DataFrame, arcs: pd.DataFrame, facilities: Faciliti
         annual_budget_cost_per_place=None if revenue is None
         else tuple(options["annual_cost_per_place"].astype(float).fillna(0.0)))
     cost = (arcs["placement"] + arcs["transport"] + arcs["minutes_cost"]).to_numpy()
-    core_arcs = Arcs.make(arcs["group"].to_numpy(), arcs["facility"].to_numpy(), cost)
+    core_arcs = Arcs.make(arcs["group"].to_numpy(), arcs["facility"].to_numpy(), cost, stays=arc_stays)
     return Problem.make(groups=core_groups, arcs=core_arcs, periods=periods, existing=existing,
-                        options=core_options, rules=rules)
+                        options=core_options, rules=rules, rejoins=rejoins)
 
 
 def host_groups(options: pd.DataFrame, forced: np.ndarray) -> tuple[tuple[int, ...], ...]:

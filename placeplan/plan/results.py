@@ -13,9 +13,13 @@ import pandas as pd
 
 from ..codes import phase_of
 from ..optimise import Result
+from .moves import MOVED
 from .problem import SendProblem
 
 UNPLACED = "(unplaced: independent or out of area)"
+
+
+SPLIT = ["home_zone", "need", "ncy", "phase", "setting", "year", "facility", "pupils", "minutes", "km", "continuing"]
 
 
 def flows_by_member(send: SendProblem, result: Result) -> pd.DataFrame:
@@ -25,14 +29,56 @@ def flows_by_member(send: SendProblem, result: Result) -> pd.DataFrame:
     unplaced = pd.DataFrame({"group": np.arange(len(send.groups)), "amount": result.unplaced})
     unplaced = unplaced[unplaced["amount"] > 1e-9].assign(facility=-1, minutes=np.nan, km=np.nan)
     placed = pd.concat([arcs[["group", "facility", "amount", "minutes", "km"]], unplaced], ignore_index=True)
+    moved = send.groups["moved"].to_numpy()[placed["group"].to_numpy()]
     # a group's members, year by year (a pupil stays where placed): each member's share
     # of the units the group was placed with
     demand = send.groups["pupils"].to_numpy()
-    split = placed.merge(send.members, on="group")
+    split = placed[~moved].merge(send.members, on="group")
     split["pupils"] = split["amount"] * split["pupils"] / demand[split["group"].to_numpy()]
+    split, leaving = _where_they_are(split, send)
+    if moved.any():
+        split = _with_movers(split, leaving, placed[moved], send)
     split["phase"] = split["ncy"].map(phase_of)
-    return split[["home_zone", "need", "ncy", "phase", "setting", "year", "facility", "pupils", "minutes", "km",
-                  "continuing"]]
+    return split[SPLIT]
+
+
+def _where_they_are(split: pd.DataFrame, send: SendProblem) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of pupils still at their facility (or out of area), and those who have just
+    reached a year group it does not admit: they move on that year (:mod:`.moves`)."""
+    tops = send.facilities.table["ncy_max"].to_numpy()
+    facility = split["facility"].to_numpy()
+    top = np.where(facility >= 0, tops[np.maximum(facility, 0)], np.inf)
+    ncy = split["ncy"].to_numpy()
+    return split[ncy <= top], split[ncy == top + 1]
+
+
+def _with_movers(split: pd.DataFrame, leaving: pd.DataFrame, placed: pd.DataFrame, send: SendProblem) -> pd.DataFrame:
+    """The pupils of the groups movers join, year by year: each such group holds the pupils
+    who moved on into it (by home zone, in the shares they arrived in), and they may move on
+    again, so the groups are taken in the order of the year they join."""
+    groups, movers = send.groups, send.moved
+    members = send.members.drop(columns="home_zone")
+    frames = [split]
+    for year in sorted(movers["year"].unique()):
+        here = movers[movers["year"] == year]
+        arrived = _arrivals(leaving, groups).merge(here, on=MOVED)
+        if arrived.empty:
+            continue
+        share = arrived.groupby(["group", "home_zone"], as_index=False)["pupils"].sum()
+        share["share"] = share["pupils"] / share.groupby("group")["pupils"].transform("sum")
+        rows = placed[placed["group"].isin(here["group"])].merge(members, on="group")
+        rows = rows.merge(share[["group", "home_zone", "share"]], on="group")
+        rows["pupils"] = rows["amount"] * rows["pupils"] * rows["share"]
+        rows, left = _where_they_are(rows, send)
+        frames.append(rows)
+        leaving = pd.concat([leaving, left], ignore_index=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _arrivals(leaving: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Pupils who moved on, keyed as the group they join (moves.MOVED) with their home zone."""
+    return leaving.assign(zone_id=groups["zone_id"].to_numpy()[leaving["group"].to_numpy()])[
+        [*MOVED, "home_zone", "pupils"]]
 
 
 def allocation_table(send: SendProblem, split: pd.DataFrame) -> pd.DataFrame:
@@ -55,7 +101,7 @@ def cost_terms(send: SendProblem, result: Result) -> dict[str, float]:
     """Every cost term in pounds over the horizon (discounted), as a council would read it."""
     problem = send.problem
     # a unit placed is paid for in every year it stays there
-    weight = problem.groups.weight(problem.periods)[send.arcs["group"].to_numpy()]
+    weight = problem.arc_weight()
     flow = result.flow * weight
     options = send.facilities.options
     share = _annual_shares(options)
@@ -104,7 +150,7 @@ def costs_by_year(send: SendProblem, result: Result) -> pd.DataFrame:
     minutes, host preference, deliverability) are not money and are left out."""
     problem, T = send.problem, len(send.years)
     usage = problem.groups.usage(T)  # groups x periods: the share of a group's units there
-    arc_usage = usage[send.arcs["group"].to_numpy()]
+    arc_usage = problem.arc_usage()  # arcs x periods: the share of an arc's units at its facility
 
     def by_period(values: np.ndarray, periods: np.ndarray) -> np.ndarray:
         return np.bincount(periods, weights=values, minlength=T)[:T]

@@ -344,8 +344,9 @@ class Rules(Section):
     pupils_stay: bool = Field(
         True, description="Pupils stay where they are placed: those placed before the plan keep their "
                           "placements, and each year's joiners (new plans, arrivals, and everyone at a transfer "
-                          "point: Year 7, 12 and 15, or where a provision's age range starts) are placed and stay "
-                          "until the next. false places every pupil afresh every year.")
+                          "point: Reception, Year 7, 12 and 15) are placed and stay until the next, unless they "
+                          "reach a year group their provision does not admit (an infant school's Year 3), when "
+                          "they are placed again. false places every pupil afresh every year.")
     host_max_share_of_roll: float = Field(
         0.10, ge=0, le=1,
         description="The largest a hosted option (SRP, ESTA, unit) may be, as a share of its host "
