@@ -71,3 +71,18 @@ def test_rejoins_must_go_to_a_later_period_and_arcs_stay_within_their_groups():
         Problem.make(periods=Periods.make(2), groups=Groups.make([1, 0], period=[0, 1], stays=[[1, 1], [0, 1]]),
                      existing=Existing.make([5], periods=2), arcs=Arcs.make([0, 1], [0, 0]),
                      rejoins=Rejoins.make([0, 0], [1, 1], [0.6, 0.6]))
+
+
+def test_the_cover_cut_counts_only_what_surely_stays_local():
+    # A may not fall back, but its units leaving Infant rejoin B, which may: the cover counts
+    # A's units in period 1 only as far as its least-keeping place keeps them (Infant: none)
+    from placeplan.optimise.formulation import _firm_usage, _index
+
+    problem = Problem.make(
+        periods=Periods.make(2),
+        groups=Groups.make([2, 0], period=[0, 1], fallback_cost=[np.inf, 100], stays=[[1, 1], [0, 1]]),
+        existing=Existing.make([5, 5], periods=2),
+        arcs=Arcs.make([0, 0, 1], [INFANT, ALL_THROUGH, ALL_THROUGH], [1, 3, 3], stays=[[1, 0], [1, 1], [0, 1]]),
+        rejoins=Rejoins.make(arc=[A_INFANT], group=[1], share=[1.0]))
+    assert _firm_usage(problem, _index(problem, None))[0].tolist() == [1, 0]
+    assert solve(problem).objective == pytest.approx(8)

@@ -62,7 +62,7 @@ $$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{a,t} x_a \le S_{o,t} \quad \forall 
 $$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{a,t} x_a \ge \rho_o S_{o,t} \quad \forall o, t \qquad\text{(minimum occupancy)}$$
 $$x_a \le \min(D_{g_a}, M_{f_a})\, y_{f_a, t_{g_a}} \quad \forall a \text{ into an option} \qquad\text{(strong linking; } D_g \text{: } d_g \text{ and all that could rejoin } g)$$
 $$k_{o,t} \le K_o z_{o,t}, \qquad \textstyle\sum_{t \in T_o} z_{o,t} \le 1 \;(= 1 \text{ if forced}, \text{no } z \text{ if excluded})$$
-$$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}} \pi_{g,t} d_g \quad \forall t \qquad\text{(aggregate capacity cover, a valid cut: } \pi_{g,t} \text{ counts } g\text{'s units wherever they are, rejoined ones included)}$$
+$$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}} \pi_{g,t} d_g \quad \forall t \qquad\text{(aggregate capacity cover, a valid cut: } \pi_{g,t} \text{ counts } g\text{'s units wherever they are, rejoined ones included; where they may rejoin a group that may fall back, } \min_{a \in \mathcal A_g} \pi_{a,t} \text{ instead)}$$
 $$\textstyle\sum_{o,t} (F_o z_{o,t} + P_o s_{o,t}) \le B, \quad \sum_o (F_o z_{o,t} + P_o s_{o,t}) \le B_t \;\forall t \qquad\text{(capital budgets)}$$
 $$\textstyle\sum_{o,t} z_{o,t} \le N \quad\text{or}\quad = p \qquad\text{(number of options opened, forced ones included)}$$
 $$\textstyle\sum_{o \in X} \sum_{t \in T_o} z_{o,t} \le 1 \quad \forall X \in \mathcal X \qquad\text{(at most one option of each exclusive group)}$$
@@ -516,16 +516,12 @@ def add_cover_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     not fall back. Implied by the other rows, but it tightens the LP relaxation (the
     classic CFLP cut); added only where existing capacity alone falls short."""
     T, o, g = problem.periods.count, problem.options, problem.groups
-    r = problem.rejoins
-    # units of a group that may not fall back must rejoin one that may not either, or the
-    # firm demand below would not be firm
-    leaks = np.any(~g.fallback_allowed[problem.arcs.group[r.arc]] & g.fallback_allowed[r.group])
-    if np.any(~o.capacitated[ix.z_option]) or leaks:
+    if np.any(~o.capacitated[ix.z_option]):
         # an uncapacitated option makes the cover trivial
         b.constraints("cover", 0, np.empty(0), np.empty(0), np.empty(0), 0.0, np.inf)
         return
     fixed = ~g.fallback_allowed
-    firm = (g.demand[fixed, None] * g.usage(T)[fixed]).sum(axis=0)
+    firm = (g.demand[fixed, None] * _firm_usage(problem, ix)[fixed]).sum(axis=0)
     existing = problem.existing.capacity.sum(axis=0) if problem.existing.count else np.zeros(T)
     need = firm - existing
     periods = np.flatnonzero(need > 1e-9)
@@ -535,6 +531,22 @@ def add_cover_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     row_of[periods] = np.arange(len(periods))
     sel = row_of[t_of] >= 0
     b.constraints("cover", len(periods), row_of[t_of[sel]], s_cols[sel], s_vals[sel], need[periods], np.inf)
+
+
+def _firm_usage(problem: Problem, ix: _Index) -> np.ndarray:
+    """(G, T): the share of each group's units surely placed somewhere local in each period.
+    A group's own share (its units wherever they are), except for a group that may not fall
+    back whose units may rejoin one that may: then the least any of its places keeps."""
+    g, r, T = problem.groups, problem.rejoins, problem.periods.count
+    usage = g.usage(T).copy()
+    source = problem.arcs.group[r.arc]
+    leaking = np.unique(source[~g.fallback_allowed[source] & g.fallback_allowed[r.group]])
+    if len(leaking):
+        arcs = ix.arcs[np.isin(ix.x_group, leaking)]
+        lowest = np.full((len(leaking), T), np.inf)
+        np.minimum.at(lowest, np.searchsorted(leaking, problem.arcs.group[arcs]), problem.arc_usage(arcs))
+        usage[leaking] = np.where(np.isfinite(lowest), lowest, 0.0)
+    return usage
 
 
 def _capital_columns(b: _Builder, problem: Problem, ix: _Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
