@@ -127,8 +127,11 @@ def _facilities_for(inputs: Inputs, years: list[int]) -> Facilities:
 
 def pupil_flows(inputs: Inputs) -> pd.DataFrame:
     """The pupils the solve plans for, by home zone, need, setting, year group and plan
-    year: those continuing where they were placed and those joining (placed afresh), as
-    :func:`prepare` gives them to the model (:func:`.continuity.pupil_flows`)."""
+    year: those continuing in specialist provision and those joining (placed afresh), as
+    :func:`prepare` gives them to the model (:func:`.continuity.pupil_flows`). Of those
+    continuing, the ones who reach a year group their school does not admit are placed
+    again by the plan (:mod:`.moves`): who they are depends on where it places them, so
+    summary.json's placements_by_year counts them as newly placed."""
     scenario, dataset = inputs.scenario.scenario, inputs.dataset
     years = plan_years(scenario, dataset.meta.base_year)
     planned = planned_demand(dataset, scenario)
