@@ -26,6 +26,25 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 TINY = FIXTURES / "tiny"
 TINY_TABLES = ("zones", "demand", "sites", "candidates")
+#: The zone and dataset description of the one-zone cases worked by hand.
+ONE_ZONE = {
+    "zones.csv": "zone_id,name,x,y,la_code\nZ1,Only Zone,520000,170000,999\n",
+    "dataset.toml": ('name = "One zone"\ndescription = "By hand"\ncrs = "EPSG:27700"\nbase_year = "2024/25"\n'
+                     'licence = "CC0"\n\n[[sources]]\nname = "Made up"\n'),
+}
+
+
+def one_zone_case(root: Path, tables: dict[str, str], scenario: str) -> Path:
+    """A one-zone dataset (ONE_ZONE and ``tables``) in ``root/data``, and ``root/case.toml``
+    holding ``scenario`` (which names ``dataset = "data"``)."""
+    (root / "data").mkdir()
+    for name, text in {**ONE_ZONE, **tables}.items():
+        (root / "data" / name).write_text(text, encoding="utf-8")
+    path = root / "case.toml"
+    path.write_text(scenario, encoding="utf-8")
+    return path
+
+
 #: A scenario override that gives every new option all its places from the year it opens
 #: (no phased intake), for hand-checked cases about something else.
 ALL_PLACES_FROM_OPENING = "rules.phased_intake={srp = [], esta = [], unit = [], new_special = []}"

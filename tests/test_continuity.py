@@ -15,18 +15,15 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import one_zone_case, run_cli
 
 TABLES = {
-    "zones.csv": "zone_id,name,x,y,la_code\nZ1,Only Zone,520000,170000,999\n",
     "demand.csv": "zone_id,need,ncy,pupils\nZ1,SLD,9,1\nZ1,SLD,10,1\nZ1,SLD,11,1\n",
     "sites.csv": ("site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
                   "S1,Far Hall (independent),independent,521000,170000,ALL,0,14,10,3,64000\n"),
     "candidates.csv": ("option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
                        "capital_per_place,annual_cost_per_place,earliest_year\n"
                        "N1,New Special School,new_special,520500,170000,SLD,7,11,3,3,0,0,20000,2025\n"),
-    "dataset.toml": ('name = "One zone"\ndescription = "By hand"\ncrs = "EPSG:27700"\nbase_year = "2024/25"\n'
-                     'licence = "CC0"\n\n[[sources]]\nname = "Made up"\n'),
 }
 SCENARIO = ('name = "Continuity by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
             '[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
@@ -36,12 +33,7 @@ SCENARIO = ('name = "Continuity by hand"\ndataset = "data"\n\n[horizon]\nfirst_y
 
 @pytest.fixture
 def case(tmp_path):
-    (tmp_path / "data").mkdir()
-    for name, text in TABLES.items():
-        (tmp_path / "data" / name).write_text(text, encoding="utf-8")
-    scenario = tmp_path / "case.toml"
-    scenario.write_text(SCENARIO, encoding="utf-8")
-    return scenario
+    return one_zone_case(tmp_path, TABLES, SCENARIO)
 
 
 def _solve(scenario, out, *extra):

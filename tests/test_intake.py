@@ -16,7 +16,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import ALL_PLACES_FROM_OPENING, run_cli
+from conftest import ALL_PLACES_FROM_OPENING, one_zone_case, run_cli
 
 from placeplan import intake
 from placeplan.optimise import Arcs, Groups, Options, Periods, Problem, ProblemError, solve
@@ -96,15 +96,12 @@ def test_intake_text_round_trips_and_refuses_what_is_not_one():
 
 
 TABLES = {
-    "zones.csv": "zone_id,name,x,y,la_code\nZ1,Only Zone,520000,170000,999\n",
     "demand.csv": "zone_id,need,ncy,pupils\nZ1,SLD,3,14\n",
     "sites.csv": ("site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
                   "S1,Far Hall (independent),independent,521000,170000,ALL,0,14,20,14,64000\n"),
     "candidates.csv": ("option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
                        "capital_per_place,annual_cost_per_place,annual_fixed_cost,earliest_year\n"
                        "R1,Elm SRP,srp,520500,170000,SLD,1,6,14,14,0,0,10000,0,2025\n"),
-    "dataset.toml": ('name = "One zone"\ndescription = "By hand"\ncrs = "EPSG:27700"\nbase_year = "2024/25"\n'
-                     'licence = "CC0"\n\n[[sources]]\nname = "Made up"\n'),
 }
 SCENARIO = ('name = "Intake by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 4\n'
             'decision_year = 2020\n\n[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
@@ -113,12 +110,7 @@ SCENARIO = ('name = "Intake by hand"\ndataset = "data"\n\n[horizon]\nfirst_year 
 
 @pytest.fixture
 def case(tmp_path):
-    (tmp_path / "data").mkdir()
-    for name, text in TABLES.items():
-        (tmp_path / "data" / name).write_text(text, encoding="utf-8")
-    scenario = tmp_path / "case.toml"
-    scenario.write_text(SCENARIO, encoding="utf-8")
-    return scenario
+    return one_zone_case(tmp_path, TABLES, SCENARIO)
 
 
 def _solve(scenario, out, *extra):

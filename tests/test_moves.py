@@ -21,20 +21,17 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import one_zone_case, run_cli
 
 SITES = ("site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
          "I,Infant SRP,srp,520100,170000,SLD,0,2,10,2,{infant}\n"
          "J,Junior Special,special,520200,170000,SLD,3,6,10,2,25000\n"
          "P,Primary Special,special,520300,170000,SLD,0,6,10,0,30000\n")
 TABLES = {
-    "zones.csv": "zone_id,name,x,y,la_code\nZ1,Only Zone,520000,170000,999\n",
     "demand.csv": "zone_id,need,ncy,pupils\nZ1,SLD,2,2\nZ1,SLD,3,2\n",
     # the one candidate serves a need nobody here has
     "candidates.csv": "option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places\n"
                       "X1,Unused PMLD SRP,srp,520000,170000,PMLD,0,6,8,8\n",
-    "dataset.toml": ('name = "One zone"\ndescription = "By hand"\ncrs = "EPSG:27700"\nbase_year = "2024/25"\n'
-                     'licence = "CC0"\n\n[[sources]]\nname = "Made up"\n'),
 }
 SCENARIO = ('name = "Moving on by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
             '[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
@@ -42,12 +39,7 @@ SCENARIO = ('name = "Moving on by hand"\ndataset = "data"\n\n[horizon]\nfirst_ye
 
 
 def _case(tmp_path, infant: int):
-    (tmp_path / "data").mkdir()
-    for name, text in TABLES.items():
-        (tmp_path / "data" / name).write_text(text, encoding="utf-8")
-    (tmp_path / "data" / "sites.csv").write_text(SITES.format(infant=infant), encoding="utf-8")
-    scenario = tmp_path / "case.toml"
-    scenario.write_text(SCENARIO, encoding="utf-8")
+    scenario = one_zone_case(tmp_path, {**TABLES, "sites.csv": SITES.format(infant=infant)}, SCENARIO)
     out = tmp_path / "out"
     result = run_cli(["solve", str(scenario), "--out", str(out), "--no-explain", "--no-outputs"])
     assert result.exit_code == 0, result.output
