@@ -67,7 +67,8 @@ BY_YEAR: Final = """
 <h2 id="by-year">Year by year: pupils placed, and new provision filling</h2>
 <p>Pupils stay where they are placed. Each year the pupils already in a placement continue there, and only
 pupils joining (new plans, arrivals, and everyone at a transfer point, such as the start of Year 7 or
-Year 12) are placed afresh: locally where there is a place, otherwise at an independent or out-of-area
+Year 12) and pupils who reach a year group their school does not admit (an infant school's pupils at
+Year 3) are placed afresh: locally where there is a place, otherwise at an independent or out-of-area
 school. So independent and out-of-area placements made before new places open run off only slowly, as those
 pupils move on, and new provision fills as each year's joiners take its places.</p>
 <h3>Pupils continuing and newly placed</h3>
