@@ -67,3 +67,35 @@ def test_pupils_whose_school_admits_their_next_year_group_stay(tmp_path):
     for year in ("2025/26", "2026/27", "2027/28"):
         assert by_year[year]["continuing"] == pytest.approx(2)
         assert by_year[year]["new_local"] == pytest.approx(2)
+
+
+def test_a_counterfactual_starts_from_a_plan_without_the_pupils_who_would_have_moved_on(tmp_path):
+    # The infant SRP as a candidate: with it, Year 2 pupils go there and move on to the
+    # junior school (as above); the plan without it (its pupils out of area) must also drop
+    # the pupils who would have moved on from it, or it would not be a plan at all.
+    import numpy as np
+
+    from placeplan.optimise import solve
+    from placeplan.optimise.formulation import build_model
+    from placeplan.optimise.solve import values_from_plan
+    from placeplan.pipeline import load_inputs
+    from placeplan.plan.explain import _warm_start, _without
+    from placeplan.plan.run import prepare
+
+    sites = SITES.format(infant=20_000).replace("I,Infant SRP,srp,520100,170000,SLD,0,2,10,2,20000\n", "")
+    candidates = ("option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
+                  "capital_per_place,annual_cost_per_place,annual_fixed_cost,earliest_year\n"
+                  "O1,Infant SRP,srp,520100,170000,SLD,0,2,2,2,0,0,20000,0,2025\n")
+    scenario = one_zone_case(tmp_path, {**TABLES, "sites.csv": sites, "candidates.csv": candidates},
+                             SCENARIO + '\n[rules]\nhost_preference = "ignore"\nphased_intake = { srp = [] }\n')
+    send = prepare(load_inputs(scenario, ("horizon.decision_year=2020",))).send
+    result = solve(send.problem)
+    assert result.option_open.tolist() == [True] and send.problem.rejoins.count
+    plan = _warm_start(send, result, 0)
+    model = build_model(_without(send, 0))
+    rows = model.matrix @ values_from_plan(model, plan)
+    assert np.all(rows >= model.row_lower - 1e-6) and np.all(rows <= model.row_upper + 1e-6)
+    # each year's 2 Year 2 pupils out of area instead, and none of them moving on to the junior school
+    assert plan.unplaced.sum() == pytest.approx(6)
+    junior = send.arcs["facility"].to_numpy() == list(send.facilities.table["facility_id"]).index("J")
+    assert result.flow[junior].sum() > 0 and plan.flow[junior].sum() == pytest.approx(0)

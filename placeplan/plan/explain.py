@@ -40,17 +40,42 @@ def _warm_start(send: SendProblem, result: Result, option: int) -> Plan | None:
     pupils may fall back, and a good start for the solver."""
     E = send.facilities.site_count
     into = send.arcs["facility"].to_numpy() == E + option
-    if np.isin(send.problem.rejoins.arc, np.flatnonzero(into & (result.flow > 0))).any():
-        return None  # pupils moving on from it would no longer join the groups they fill
     flow = np.where(into, 0.0, result.flow)
     unplaced = result.unplaced.copy()
     np.add.at(unplaced, send.arcs["group"].to_numpy()[into], result.flow[into])
     moved = np.flatnonzero(unplaced > result.unplaced + 1e-12)
+    _without_their_movers(send, flow, unplaced, np.where(into, result.flow, 0.0))
     if not np.isfinite(send.problem.groups.fallback_cost[moved]).all():
         return None
     period, size = result.option_period.copy(), result.option_size.copy()
     period[option], size[option] = -1, np.nan
     return Plan(flow, unplaced, period, size)
+
+
+def _without_their_movers(send: SendProblem, flow: np.ndarray, unplaced: np.ndarray, removed: np.ndarray) -> None:
+    """Pupils no longer placed along the ``removed`` flows no longer move on into the groups
+    they rejoined (:mod:`.moves`): take as many from those groups, from their unplaced
+    pupils first, then from their placements in proportion, and so on for those pupils'
+    own moves (in ``flow`` and ``unplaced``, in place)."""
+    problem = send.problem
+    rejoins, arc_group, period = problem.rejoins, problem.arcs.group, problem.groups.period
+    if not rejoins.count:
+        return
+    fewer = np.zeros(problem.groups.count)
+    np.add.at(fewer, rejoins.group, rejoins.share * removed[rejoins.arc])
+    for t in range(problem.periods.count):  # pupils rejoin groups of later years only
+        for group in np.flatnonzero((period == t) & (fewer > 1e-12)):
+            out_of_area = min(unplaced[group], fewer[group])
+            unplaced[group] -= out_of_area
+            arcs = np.flatnonzero((arc_group == group) & (flow > 0))
+            placed = flow[arcs].sum()
+            if placed <= 0:
+                continue
+            cut = flow[arcs] * min(1.0, (fewer[group] - out_of_area) / placed)
+            flow[arcs] -= cut
+            taken = np.zeros(problem.arcs.count)
+            taken[arcs] = cut
+            np.add.at(fewer, rejoins.group, rejoins.share * taken[rejoins.arc])
 
 
 def _destinations(send: SendProblem, base: Result, other: Result, option: int, last_period: int) -> str:
