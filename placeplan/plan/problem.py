@@ -149,18 +149,7 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
         # was no room, whatever the scenario allows new placements to do
         placement = _placed_the_year_before(keyed[2], pairs, facilities, bands, scenario, fallback_cost,
                                             eligibility)
-        # where they were the year before: a year group down, in the class and band of that age
-        was = continuing["ncy"] - 1
-        band_before = was.map(band_of_ncy)
-        cls_before = [classes[(need, band, setting, stepdown)] for need, band, setting, stepdown in
-                      zip(continuing["need"], band_before, continuing["setting"], continuing["stepdown"])]
-        split = continuity.placed_before(continuing.assign(band_before=band_before, cls_before=cls_before), placement)
-        split = split.assign(pupils=split["pupils"] * split["share"])
-        # a school that does not admit their year group now: they move on, placed afresh
-        at = split["facility"].to_numpy()
-        moving = (at >= 0) & (ncy_max[np.maximum(at, 0)] < split["ncy"].to_numpy())
-        parts.append(split[~moving].assign(placed_before=True, moving_on=False))
-        parts.append(split[moving].assign(placed_before=False, moving_on=True, facility=continuity.PLACED_BY_PLAN))
+        parts += _placed_before(continuing, placement, band_of_ncy, classes, ncy_max)
     groups, members = _joined(parts, fallback_for, fallback_cost, years)
 
     def arcs_of(frame: pd.DataFrame) -> pd.DataFrame:
@@ -171,18 +160,10 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
     arcs = _only_where_placed(arcs_of(groups), groups)
     rejoins = None
     if prior is None:
-        arcs = arcs[~_dominated(arcs, groups, facilities)].reset_index(drop=True)
-        arc_stays = None
+        arcs, arc_stays = _without_dominated(arcs, groups, facilities), None
     else:
-        period = {year: t for t, year in enumerate(years)}
-
         def mover_groups(keys: pd.DataFrame) -> pd.DataFrame:
-            frame = keys.assign(band=keys["ncy"].map(band_of_ncy), phase=keys["ncy"].map(phase_of),
-                                placed_before=False, moving_on=True, facility=continuity.PLACED_BY_PLAN, pupils=0.0)
-            frame["cls"] = [classes[k] for k in frame[ELIGIBILITY].itertuples(index=False, name=None)]
-            frame["period"] = frame["year"].map(period)
-            frame["fallback_cost"] = [fallback_for(n, p) for n, p in zip(frame["need"], frame["phase"])]
-            return frame
+            return _mover_groups(keys, band_of_ncy, classes, fallback_for, years)
 
         moved = moves.with_moves(
             groups, members, arcs, years=years, tops=ncy_max, moving_at=moving_at, new_groups=mover_groups,
@@ -211,6 +192,36 @@ def build_send_problem(*, demand: pd.DataFrame, pairs: pd.DataFrame, zones: pd.D
     moved_groups = groups[groups["moved"]]
     moved_keys = moved_groups[moves.MOVED].assign(group=moved_groups.index.to_numpy()) if len(moved_groups) else None
     return SendProblem(problem, years, groups[keep], members, arcs, facilities, zone_of, moved_keys)
+
+
+def _placed_before(continuing: pd.DataFrame, placement: pd.DataFrame, band_of_ncy: dict[int, int],
+                   classes: dict[tuple, int], ncy_max: np.ndarray) -> list[pd.DataFrame]:
+    """The pupils of the plan's first year placed before it, where the status quo placed
+    them the year before (a year group down, in the class and band of that age): those
+    whose school still admits their year group stay there; the others move on, placed
+    afresh (``moving_on``)."""
+    band_before = (continuing["ncy"] - 1).map(band_of_ncy)
+    cls_before = [classes[(need, band, setting, stepdown)] for need, band, setting, stepdown in
+                  zip(continuing["need"], band_before, continuing["setting"], continuing["stepdown"])]
+    split = continuity.placed_before(continuing.assign(band_before=band_before, cls_before=cls_before), placement)
+    split = split.assign(pupils=split["pupils"] * split["share"])
+    at = split["facility"].to_numpy()
+    moving = (at >= 0) & (ncy_max[np.maximum(at, 0)] < split["ncy"].to_numpy())
+    return [split[~moving].assign(placed_before=True, moving_on=False),
+            split[moving].assign(placed_before=False, moving_on=True, facility=continuity.PLACED_BY_PLAN)]
+
+
+def _mover_groups(keys: pd.DataFrame, band_of_ncy: dict[int, int], classes: dict[tuple, int], fallback_for,
+                  years: list[int]) -> pd.DataFrame:
+    """The groups pupils who move on join, for their moves.MOVED ``keys``: no pupils of
+    their own (what joins them is up to the plan), their class, band, phase and fallback."""
+    period = {year: t for t, year in enumerate(years)}
+    frame = keys.assign(band=keys["ncy"].map(band_of_ncy), phase=keys["ncy"].map(phase_of),
+                        placed_before=False, moving_on=True, facility=continuity.PLACED_BY_PLAN, pupils=0.0)
+    frame["cls"] = [classes[k] for k in frame[ELIGIBILITY].itertuples(index=False, name=None)]
+    frame["period"] = frame["year"].map(period)
+    frame["fallback_cost"] = [fallback_for(n, p) for n, p in zip(frame["need"], frame["phase"])]
+    return frame
 
 
 def _movers(rows: list[pd.DataFrame], moving_at: set[int], band_of_ncy: dict[int, int]) -> pd.DataFrame:
