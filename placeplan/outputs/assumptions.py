@@ -14,18 +14,28 @@ from ..dataset import Dataset
 PATH_SETTINGS = ("dataset", "output.folder")
 
 
-def _text(value: object) -> str:
+def _number(value: float, *, money: bool) -> str:
+    """A number as a person writes it, never in exponent form (64,000, not 6.4e+04); pounds
+    with £, and pence only below £100 where they are not whole (£0.50 a minute)."""
+    if money:
+        return f"£{value:,.0f}" if value == round(value) or abs(value) >= 100 else f"£{value:,.2f}"
+    if value == round(value):
+        return f"{value:,.0f}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) >= 0.0001 else f"{value:.2e}"
+
+
+def _text(value: object, *, money: bool = False) -> str:
     if value is None:
         return "(none)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_text(v)}" for k, v in value.items()) or "(none)"
+        return ", ".join(f"{k} {_text(v, money=money)}" for k, v in value.items()) or "(none)"
     if isinstance(value, (list, tuple)):
-        return ", ".join(_text(v) for v in value) or "(none)"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
+        return ", ".join(_text(v, money=money) for v in value) or "(none)"
+    if isinstance(value, float) or (money and isinstance(value, int)):
+        return _number(float(value), money=money)
+    return str(value)  # whole-number settings (a seed, a count of draws) as they are written
 
 
 def _rows(model: BaseModel, prefix: str) -> list[dict]:
@@ -36,7 +46,8 @@ def _rows(model: BaseModel, prefix: str) -> list[dict]:
         if isinstance(value, BaseModel):
             rows += _rows(value, f"{key}.")
             continue
-        text = _text(value)
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        text = _text(value, money=extra.get("unit") == "GBP")
         if key in PATH_SETTINGS and value:
             text = Path(str(value)).name
         rows.append({"setting": key, "value": text, "what it means": field.description or ""})

@@ -27,6 +27,8 @@ MAX_SEED = 2**31 - 1
 MAX_ANNUAL_POUNDS = 10_000_000
 #: Largest capital budget: a hundred billion pounds, beyond any council's programme.
 MAX_CAPITAL_POUNDS = 100_000_000_000
+#: Marks a setting whose numbers are pounds, so that documents print them as money.
+POUNDS = {"unit": "GBP"}
 #: Years from a decision to opening, by kind of option (cited in Rules.lead_time_years).
 DEFAULT_LEAD_TIMES: dict[str, int] = {"srp": 1, "esta": 1, "unit": 1, "special_expansion": 2, "new_special": 4}
 #: The share of its places a new provision has in each of its first years open, by kind
@@ -155,11 +157,16 @@ class PhaseMinutes(Section):
     DfE travel-to-school guidance gives and councils' transport policies cite; nursery
     follows primary and post-19 follows post-16."""
 
-    nursery: float = Field(45, gt=0, le=1_000_000)
-    primary: float = Field(45, gt=0, le=1_000_000)
-    secondary: float = Field(75, gt=0, le=1_000_000)
-    post16: float = Field(75, gt=0, le=1_000_000)
-    post19: float = Field(75, gt=0, le=1_000_000)
+    nursery: float = Field(45, gt=0, le=1_000_000, description="Longest one-way journey for a nursery pupil, in "
+                                                               "minutes (as primary).")
+    primary: float = Field(45, gt=0, le=1_000_000, description="Longest one-way journey for a primary pupil, in "
+                                                               "minutes (DfE travel-to-school guidance: 45).")
+    secondary: float = Field(75, gt=0, le=1_000_000, description="Longest one-way journey for a secondary pupil, "
+                                                                 "in minutes (DfE travel-to-school guidance: 75).")
+    post16: float = Field(75, gt=0, le=1_000_000, description="Longest one-way journey for a post-16 pupil, in "
+                                                              "minutes (as secondary).")
+    post19: float = Field(75, gt=0, le=1_000_000, description="Longest one-way journey for a post-19 pupil, in "
+                                                              "minutes (as post-16).")
 
 
 class Travel(Section):
@@ -238,7 +245,7 @@ class Costs(Section):
         description="Annual discount rate for future costs: 3.5% is HM Treasury's Green Book "
                     "social time preference rate.")
     transport_per_pupil: float = Field(
-        9800, ge=0, le=MAX_ANNUAL_POUNDS, description="Annual home-to-school transport cost per pupil with SEND at the "
+        9800, json_schema_extra=POUNDS, ge=0, le=MAX_ANNUAL_POUNDS, description="Annual home-to-school transport cost per pupil with SEND at the "
                                 "reference distance: County Councils Network, March 2024 (£9,800 "
                                 "in 2023/24).")
     transport_reference_km: float = Field(
@@ -246,19 +253,19 @@ class Costs(Section):
                                 "costs scale with distance from it. Assumption: about three times "
                                 "a mainstream pupil's journey (EPI, 'Access to special schools').")
     fallback_per_pupil: float = Field(
-        64000, ge=0, le=MAX_ANNUAL_POUNDS, description="Annual cost of an independent or out-of-area placement: "
+        64000, json_schema_extra=POUNDS, ge=0, le=MAX_ANNUAL_POUNDS, description="Annual cost of an independent or out-of-area placement: "
                                  "DfE parliamentary answer, 7 January 2026 (about £64,000). "
                                  "Transport at the reference distance is added.")
     fallback_by_need: dict[str, float] = Field(
-        default_factory=dict,
+        default_factory=dict, json_schema_extra=POUNDS,
         description="Fallback cost by need code (or need.phase, e.g. 'SEMH.secondary'), where it "
                     "differs from fallback_per_pupil.")
     annual_cost_per_place: dict[str, float] = Field(
-        default_factory=_default_annual_costs,
+        default_factory=_default_annual_costs, json_schema_extra=POUNDS,
         description="Annual cost of a place by kind of provision, used where the dataset "
                     "gives none.")
     annual_fixed_cost: dict[str, float] = Field(
-        default_factory=_default_annual_fixed_costs,
+        default_factory=_default_annual_fixed_costs, json_schema_extra=POUNDS,
         description="Annual cost of running an opened option whatever its roll (the staffing base of "
                     "a unit: a teacher and assistants), by kind of option, used where the dataset's "
                     "candidates give none; paid every year from opening to the end of the plan, on top "
@@ -266,7 +273,7 @@ class Costs(Section):
                     "(costs-evidence.md), so the defaults, from placeplan/databuild/defaults.toml "
                     "([annual_fixed_cost]; 0 for a kind it does not name), are assumptions.")
     travel_minute_weight: float = Field(
-        0.0, ge=0, le=MAX_ANNUAL_POUNDS, description="Optional weight: pounds per pupil per minute of one-way journey "
+        0.0, json_schema_extra=POUNDS, ge=0, le=MAX_ANNUAL_POUNDS, description="Optional weight: pounds per pupil per minute of one-way journey "
                                "per year, to prefer shorter journeys beyond their transport cost.")
 
     @field_validator("annual_fixed_cost")
@@ -316,9 +323,9 @@ class Costs(Section):
 
 
 class Rules(Section):
-    capital_budget: float | None = Field(None, ge=0, le=MAX_CAPITAL_POUNDS,
+    capital_budget: float | None = Field(None, json_schema_extra=POUNDS, ge=0, le=MAX_CAPITAL_POUNDS,
                                          description="Total capital over the horizon (GBP); leave out for no limit.")
-    capital_budget_per_year: float | None = Field(None, ge=0, le=MAX_CAPITAL_POUNDS,
+    capital_budget_per_year: float | None = Field(None, json_schema_extra=POUNDS, ge=0, le=MAX_CAPITAL_POUNDS,
                                                   description="Capital in any one year (GBP); leave out for no limit.")
     max_new_options: int | None = Field(None, ge=0, le=100_000,
                                         description="Most options that may be opened; leave out for no limit.")
@@ -329,12 +336,12 @@ class Rules(Section):
     min_host_first_preference_ratio: float = Field(
         1.0, ge=0, le=100, description="First preferences per place offered that a host school must reach.")
     host_weight: float = Field(
-        2000.0, ge=0, le=MAX_ANNUAL_POUNDS, description="With host_preference = 'weight': pounds per place per year for "
+        2000.0, json_schema_extra=POUNDS, ge=0, le=MAX_ANNUAL_POUNDS, description="With host_preference = 'weight': pounds per place per year for "
                                   "each unit the host's first-preference ratio falls below the threshold.")
     min_occupancy: float = Field(0.0, ge=0, le=1, description="Smallest share of an opened option's places that must be filled.")
     min_deliverability: float = Field(0.0, ge=0, le=1, description="Options below this deliverability are excluded.")
     deliverability_weight: float = Field(
-        0.0, ge=0, le=MAX_ANNUAL_POUNDS, description="Pounds per place per year for each unit of deliverability below 1: "
+        0.0, json_schema_extra=POUNDS, ge=0, le=MAX_ANNUAL_POUNDS, description="Pounds per place per year for each unit of deliverability below 1: "
                                "discounts options that may not be delivered.")
     # strict=False: TOML gives a list, which becomes the tuple; each id must still be text.
     force_open: tuple[str, ...] = Field((), strict=False,
@@ -390,7 +397,7 @@ class Rules(Section):
                     "a share of, and what its per-place annual cost is paid on; its capital is spent when "
                     "it opens.")
     revenue_limit_per_year: float | None = Field(
-        None, ge=0, le=MAX_CAPITAL_POUNDS,
+        None, json_schema_extra=POUNDS, ge=0, le=MAX_CAPITAL_POUNDS,
         description="High-needs revenue for new provision: the most the options opened may cost to run in "
                     "any plan year (their places at their annual cost plus their annual fixed costs, "
                     "undiscounted, weights apart), in GBP; leave out for no limit.")
@@ -455,8 +462,8 @@ class Output(Section):
 
 
 class Scenario(Section):
-    name: str = ""
-    description: str = ""
+    name: str = Field("", description="The scenario's name, printed on every document.")
+    description: str = Field("", description="What the scenario is for, in a sentence.")
     dataset: str = Field(..., description="Dataset folder, relative to the scenario file that names it.")
     horizon: Horizon = Field(default_factory=Horizon)
     demand: Demand = Field(default_factory=Demand)
