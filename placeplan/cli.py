@@ -29,10 +29,21 @@ class Context:
         self.quiet = quiet
 
 
-def _configure_logging(debug: bool, quiet: bool) -> None:
+#: The solver's own steps (model sizes, LP bounds, the dive, each re-solve): printed with
+#: --verbose; by default only their warnings, so a run reads as its stages and results.
+SOLVER_STEPS = "placeplan.optimise"
+
+
+def _stages_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith(SOLVER_STEPS)
+
+
+def _configure_logging(debug: bool, quiet: bool, verbose: bool = False) -> None:
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    if not (verbose or debug):
+        handler.addFilter(_stages_only)
     root = logging.getLogger("placeplan")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -43,15 +54,17 @@ def _configure_logging(debug: bool, quiet: bool) -> None:
 @click.version_option(__version__, prog_name="placeplan")
 @click.option("--debug", is_flag=True, help="Show full tracebacks and debug logging.")
 @click.option("--quiet", "-q", is_flag=True, help="Only print results and problems.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also print the solver's own steps: model sizes, LP bounds, the dive, each re-solve.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
+def cli(ctx: click.Context, debug: bool, quiet: bool, verbose: bool) -> None:
     """Plan specialist school places for children with SEND.
 
     \b
     Example:
       placeplan validate scenarios/kingston-richmond.toml
     """
-    _configure_logging(debug, quiet)
+    _configure_logging(debug, quiet, verbose)
     ctx.obj = Context(debug, quiet)
 
 

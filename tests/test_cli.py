@@ -201,3 +201,14 @@ def test_debug_shows_the_traceback_and_keeps_exit_code_2_for_bad_input(tmp_path)
     assert quiet.exit_code == loud.exit_code == 2
     assert "Traceback" not in quiet.stderr and "Traceback" in loud.stderr
     assert "'AUT' is not a need code; did you mean ASD?" in loud.stderr
+
+
+def test_a_run_prints_its_stages_and_verbose_adds_the_solvers_steps(tiny_scenario, tmp_path):
+    quiet_steps = run_cli(["solve", str(tiny_scenario), "--out", str(tmp_path / "a"), "--no-explain", "--no-outputs"])
+    assert quiet_steps.exit_code == 0, quiet_steps.output
+    assert "model input:" in quiet_steps.output and "solving with" in quiet_steps.output
+    assert "built model:" not in quiet_steps.output and "LP relaxation" not in quiet_steps.output
+    verbose = run_cli(["--verbose", "solve", str(tiny_scenario), "--out", str(tmp_path / "b"), "--no-explain",
+                       "--no-outputs"])
+    assert verbose.exit_code == 0 and "built model:" in verbose.output and "model input:" in verbose.output
+    assert len(verbose.output.splitlines()) > len(quiet_steps.output.splitlines())
