@@ -20,6 +20,7 @@ at once as one :class:`ProblemError`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -466,9 +467,11 @@ class Problem:
             return self.groups.weight(self.periods)[self.arcs.group]
         return self.arcs.stays @ self.periods.weight
 
+    @functools.cached_property
     def most_demand(self) -> np.ndarray:
         """(G,): the most units each group can hold: its own demand and, where units rejoin
-        it, the most that can (every rejoining arc carrying all its group's units)."""
+        it, the most that can (every rejoining arc carrying all its group's units). Worked
+        out once: the model's build reads it for bounds, arcs and rows (the arrays are frozen)."""
         most = self.groups.demand.astype(float).copy()
         r = self.rejoins
         source = self.arcs.group[r.arc]
@@ -476,6 +479,7 @@ class Problem:
             arrive = self.groups.period[r.group] == t
             if arrive.any():
                 np.add.at(most, r.group[arrive], r.share[arrive] * most[source[arrive]])
+        _frozen(most)
         return most
 
     def closing(self, options: ArrayLike) -> Problem:

@@ -205,7 +205,7 @@ def usable_arcs(problem: Problem) -> np.ndarray:
     a, g, o = problem.arcs, problem.groups, problem.options
     E = problem.existing.count
     t = g.period[a.group]
-    keep = problem.most_demand()[a.group] > 0
+    keep = problem.most_demand[a.group] > 0
     is_opt = a.facility >= E
     opt = np.where(is_opt, a.facility - E, 0)
     if o.count:
@@ -229,7 +229,7 @@ def _index(problem: Problem, arcs: np.ndarray | None) -> _Index:
     has_k = steps[z_option] > 0 if len(z_option) else np.zeros(0, bool)
     k_z = np.flatnonzero(has_k)
     return _Index(arcs, x_group, problem.arcs.facility[arcs], g.period[x_group],
-                  np.flatnonzero(g.fallback_allowed & (problem.most_demand() > 0)),
+                  np.flatnonzero(g.fallback_allowed & (problem.most_demand > 0)),
                   z_option, z_period, z_option[k_z], z_period[k_z], k_z)
 
 
@@ -273,7 +273,7 @@ def build_model(problem: Problem, *, arcs: np.ndarray | None = None,
 
 def add_flow_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     """x_a: units along each usable arc, at most the group's demand (and the option's size)."""
-    d = problem.most_demand()[ix.x_group]
+    d = problem.most_demand[ix.x_group]
     upper = d.copy()
     E = problem.existing.count
     is_opt = ix.x_facility >= E
@@ -290,7 +290,7 @@ def add_flow_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
 def add_fallback_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     """u_g: unplaced units of each group whose fallback is allowed."""
     g = problem.groups
-    start = b.variables("u", np.zeros(len(ix.groups_u)), problem.most_demand()[ix.groups_u], False)
+    start = b.variables("u", np.zeros(len(ix.groups_u)), problem.most_demand[ix.groups_u], False)
     b.cost("fallback", start + np.arange(len(ix.groups_u)),
            g.weight(problem.periods)[ix.groups_u] * g.fallback_cost[ix.groups_u])
 
@@ -375,7 +375,7 @@ def add_existing_capacity_constraints(b: _Builder, problem: Problem, ix: _Index)
     cap = problem.existing.capacity.ravel()
     used, row = np.unique(key, return_inverse=True)
     # a row only where the capacity could bind: total demand reachable above capacity
-    reach = np.bincount(row, weights=problem.most_demand()[ix.x_group[xs]] * share, minlength=len(used))
+    reach = np.bincount(row, weights=problem.most_demand[ix.x_group[xs]] * share, minlength=len(used))
     binding = np.isfinite(cap[used]) & (reach > cap[used] + 1e-9)
     keep_row = np.flatnonzero(binding)
     new_row = np.full(len(used), -1)

@@ -51,9 +51,10 @@ def applicable(problem: Problem) -> bool:
     MIP: the 0-1 problem here and the plans the heuristics try do not know them."""
     o, rules = problem.options, problem.rules
     fixed = ~o.capacitated | (o.min_size == o.max_size)
-    return (problem.periods.count == 1 and o.count > 0 and not problem.rejoins.count and bool(np.all(fixed | o.excluded))
-            and not np.any(o.min_occupancy > 0) and not rules.binding_groups(o)
-            and rules.annual_budget_per_period is None and bool(np.all(o.usable_share(np.arange(o.count), 0) == 1)))
+    phased = np.any(o.usable_share(np.arange(o.count), 0) < 1)
+    return (problem.periods.count == 1 and o.count > 0 and not problem.rejoins.count
+            and bool(np.all(fixed | o.excluded)) and not np.any(o.min_occupancy > 0)
+            and not rules.binding_groups(o) and rules.annual_budget_per_period is None and not phased)
 
 
 @dataclass
