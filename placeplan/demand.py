@@ -2,7 +2,8 @@
 
 The projection itself (methods, pooling, Monte Carlo ranges) is :mod:`placeplan.projection`;
 this module picks the plan years and the percentile the scenario plans for
-(``demand.percentile``, P50 by default).
+(``demand.percentile``, P50 by default), and keeps for the plan's record the range around
+it (P10 to P90 of all pupils each plan year) and the growth the projection gave.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .checks import horizon_problems
@@ -42,18 +44,82 @@ def projection(dataset: Dataset, scenario: Scenario, *, open_data=None) -> Proje
 
 
 @dataclass(frozen=True)
+class Record:
+    """What the plan's record (summary.json) says of its demand: ``range`` per plan year
+    (year, p10, p50, p90 of all pupils, and ``planned``, the pupils planned for) and
+    ``growth`` (the method, the annual growth of projected P50 pupils over the projection,
+    and the projection's own words on where its growth comes from)."""
+
+    range: list[dict]
+    growth: dict
+
+
+@dataclass(frozen=True)
 class Planned:
     """Demand to plan for, and the pupils of the year before the plan (already placed
-    when it starts): zone_id, need, ncy, phase, year, setting, stepdown, pupils."""
+    when it starts): zone_id, need, ncy, phase, year, setting, stepdown, pupils; and the
+    record of the projection they come from."""
 
     demand: pd.DataFrame
     before: pd.DataFrame
+    record: Record
+
+
+#: Words the projection's notes start with when they say where its growth comes from.
+GROWTH_NOTES = ("growth:", "prevalence:", "cohort:")
+
+
+def demand_record(projected: Projection, demand: pd.DataFrame, years: list[int]) -> Record:
+    """The range of all pupils each plan year (the council's P10, P50 and P90 of every
+    need and phase together: exact percentiles of the draws, so P50 need not equal the
+    pupils planned for, which add up each need and phase's own percentile) and the
+    projection's growth, from the projection the plan was made from."""
+    council = projected.council
+    every = council[(council["need"] == "ALL") & (council["phase"] == "all")].set_index("year")
+    planned = demand.groupby("year")["pupils"].sum()
+    rows = [{"year": f"{y}/{(y + 1) % 100:02d}", "p10": round(float(every.at[y, "p10"]), 1),
+             "p50": round(float(every.at[y, "p50"]), 1), "p90": round(float(every.at[y, "p90"]), 1),
+             "planned": round(float(planned.get(y, 0.0)), 1)} for y in years if y in every.index]
+    return Record(range=rows, growth=_growth(projected, every, years[-1]))
+
+
+def _growth(projected: Projection, every: pd.DataFrame, last: int) -> dict:
+    """The annual growth of projected P50 pupils from the base year to the last plan year:
+    what every method's own settings come to (a trend's pooled rate with each need's
+    difference, a cohort's join and leave rates, a growth scenario's rates by need)."""
+    base, final = projected.base_year, float(every.at[last, "p50"]) if last in every.index else np.nan
+    start = float(every.at[base, "p50"]) if base in every.index else np.nan
+    rate = (final / start) ** (1.0 / (last - base)) - 1.0 if start > 0 and final > 0 and last > base else None
+    return {"method": projected.method, "annual_rate": None if rate is None else round(rate, 4),
+            "basis": f"projected P50 of all pupils, {base}/{(base + 1) % 100:02d} to {last}/{(last + 1) % 100:02d}",
+            "percentile": projected.percentile,
+            "notes": [n for n in projected.notes if n.startswith(GROWTH_NOTES)]}
+
+
+#: The record of the last projection made, with the dataset and scenario it was made for:
+#: the plan's summary reads it (:func:`last_record`) rather than drawing the projection again.
+_last: list[tuple[Dataset, Scenario, Record]] = []
 
 
 def planned_demand(dataset: Dataset, scenario: Scenario) -> Planned:
     """The scenario's percentile of projected demand by the setting pupils need
     (:mod:`placeplan.demand_settings`), for the plan's years and the year before them: the
     base year's own pupils, or that year projected when the plan starts later."""
+    planned = _planned(dataset, scenario)
+    _last[:] = [(dataset, scenario, planned.record)]
+    return planned
+
+
+def last_record(dataset: Dataset, scenario: Scenario) -> Record | None:
+    """The record of the projection :func:`planned_demand` last made for this dataset (the
+    same object) and scenario; None when it made none for them (the record is then left
+    out rather than drawn again)."""
+    if _last and _last[0][0] is dataset and _last[0][1] == scenario:
+        return _last[0][2]
+    return None
+
+
+def _planned(dataset: Dataset, scenario: Scenario) -> Planned:
     base_year = dataset.meta.base_year
     years = plan_years(scenario, base_year)
     prior = years[0] - 1
@@ -72,7 +138,8 @@ def planned_demand(dataset: Dataset, scenario: Scenario) -> Planned:
     totals = demand.groupby("year")["pupils"].sum()
     log.info("demand (%s, P%d): %s", projected.method, projected.percentile,
              ", ".join(f"{y}/{(y + 1) % 100:02d} {v:,.0f}" for y, v in totals.items()))
-    return Planned(demand.reset_index(drop=True), before.reset_index(drop=True))
+    return Planned(demand.reset_index(drop=True), before.reset_index(drop=True),
+                   demand_record(projected, demand, years))
 
 
 def project(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:

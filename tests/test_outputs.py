@@ -96,7 +96,8 @@ def test_shortlist_ranks_chosen_options_with_reasons_then_every_other_candidate(
 
 def test_workbook_has_the_six_sheets_and_marks_the_allocation_internal(hostile):
     book = openpyxl.load_workbook(hostile / "plan.xlsx", read_only=True)
-    assert book.sheetnames == ["Summary", "Options", "Sufficiency", "Allocation", "Assumptions", "Sources"]
+    assert book.sheetnames == ["Summary", "What this plan assumes", "Options", "Sufficiency", "Allocation",
+                               "Assumptions", "Sources"]
     allocation = list(book["Allocation"].iter_rows(values_only=True))
     assert allocation[0][0].startswith("OFFICIAL-SENSITIVE")
     header = allocation[2]

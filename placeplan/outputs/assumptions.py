@@ -1,5 +1,8 @@
 """Every assumption a plan used (the merged scenario, with what each setting means) and
-the data it was made from (the dataset's sources, licences and attributions)."""
+the data it was made from (the dataset's sources, licences and attributions).
+
+A setting the chosen demand method never reads (``demand.growth`` under the trend method)
+is left out: listed, it would read as an assumption the plan made."""
 
 from __future__ import annotations
 
@@ -12,6 +15,19 @@ from ..dataset import Dataset
 
 #: Settings that name files on the officer's machine: only the last part is published.
 PATH_SETTINGS = ("dataset", "output.folder")
+
+#: The cohort method's rates given in the scenario (demand.cohort.source = 'scenario').
+COHORT_RATES = ("demand.cohort.join", "demand.cohort.cease", "demand.cohort.stay_post16",
+                "demand.cohort.stay_post19")
+#: Settings each demand method does not read (placeplan/projection/project.py
+#: _method_paths and methods.py): growth applies its own rates and draws nothing; the
+#: others draw from the pooled growth model, and only cohort reads demand.cohort.
+UNUSED_BY_METHOD = {
+    "trend": ("demand.growth", "demand.rate_trend", "demand.cohort."),
+    "prevalence": ("demand.growth", "demand.cohort."),
+    "cohort": ("demand.growth", "demand.rate_trend"),
+    "growth": ("demand.draws", "demand.pool", "demand.rate_trend", "demand.cohort."),
+}
 
 
 def _number(value: float, *, money: bool) -> str:
@@ -54,9 +70,27 @@ def _rows(model: BaseModel, prefix: str) -> list[dict]:
     return rows
 
 
+def unused_settings(scenario: BaseModel) -> tuple[str, ...]:
+    """Settings (or, ending in '.', groups of them) the scenario's demand method does not
+    read; none for a model without a demand section."""
+    demand = getattr(scenario, "demand", None)
+    if demand is None:
+        return ()
+    unused = UNUSED_BY_METHOD.get(demand.method, ())
+    if demand.method == "cohort":
+        # scenario rates draw nothing and pool nothing; estimated rates read no scenario rate
+        own = demand.cohort.source == "scenario"
+        unused += ("demand.cohort.prior_pupils", "demand.draws", "demand.pool") if own else COHORT_RATES
+    return unused
+
+
 def settings_table(scenario: BaseModel) -> pd.DataFrame:
-    """setting, value, what it means: the merged scenario, one row per setting."""
-    return pd.DataFrame(_rows(scenario, ""), columns=["setting", "value", "what it means"])
+    """setting, value, what it means: the merged scenario, one row per setting the plan
+    used (settings its demand method does not read are left out)."""
+    unused = unused_settings(scenario)
+    rows = [row for row in _rows(scenario, "")
+            if not any(row["setting"] == u or (u.endswith(".") and row["setting"].startswith(u)) for u in unused)]
+    return pd.DataFrame(rows, columns=["setting", "value", "what it means"])
 
 
 def sources_table(dataset: Dataset) -> pd.DataFrame:

@@ -52,7 +52,8 @@ SUMMARY_KEYS = {"scenario": _TEXT, "scenario_file": _TEXT, "dataset_path": _TEXT
                 "status": _TEXT, "objective": _NUMBER, "terms": _MAP, "capital_spent": _NUMBER,
                 "options_opened": _NUMBER, "run_date": _TEXT}
 SUMMARY_OPTIONAL = {"gap": _NUMBER, "capital_budget": _NUMBER, "solver": _TEXT, "best_bound": _NUMBER,
-                    "status_quo": _MAP, "saving": _MAP, "payback_year": _TEXT}
+                    "status_quo": _MAP, "saving": _MAP, "payback_year": _TEXT,
+                    "caveats": _LIST, "caveats_short": _LIST, "demand_range": _LIST, "demand_growth": _MAP}
 #: What the documents read of summary.json's status_quo (the same pupils, no new provision).
 STATUS_QUO_ROWS = {"pupils": {"need": _TEXT, "phase": _TEXT, "year": _NUMBER, "local": _NUMBER,
                               "independent": _NUMBER, "unplaced": _NUMBER},

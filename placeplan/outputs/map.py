@@ -11,6 +11,8 @@ Layers a councillor can switch (Leaflet's layer control):
 * the travel-time reach of each chosen option;
 * a street map background, off by default (it needs a network).
 
+Under its title, a box that opens: what the plan assumes (:mod:`placeplan.outputs.caveats`).
+
 Leaflet's script and styles are inside the file (:mod:`placeplan.outputs.assets`). This
 module gathers what the map shows as data (GeoJSON and HTML texts, every name escaped once);
 :mod:`placeplan.outputs.leaflet` writes it into a fixed page whose fixed script draws it, so
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .caveats import TITLE as ASSUMES_TITLE, plan_caveats
 from .facts import Facts
 from .geometry import ZoneShapes, geojson_geometry, lonlat, outlines
 from .glossary import KIND_SHORT, academic_year, glossary_for
@@ -324,9 +327,12 @@ class MapBuilder:
                   f'<div><span class="pp-dot" style="background:{NOT_CHOSEN}"></span>candidate not chosen</div>'
                   f'<div class="pp-small">Circles are sized by places. {esc(plan.rule.describe())} '
                   f"{esc(approx)}</div></div>")
+        assumes = "".join(f"<li>{esc(line)}</li>" for line in plan_caveats(plan))
         title = (f'<div class="pp-panel pp-title"><div class="pp-h">{esc(plan.title)}</div>'
                  f"<div>Plan of {esc(date_words(plan.solved_on))}; {esc(plan.dataset.meta.name)}. "
-                 f"Click a circle for details; switch layers on the right.</div></div>")
+                 f"Click a circle for details; switch layers on the right.</div>"
+                 f'<details class="pp-assumes"><summary><b>{esc(ASSUMES_TITLE)}</b></summary>'
+                 f"<ul>{assumes}</ul></details></div>")
         text = " ".join(self.texts) + legend + title + " SEND EHCP SRP ESTA NCY"
         terms = glossary_for(text)
         entries = "".join(f"<dt>{esc(t)}</dt><dd>{esc(m)}</dd>" for t, m in terms.items())
@@ -341,6 +347,8 @@ PANEL_CSS = """
             box-shadow: 0 1px 4px rgba(0,0,0,0.25); }
 .pp-title { top: 10px; left: 56px; max-width: 44vw; }
 .pp-title .pp-h { font-size: 16px; font-weight: bold; }
+.pp-assumes { margin-top: 4px; } .pp-assumes summary { cursor: pointer; }
+.pp-assumes ul { margin: 3px 0 0; padding-left: 16px; max-height: 40vh; overflow-y: auto; }
 .pp-legend { bottom: 24px; right: 10px; max-width: 270px; max-height: 38vh; overflow-y: auto; }
 .pp-legend b { display: block; margin-top: 4px; }
 .pp-glossary { bottom: 48px; left: 10px; max-width: 300px; max-height: 28vh; overflow-y: auto; }

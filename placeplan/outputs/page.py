@@ -30,6 +30,9 @@ td.number, th.number { text-align: right; white-space: nowrap; }
 .figure { border-left: 5px solid #1d70b8; background: #f3f2f1; padding: .5rem .8rem; }
 .figure .value { font-size: 1.5rem; font-weight: bold; } .figure .what { font-size: .9rem; }
 .note { background: #fff7bf; padding: .5rem .8rem; border-left: 5px solid #ffdd00; }
+.assumes { border: 2px solid #505a5f; padding: .2rem 1rem .4rem; margin: 1rem 0; }
+.assumes h2 { margin-top: .6rem; border-bottom: none; font-size: 1.2rem; }
+.assumes ul { margin: .3rem 0; padding-left: 1.2rem; } .assumes li { margin: .15rem 0; }
 .internal { background: #fde8e8; border-left: 5px solid #d4351c; padding: .5rem .8rem; }
 dl.glossary dt { font-weight: bold; float: left; clear: left; width: 6rem; }
 dl.glossary dd { margin-left: 7rem; margin-bottom: .3rem; }
@@ -61,9 +64,19 @@ TABLE = """<table{% if id %} id="{{ id }}"{% endif %}>
 {% endfor %}</tbody>
 </table>"""
 
+ASSUMES = """<section class="assumes" id="assumes" aria-labelledby="assumes-title">
+<h2 id="assumes-title">{{ heading }}</h2>
+<ul>
+{% for line in lines %}<li>{{ line }}</li>
+{% endfor %}</ul>
+</section>"""
+
 GLOSSARY = """<dl class="glossary">
 {% for term, meaning in terms.items() %}<dt>{{ term }}</dt><dd>{{ meaning }}</dd>
 {% endfor %}</dl>"""
+
+
+TEMPLATES = ("page", "table", "glossary", "assumes")
 
 
 @lru_cache(maxsize=1)
@@ -71,12 +84,12 @@ def environment() -> jinja2.Environment:
     # The sandbox is a second wall behind constant templates: were some text ever compiled
     # as a template by mistake, it still could not reach Python's internals (os, files).
     return ImmutableSandboxedEnvironment(
-        loader=jinja2.DictLoader({"page": PAGE, "table": TABLE, "glossary": GLOSSARY}),
+        loader=jinja2.DictLoader({"page": PAGE, "table": TABLE, "glossary": GLOSSARY, "assumes": ASSUMES}),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 def render(template: LiteralString, **values) -> str:
-    """A template of this module ("page", "table", "glossary"), or an inline one, with
+    """A template of this module ("page", "table", "glossary", "assumes"), or an inline one, with
     autoescaping.
 
     ``template`` must be constant text written in the code (``LiteralString`` lets a type
@@ -84,7 +97,7 @@ def render(template: LiteralString, **values) -> str:
     ``values`` and is escaped there.
     """
     env = environment()
-    found = env.get_template(template) if template in ("page", "table", "glossary") else env.from_string(template)
+    found = env.get_template(template) if template in TEMPLATES else env.from_string(template)
     return found.render(**values)
 
 
@@ -103,6 +116,12 @@ def table(frame: pd.DataFrame, *, numbers: tuple[str, ...] = (), id: str = "") -
 
 def glossary(terms: dict[str, str]) -> str:
     return render("glossary", terms=terms)
+
+
+def assumes_box(lines: list[str], *, heading: str) -> str:
+    """The "What this plan assumes" box: a heading and a line each, every line escaped
+    (they quote the dataset's own words)."""
+    return render("assumes", heading=heading, lines=lines)
 
 
 def safe(text: str) -> Markup:

@@ -1,4 +1,6 @@
-"""The report (report.html): one page for a committee. Headline figures; sufficiency charts
+"""The report (report.html): one page for a committee. Headline figures (with the saving
+against no new provision, the payback year and the range of demand the plan may meet); what
+the plan assumes, in short lines (:mod:`.caveats`); sufficiency charts
 by phase and by need over the plan years (images inside the file); a link to the map; year
 by year, the pupils continuing in their placements and those newly placed, locally or out
 of area, and how each new provision fills; the shortlist; the model's formulation rendered
@@ -8,6 +10,7 @@ count of pupils is protected.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Final
 
@@ -16,6 +19,7 @@ import pandas as pd
 from ..optimise import FORMULATION
 from .assumptions import SOFTWARE, settings_table, sources_table
 from .by_year import NO_PLACEMENTS, by_year
+from .caveats import caveats_html, growth_words
 from .charts import by_need, by_phase, hidden_panels, need_panels, phase_panels
 from .facts import Facts, reference_minutes
 from .glossary import academic_year, glossary_for
@@ -42,6 +46,7 @@ HEAD: Final = """
 Costs are totals over the plan years at today's prices, discounted at {{ discount }} a year.
 "Without the plan" is the same pupils placed with no new places: existing places first, then
 independent or out-of-area schools.{% if status_quo_note %} {{ status_quo_note }}{% endif %}</p>
+{{ assumes }}
 <h2 id="map">The map</h2>
 <p><a href="{{ map_file }}">Open the councillors' map</a> (a file beside this report; it works without
 an internet connection): demand by area, existing and new provision, candidates not chosen and why, where
@@ -98,7 +103,9 @@ out-of-area placements for pupils not placed locally. It is a mixed-integer prog
 {{ formulation }}
 <h2 id="assumptions">Assumptions</h2>
 <p>Every setting the plan used (the merged scenario). Journeys to an independent or out-of-area place are
-counted at {{ reference }} minutes (the transport reference distance at the scenario's speed).</p>
+counted at {{ reference }} minutes (the transport reference distance at the scenario's speed).
+Settings the chosen demand method does not read are not listed.</p>
+{% if growth %}<p>{{ growth }}.{% for note in growth_notes %} The growth model behind it (each need then grows by its own difference from it): {{ note }}.{% endfor %}</p>{% endif %}
 {{ settings }}
 <h2 id="sources">Data sources</h2>
 {{ sources }}
@@ -114,11 +121,13 @@ def headline_figures(facts: Facts, suff: Sufficiency) -> list[tuple[str, str]]:
     places = int(round(float(facts.facilities.loc[facts.facilities["chosen"], "places"].sum())))
     figures = [
         (money(float(s["objective"])), f"total cost of the plan over {len(s['years'])} years"),
+        *saving_figures(s),
         (money(float(s["capital_spent"])), "capital for new places" + (
             f" (budget {money(float(s['capital_budget']))})" if s.get("capital_budget") is not None else "")),
         (f"{int(s['options_opened'])}", "new provisions or expansions opened"),
         (f"{places:,}", "places they add"),
         (suff.headline("pupils"), f"pupils needing a specialist place in {last}"),
+        *demand_range_figures(facts),
         (suff.headline("local_after"), f"of them placed locally in {last} with the plan"),
     ]
     if suff.has_status_quo:
@@ -127,6 +136,61 @@ def headline_figures(facts: Facts, suff: Sufficiency) -> list[tuple[str, str]]:
     if suff.has_status_quo:
         figures.append((suff.headline("away_before"), f"placed independent or out of area in {last} without it"))
     return figures
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def saving_figures(summary: dict) -> list[tuple[str, str]]:
+    """The saving against no new provision over the plan (as spent, and net of capital)
+    and the year it pays the capital back; none for a folder that does not say."""
+    saving = summary.get("saving")
+    total = saving.get("total") if isinstance(saving, dict) else None
+    spent = _number(total.get("undiscounted")) if isinstance(total, dict) else None
+    if spent is None:
+        return []
+    net = _number(total.get("net_of_capital_undiscounted"))
+    years = len(summary["years"])
+    what = (f"saved over {years} years against no new provision" if spent >= 0
+            else f"more spent over {years} years than with no new provision")
+    what += " (as spent, not discounted)"
+    if net is not None:
+        what += f"; {money(abs(net))} {'saved' if net >= 0 else 'more spent'} net of the capital"
+    figures = [(money(abs(spent)), what)]
+    if isinstance(summary.get("payback_year"), str):
+        figures.append((summary["payback_year"], "the year by which the savings have paid back the capital"))
+    elif int(summary.get("options_opened") or 0) > 0:
+        figures.append(("not within the plan", "the savings do not pay back the capital by its last year"))
+    return figures
+
+
+def demand_range_figures(facts: Facts) -> list[tuple[str, str]]:
+    """The range of demand in the last plan year (P10 to P90 of all pupils) beside the
+    pupils planned for; counts protected, and none for a folder that does not say."""
+    plan = facts.plan
+    rows = plan.summary.get("demand_range")
+    row = rows[-1] if isinstance(rows, list) and rows and isinstance(rows[-1], dict) else None
+    values = {k: _number(row.get(k)) for k in ("p10", "p90", "planned")} if row else {}
+    if not values or None in values.values():
+        return []
+    rule, percentile = plan.rule, plan.scenario.demand.percentile
+    year = str(row.get("year", plan.summary["years"][-1]))
+    planned = f"the plan is for {rule.count(values['planned'])} (P{percentile})"
+    if round(values["p10"]) == round(values["p90"]):
+        return [(rule.count(values["planned"]), f"pupils projected for {year}, with no range: the demand method "
+                                                "estimates nothing")]
+    return [(f"{rule.count(values['p10'])} to {rule.count(values['p90'])}",
+             f"pupils needing a place in {year}, the likely range (P10 to P90); {planned}")]
+
+
+def growth_notes(summary: dict) -> list[str]:
+    """The projection's own words on its growth (summary.json's demand_growth notes)."""
+    growth = summary.get("demand_growth")
+    notes = growth.get("notes") if isinstance(growth, dict) else None
+    return [str(n).rstrip(".") for n in notes] if isinstance(notes, list) else []
 
 
 def status_words(status: str, gap: float) -> str:
@@ -149,7 +213,7 @@ def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> str:
                   rule=plan.rule.describe(), figures=headline_figures(facts, suff),
                   status=status_words(str(s["status"]), gap),
                   discount=f"{100 * plan.scenario.costs.discount_rate:g}%",
-                  status_quo_note=facts.status_quo_note, map_file=MAP_FILE)
+                  status_quo_note=facts.status_quo_note, map_file=MAP_FILE, assumes=safe(caveats_html(plan)))
     charts = render(CHARTS, first=academic_year(plan.years[0]), last=academic_year(plan.final_year),
                     phase_chart=by_phase(suff), need_chart=by_need(suff),
                     phase_hidden=", ".join(hidden_panels(suff, phase_panels(suff))).replace("\n", " "),
@@ -167,7 +231,8 @@ def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> str:
     short = (render("<h2 id=\"shortlist\">The shortlist</h2>") + chosen_html(facts, shortlist)
              + not_chosen_html(shortlist))
     tail = render(TAIL, solver=SOLVERS.get(str(s.get("solver", "")), str(s.get("solver", ""))), formulation=safe(formulation_html(FORMULATION)),
-                  reference=f"{reference_minutes(plan):.0f}",
+                  reference=f"{reference_minutes(plan):.0f}", growth=growth_words(s),
+                  growth_notes=growth_notes(s),
                   settings=safe(table(settings_table(plan.scenario))),
                   sources=safe(table(sources_table(plan.dataset))), software=safe(table(SOFTWARE)))
     body = head + charts + by_year_html + short + tail

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..outputs_io import csv_text
 from ..travel import facility_limits
+from .caveats import caveats_html
 from .disclosure import SECONDARY, Rule
 from .facts import Facts, reference_minutes
 from .glossary import (KINDS, PHASE_WORDS, academic_year, ages_words, glossary_for, needs_phrase, needs_words,
@@ -252,7 +253,7 @@ def shortlist_page(facts: Facts, shortlist_: Shortlist) -> str:
     head = render("<h1>Consultation shortlist</h1><p class=\"subtitle\">{{ title }}. Plan of {{ day }}.</p>"
                   "<p class=\"note\">{{ rule }}</p>", title=plan.title, day=date_words(plan.solved_on),
                   rule=plan.rule.describe())
-    body = head + chosen_html(facts, shortlist_) + not_chosen_html(shortlist_)
+    body = head + caveats_html(plan) + chosen_html(facts, shortlist_) + not_chosen_html(shortlist_)
     body += render("<h2>What the words mean</h2>{{ g }}", g=safe(glossary(glossary_for(body))))
     return page(f"Consultation shortlist: {plan.title}", body)
 

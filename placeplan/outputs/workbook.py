@@ -1,5 +1,6 @@
-"""The Excel plan (plan.xlsx) for officers: Summary, Options, Sufficiency, Allocation
-(internal), Assumptions and Sources. The Sufficiency sheet also holds, to the right of its
+"""The Excel plan (plan.xlsx) for officers: Summary, What this plan assumes (the short lines
+every document carries, :mod:`.caveats`), Options, Sufficiency, Allocation (internal),
+Assumptions and Sources. The Sufficiency sheet also holds, to the right of its
 table, the plan's placements by year (pupils continuing, newly placed locally, newly placed
 independent or out of area, and pupils placed away with and without the plan) and how
 each new provision fills (its pupils each year against its places), as the report prints
@@ -25,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from ..formulas import needs_quote
 from ..plan.run import ALLOCATION_MARKING
 from .assumptions import settings_table, sources_table
+from .caveats import TITLE as ASSUMES_TITLE, plan_caveats
 from .facts import Facts
 from .by_year import by_year
 from .shortlist import Shortlist
@@ -74,14 +76,36 @@ def summary_table(facts: Facts, suff: Sufficiency) -> pd.DataFrame:
                          _cell(suff.headline("local_before"))))
         rows.insert(-1, (f"Pupils placed independent or out of area in {s['years'][final]}, without the plan",
                          _cell(suff.headline("away_before"))))
+    rows += _saving_rows(s)
     for term, value in s.get("terms", {}).items():
         rows.append((f"Cost term: {term.replace('_', ' ')} (£, discounted)", round(float(value))))
     rows += [
         ("Counts of pupils", plan.rule.describe()),
+        ("What this plan assumes", f"see the sheet '{ASSUMES_TITLE}'"),
         ("Allocation sheet", f"{ALLOCATION_MARKING}: pupils by home zone, not suppressed. Delete the sheet "
                              "before the workbook is published or shared outside the council."),
     ]
     return pd.DataFrame(rows, columns=["figure", "value"])
+
+
+def _saving_rows(summary: dict) -> list[tuple[str, object]]:
+    """The saving against no new provision and the payback year, where the folder says."""
+    saving = summary.get("saving")
+    total = saving.get("total") if isinstance(saving, dict) else None
+    if not isinstance(total, dict):
+        return []
+    rows = [(label, round(float(total[key]))) for key, label in (
+        ("undiscounted", "Saved against no new provision over the plan, as spent (£)"),
+        ("net_of_capital_undiscounted", "Saved against no new provision, net of capital (£)"))
+        if isinstance(total.get(key), (int, float)) and not isinstance(total.get(key), bool)]
+    if isinstance(summary.get("payback_year"), str):
+        rows.append(("Capital paid back by savings in", summary["payback_year"]))
+    return rows
+
+
+def assumes_table(facts: Facts) -> pd.DataFrame:
+    """The short lines of what the plan assumes, one a row."""
+    return pd.DataFrame({ASSUMES_TITLE.lower(): plan_caveats(facts.plan)}, columns=[ASSUMES_TITLE.lower()])
 
 
 def options_table(shortlist: Shortlist) -> pd.DataFrame:
@@ -129,6 +153,7 @@ def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> byt
     plan = facts.plan
     sheets = {
         "Summary": (summary_table(facts, suff), ("value",)),
+        ASSUMES_TITLE: (assumes_table(facts), (ASSUMES_TITLE.lower(),)),
         "Options": (_numbers(options_table(shortlist)), ("reason", "name", "kind")),
         "Sufficiency": (_numbers(suff.table()), ()),
         "Allocation": (allocation_table(facts), ()),

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..demand import plan_years, planned_demand
+from ..demand import last_record, plan_years, planned_demand
+from ..dataset import Dataset
 from ..errors import PlacePlanError
 from ..optimise import InfeasibleError, Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
@@ -320,13 +321,76 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
         "travel": travel_percentiles(split),
         "placements_by_year": placements_by_year(send, split),
         "caveats": caveats(inputs.dataset),
+        "caveats_short": caveats_short(inputs.dataset),
         "dataset_hash": dataset_hash(inputs.dataset.path),
         "status_quo": before,
         "saving": saving,
         "payback_year": payback,
         "revenue_limit_per_year": scenario.rules.revenue_limit_per_year,
         "decision_year": _label(scenario.horizon.decided_in(send.years[0])),
+        **_demand_keys(inputs),
     }
+
+
+def _demand_keys(inputs: Inputs) -> dict:
+    """summary's ``demand_range`` (each plan year's P10, P50 and P90 of all pupils, and the
+    pupils planned for) and ``demand_growth`` (the method and the annual growth it gave),
+    from the projection the plan was made from; null when this run made none to read
+    (summarise called on its own), rather than projecting again."""
+    record = last_record(inputs.dataset, inputs.scenario.scenario)
+    return {"demand_range": None if record is None else record.range,
+            "demand_growth": None if record is None else record.growth}
+
+
+#: The dataset builder's caveats (placeplan data build), each found by words only it writes,
+#: said shortly for the documents' "What this plan assumes"; the long text stays in caveats.
+BUILDER_CAVEATS = (
+    ("Demand is not a caseload", "Demand is spread over areas from published totals, not the councils' own "
+                                 "caseload"),
+    ("the DfE counts the setting a pupil attends", "Demand counts the setting pupils attend, not the one they "
+                                                   "need; pupils waiting for a place are not counted"),
+    ("GIAS's list can be narrower than who attends", "Special schools take the needs GIAS lists, which can be "
+                                                     "fewer than the needs they teach"),
+    ("Resourced provision and SEN units: GIAS lists", "Resourced provision places are estimated: published "
+                                                      "pupils shared over the schools GIAS lists"),
+    ("Candidates: an SRP and an ESTA at every", "Candidates are an SRP and an ESTA at every state mainstream "
+                                                "school, at default costs and sizes"),
+)
+#: Longest caveat said as it is written; a longer one is cut at a word.
+SHORT_CAVEAT = 140
+#: Kinds of site by what their places are called, for the estimated places' caveat.
+PLACES_OF = {"special": "special schools", "srp": "resourced provision", "unit": "SEN units",
+             "esta": "ESTAs", "independent": "independent and out-of-area schools"}
+
+
+def short_caveat(text: str) -> str:
+    """A caveat in a line: the builder's own said shortly, any other by its first sentence
+    (cut at a word past SHORT_CAVEAT characters). Documents of older folders, whose summary
+    has no caveats_short, shorten their caveats with this too."""
+    for words, short in BUILDER_CAVEATS:
+        if words in text:
+            return short
+    first = text.strip().split(". ")[0].rstrip(".")
+    if len(first) <= SHORT_CAVEAT:
+        return first
+    return first[:SHORT_CAVEAT].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+
+
+def caveats_short(dataset: Dataset) -> list[str]:
+    """summary's ``caveats_short``: each of the dataset's caveats in a line, in their order,
+    each said once, and which kinds of site have estimated places (sites.csv
+    capacity_source), counted from the sites rather than read from prose."""
+    lines = [short_caveat(text) for text in caveats(dataset)]
+    sites = dataset["sites"]
+    if "capacity_source" in sites:
+        source = sites["capacity_source"].fillna("").astype(str).str.lower()
+        estimated = source.str.contains("estimat") | source.str.contains("on roll")
+        kinds = [f"{PLACES_OF.get(kind, kind)} ({int(estimated[sites['kind'] == kind].sum())} of "
+                 f"{int((sites['kind'] == kind).sum())})"
+                 for kind in dict.fromkeys(sites.loc[estimated, "kind"].astype(str))]
+        if kinds:
+            lines.append("Estimated places: " + ", ".join(kinds))
+    return list(dict.fromkeys(lines))
 
 
 def placements_by_year(send: SendProblem, split: pd.DataFrame) -> list[dict]:
