@@ -84,3 +84,7 @@ def parse_needs(cell: str) -> tuple[list[str], list[str]]:
     known = [p for p in parts if p in NEEDS]
     unknown = [p for p in parts if p not in NEEDS]
     return known, unknown
+
+#: Kinds of place in the council's own area (existing or new): every other site kind
+#: (independent, out of area) and the fallback count as placed away.
+LOCAL_KINDS = ("special", "srp", "unit", "esta", "special_expansion", "new_special")

@@ -96,30 +96,11 @@ def _growth(projected: Projection, every: pd.DataFrame, last: int) -> dict:
             "notes": [n for n in projected.notes if n.startswith(GROWTH_NOTES)]}
 
 
-#: The record of the last projection made, with the dataset and scenario it was made for:
-#: the plan's summary reads it (:func:`last_record`) rather than drawing the projection again.
-_last: list[tuple[Dataset, Scenario, Record]] = []
-
-
 def planned_demand(dataset: Dataset, scenario: Scenario) -> Planned:
     """The scenario's percentile of projected demand by the setting pupils need
     (:mod:`placeplan.demand_settings`), for the plan's years and the year before them: the
-    base year's own pupils, or that year projected when the plan starts later."""
-    planned = _planned(dataset, scenario)
-    _last[:] = [(dataset, scenario, planned.record)]
-    return planned
-
-
-def last_record(dataset: Dataset, scenario: Scenario) -> Record | None:
-    """The record of the projection :func:`planned_demand` last made for this dataset (the
-    same object) and scenario; None when it made none for them (the record is then left
-    out rather than drawn again)."""
-    if _last and _last[0][0] is dataset and _last[0][1] == scenario:
-        return _last[0][2]
-    return None
-
-
-def _planned(dataset: Dataset, scenario: Scenario) -> Planned:
+    base year's own pupils, or that year projected when the plan starts later; with the
+    record of the projection (its range and growth) for the plan's summary."""
     base_year = dataset.meta.base_year
     years = plan_years(scenario, base_year)
     prior = years[0] - 1

@@ -69,7 +69,7 @@ def test_pupils_whose_school_admits_their_next_year_group_stay(tmp_path):
         assert by_year[year]["new_local"] == pytest.approx(2)
 
 
-def test_a_counterfactual_starts_from_a_plan_without_the_pupils_who_would_have_moved_on(tmp_path):
+def test_the_plan_without_an_option_drops_the_pupils_who_would_have_moved_on_from_it(tmp_path):
     # The infant SRP as a candidate: with it, Year 2 pupils go there and move on to the
     # junior school (as above); the plan without it (its pupils out of area) must also drop
     # the pupils who would have moved on from it, or it would not be a plan at all.
@@ -77,9 +77,9 @@ def test_a_counterfactual_starts_from_a_plan_without_the_pupils_who_would_have_m
 
     from placeplan.optimise import solve
     from placeplan.optimise.formulation import build_model
+    from placeplan.optimise.replan import Replacing
     from placeplan.optimise.solve import values_from_plan
     from placeplan.pipeline import load_inputs
-    from placeplan.plan.explain import _warm_start, _without
     from placeplan.plan.run import prepare
 
     sites = SITES.format(infant=20_000).replace("I,Infant SRP,srp,520100,170000,SLD,0,2,10,2,20000\n", "")
@@ -91,11 +91,17 @@ def test_a_counterfactual_starts_from_a_plan_without_the_pupils_who_would_have_m
     send = prepare(load_inputs(scenario, ("horizon.decision_year=2020",))).send
     result = solve(send.problem)
     assert result.option_open.tolist() == [True] and send.problem.rejoins.count
-    plan = _warm_start(send, result, 0)
-    model = build_model(_without(send, 0))
+    plan = Replacing(send.problem, result).without([0])
+    assert plan.status == "optimal"
+    model = build_model(send.problem.closing([0]))
     rows = model.matrix @ values_from_plan(model, plan)
     assert np.all(rows >= model.row_lower - 1e-6) and np.all(rows <= model.row_upper + 1e-6)
-    # each year's 2 Year 2 pupils out of area instead, and none of them moving on to the junior school
-    assert plan.unplaced.sum() == pytest.approx(6)
+    # With it: each year 2 Year 2 pupils at the SRP (£40,000); Year 3 is last year's pupils at
+    # the primary school in the first year (£60,000), then those who moved on to the junior
+    # school (£50,000): £100,000 + £90,000 + £90,000 = £280,000. Without it the primary school
+    # takes the Year 2 pupils and keeps them: 4 a year at £30,000 for 3 years = £360,000, and
+    # nobody moves on to the junior school.
+    assert result.objective == pytest.approx(280_000) and plan.objective == pytest.approx(360_000)
+    assert plan.unplaced.sum() == pytest.approx(0)
     junior = send.arcs["facility"].to_numpy() == list(send.facilities.table["facility_id"]).index("J")
-    assert result.flow[junior].sum() > 0 and plan.flow[junior].sum() == pytest.approx(0)
+    assert result.flow[junior].sum() == pytest.approx(4) and plan.flow[junior].sum() == pytest.approx(0)

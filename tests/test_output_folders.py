@@ -22,7 +22,8 @@ from conftest import hashes, run_cli, tiny_tree
 from placeplan.optimise import Arcs, Existing, Groups, Options, Periods, Problem
 from placeplan.optimise.preprocess import status_quo_plan
 
-TABLES = {"options.csv", "allocation.csv", "explain.csv", "scenario.json", "summary.json", "timings.json"}
+TABLES = {"options.csv", "allocation.csv", "explain.csv", "projected_demand.csv", "in_reach.csv", "reach_zones.csv",
+          "scenario.json", "summary.json", "timings.json"}
 DOCUMENTS = {"map.html", "shortlist.csv", "shortlist.html", "plan.xlsx", "report.html"}
 
 

@@ -87,7 +87,7 @@ def test_shortlist_ranks_chosen_options_with_reasons_then_every_other_candidate(
     assert set(table.loc[table["chosen"] == "no", "option_id"]) == {"O3"}
     for reason in chosen["reason"]:
         assert reason.count(". ") == 1 and reason.endswith(".")  # two sentences
-        assert "Without it the best plan costs £" in reason
+        assert "If it does not open and the rest of the plan goes ahead, the plan costs £" in reason
     assert "first preferences below 1" in table.loc[table["option_id"] == "O3", "reason"].iloc[0]
     for column in ("places", "opening_year", "capital_cost", "capital_cost_per_place", "pupils_within_travel_limit",
                    "minutes_saved_per_journey", "host_first_preference_ratio", "extra_cost_without_it"):
@@ -308,9 +308,47 @@ def test_a_plan_whose_dataset_changed_is_not_reported_as_if_nothing_had(hostile,
     summary = json.loads((changed / "summary.json").read_text())
     summary["dataset_path"] = str(data)
     (changed / "summary.json").write_text(json.dumps(summary))
+    for command in ("report", "map"):
+        result = run_cli([command, str(changed)])
+        assert result.exit_code == 2, result.output
+        assert "demand.csv (changed)" in result.output and "solve again" in result.output
+        assert "Traceback" not in result.output
+    # moving pupils between zones keeps every total: still refused
+    rows = read_rows(data / "demand.csv")
+    rows[1][3] = str(int(rows[1][3]) - 40)
+    write_rows(data / "demand.csv", rows)
+    rows = read_rows(data / "demand.csv")
+    other = next(row[0] for row in rows[2:] if row[0] != rows[1][0])
+    rows[1][0] = other
+    write_rows(data / "demand.csv", rows)
     result = run_cli(["report", str(changed)])
-    assert result.exit_code == 2, result.output
-    assert "solve again" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "demand.csv (changed)" in result.output, result.output
+
+
+def test_documents_are_rebuilt_from_the_folder_alone(hostile, tmp_path, monkeypatch):
+    """map and report read what solve recorded: they never project, build or solve."""
+    import sys
+
+    solve_module, run_module = sys.modules["placeplan.optimise.solve"], sys.modules["placeplan.plan.run"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the documents must not recompute the plan")
+
+    for module, name in ((solve_module, "solve"), (run_module, "prepare"), (run_module, "planned_demand")):
+        monkeypatch.setattr(module, name, refuse)
+    copy = shutil.copytree(hostile, tmp_path / "again")
+    for command in (["report", str(copy)], ["map", str(copy), "--no-copy"]):
+        result = run_cli(command)
+        assert result.exit_code == 0, result.output
+    for name in ("map.html", "report.html", "shortlist.csv"):
+        assert (copy / name).read_bytes() == (hostile / name).read_bytes(), name
+
+
+def test_a_folder_solved_before_the_record_is_refused(hostile, tmp_path):
+    old = shutil.copytree(hostile, tmp_path / "old")
+    (old / "in_reach.csv").unlink()
+    result = run_cli(["report", str(old)])
+    assert result.exit_code == 2 and "in_reach.csv" in result.output and "solve again" in result.output
 
 
 def test_solve_can_skip_the_documents(tmp_path):
@@ -338,13 +376,23 @@ def test_counts_in_what_happens_without_an_option_are_protected():
     from placeplan.outputs.shortlist import instead_words
 
     rule = Rule(5)
-    assert instead_words("16 unplaced (independent or out of area); 3 to Oak School; 2 elsewhere", rule) == \
-        "16 to independent or out-of-area schools; <5 to Oak School; <5 elsewhere"
+    row = pd.Series({"to_existing_sites": 16.2, "to_new_options": 0.0, "to_independent_or_out_of_area": 9.0,
+                     "destination_1_id": "S1", "destination_1_name": "Oak School", "destination_1_pupils": 11.0,
+                     "destination_1_is_option": False, "destination_1_is_local": True})
+    assert instead_words(row, rule) == \
+        "16 to existing local schools (most to Oak School); 9 to independent or out-of-area schools"
+    # one count small: every other is withheld, since they add up to the pupils it takes
+    small = row.copy()
+    small["to_new_options"] = 3.0
+    assert instead_words(small, rule) == ("c to existing local schools (most to Oak School); <5 to the plan's other new "
+                                          "provision; c to independent or out-of-area schools")
     # its own pupils withheld: these are mostly the same pupils
-    assert instead_words("8 unplaced (independent or out of area)", rule, withheld=True) == \
-        "c to independent or out-of-area schools"
-    assert instead_words("3 to Oak; Elm School; 9 to Ash", rule) == "<5 to Oak; Elm School; 9 to Ash"
-    assert instead_words("it serves no pupils in the last year", rule) == "it serves no pupils in the last year"
+    assert instead_words(row, rule, withheld=True) == \
+        "c to existing local schools (most to Oak School); c to independent or out-of-area schools"
+    # the school taking most is one of the plan's new options
+    new = row.copy()
+    new["destination_1_is_option"] = True
+    assert "most to" not in instead_words(new, rule)
 
 
 # --- a real council -------------------------------------------------------------------------
@@ -378,14 +426,22 @@ def test_kingston_and_richmond_documents_print_no_small_count_and_credit_their_s
     assert (kingston / "map.html").stat().st_size < 2_000_000
 
 
-def test_a_counterfactual_stopped_by_its_time_limit_is_not_stated_as_proven():
-    from placeplan.outputs.shortlist import _without_it
+def test_only_a_proven_value_is_stated_and_ranked():
+    from placeplan.outputs.shortlist import proven_rise, rank_order, without_words
 
-    proven = pd.Series({"cost_increase": 1000.0, "cost_increase_at_least": 1000.0})
-    assert _without_it(proven, "optimal", 5) == "Without it the best plan costs £1,000 more over 5 years"
-    stopped = pd.Series({"cost_increase": 4_002_985.0, "cost_increase_at_least": 1_022_813.0})
-    text = _without_it(stopped, "time_limit", 5)
-    assert "best plan found in the time given costs £4.00 million more" in text
-    assert "at least £1.02 million more" in text
-    open_ended = pd.Series({"cost_increase": 4_002_985.0, "cost_increase_at_least": 0.0})
-    assert "a plan costing no more could be ruled out" in _without_it(open_ended, "time_limit", 5)
+    labels = pd.Series({"placed": "12"})
+    rule = Rule(5)
+    proven = pd.Series({"cost_increase": 1000.0, "explain_status": "optimal", "to_existing_sites": 12.0})
+    assert without_words(proven, labels, years=5, rule=rule) == (
+        "If it does not open and the rest of the plan goes ahead, the plan costs £1,000 more over 5 years, "
+        "and its pupils go instead: 12 to existing local schools.")
+    # a folder from before proven values: a clock cut its re-solve off, so no figure is stated
+    stopped = pd.Series({"cost_increase": 4_002_985.0, "explain_status": "time_limit"})
+    assert "not proven" in without_words(stopped, labels, years=5, rule=rule)
+    assert "4.00" not in without_words(stopped, labels, years=5, rule=rule)
+    assert pd.isna(proven_rise(stopped))
+    chosen = pd.DataFrame({
+        "name": ["stopped", "small", "large", "indispensable", "forced"],
+        "explain_status": ["time_limit", "optimal", "optimal", "infeasible", "forced open"],
+        "cost_increase": [9e9, 10.0, 500.0, float("inf"), float("nan")], "places": [8, 8, 8, 8, 8]})
+    assert list(rank_order(chosen)["name"]) == ["indispensable", "large", "small", "forced", "stopped"]

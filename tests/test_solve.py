@@ -156,7 +156,8 @@ def test_solve_command_writes_its_outputs(tiny_scenario, tmp_path):
     row = explain.set_index("option_id").loc["O1"]
     # Without O1 its 8 SEMH pupils go out of area: 512,000 - 318,000 more.
     assert row["cost_increase"] == pytest.approx(194_000, abs=1)
-    assert "unplaced" in row["instead"]
+    assert "independent or out-of-area" in row["instead"]
+    assert float(row["to_independent_or_out_of_area"]) > 0 and row["status"] == "optimal"
     allocation = pd.read_csv(out / "allocation.csv")
     assert (allocation["marking"] == "OFFICIAL-SENSITIVE: internal, not for publication").all()
     options = pd.read_csv(out / "options.csv")

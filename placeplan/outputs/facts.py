@@ -1,4 +1,5 @@
-"""What the outputs for people say about a plan, worked out once from a solved folder.
+"""What the outputs for people say about a plan, read from a solved folder (what ``placeplan
+solve`` worked out and recorded there: nothing is projected, built or solved again).
 
 * the **status quo**: the same pupils placed with no new option open (existing places,
   then independent or out-of-area places), as ``placeplan solve`` solved it on the plan's own
@@ -19,19 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..codes import phase_of
-from ..pipeline import Inputs
-from ..plan.problem import SendProblem
-from ..plan.run import prepare
-from ..scenario.load import LoadedScenario
+from ..codes import LOCAL_KINDS, phase_of
 from ..travel import reference_minutes as travel_reference_minutes
-from ..errors import PlacePlanError
 from .folder import PlanFolder
 
 log = logging.getLogger(__name__)
 
-LOCAL_KINDS = ("special", "srp", "unit", "esta", "special_expansion", "new_special")
 HOSTED_SUFFIXES = (" SRP", " ESTA", " SEN unit", " unit")
+#: What explain.csv says of each chosen option (placeplan.plan.explain), carried to its facts
+#: (blank where a folder predates a column).
+EXPLAIN_NUMBERS = ("cost_increase", "objective_without", "pupils_served", "to_existing_sites", "to_new_options",
+                   "to_independent_or_out_of_area", "to_other_destinations",
+                   *(f"destination_{i}_pupils" for i in range(1, 4)))
+EXPLAIN_TEXTS = ("instead", *(f"destination_{i}_{part}" for i in range(1, 4) for part in ("id", "name")))
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,9 @@ class Facts:
     unplaced: pd.DataFrame     # zone_id, pupils (last year, independent or out of area)
     demand: pd.DataFrame       # zone_id, need, ncy, phase, year, pupils: the projection the plan used
     base_demand: pd.DataFrame  # zone_id, need, phase, pupils: the base-year counts it projects
-    pairs: pd.DataFrame        # zone_id, facility_id, minutes, km within reach
+    pairs: pd.DataFrame        # zone_id, facility_id, minutes, km: the zones within reach of each option opened
     status_quo: pd.DataFrame | None  # need, phase, year, local, away (pupils) without new options
     status_quo_note: str
-
-
-def rebuild_problem(plan: PlanFolder) -> tuple[SendProblem, pd.DataFrame, pd.DataFrame]:
-    """The plan's model, rebuilt from the merged scenario and the dataset, with the
-    projected demand and travel pairs it was built from."""
-    inputs = Inputs(LoadedScenario(plan.scenario, plan.scenario_file, ()), plan.dataset)
-    prepared = prepare(inputs)
-    return prepared.send, prepared.demand, prepared.pairs
 
 
 @dataclass(frozen=True)
@@ -106,16 +99,6 @@ def _host_name(name: str, host_id: str, site_names: dict[str, str]) -> str:
     return name
 
 
-def _in_reach(send: SendProblem) -> pd.Series:
-    """Pupils in the last year, of the needs and ages each facility admits, living within
-    its travel limit for their phase: the model's arcs, each with its group's pupils there
-    in the last year (pupils placed before the plan count only where they are)."""
-    pupils = send.groups["pupils"].to_numpy()[send.arcs["group"].to_numpy()] * send.problem.arc_usage()[:, -1]
-    keep = pupils > 0
-    ids = send.facilities.table["facility_id"].to_numpy()
-    return pd.Series(pupils[keep]).groupby(ids[send.arcs["facility"].to_numpy()[keep]]).sum()
-
-
 def _journeys(allocation: pd.DataFrame, status: StatusQuo | None) -> pd.DataFrame:
     """Average journey of each facility's last-year pupils in the plan, and of the same
     pupils (home zone, need, phase) in the status quo (as solve recorded it, the reference
@@ -129,7 +112,7 @@ def _journeys(allocation: pd.DataFrame, status: StatusQuo | None) -> pd.DataFram
     return out
 
 
-def facility_facts(plan: PlanFolder, send: SendProblem, status: StatusQuo | None) -> pd.DataFrame:
+def facility_facts(plan: PlanFolder, status: StatusQuo | None) -> pd.DataFrame:
     """Sites and options with everything a popup or the shortlist says about them."""
     dataset = plan.dataset
     sites = dataset["sites"]
@@ -168,24 +151,29 @@ def facility_facts(plan: PlanFolder, send: SendProblem, status: StatusQuo | None
     last = _last(plan.allocation, plan)
     placed = last[last["facility_id"] != ""].groupby("facility_id")["pupils"].sum()
     table["placed"] = table["facility_id"].map(placed).fillna(0.0)
-    table["in_reach"] = table["facility_id"].map(_in_reach(send)).fillna(0.0)
+    reach = plan.record["in_reach.csv"]
+    table["in_reach"] = table["facility_id"].map(
+        pd.Series(reach["pupils"].astype(float).to_numpy(), index=reach["facility_id"].astype(str))).fillna(0.0)
     journeys = _journeys(last, status)
     table["minutes"] = table["facility_id"].map(journeys["minutes"])
     table["minutes_status_quo"] = table["facility_id"].map(journeys["minutes_status_quo"])
     table["capital_per_place"] = table["capital"] / table["places"].where(table["places"] > 0)
-    if plan.explain is not None:
-        explain = plan.explain.assign(option_id=plan.explain["option_id"].astype(str)).set_index("option_id")
-        table["cost_increase"] = table["facility_id"].map(explain["cost_increase"].astype(float))
-        for column in ("objective_without", "cost_increase_at_least"):
-            if column in explain:
-                table[column] = table["facility_id"].map(explain[column].astype(float))
-        table["instead"] = table["facility_id"].map(explain["instead"]).astype(object).fillna("")
+    explain = plan.explain
+    if explain is not None:
+        explain = explain.assign(option_id=explain["option_id"].astype(str)).set_index("option_id")
         table["explain_status"] = table["facility_id"].map(explain["status"]).astype(object).fillna("")
     else:
-        table["cost_increase"], table["instead"], table["explain_status"] = np.nan, "", ""
-    for column in ("objective_without", "cost_increase_at_least"):
-        if column not in table:
-            table[column] = np.nan
+        table["explain_status"] = ""
+    for column in EXPLAIN_NUMBERS:
+        has = explain is not None and column in explain
+        table[column] = table["facility_id"].map(explain[column].astype(float)) if has else np.nan
+    for column in EXPLAIN_TEXTS:
+        has = explain is not None and column in explain
+        table[column] = table["facility_id"].map(explain[column]).astype(object).fillna("") if has else ""
+    options_ids = set(table.loc[table["is_option"], "facility_id"])
+    table["destination_1_is_option"] = table["destination_1_id"].isin(options_ids)
+    local_ids = set(table.loc[table["kind"].isin(LOCAL_KINDS), "facility_id"])
+    table["destination_1_is_local"] = table["destination_1_id"].isin(local_ids)
     for column in ("host_id", "host_name"):
         if column not in table:
             table[column] = ""
@@ -195,30 +183,8 @@ def facility_facts(plan: PlanFolder, send: SendProblem, status: StatusQuo | None
     return table
 
 
-class ChangedSinceSolveError(PlacePlanError):
-    """The dataset (or placeplan's projection) no longer gives the demand the plan was solved for."""
-
-    exit_code = 2
-
-
-def check_same_demand(plan: PlanFolder, demand: pd.DataFrame) -> None:
-    """The rebuilt model must plan for the pupils the solved plan placed (allocation.csv
-    rounds each row to 0.001 of a pupil, hence the tolerance)."""
-    solved = plan.allocation.groupby("year")["pupils"].sum()
-    rebuilt = demand.groupby("year")["pupils"].sum().reindex(solved.index, fill_value=0.0)
-    worst = ((rebuilt - solved).abs() / solved.clip(lower=1.0)).max()
-    if worst > 0.005:
-        shown = ", ".join(f"{y}: {a:,.0f} now, {b:,.0f} in the plan" for y, a, b in
-                          zip(solved.index, rebuilt, solved))
-        raise ChangedSinceSolveError(
-            f"{plan.folder}: the dataset gives different demand from the plan's ({shown}); the dataset or "
-            "placeplan changed since the plan was solved: run placeplan solve again")
-
-
 def gather(plan: PlanFolder) -> Facts:
     """Every figure the outputs for people use, unprotected."""
-    send, demand, pairs = rebuild_problem(plan)
-    check_same_demand(plan, demand)
     status = read_status_quo(plan)
     note = "" if status is not None else NO_STATUS_QUO if "status_quo" in plan.summary else NOT_RECORDED
     last = _last(plan.allocation, plan)
@@ -229,7 +195,11 @@ def gather(plan: PlanFolder) -> Facts:
     base = plan.dataset["demand"].assign(zone_id=lambda d: d["zone_id"].astype(str),
                                          phase=lambda d: d["ncy"].map(phase_of))
     base = base.groupby(["zone_id", "need", "phase"], as_index=False)["pupils"].sum()
-    return Facts(plan=plan, facilities=facility_facts(plan, send, status), zone_demand=zone_demand,
+    demand = plan.record["projected_demand.csv"].drop(columns="marking", errors="ignore").assign(
+        zone_id=lambda d: d["zone_id"].astype(str))
+    pairs = plan.record["reach_zones.csv"].assign(zone_id=lambda d: d["zone_id"].astype(str),
+                                                  facility_id=lambda d: d["facility_id"].astype(str))
+    return Facts(plan=plan, facilities=facility_facts(plan, status), zone_demand=zone_demand,
                  flows=flows, unplaced=unplaced, demand=demand, base_demand=base, pairs=pairs,
                  status_quo=None if status is None else status.by_need,
                  status_quo_note=note)

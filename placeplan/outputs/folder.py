@@ -22,6 +22,7 @@ from .. import intake
 from ..dataset import Dataset, load_dataset
 from ..errors import Problems
 from ..formulas import restore_frame
+from ..provenance import changed_files, dataset_files, dataset_hash
 from ..scenario.model import Scenario
 from .disclosure import Rule
 
@@ -34,14 +35,24 @@ FILES = {
     "allocation.csv": ("zone_id", "need", "phase", "year", "facility_id", "facility_name", "pupils", "minutes"),
 }
 EXPLAIN_COLUMNS = ("option_id", "cost_increase", "instead", "status")
+#: What solve records for the documents (placeplan.plan.record), so that they only read the folder.
+RECORD = {"projected_demand.csv": ("zone_id", "need", "ncy", "phase", "year", "pupils"),
+          "in_reach.csv": ("facility_id", "pupils"),
+          "reach_zones.csv": ("facility_id", "zone_id", "minutes", "km")}
 #: Columns the documents compute with: a solved folder edited by hand must still hold numbers there.
 NUMBERS = {
     "options.csv": ("ncy_min", "ncy_max", "places", "opening_year", "capital", "pupils_served_final_year",
                     "host_first_preference_ratio"),
     "allocation.csv": ("year", "pupils", "minutes", "km"),
-    "explain.csv": ("cost_increase", "objective_without", "cost_increase_at_least", "gap_without"),
+    "projected_demand.csv": ("ncy", "year", "pupils"),
+    "in_reach.csv": ("pupils",),
+    "reach_zones.csv": ("minutes", "km"),
+    "explain.csv": ("cost_increase", "objective_without", "pupils_served", "to_existing_sites", "to_new_options",
+                    "to_independent_or_out_of_area", "to_other_destinations", "destination_1_pupils",
+                    "destination_2_pupils", "destination_3_pupils"),
 }
-WHOLE_NUMBERS = {"options.csv": ("ncy_min", "ncy_max", "opening_year"), "allocation.csv": ("year",)}
+WHOLE_NUMBERS = {"options.csv": ("ncy_min", "ncy_max", "opening_year"), "allocation.csv": ("year",),
+                 "projected_demand.csv": ("ncy", "year")}
 #: Columns of phased-intake shares (:mod:`placeplan.intake`), read back as tuples; a folder
 #: written before options had an intake has no such column, and every place from opening.
 INTAKES = {"options.csv": ("intake",)}
@@ -50,9 +61,9 @@ _TEXT, _NUMBER, _LIST, _MAP = "text", "number", "list", "table"
 #: The keys of summary.json the documents read, and what each must hold.
 SUMMARY_KEYS = {"scenario": _TEXT, "scenario_file": _TEXT, "dataset_path": _TEXT, "years": _LIST,
                 "status": _TEXT, "objective": _NUMBER, "terms": _MAP, "capital_spent": _NUMBER,
-                "options_opened": _NUMBER, "run_date": _TEXT}
+                "options_opened": _NUMBER, "run_date": _TEXT, "dataset_hash": _TEXT}
 SUMMARY_OPTIONAL = {"gap": _NUMBER, "capital_budget": _NUMBER, "solver": _TEXT, "best_bound": _NUMBER,
-                    "status_quo": _MAP, "saving": _MAP, "payback_year": _TEXT,
+                    "status_quo": _MAP, "saving": _MAP, "payback_year": _TEXT, "dataset_files": _MAP,
                     "caveats": _LIST, "caveats_short": _LIST, "demand_range": _LIST, "demand_growth": _MAP}
 #: What the documents read of summary.json's status_quo (the same pupils, no new provision).
 STATUS_QUO_ROWS = {"pupils": {"need": _TEXT, "phase": _TEXT, "year": _NUMBER, "local": _NUMBER,
@@ -74,6 +85,7 @@ class PlanFolder:
     allocation: pd.DataFrame
     explain: pd.DataFrame | None
     solved_on: date
+    record: dict[str, pd.DataFrame]  # RECORD's tables, by file name
 
     @property
     def rule(self) -> Rule:
@@ -269,6 +281,11 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
     options = _read_csv(folder / "options.csv", FILES["options.csv"], problems)
     allocation = _read_csv(folder / "allocation.csv", FILES["allocation.csv"], problems)
     explain = _read_csv(folder / "explain.csv", EXPLAIN_COLUMNS, problems, required=False)
+    record = {name: _read_csv(folder / name, columns, problems, required=False) for name, columns in RECORD.items()}
+    missing = [name for name in RECORD if not (folder / name).is_file()]
+    if missing:
+        problems.error(str(folder), f"has no {', '.join(missing)}: it was solved by an earlier placeplan, which "
+                                    "did not record what the documents show; run placeplan solve again")
     if summary is not None:
         _summary_problems(summary, problems)
     scenario = None
@@ -284,13 +301,28 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
                                        "the plan was solved with", key="dataset_path", value=str(dataset_path))
     if allocation is not None and allocation.empty:
         problems.error("allocation.csv", "has no rows; expected pupils by zone and placement")
+    if dataset_path is not None and summary is not None and (dataset_path / "dataset.toml").is_file():
+        _same_dataset(summary, dataset_path, problems)
     problems.raise_if_errors(f"output folder {folder}")
     dataset = load_dataset(dataset_path)
     allocation = allocation.assign(facility_id=allocation["facility_id"].fillna(""),
                                    zone_id=allocation["zone_id"].astype(str))
     return PlanFolder(folder=folder, summary=summary, scenario=scenario, dataset=dataset,
                       options=_typed_options(options), allocation=allocation, explain=explain,
-                      solved_on=date.fromisoformat(summary["run_date"]))
+                      solved_on=date.fromisoformat(summary["run_date"]), record=record)
+
+
+def _same_dataset(summary: dict, dataset_path: Path, problems: Problems) -> None:
+    """The documents show what the solve worked out from the dataset as it was: a dataset
+    changed since then is refused, with the files that changed."""
+    now = dataset_files(dataset_path)
+    if dataset_hash(dataset_path, now) == summary.get("dataset_hash"):
+        return
+    recorded = summary.get("dataset_files")
+    what = ", ".join(changed_files(recorded, now)) if isinstance(recorded, dict) else "its files"
+    problems.error("summary.json", f"names a dataset that has changed since the plan was solved ({what}); the "
+                                   "documents show what the solve worked out from the dataset as it was: run "
+                                   "placeplan solve again", key="dataset_hash", value=str(dataset_path))
 
 
 def _typed_options(options: pd.DataFrame) -> pd.DataFrame:

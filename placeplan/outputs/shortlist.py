@@ -7,7 +7,6 @@ chosen, with its reason. Written as shortlist.csv (for a spreadsheet) and shortl
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +25,6 @@ from .words import capital, date_words, minutes, money, ratio
 
 WHOLE = ("rank", "places", "capital_cost", "capital_cost_per_place", "travel_limit_minutes", "journey_minutes",
          "journey_minutes_status_quo", "minutes_saved_per_journey", "plan_cost_without_it", "extra_cost_without_it")
-_PART = re.compile(r"^(\d+) (.+)$")
-_PLACES = {"unplaced (independent or out of area)": "independent or out-of-area schools"}
 
 
 @dataclass(frozen=True)
@@ -57,30 +54,54 @@ def travel_limits(frame: pd.DataFrame, facts: Facts) -> np.ndarray:
     return facility_limits(frame["ncy_min"], frame["ncy_max"], limits)
 
 
-def instead_words(text: str, rule: Rule, *, withheld: bool = False) -> str:
-    """explain.csv's 'instead' with every count of pupils protected: '16 unplaced
-    (independent or out of area); 3 to Oak School' -> '16 to independent or out-of-area
-    schools; <5 to Oak School'. ``withheld``: the option's own pupils are withheld, and
-    these are mostly the same pupils, so every count is withheld too."""
-    parts: list[str] = []
-    for piece in str(text).split("; "):
-        if parts and not _PART.match(piece):
-            parts[-1] += "; " + piece  # a '; ' inside a school's name
-        else:
-            parts.append(piece)
-    out = []
-    for part in parts:
-        match = _PART.match(part)
-        if not match:
-            out.append(part)
+#: Where an option's pupils go without it: explain.csv's columns, and the words for each.
+MOVES = (("to_existing_sites", "to existing local schools"), ("to_new_options", "to the plan's other new provision"),
+         ("to_independent_or_out_of_area", "to independent or out-of-area schools"))
+
+
+def moved_labels(row: pd.Series, rule: Rule, *, withheld: bool = False) -> dict[str, str]:
+    """The counts of an option's pupils going elsewhere without it, protected: each on its
+    own (rule.count), and every one withheld when one is small (they add up to the pupils it
+    takes, which the shortlist prints) or when the option's own pupils are withheld
+    (``withheld``: these are mostly the same pupils)."""
+    values = {column: row.get(column, math.nan) for column, _ in MOVES}
+    values["destination_1_pupils"] = row.get("destination_1_pupils", math.nan)
+    labels = {column: rule.count(value) if _finite(value) else "" for column, value in values.items()}
+    any_small = any(label == rule.small for label in labels.values())
+    if withheld or any_small:
+        labels = {column: label if label in ("", "0", rule.small) else SECONDARY for column, label in labels.items()}
+    return labels
+
+
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _main_destination_kind(row: pd.Series) -> str:
+    """Which of MOVES the school taking most of the option's pupils belongs to ('' when none)."""
+    if not str(row.get("destination_1_id", "")) or not _finite(row.get("destination_1_pupils")):
+        return ""
+    if bool(row.get("destination_1_is_option", False)):
+        return "to_new_options"
+    return "to_existing_sites" if bool(row.get("destination_1_is_local", True)) else "to_independent_or_out_of_area"
+
+
+def instead_words(row: pd.Series, rule: Rule, *, withheld: bool = False) -> str:
+    """Where the option's pupils go without it, in words, every count protected: '12 to
+    existing schools (most to Oak School); <5 to independent or out-of-area schools'."""
+    labels = moved_labels(row, rule, withheld=withheld)
+    parts = []
+    for column, words in MOVES:
+        if labels[column] in ("", "0"):
             continue
-        count, rest = match.groups()
-        where = _PLACES.get(rest, rest[3:] if rest.startswith("to ") else rest)
-        label = rule.count(float(count))
-        if withheld and label != rule.small:
-            label = SECONDARY
-        out.append(f"{label} {'to ' + where if where != 'elsewhere' else 'elsewhere'}")
-    return "; ".join(out)
+        part = f"{labels[column]} {words}"
+        if column == _main_destination_kind(row):
+            part += f" (most to {row['destination_1_name']})"
+        parts.append(part)
+    return "; ".join(parts)
 
 
 def reason_chosen(row: pd.Series, labels: pd.Series, *, limit: float, years: int, rule: Rule) -> str:
@@ -92,42 +113,44 @@ def reason_chosen(row: pd.Series, labels: pd.Series, *, limit: float, years: int
              f"{ages_words(row['ncy_min'], row['ncy_max'])}{host_words} "
              f"from {academic_year(int(row['opening_year']))}, "
              f"where {labels['in_reach']} pupils of these needs and ages live within {limit:.0f} minutes.")
+    return f"{first} {without_words(row, labels, years=years, rule=rule)}"
+
+
+def without_words(row: pd.Series, labels: pd.Series, *, years: int, rule: Rule) -> str:
+    """What the plan loses without the option, as explain.csv proved it."""
     status = str(row.get("explain_status", ""))
+    rise = row["cost_increase"]
     if status == "forced open":
-        second = "It was forced open by the scenario (a decision already taken), so it has no counterfactual."
-    elif not math.isfinite(row["cost_increase"]) and row["instead"].startswith("no plan"):
-        second = "Without it the scenario's rules admit no plan at all."
-    elif not math.isfinite(row["cost_increase"]):
-        second = "Its value to the plan was not worked out (the run skipped the counterfactuals)."
-    else:
-        instead = instead_words(row["instead"], rule, withheld=labels["placed"] in (SECONDARY, rule.small))
-        if instead[:1].isdigit() or instead.startswith((rule.small, SECONDARY + " ")):
-            where = f", and its pupils would go instead: {instead}"
-        else:
-            where = f" ({instead})" if instead else ""
-        second = f"{_without_it(row, status, years)}{where}."
-    return f"{first} {second}"
+        return "It was forced open by the scenario (a decision already taken), so it has no counterfactual."
+    if status == "infeasible" or (_finite(rise) is False and str(row.get("instead", "")).startswith("no plan")):
+        return "Without it, and the rest of the plan as it is, the places left cannot take every pupil."
+    if status != "optimal" or not _finite(rise):
+        return ("Its value to the plan was not proven (the run skipped the counterfactuals, or the folder was "
+                "solved by an earlier placeplan whose re-solves were cut off by a clock).")
+    cost = (f"costs {money(rise)} more over {years} years" if rise >= 0.5 else
+            f"costs {money(-rise)} less over {years} years" if rise <= -0.5 else "costs the same")
+    instead = instead_words(row, rule, withheld=labels["placed"] in (SECONDARY, rule.small))
+    where = f", and its pupils go instead: {instead}" if instead else ""
+    return f"If it does not open and the rest of the plan goes ahead, the plan {cost}{where}."
 
 
-def _without_it(row: pd.Series, status: str, years: int) -> str:
-    """The rise in cost without the option: proven, or the best found with what it could
-    be at least (a re-solve stopped by its time limit: the figure is an upper end only)."""
-    rise = f"{money(row['cost_increase'])} more over {years} years"
-    if status in ("optimal", ""):
-        return f"Without it the best plan costs {rise}"
-    floor = row.get("cost_increase_at_least", math.nan)
-    if math.isfinite(floor) and floor > 0:
-        least = f"the best possible costs at least {money(floor)} more"
-    else:
-        least = "the time ran out before a plan costing no more could be ruled out"
-    return f"Without it the best plan found in the time given costs {rise} ({least})"
+def proven_rise(row: pd.Series) -> float:
+    """The rise in the plan's cost without the option where it is proven (NaN otherwise)."""
+    if str(row.get("explain_status", "")) == "optimal" and _finite(row["cost_increase"]):
+        return float(row["cost_increase"])
+    return math.nan
 
 
-def _proven_floor(row: pd.Series) -> float:
-    """The least the rise can be: the rise itself when the re-solve proved it."""
-    if str(row.get("explain_status", "")) == "optimal":
-        return row["cost_increase"]
-    return row.get("cost_increase_at_least", math.nan)
+def rank_order(chosen: pd.DataFrame) -> pd.DataFrame:
+    """Options the plan cannot do without first, then by their proven value, largest first;
+    then those forced open; then those with no proven value. Ties: more places, then name."""
+    rise = chosen.apply(proven_rise, axis=1) if len(chosen) else pd.Series(dtype=float)
+    indispensable = chosen["explain_status"].astype(str) == "infeasible"
+    forced = chosen["explain_status"].astype(str) == "forced open"
+    tier = np.select([indispensable, rise.notna(), forced], [0, 1, 2], 3)
+    keyed = chosen.assign(_tier=tier, _value=-rise.fillna(0.0))
+    return keyed.sort_values(["_tier", "_value", "places", "name"], ascending=[True, True, False, True]) \
+        .drop(columns=["_tier", "_value"])
 
 
 def reason_not_chosen(row: pd.Series) -> str:
@@ -149,8 +172,7 @@ def shortlist(facts: Facts, public: Public) -> Shortlist:
     options = table_[table_["is_option"]].copy()
     options["limit"] = travel_limits(options, facts)
     chosen = options[options["chosen"]].copy()
-    chosen["rank_key"] = chosen["cost_increase"].fillna(-np.inf)
-    chosen = chosen.sort_values(["rank_key", "places", "name"], ascending=[False, False, True])
+    chosen = rank_order(chosen)
     labels = public.facilities
     years = len(plan.years)
     rows = []
@@ -169,9 +191,9 @@ def shortlist(facts: Facts, public: Public) -> Shortlist:
             "journey_minutes": _round(row["minutes"]), "journey_minutes_status_quo": _round(row["minutes_status_quo"]),
             "minutes_saved_per_journey": _round(saved),
             "host_first_preference_ratio": _round(row["host_ratio"], 2),
-            "plan_cost_without_it": _round(row["objective_without"], 0),
-            "extra_cost_without_it": _round(row["cost_increase"], 0),
-            "extra_cost_without_it_at_least": _round(_proven_floor(row), 0),
+            "plan_cost_without_it": _round(row["objective_without"], 0) if _finite(proven_rise(row)) else None,
+            "extra_cost_without_it": _round(proven_rise(row), 0),
+            **_moved_columns(row, own, plan.rule),
             "reason": reason_chosen(row, own, limit=row["limit"], years=years, rule=plan.rule),
         })
     others = options[~options["chosen"]].sort_values(["kind", "name"])
@@ -186,6 +208,16 @@ def shortlist(facts: Facts, public: Public) -> Shortlist:
     return Shortlist(pd.DataFrame(rows), rest.reset_index(drop=True))
 
 
+def _moved_columns(row: pd.Series, own: pd.Series, rule: Rule) -> dict[str, str]:
+    """Where its pupils go without it, protected, as the shortlist's columns."""
+    if not _finite(proven_rise(row)):
+        return {f"pupils_{column}_without_it": "" for column, _ in MOVES} | {"main_other_school": ""}
+    labels = moved_labels(row, rule, withheld=own["placed"] in (SECONDARY, rule.small))
+    kind = _main_destination_kind(row)
+    main = str(row["destination_1_name"]) if kind and labels[kind] not in ("", "0") else ""
+    return {f"pupils_{column}_without_it": labels[column] for column, _ in MOVES} | {"main_other_school": main}
+
+
 def _round(value: float, digits: int = 0):
     if value is None or not math.isfinite(value):
         return None
@@ -194,8 +226,9 @@ def _round(value: float, digits: int = 0):
 
 CHOSEN_HTML = """
 <h2 id="chosen">Options the plan chooses</h2>
-<p>Ranked by what the plan would lose without each: how much more the best plan costs if it
-is not opened. Journeys are one way, on average, for the pupils it takes in {{ final }};
+<p>Ranked by what the plan would lose without each: how much more the plan costs if it does
+not open and the rest of the plan goes ahead, its pupils placed again as well as the places
+left allow (a proven figure, not an estimate cut off by a clock). Journeys are one way, on average, for the pupils it takes in {{ final }};
 "today" is where the same pupils would go with no new places (existing places first, then
 independent or out-of-area schools, counted at {{ reference }} minutes).</p>
 {% for row in rows %}
@@ -229,8 +262,12 @@ def chosen_html(facts: Facts, shortlist_: Shortlist) -> str:
                        f"today ({minutes(abs(saved))} {'shorter' if saved >= 0 else 'longer'})")
         else:
             journey = minutes(row["journey_minutes"]) if pd.notna(row["journey_minutes"]) else "no pupils yet"
-        without = (f"the best plan costs {money(row['plan_cost_without_it'])}, {money(row['extra_cost_without_it'])} "
-                   "more" if pd.notna(row["extra_cost_without_it"]) else "not worked out")
+        rise = row["extra_cost_without_it"]
+        without = ("not proven" if pd.isna(rise) else
+                   f"the plan costs {money(row['plan_cost_without_it'])}, {money(rise)} more, the rest of the plan "
+                   "as it is" if rise >= 0 else
+                   f"the plan costs {money(row['plan_cost_without_it'])}, {money(-rise)} less, the rest of the plan "
+                   "as it is")
         per_place = (f" ({money(row['capital_cost_per_place'])} a place)"
                      if pd.notna(row["capital_cost_per_place"]) else "")
         rows.append({**row.to_dict(), "placed": row[placed],

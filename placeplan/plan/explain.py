@@ -1,10 +1,17 @@
-"""explain.csv: what each chosen option is worth to the plan.
+"""explain.csv: what each chosen option is worth to the plan, proven.
 
-For every option the plan opens, the problem is solved again with that option excluded,
-warm-started from the plan, and compared: how much more the best plan costs without it,
-and where the pupils it served would go instead. Those figures are what a consultation
-document can say about a site: "without it, the next best plan costs £X more and sends N
-pupils to independent schools".
+For every option the plan opens, the plan is taken without it: every other decision stands
+(the options it opens, when and at what size), and its pupils are placed again at least
+cost among the places left (:class:`placeplan.optimise.replan.Replacing`, a linear
+programme, so the figure is the proven optimum, the same on any machine and under any
+load). That is what a consultation document can say about a site: "if it does not open,
+and the rest of the plan goes ahead, the plan costs £X more, and its pupils go to these
+schools, or to independent and out-of-area places".
+
+Where the pupils it served go (in the plan's last year) is written as columns, not text:
+how many to existing sites, to the plan's other new options and to independent or
+out-of-area places, and the three schools that take most. These are unprotected counts of
+pupils: explain.csv is marked internal on every row, and the shortlist protects them.
 
 ``payback_year``: the first plan year, from the option's opening, by which the plan has
 spent no more money than the plan without it (capital and running costs, undiscounted,
@@ -19,104 +26,91 @@ import multiprocessing
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..optimise import Plan, Result, solve
+from ..codes import LOCAL_KINDS
+from ..optimise import Result
+from ..optimise.replan import Replacing
 from .problem import SendProblem
+from .record import MARKING
 from .results import costs_by_year, payback_year
 
 log = logging.getLogger(__name__)
 
-
-def _without(send: SendProblem, option: int):
-    return send.problem.closing([option])
-
-
-def _warm_start(send: SendProblem, result: Result, option: int) -> Plan | None:
-    """The plan with the option closed and its pupils unplaced: feasible whenever those
-    pupils may fall back, and a good start for the solver."""
-    E = send.facilities.site_count
-    into = send.arcs["facility"].to_numpy() == E + option
-    flow = np.where(into, 0.0, result.flow)
-    unplaced = result.unplaced.copy()
-    np.add.at(unplaced, send.arcs["group"].to_numpy()[into], result.flow[into])
-    moved = np.flatnonzero(unplaced > result.unplaced + 1e-12)
-    _without_their_movers(send, flow, unplaced, np.where(into, result.flow, 0.0))
-    if not np.isfinite(send.problem.groups.fallback_cost[moved]).all():
-        return None
-    period, size = result.option_period.copy(), result.option_size.copy()
-    period[option], size[option] = -1, np.nan
-    return Plan(flow, unplaced, period, size)
+#: The schools that take most of an option's pupils without it, each in three columns.
+DESTINATIONS = 3
+#: Less than this share of a pupil moved is rounding in the LP, not a pupil going elsewhere.
+MOVED_AT_LEAST = 0.05
 
 
-def _without_their_movers(send: SendProblem, flow: np.ndarray, unplaced: np.ndarray, removed: np.ndarray) -> None:
-    """Pupils no longer placed along the ``removed`` flows no longer move on into the groups
-    they rejoined (:mod:`.moves`): take as many from those groups, from their unplaced
-    pupils first, then from their placements in proportion, and so on for those pupils'
-    own moves (in ``flow`` and ``unplaced``, in place)."""
-    problem = send.problem
-    rejoins, arc_group, period = problem.rejoins, problem.arcs.group, problem.groups.period
-    if not rejoins.count:
-        return
-    fewer = np.zeros(problem.groups.count)
-    np.add.at(fewer, rejoins.group, rejoins.share * removed[rejoins.arc])
-    for t in range(problem.periods.count):  # pupils rejoin groups of later years only
-        for group in np.flatnonzero((period == t) & (fewer > 1e-12)):
-            out_of_area = min(unplaced[group], fewer[group])
-            unplaced[group] -= out_of_area
-            arcs = np.flatnonzero((arc_group == group) & (flow > 0))
-            placed = flow[arcs].sum()
-            if placed <= 0:
-                continue
-            cut = flow[arcs] * min(1.0, (fewer[group] - out_of_area) / placed)
-            flow[arcs] -= cut
-            taken = np.zeros(problem.arcs.count)
-            taken[arcs] = cut
-            np.add.at(fewer, rejoins.group, rejoins.share * taken[rejoins.arc])
+def destination_columns() -> list[str]:
+    return [f"destination_{i}_{part}" for i in range(1, DESTINATIONS + 1) for part in ("id", "name", "pupils")]
 
 
-def _destinations(send: SendProblem, base: Result, other: Result, option: int, last_period: int) -> str:
-    """Where the pupils the option served in the last year go without it."""
+COLUMNS = ["marking", "option_id", "name", "status", "objective_without", "cost_increase", "pupils_served",
+           "to_existing_sites", "to_new_options", "to_independent_or_out_of_area", *destination_columns(),
+           "to_other_destinations", "payback_year", "instead"]
+
+
+def _destinations(send: SendProblem, base: Result, other: Result, option: int) -> dict:
+    """Where the pupils the option served in the plan's last year go without it: counts by
+    kind of place and the schools that take most (pupils of the groups it served)."""
     E = send.facilities.site_count
     arcs = send.arcs
-    # pupils there in the last year: a group's units times the share of them still there
+    last_period = len(send.years) - 1
     last = send.problem.groups.usage(len(send.years))[:, last_period]
     there = send.problem.arc_usage()[:, last_period]
-    served = (arcs["facility"].to_numpy() == E + option) & (base.flow > 1e-9) & (there > 0)
+    facility = arcs["facility"].to_numpy()
+    served = (facility == E + option) & (base.flow > 1e-9) & (there > 0)
     groups = np.unique(arcs["group"].to_numpy()[served])
-    if not len(groups):
-        return "it serves no pupils in the last year"
-    mine = arcs["group"].isin(groups)
-    before = pd.Series(base.flow * there, index=arcs.index)[mine].groupby(arcs["facility"]).sum()
-    after = pd.Series(other.flow * there, index=arcs.index)[mine].groupby(arcs["facility"]).sum()
-    moved = (after.subtract(before, fill_value=0.0)).clip(lower=0.0)
-    moved = moved[moved > 0.05].sort_values(ascending=False)
+    out = {"pupils_served": float((base.flow * there)[served].sum())}
+    mine = arcs["group"].isin(groups).to_numpy()
+    before = pd.Series(base.flow * there)[mine].groupby(facility[mine]).sum()
+    after = pd.Series(other.flow * there)[mine].groupby(facility[mine]).sum()
+    moved = after.subtract(before, fill_value=0.0).clip(lower=0.0)
+    moved = moved[moved > MOVED_AT_LEAST]
+    # most pupils first; ties by the facility's id, so that the order never depends on the LP's
+    ids = send.facilities.table["facility_id"].astype(str).to_numpy()
+    moved = moved.iloc[np.lexsort((ids[moved.index.to_numpy()], -moved.to_numpy()))]
     unplaced = float(((other.unplaced - base.unplaced) * last)[groups].sum())
-    names = send.facilities.table["name"].to_numpy()
-    parts = [f"{amount:.0f} to {names[f]}" for f, amount in moved.head(4).items()]
-    if len(moved) > 4:
-        parts.append(f"{moved.iloc[4:].sum():.0f} elsewhere")
-    if unplaced > 0.05:
-        parts.append(f"{unplaced:.0f} unplaced (independent or out of area)")
+    local = np.isin(send.facilities.table["kind"].to_numpy()[moved.index.to_numpy()], LOCAL_KINDS)
+    existing = moved.index.to_numpy() < E
+    out["to_existing_sites"] = float(moved[existing & local].sum())
+    out["to_new_options"] = float(moved[~existing].sum())
+    # independent and out-of-area schools in the dataset, and the fallback, are all placements away
+    out["to_independent_or_out_of_area"] = float(moved[existing & ~local].sum()) + max(0.0, unplaced)
+    names = send.facilities.table["name"].astype(str).to_numpy()
+    for i in range(DESTINATIONS):
+        f = moved.index[i] if i < len(moved) else None
+        out[f"destination_{i + 1}_id"] = ids[f] if f is not None else ""
+        out[f"destination_{i + 1}_name"] = names[f] if f is not None else ""
+        out[f"destination_{i + 1}_pupils"] = float(moved.iloc[i]) if f is not None else np.nan
+    out["to_other_destinations"] = float(moved.iloc[DESTINATIONS:].sum())
+    out["instead"] = instead_text(out)
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def instead_text(row: dict) -> str:
+    """The destination columns in words, for someone reading explain.csv (unprotected)."""
+    if not row["pupils_served"] > 0:
+        return "it serves no pupils in the last year"
+    parts = [f"{row[f'destination_{i}_pupils']:.0f} to {row[f'destination_{i}_name']}"
+             for i in range(1, DESTINATIONS + 1) if row[f"destination_{i}_id"]]
+    if row["to_other_destinations"] > MOVED_AT_LEAST:
+        parts.append(f"{row['to_other_destinations']:.0f} elsewhere")
+    if row["to_independent_or_out_of_area"] > MOVED_AT_LEAST:
+        parts.append(f"{row['to_independent_or_out_of_area']:.0f} to independent or out-of-area places")
     return "; ".join(parts) if parts else "the same pupils are placed as before"
 
 
-@dataclass(frozen=True)
-class _Job:
-    option: int
-    solver: str
-    time_limit: float
-    relative_gap: float
-
-
-_SHARED: dict = {}  # the plan each worker process explains, set once per process
+_SHARED: dict = {}  # what each worker process works from, set once per process
 
 
 def _init(send: SendProblem, result: Result) -> None:
     _SHARED["send"], _SHARED["result"] = send, result
+    _SHARED["replacing"] = Replacing(send.problem, result)
 
 
 def _worker_init(send: SendProblem, result: Result) -> None:
@@ -126,51 +120,49 @@ def _worker_init(send: SendProblem, result: Result) -> None:
     _init(send, result)
 
 
-def _counterfactual(job: _Job) -> tuple[int, Result, float]:
-    send, result = _SHARED["send"], _SHARED["result"]
+def _counterfactual(option: int) -> tuple[int, Result, float]:
     start = time.perf_counter()
-    other = solve(_without(send, job.option), solver=job.solver, time_limit=job.time_limit,
-                  relative_gap=job.relative_gap, warm_start=_warm_start(send, result, job.option))
-    return job.option, other, time.perf_counter() - start
+    other = _SHARED["replacing"].without([option])
+    return option, other, time.perf_counter() - start
 
 
 def _spent(costs: pd.DataFrame) -> np.ndarray:
     return (costs["running"] + costs["capital"]).to_numpy()
 
 
+_NO_DESTINATIONS = {"pupils_served": np.nan, "to_existing_sites": np.nan, "to_new_options": np.nan,
+                    "to_independent_or_out_of_area": np.nan, "to_other_destinations": np.nan,
+                    **{c: ("" if not c.endswith("_pupils") else np.nan) for c in destination_columns()}}
+
+
 def _row(send: SendProblem, result: Result, option: int, other: Result | None,
          spent: np.ndarray | None = None) -> dict:
     ids = send.facilities.options["facility_id"].to_numpy()
     names = send.facilities.options["name"].to_numpy()
-    row = {"option_id": ids[option], "name": names[option]}
+    row = {"marking": MARKING, "option_id": ids[option], "name": names[option], **_NO_DESTINATIONS}
     if other is None:
         return {**row, "status": "forced open", "objective_without": np.nan, "cost_increase": np.nan,
-                "cost_increase_at_least": np.nan, "gap_without": np.nan, "payback_year": pd.NA,
-                "instead": "forced open by the scenario: no counterfactual"}
+                "payback_year": pd.NA, "instead": "forced open by the scenario: no counterfactual"}
     if not other.has_plan:
         return {**row, "status": str(other.status), "objective_without": np.nan, "cost_increase": np.inf,
-                "cost_increase_at_least": np.nan, "gap_without": np.nan, "payback_year": pd.NA,
-                "instead": "no plan without it: " + (other.message or str(other.status))}
+                "payback_year": pd.NA, "instead": "no plan without it: " + (other.message or str(other.status))}
     spent = _spent(costs_by_year(send, result)) if spent is None else spent
     payback = payback_year(spent, _spent(costs_by_year(send, other)), send.years,
                            opened=int(result.option_period[option]))
     return {**row, "status": str(other.status), "objective_without": round(other.objective, 0),
             "cost_increase": round(other.objective - result.objective, 0),
-            "cost_increase_at_least": round(max(0.0, other.best_bound - result.objective), 0),
-            "gap_without": other.gap, "payback_year": pd.NA if payback is None else payback,
-            "instead": _destinations(send, result, other, option, len(send.years) - 1)}
+            "payback_year": pd.NA if payback is None else payback,
+            **_destinations(send, result, other, option)}
 
 
-def explain(send: SendProblem, result: Result, *, solver: str, time_limit: float,
-            relative_gap: float, workers: int = 1) -> pd.DataFrame:
-    """One row per chosen option: the plan's cost without it and the rise, and where its
-    pupils would go. ``cost_increase`` is from the best plan found without the option;
-    ``cost_increase_at_least`` from the bound, so the true rise lies between the two (they
-    are equal when the re-solve is proven optimal). Re-solves run in ``workers`` processes;
-    each is deterministic, so the table does not depend on how many."""
+def explain(send: SendProblem, result: Result, *, workers: int = 1) -> pd.DataFrame:
+    """One row per chosen option (:data:`COLUMNS`): the plan's cost without it, the rest of
+    the plan as it is, and the rise (proven: ``status`` ``optimal``; ``infeasible`` when
+    the places left cannot take the pupils who may not go out of area), and where its
+    pupils would go. The placements run in ``workers`` processes; each is exact and
+    deterministic, so the table does not depend on how many."""
     chosen = [int(o) for o in np.flatnonzero(result.option_open)]
-    forced = [o for o in chosen if send.problem.options.forced[o]]
-    jobs = [_Job(o, solver, time_limit, relative_gap) for o in chosen if o not in forced]
+    jobs = [o for o in chosen if not send.problem.options.forced[o]]
     outcomes: dict[int, Result] = {}
     done = 0
 
@@ -190,7 +182,7 @@ def explain(send: SendProblem, result: Result, *, solver: str, time_limit: float
             for option, other, seconds in pool.map(_counterfactual, jobs):
                 record(option, other, seconds)
         except BaseException:
-            # Ctrl-C or an error: stop now, not after every queued re-solve has run
+            # Ctrl-C or an error: stop now, not after every queued placement has run
             pool.shutdown(wait=False, cancel_futures=True)
             for child in multiprocessing.active_children():
                 child.terminate()
@@ -201,9 +193,6 @@ def explain(send: SendProblem, result: Result, *, solver: str, time_limit: float
         for job in jobs:
             record(*_counterfactual(job))
     spent = _spent(costs_by_year(send, result))
-    rows = [_row(send, result, o, outcomes.get(o), spent) for o in chosen]
-    columns = ["option_id", "name", "status", "objective_without", "cost_increase", "cost_increase_at_least",
-               "gap_without", "payback_year", "instead"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame([_row(send, result, o, outcomes.get(o), spent) for o in chosen], columns=COLUMNS)
     table["payback_year"] = table["payback_year"].astype("Int64")
     return table

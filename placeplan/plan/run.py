@@ -19,27 +19,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..demand import last_record, plan_years, planned_demand
+from ..codes import LOCAL_KINDS
+from ..demand import Record, plan_years, planned_demand
 from ..dataset import Dataset
 from ..errors import PlacePlanError
 from ..optimise import InfeasibleError, Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
 from ..pipeline import Inputs, travel_for
-from ..provenance import caveats, dataset_hash
+from ..provenance import caveats, dataset_files, dataset_hash
 from ..scenario.model import Scenario
 from ..travel import reference_minutes
 from .explain import explain
 from . import continuity
 from .facilities import Facilities, facilities
 from .options import options_table
+from .record import MARKING, RECORD_FILES, record_tables
 from .problem import SendProblem, build_send_problem, pupil_entries
 from .results import (allocation_table, capital_by_option, cost_terms, costs_by_year, flows_by_member, payback_year,
                       status_quo_journeys, travel_percentiles)
 
 log = logging.getLogger(__name__)
 
-ALLOCATION_MARKING = "OFFICIAL-SENSITIVE: internal, not for publication"
-LOCAL_KINDS = ("special", "srp", "unit", "esta", "special_expansion", "new_special")
+ALLOCATION_MARKING = MARKING
 
 
 class NoPlanError(InfeasibleError):
@@ -62,6 +63,7 @@ class Solved:
     explain: pd.DataFrame | None
     summary: dict
     stages: dict[str, float] = field(default_factory=dict)
+    record: dict[str, pd.DataFrame] = field(default_factory=dict)  # .record's tables, for the documents
 
 
 class Progress:
@@ -102,6 +104,7 @@ class Prepared:
     demand: pd.DataFrame
     pairs: pd.DataFrame
     send: SendProblem
+    record: Record  # the projection's range and growth, for summary.json
 
 
 def prepare(inputs: Inputs, stages: dict[str, float] | None = None) -> Prepared:
@@ -117,7 +120,7 @@ def prepare(inputs: Inputs, stages: dict[str, float] | None = None) -> Prepared:
     send = _timed(stages, "build", lambda: build_send_problem(
         demand=planned.demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario,
         years=years, before=before))
-    return Prepared(planned.demand, pairs, send)
+    return Prepared(planned.demand, pairs, send, planned.record)
 
 
 def _facilities_for(inputs: Inputs, years: list[int]) -> Facilities:
@@ -149,7 +152,8 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
     solver = solver or settings.solver
     time_limit = time_limit or settings.time_limit_s
     stages: dict[str, float] = {}
-    send = prepare(inputs, stages).send
+    prepared = prepare(inputs, stages)
+    send = prepared.send
     units = send.problem.groups.demand
     if solver == "cp-sat" and not np.allclose(units, np.round(units)):
         raise SolverError("CP-SAT makes every variable an integer, but projected pupils are fractional, so it "
@@ -170,12 +174,13 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
     explained = None
     if settings.explain if with_explain is None else with_explain:
         explained = _timed(stages, "explain", lambda: explain(
-            send, result, solver=solver, time_limit=settings.explain_time_limit_s,
-            relative_gap=settings.relative_gap, workers=settings.explain_workers))
+            send, result, workers=settings.explain_workers))
     options = options_table(send, result, scenario, explained)
     stages["total"] = round(time.perf_counter() - started, 3)
-    summary = summarise(inputs, send, result, split, status_quo=before, status_quo_split=before_split)
-    return Solved(scenario, send, result, options, allocation, explained, summary, stages)
+    summary = summarise(inputs, send, result, split, status_quo=before, status_quo_split=before_split,
+                        demand_record=prepared.record)
+    record = record_tables(send, result, prepared.demand, prepared.pairs)
+    return Solved(scenario, send, result, options, allocation, explained, summary, stages, record)
 
 
 def solve_status_quo(send: SendProblem, scenario: Scenario, *, solver: str, time_limit: float) -> Result:
@@ -284,7 +289,8 @@ def invest_to_save(send: SendProblem, result: Result, status_quo: Result) -> tup
 
 
 def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataFrame, *,
-              status_quo: Result | None = None, status_quo_split: pd.DataFrame | None = None) -> dict:
+              status_quo: Result | None = None, status_quo_split: pd.DataFrame | None = None,
+              demand_record: Record | None = None) -> dict:
     """summary.json. With the status quo (the same pupils, no new provision): its objective,
     terms and pupils rows, the average journey it gives the pupils the plan places at each
     site and option in the last year (what the documents compare journeys with), the saving
@@ -322,22 +328,22 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
         "placements_by_year": placements_by_year(send, split),
         "caveats": caveats(inputs.dataset),
         "caveats_short": caveats_short(inputs.dataset),
-        "dataset_hash": dataset_hash(inputs.dataset.path),
+        "dataset_hash": dataset_hash(inputs.dataset.path, files := dataset_files(inputs.dataset.path)),
+        "dataset_files": files,
         "status_quo": before,
         "saving": saving,
         "payback_year": payback,
         "revenue_limit_per_year": scenario.rules.revenue_limit_per_year,
         "decision_year": _label(scenario.horizon.decided_in(send.years[0])),
-        **_demand_keys(inputs),
+        **_demand_keys(demand_record),
     }
 
 
-def _demand_keys(inputs: Inputs) -> dict:
+def _demand_keys(record: Record | None) -> dict:
     """summary's ``demand_range`` (each plan year's P10, P50 and P90 of all pupils, and the
     pupils planned for) and ``demand_growth`` (the method and the annual growth it gave),
-    from the projection the plan was made from; null when this run made none to read
-    (summarise called on its own), rather than projecting again."""
-    record = last_record(inputs.dataset, inputs.scenario.scenario)
+    from the projection the plan was made from; null when none is given (summarise called on
+    its own), rather than projecting again."""
     return {"demand_range": None if record is None else record.range,
             "demand_growth": None if record is None else record.growth}
 
@@ -426,7 +432,8 @@ def _places_added(send: SendProblem, result: Result, split: pd.DataFrame) -> lis
 
 
 #: The tables a solve writes; the documents for people are placeplan.outputs.DOCUMENTS.
-TABLES = ("options.csv", "allocation.csv", "explain.csv", "scenario.json", "summary.json", "timings.json")
+TABLES = ("options.csv", "allocation.csv", "explain.csv", *RECORD_FILES, "scenario.json", "summary.json",
+          "timings.json")
 
 
 def run_date() -> date:
@@ -455,6 +462,9 @@ def write_outputs(solved: Solved, folder: Path) -> list[Path]:
     if solved.explain is not None:
         write_csv_atomic(folder / "explain.csv", solved.explain)
         written.append(folder / "explain.csv")
+    for name, table in solved.record.items():
+        write_csv_atomic(folder / name, table)
+        written.append(folder / name)
     write_text_atomic(folder / "scenario.json",
                       json.dumps(solved.scenario.model_dump(mode="json"), indent=2) + "\n")
     written.append(folder / "scenario.json")

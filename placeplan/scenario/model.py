@@ -9,6 +9,7 @@ mean; the limits with no other source are the ``MAX_*`` constants below.
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -16,6 +17,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from ..codes import NEEDS, OPTION_KINDS, PHASES, SITE_KINDS
 from ..projection.settings import SETTINGS_CONFIG, Cohort, rate_keys
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: Largest demand.seed: the seed goes to numpy (any integer from 0) and, through OR-Tools'
 #: MathOpt, to HiGHS, SCIP and CP-SAT as a signed 32-bit integer, so 0 to 2**31 - 1 is the
@@ -432,15 +435,24 @@ class Solve(Section):
     time_limit_s: float = Field(120, gt=0, le=MAX_SECONDS, description="Seconds before the best plan found is returned with its gap.")
     relative_gap: float = Field(0.0, ge=0, le=1, description="Stop when the plan is proven within this share of the optimum.")
     threads: int = Field(1, ge=1, le=64, description="Solver threads; 1 gives the same plan every run.")
-    explain: bool = Field(True, description="Re-solve without each chosen option to give its counterfactual value.")
-    explain_time_limit_s: float = Field(
-        5, gt=0, le=MAX_SECONDS, description="Seconds for each counterfactual re-solve; explain.csv gives the rise in cost "
-                              "between its bound and its best plan when the time runs out first. A re-solve "
-                              "stopped by the clock depends on the machine's load: raise this for figures "
-                              "to publish.")
+    explain: bool = Field(True, description="Work out each chosen option's value to the plan: its cost without "
+                                            "the option, the rest of the plan as it is (explain.csv).")
     explain_workers: int = Field(
-        2, ge=1, le=64, description="Processes for the counterfactual re-solves (each uses one thread; more "
-                                    "processes than cores leave each re-solve less of its time).")
+        2, ge=1, le=64, description="Processes for the options' values (each uses one thread; each value is "
+                                    "exact, so the figures do not depend on how many).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: object) -> object:
+        """explain_time_limit_s capped each option's re-solve; the values are now exact and take
+        no clock, so a scenario (or a solved folder's scenario.json) that still sets it is read
+        without it."""
+        if isinstance(data, dict) and "explain_time_limit_s" in data:
+            log.warning("solve.explain_time_limit_s is no longer used: each option's value is proven exactly, "
+                        "with no time limit")
+            return {k: v for k, v in data.items() if k != "explain_time_limit_s"}
+        return data
+
     max_zones: int = Field(
         60, ge=0, le=1_000_000, description="Plan with at most this many clusters of nearby zones (0: every zone). "
                               "Fewer points solve faster; each pupil keeps their own zone in the "
