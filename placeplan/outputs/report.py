@@ -197,6 +197,10 @@ def status_words(status: str, gap: float) -> str:
     """The solver's outcome as a committee would want it said."""
     if status == "optimal":
         return "No cheaper plan meets the rules: the solver proved this plan the best."
+    if status == "feasible" and gap <= 1.0:
+        # the scenario's relative_gap ended the search, not a clock: say so
+        return (f"A plan proven within {100 * gap:.1f}% of the best possible: a better one, if there is one, "
+                f"costs at most {100 * gap:.1f}% less (the scenario stops the search within solve.relative_gap).")
     if gap <= 1.0:
         return (f"The best plan the solver found in the time allowed ({status.replace('_', ' ')}); a better one, "
                 f"if there is one, costs at most {100 * gap:.1f}% less.")
