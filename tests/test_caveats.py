@@ -20,7 +20,7 @@ from placeplan.outputs.assumptions import settings_table
 from placeplan.outputs.build import build_documents
 from placeplan.outputs.caveats import TITLE, plan_caveats
 from placeplan.outputs.folder import read_plan_folder
-from placeplan.plan.run import SHORT_CAVEAT, caveats_short, short_caveat
+from placeplan.provenance import SHORT_CAVEAT, caveats_short, short_caveat
 from placeplan.scenario.model import Scenario
 
 HOSTILE_CAVEAT = "<script>window.pwned=1</script> Demand & 'places' are made up for the tests"

@@ -25,7 +25,7 @@ from .core import Problem
 from .formulation import Model, build_model, usable_arcs
 from .lpfix import LP_SOLVER
 from .result import Result, Status, empty_result
-from .solve import Plan, _plan_objective, _result, plan_from_values, values_from_plan
+from .solve import Plan, _as_plan, _plan_objective, _result, plan_from_values, values_from_plan
 
 
 def _linking_needed(problem: Problem) -> np.ndarray:
@@ -47,11 +47,9 @@ class Replacing:
 
     def __init__(self, problem: Problem, plan: Plan | Result) -> None:
         self.problem = problem
-        self.plan = plan if isinstance(plan, Plan) else Plan(plan.flow, plan.unplaced, plan.option_period,
-                                                             plan.option_size)
         self.model: Model = build_model(problem, linking=_linking_needed(problem))
         integer = self.model.integer
-        self._fixed = np.round(values_from_plan(self.model, self.plan)[integer])
+        self._fixed = np.round(values_from_plan(self.model, _as_plan(plan))[integer])
         self._integer = np.flatnonzero(integer)
 
     def without(self, options: list[int] | np.ndarray) -> Result:

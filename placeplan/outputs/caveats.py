@@ -15,7 +15,7 @@ import math
 
 import pandas as pd
 
-from ..plan.run import short_caveat
+from ..provenance import short_caveat
 from .folder import PlanFolder
 from .page import assumes_box
 from .words import money

@@ -21,18 +21,13 @@ import numpy as np
 import pandas as pd
 
 from ..codes import LOCAL_KINDS, phase_of
+from ..solved import EXPLAIN_NUMBERS, EXPLAIN_TEXTS
 from ..travel import reference_minutes as travel_reference_minutes
 from .folder import PlanFolder
 
 log = logging.getLogger(__name__)
 
 HOSTED_SUFFIXES = (" SRP", " ESTA", " SEN unit", " unit")
-#: What explain.csv says of each chosen option (placeplan.plan.explain), carried to its facts
-#: (blank where a folder predates a column).
-EXPLAIN_NUMBERS = ("cost_increase", "objective_without", "pupils_served", "to_existing_sites", "to_new_options",
-                   "to_independent_or_out_of_area", "to_other_destinations",
-                   *(f"destination_{i}_pupils" for i in range(1, 4)))
-EXPLAIN_TEXTS = ("instead", *(f"destination_{i}_{part}" for i in range(1, 4) for part in ("id", "name")))
 
 
 @dataclass(frozen=True)

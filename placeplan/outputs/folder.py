@@ -22,7 +22,8 @@ from .. import intake
 from ..dataset import Dataset, load_dataset
 from ..errors import Problems
 from ..formulas import restore_frame
-from ..provenance import changed_files, dataset_files, dataset_hash
+from ..provenance import changed_files, dataset_files, files_hash
+from ..solved import EXPLAIN_NUMBERS, RECORD_COLUMNS
 from ..scenario.model import Scenario
 from .disclosure import Rule
 
@@ -36,9 +37,7 @@ FILES = {
 }
 EXPLAIN_COLUMNS = ("option_id", "cost_increase", "instead", "status")
 #: What solve records for the documents (placeplan.plan.record), so that they only read the folder.
-RECORD = {"projected_demand.csv": ("zone_id", "need", "ncy", "phase", "year", "pupils"),
-          "in_reach.csv": ("facility_id", "pupils"),
-          "reach_zones.csv": ("facility_id", "zone_id", "minutes", "km")}
+RECORD = {name: tuple(c for c in columns if c != "marking") for name, columns in RECORD_COLUMNS.items()}
 #: Columns the documents compute with: a solved folder edited by hand must still hold numbers there.
 NUMBERS = {
     "options.csv": ("ncy_min", "ncy_max", "places", "opening_year", "capital", "pupils_served_final_year",
@@ -47,9 +46,7 @@ NUMBERS = {
     "projected_demand.csv": ("ncy", "year", "pupils"),
     "in_reach.csv": ("pupils",),
     "reach_zones.csv": ("minutes", "km"),
-    "explain.csv": ("cost_increase", "objective_without", "pupils_served", "to_existing_sites", "to_new_options",
-                    "to_independent_or_out_of_area", "to_other_destinations", "destination_1_pupils",
-                    "destination_2_pupils", "destination_3_pupils"),
+    "explain.csv": EXPLAIN_NUMBERS,
 }
 WHOLE_NUMBERS = {"options.csv": ("ncy_min", "ncy_max", "opening_year"), "allocation.csv": ("year",),
                  "projected_demand.csv": ("ncy", "year")}
@@ -316,7 +313,7 @@ def _same_dataset(summary: dict, dataset_path: Path, problems: Problems) -> None
     """The documents show what the solve worked out from the dataset as it was: a dataset
     changed since then is refused, with the files that changed."""
     now = dataset_files(dataset_path)
-    if dataset_hash(dataset_path, now) == summary.get("dataset_hash"):
+    if files_hash(now) == summary.get("dataset_hash"):
         return
     recorded = summary.get("dataset_files")
     what = ", ".join(changed_files(recorded, now)) if isinstance(recorded, dict) else "its files"

@@ -122,7 +122,7 @@ def without_words(row: pd.Series, labels: pd.Series, *, years: int, rule: Rule) 
     rise = row["cost_increase"]
     if status == "forced open":
         return "It was forced open by the scenario (a decision already taken), so it has no counterfactual."
-    if status == "infeasible" or (_finite(rise) is False and str(row.get("instead", "")).startswith("no plan")):
+    if status == "infeasible" or (not _finite(rise) and str(row.get("instead", "")).startswith("no plan")):
         return "Without it, and the rest of the plan as it is, the places left cannot take every pupil."
     if status != "optimal" or not _finite(rise):
         return ("Its value to the plan was not proven (the run skipped the counterfactuals, or the folder was "
@@ -263,11 +263,11 @@ def chosen_html(facts: Facts, shortlist_: Shortlist) -> str:
         else:
             journey = minutes(row["journey_minutes"]) if pd.notna(row["journey_minutes"]) else "no pupils yet"
         rise = row["extra_cost_without_it"]
-        without = ("not proven" if pd.isna(rise) else
-                   f"the plan costs {money(row['plan_cost_without_it'])}, {money(rise)} more, the rest of the plan "
-                   "as it is" if rise >= 0 else
-                   f"the plan costs {money(row['plan_cost_without_it'])}, {money(-rise)} less, the rest of the plan "
-                   "as it is")
+        if pd.isna(rise):
+            without = "not proven"
+        else:
+            change = f"{money(rise)} more" if rise >= 0 else f"{money(-rise)} less"
+            without = f"the plan costs {money(row['plan_cost_without_it'])}, {change}, the rest of the plan as it is"
         per_place = (f" ({money(row['capital_cost_per_place'])} a place)"
                      if pd.notna(row["capital_cost_per_place"]) else "")
         rows.append({**row.to_dict(), "placed": row[placed],

@@ -33,25 +33,15 @@ import pandas as pd
 from ..codes import LOCAL_KINDS
 from ..optimise import Result
 from ..optimise.replan import Replacing
+from ..solved import DESTINATION_COLUMNS, DESTINATIONS, EXPLAIN_COLUMNS, MARKING
 from .problem import SendProblem
-from .record import MARKING
 from .results import costs_by_year, payback_year
 
 log = logging.getLogger(__name__)
 
-#: The schools that take most of an option's pupils without it, each in three columns.
-DESTINATIONS = 3
 #: Less than this share of a pupil moved is rounding in the LP, not a pupil going elsewhere.
 MOVED_AT_LEAST = 0.05
-
-
-def destination_columns() -> list[str]:
-    return [f"destination_{i}_{part}" for i in range(1, DESTINATIONS + 1) for part in ("id", "name", "pupils")]
-
-
-COLUMNS = ["marking", "option_id", "name", "status", "objective_without", "cost_increase", "pupils_served",
-           "to_existing_sites", "to_new_options", "to_independent_or_out_of_area", *destination_columns(),
-           "to_other_destinations", "payback_year", "instead"]
+COLUMNS = list(EXPLAIN_COLUMNS)
 
 
 def _destinations(send: SendProblem, base: Result, other: Result, option: int) -> dict:
@@ -88,20 +78,22 @@ def _destinations(send: SendProblem, base: Result, other: Result, option: int) -
         out[f"destination_{i + 1}_name"] = names[f] if f is not None else ""
         out[f"destination_{i + 1}_pupils"] = float(moved.iloc[i]) if f is not None else np.nan
     out["to_other_destinations"] = float(moved.iloc[DESTINATIONS:].sum())
-    out["instead"] = instead_text(out)
+    out["instead"] = instead_text(out, unplaced=max(0.0, unplaced))
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
 
 
-def instead_text(row: dict) -> str:
-    """The destination columns in words, for someone reading explain.csv (unprotected)."""
+def instead_text(row: dict, *, unplaced: float) -> str:
+    """The destination columns in words, for someone reading explain.csv (unprotected): the
+    schools that take most, the rest elsewhere, and the ``unplaced`` (placements away that
+    the dataset does not name; the independent schools it names are among the schools)."""
     if not row["pupils_served"] > 0:
         return "it serves no pupils in the last year"
     parts = [f"{row[f'destination_{i}_pupils']:.0f} to {row[f'destination_{i}_name']}"
              for i in range(1, DESTINATIONS + 1) if row[f"destination_{i}_id"]]
     if row["to_other_destinations"] > MOVED_AT_LEAST:
         parts.append(f"{row['to_other_destinations']:.0f} elsewhere")
-    if row["to_independent_or_out_of_area"] > MOVED_AT_LEAST:
-        parts.append(f"{row['to_independent_or_out_of_area']:.0f} to independent or out-of-area places")
+    if unplaced > MOVED_AT_LEAST:
+        parts.append(f"{unplaced:.0f} to independent or out-of-area places")
     return "; ".join(parts) if parts else "the same pupils are placed as before"
 
 
@@ -109,7 +101,6 @@ _SHARED: dict = {}  # what each worker process works from, set once per process
 
 
 def _init(send: SendProblem, result: Result) -> None:
-    _SHARED["send"], _SHARED["result"] = send, result
     _SHARED["replacing"] = Replacing(send.problem, result)
 
 
@@ -132,7 +123,7 @@ def _spent(costs: pd.DataFrame) -> np.ndarray:
 
 _NO_DESTINATIONS = {"pupils_served": np.nan, "to_existing_sites": np.nan, "to_new_options": np.nan,
                     "to_independent_or_out_of_area": np.nan, "to_other_destinations": np.nan,
-                    **{c: ("" if not c.endswith("_pupils") else np.nan) for c in destination_columns()}}
+                    **{c: ("" if not c.endswith("_pupils") else np.nan) for c in DESTINATION_COLUMNS}}
 
 
 def _row(send: SendProblem, result: Result, option: int, other: Result | None,

@@ -17,24 +17,16 @@ import numpy as np
 import pandas as pd
 
 from ..optimise import Result
+from ..solved import MARKING, RECORD_COLUMNS
 from .problem import SendProblem
-
-MARKING = "OFFICIAL-SENSITIVE: internal, not for publication"
-RECORD_FILES = ("projected_demand.csv", "in_reach.csv", "reach_zones.csv")
-#: Each record file's columns, as ``placeplan solve`` writes them and the documents read them.
-COLUMNS = {
-    "projected_demand.csv": ("marking", "zone_id", "need", "ncy", "phase", "year", "pupils"),
-    "in_reach.csv": ("facility_id", "pupils"),
-    "reach_zones.csv": ("facility_id", "zone_id", "minutes", "km"),
-}
-
 
 def projected_demand(demand: pd.DataFrame) -> pd.DataFrame:
     """The plan's demand summed over settings, rounded to a thousandth of a pupil."""
     keys = ["zone_id", "need", "ncy", "phase", "year"]
     table = demand.assign(zone_id=demand["zone_id"].astype(str)).groupby(keys, as_index=False)["pupils"].sum()
     table = table.sort_values(keys, kind="stable").reset_index(drop=True)
-    return table.assign(pupils=table["pupils"].round(3), marking=MARKING)[list(COLUMNS["projected_demand.csv"])]
+    table = table.assign(pupils=table["pupils"].round(3), marking=MARKING)
+    return table[list(RECORD_COLUMNS["projected_demand.csv"])]
 
 
 def in_reach(send: SendProblem) -> pd.DataFrame:
@@ -56,7 +48,7 @@ def reach_zones(send: SendProblem, result: Result, pairs: pd.DataFrame) -> pd.Da
     table = table[table["facility_id"].isin(chosen)]
     table = table.sort_values(["facility_id", "zone_id"], kind="stable").reset_index(drop=True)
     return table.assign(minutes=table["minutes"].round(2), km=table["km"].round(3))[
-        list(COLUMNS["reach_zones.csv"])]
+        list(RECORD_COLUMNS["reach_zones.csv"])]
 
 
 def record_tables(send: SendProblem, result: Result, demand: pd.DataFrame,

@@ -21,19 +21,19 @@ import pandas as pd
 
 from ..codes import LOCAL_KINDS
 from ..demand import Record, plan_years, planned_demand
-from ..dataset import Dataset
 from ..errors import PlacePlanError
 from ..optimise import InfeasibleError, Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
 from ..pipeline import Inputs, travel_for
-from ..provenance import caveats, dataset_files, dataset_hash
+from ..provenance import caveats, caveats_short, dataset_files, files_hash
 from ..scenario.model import Scenario
+from ..solved import MARKING, RECORD_FILES
 from ..travel import reference_minutes
 from .explain import explain
 from . import continuity
 from .facilities import Facilities, facilities
 from .options import options_table
-from .record import MARKING, RECORD_FILES, record_tables
+from .record import record_tables
 from .problem import SendProblem, build_send_problem, pupil_entries
 from .results import (allocation_table, capital_by_option, cost_terms, costs_by_year, flows_by_member, payback_year,
                       status_quo_journeys, travel_percentiles)
@@ -307,6 +307,7 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
                   "journeys": status_quo_journeys(send, split, status_quo_split,
                                                   reference_minutes=reference_minutes(scenario))}
         saving, payback = invest_to_save(send, result, status_quo)
+    files = dataset_files(inputs.dataset.path)
     return {
         "scenario": scenario.name or inputs.scenario.path.stem,
         "scenario_file": str(inputs.scenario.path.resolve()),
@@ -328,7 +329,7 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
         "placements_by_year": placements_by_year(send, split),
         "caveats": caveats(inputs.dataset),
         "caveats_short": caveats_short(inputs.dataset),
-        "dataset_hash": dataset_hash(inputs.dataset.path, files := dataset_files(inputs.dataset.path)),
+        "dataset_hash": files_hash(files),
         "dataset_files": files,
         "status_quo": before,
         "saving": saving,
@@ -346,57 +347,6 @@ def _demand_keys(record: Record | None) -> dict:
     its own), rather than projecting again."""
     return {"demand_range": None if record is None else record.range,
             "demand_growth": None if record is None else record.growth}
-
-
-#: The dataset builder's caveats (placeplan data build), each found by words only it writes,
-#: said shortly for the documents' "What this plan assumes"; the long text stays in caveats.
-BUILDER_CAVEATS = (
-    ("Demand is not a caseload", "Demand is spread over areas from published totals, not the councils' own "
-                                 "caseload"),
-    ("the DfE counts the setting a pupil attends", "Demand counts the setting pupils attend, not the one they "
-                                                   "need; pupils waiting for a place are not counted"),
-    ("GIAS's list can be narrower than who attends", "Special schools take the needs GIAS lists, which can be "
-                                                     "fewer than the needs they teach"),
-    ("Resourced provision and SEN units: GIAS lists", "Resourced provision places are estimated: published "
-                                                      "pupils shared over the schools GIAS lists"),
-    ("Candidates: an SRP and an ESTA at every", "Candidates are an SRP and an ESTA at every state mainstream "
-                                                "school, at default costs and sizes"),
-)
-#: Longest caveat said as it is written; a longer one is cut at a word.
-SHORT_CAVEAT = 140
-#: Kinds of site by what their places are called, for the estimated places' caveat.
-PLACES_OF = {"special": "special schools", "srp": "resourced provision", "unit": "SEN units",
-             "esta": "ESTAs", "independent": "independent and out-of-area schools"}
-
-
-def short_caveat(text: str) -> str:
-    """A caveat in a line: the builder's own said shortly, any other by its first sentence
-    (cut at a word past SHORT_CAVEAT characters). Documents of older folders, whose summary
-    has no caveats_short, shorten their caveats with this too."""
-    for words, short in BUILDER_CAVEATS:
-        if words in text:
-            return short
-    first = text.strip().split(". ")[0].rstrip(".")
-    if len(first) <= SHORT_CAVEAT:
-        return first
-    return first[:SHORT_CAVEAT].rsplit(" ", 1)[0].rstrip(",;:") + "..."
-
-
-def caveats_short(dataset: Dataset) -> list[str]:
-    """summary's ``caveats_short``: each of the dataset's caveats in a line, in their order,
-    each said once, and which kinds of site have estimated places (sites.csv
-    capacity_source), counted from the sites rather than read from prose."""
-    lines = [short_caveat(text) for text in caveats(dataset)]
-    sites = dataset["sites"]
-    if "capacity_source" in sites:
-        source = sites["capacity_source"].fillna("").astype(str).str.lower()
-        estimated = source.str.contains("estimat") | source.str.contains("on roll")
-        kinds = [f"{PLACES_OF.get(kind, kind)} ({int(estimated[sites['kind'] == kind].sum())} of "
-                 f"{int((sites['kind'] == kind).sum())})"
-                 for kind in dict.fromkeys(sites.loc[estimated, "kind"].astype(str))]
-        if kinds:
-            lines.append("Estimated places: " + ", ".join(kinds))
-    return list(dict.fromkeys(lines))
 
 
 def placements_by_year(send: SendProblem, split: pd.DataFrame) -> list[dict]:
