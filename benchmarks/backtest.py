@@ -41,7 +41,8 @@ import pandas as pd
 from scipy.optimize import linprog, minimize_scalar
 
 from placeplan.projection import dfe
-from placeplan.projection.backtest import Settings, render_csv, render_table, run_backtest
+from placeplan.projection.backtest import (BASELINES, HEADINGS, BacktestError, Settings, interval_score, render_csv,
+                                          render_table, run_backtest)
 from placeplan.projection.history import read_history
 from placeplan.projection.trend import Z80, area_growths, fit_pool, log_growth
 
@@ -130,8 +131,9 @@ def _per_child_variant(series: pd.DataFrame, population: pd.Series, horizon: int
         train = wide.loc[:, :origin]
         index = wide.index[(wide[origin] > 0) & (wide[origin + horizon] > 0)
                            & (train.loc[:, :origin - 1] > 0).any(axis=1)]
-        models = area_growths(fit_pool(train, region), log_growth(train).loc[index], region)
-        sd = np.sqrt(horizon ** 2 * models["persistent"] + horizon * models["annual"]).to_numpy()
+        models = area_growths(fit_pool(train, region), train.loc[index], region)
+        sd = np.sqrt(horizon ** 2 * (models["persistent"] + models["common_persistent"])
+                     + horizon * (models["annual"] + models["common_annual"])).to_numpy()
         actual = np.log(wide.loc[index, origin + horizon] / wide.loc[index, origin]).to_numpy()
         per_child = np.log(wide.loc[index, origin] / population.reindex(index))
         shift = _per_child_slope(wide, population, origin, horizon) * (per_child - per_child.median())
@@ -156,45 +158,146 @@ def _population(folder: Path) -> pd.Series:
     return lsoas.groupby("la_code")[["age_0_15", "age_16_24"]].sum().sum(axis=1)
 
 
+def _row(result, method: str) -> pd.Series:
+    scores = result.scores
+    return scores[(scores["method"] == method) & (scores["origin"] == "all")].iloc[0]
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def _dfe_totals(folder: Path, work: Path, settings: Settings) -> None:
+    """Table 1: the DfE totals, every council, every origin (and the specialist count)."""
+    for measure, title in (("plans", "All EHC plans"),
+                           ("specialist", "Pupils in special schools, resourced provision and SEN units")):
+        series = dfe.council_series(folder, measure=measure)
+        path = _history(series, work, f"{measure}.csv", region=True)
+        start = time.perf_counter()
+        result = run_backtest(read_history(path), settings=settings)
+        seconds = time.perf_counter() - start
+        print(f"== 1. {title}: {series['area'].nunique()} council codes (with those reorganised away), "
+              f"January {series['year'].min() + 1}-{series['year'].max() + 1} ({seconds:.1f} s)")
+        print(render_table(result))
+        print(render_csv(result))
+        trend = _row(result, "trend")
+        if measure == "plans":
+            print(f"target: default MAPE at most 8.0%: {trend['mape']:.2f}% ({_verdict(trend['mape'] <= 8.0)}); "
+                  f"80% coverage 78-82%: {trend['coverage80']:.1f}% ({_verdict(78 <= trend['coverage80'] <= 82)})")
+        national = run_backtest(read_history(_history(series, work, f"{measure}-national.csv", region=False)),
+                                settings=settings)
+        row = _row(national, "trend")
+        print(f"trend pooled nationally only (no regions): MAPE {row['mape']:.2f}%, bias {row['bias']:.2f}%, "
+              f"coverage80 {row['coverage80']:.1f}%, interval score {row['interval_score']:.1f}%")
+        errors = result.errors
+        median = errors.assign(ape=100 * ((errors["p50"] - errors["actual"]) / errors["actual"]).abs()) \
+            .groupby("method", sort=False)["ape"].median()
+        print("median absolute percentage error, every origin: "
+              + ", ".join(f"{m} {v:.2f}%" for m, v in median.items()))
+        if measure == "plans" and (folder / "lsoa_population.csv.gz").is_file():
+            print("\nCeilings (told part of the answer), MAPE % by origin:")
+            population = _population(folder)
+            print(_ceilings(series, population, settings.horizon).to_string(float_format=lambda v: f"{v:.2f}"))
+            print("\nBest variant using only what was known at each origin (plans per child, slope fitted "
+                  "to years observed by the origin), MAPE % and coverage80 % by origin:")
+            print(_per_child_variant(series, population, settings.horizon)
+                  .to_string(float_format=lambda v: f"{v:.2f}"))
+        print()
+
+
+def _by_setting(folder: Path, work: Path, settings: Settings) -> None:
+    """Table 2: each setting's DfE series, the same protocol, each setting its own pool."""
+    series = dfe.setting_series(folder)
+    path = work / "settings.csv"
+    series[["area", "setting", "year", "pupils", "region"]].to_csv(path, index=False)
+    result = run_backtest(read_history(path), settings=settings)
+    print(f"== 2. By setting: the DfE placement series of every council, January {series['year'].min() + 1}-"
+          f"{series['year'].max() + 1}, {settings.horizon} years ahead, every origin")
+    table = result.by("setting")
+    print(table.rename(columns=HEADINGS).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    scores = table.set_index(["method", "setting"])
+    for setting in ("special", "resourced"):
+        trend, pooled = scores.loc[("trend", setting)], scores.loc[("pooled", setting)]
+        print(f"target, {setting}: default MAPE {trend['mape']:.2f}% against pooled growth's {pooled['mape']:.2f}% "
+              f"({_verdict(trend['mape'] <= pooled['mape'])}); coverage80 {trend['coverage80']:.1f}%")
+    print()
+
+
+def _irregular_histories(folder: Path, work: Path, settings: Settings, subsets: int) -> None:
+    """Table 3: histories with years two apart: every other January of the DfE series, with
+    and without regions, 15 councils at a time (no regions: areas outside any pool), and
+    each council alone; two years ahead."""
+    rng = np.random.default_rng(2011)
+    horizon = Settings(horizon=2, draws=settings.draws, seed=settings.seed)
+    rows = []
+    for measure in ("plans", "specialist", "special", "resourced"):
+        series = dfe.council_series(folder, measure=measure)
+        for parity, januaries in ((0, "Jan 2019, 2021, 2023, 2025"), (1, "Jan 2020, 2022, 2024")):
+            every_other = series[series["year"] % 2 == parity]
+            cases = [("every council, regions", [every_other], True),
+                     ("every council, no regions", [every_other], False)]
+            areas = sorted(every_other["area"].unique())
+            picks = [rng.choice(areas, size=15, replace=False) for _ in range(subsets)]
+            cases.append((f"15 councils x {subsets}, no regions",
+                          [every_other[every_other["area"].isin(p)] for p in picks], False))
+            cases.append(("each council alone", [rows_ for _, rows_ in every_other.groupby("area")], False))
+            for label, parts, region in cases:
+                results = []
+                for i, part in enumerate(parts):
+                    try:
+                        results.append(run_backtest(read_history(_history(part, work, f"irr-{i}.csv",
+                                                                          region=region)), settings=horizon))
+                    except BacktestError:
+                        continue
+                rows.append(_irregular_row(measure, januaries, label, results))
+    table = pd.DataFrame(rows)
+    print("== 3. Irregular histories: January counts two years apart, 2 years ahead, every origin "
+          "(MAPE, coverage80 and interval score of the default over every forecast; 'worst gap' is the "
+          "largest of any one file)")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    gap_ok = bool((table["worst gap"] <= 1.0).all())
+    coverage_ok = bool((table["coverage80"] >= 50).all())
+    print(f"target: default within 1 point of the best baseline on every file: worst {table['worst gap'].max():.2f} "
+          f"({_verdict(gap_ok)}); 80% coverage at least 50%: lowest {table['coverage80'].min():.1f}% "
+          f"({_verdict(coverage_ok)})")
+    print()
+
+
+def _irregular_row(measure: str, januaries: str, label: str, results: list) -> dict:
+    errors = pd.concat([r.errors for r in results], ignore_index=True)
+    relative = (errors["p50"] - errors["actual"]) / errors["actual"]
+    errors = errors.assign(ape=100 * relative.abs(),
+                           inside=100 * ((errors["actual"] >= errors["p10"]) & (errors["actual"] <= errors["p90"])),
+                           score=100 * interval_score(errors["p10"], errors["p90"], errors["actual"]) / errors["actual"])
+    mape = errors.groupby("method")["ape"].mean()
+    best = mape[list(BASELINES)].idxmin()
+    gaps = []
+    for r in results:
+        by = r.errors.assign(ape=(r.errors["p50"] - r.errors["actual"]).abs() / r.errors["actual"])
+        one = 100 * by.groupby("method")["ape"].mean()
+        gaps.append(one["trend"] - one[list(BASELINES)].min())
+    trend = errors[errors["method"] == "trend"]
+    return {"series": measure, "years": januaries, "history": label, "files": len(results),
+            "forecasts": len(trend), "default MAPE": mape["trend"], "best baseline": f"{best} {mape[best]:.2f}",
+            "gap": mape["trend"] - mape[best], "worst gap": max(gaps),
+            "coverage80": trend["inside"].mean(), "interval score": trend["score"].mean()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--open-data", type=Path, default=SHARED,
                         help="the open-data pack with ehcp_la_placement.csv (default ../shared/data/open)")
     parser.add_argument("--horizon", type=int, default=3)
     parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--subsets", type=int, default=10,
+                        help="random files of 15 councils in table 3 (default 10)")
     args = parser.parse_args()
     settings = Settings(horizon=args.horizon, draws=args.draws)
     with tempfile.TemporaryDirectory() as folder:
-        for measure, title in (("plans", "All EHC plans"),
-                               ("specialist", "Pupils in special schools, resourced provision and SEN units")):
-            series = dfe.council_series(args.open_data, measure=measure)
-            path = _history(series, Path(folder), f"{measure}.csv", region=True)
-            start = time.perf_counter()
-            result = run_backtest(read_history(path), settings=settings)
-            seconds = time.perf_counter() - start
-            print(f"== {title}: {series['area'].nunique()} council codes (with those reorganised away), "
-                  f"January {series['year'].min() + 1}-{series['year'].max() + 1} ({seconds:.1f} s)")
-            print(render_table(result))
-            print(render_csv(result))
-            national = run_backtest(read_history(_history(series, Path(folder), f"{measure}-national.csv",
-                                                          region=False)), settings=settings)
-            row = national.scores[(national.scores["method"] == "trend") & (national.scores["origin"] == "all")].iloc[0]
-            print(f"trend pooled nationally only (no regions): MAPE {row['mape']:.2f}%, bias {row['bias']:.2f}%, "
-                  f"coverage80 {row['coverage80']:.1f}%")
-            errors = result.errors
-            median = errors.assign(ape=100 * ((errors["p50"] - errors["actual"]) / errors["actual"]).abs()) \
-                .groupby("method", sort=False)["ape"].median()
-            print("median absolute percentage error, every origin: "
-                  + ", ".join(f"{m} {v:.2f}%" for m, v in median.items()))
-            if measure == "plans" and (args.open_data / "lsoa_population.csv.gz").is_file():
-                print("\nCeilings (told part of the answer), MAPE % by origin:")
-                population = _population(args.open_data)
-                print(_ceilings(series, population, args.horizon).to_string(float_format=lambda v: f"{v:.2f}"))
-                print("\nBest variant using only what was known at each origin (plans per child, slope fitted "
-                      "to years observed by the origin), MAPE % and coverage80 % by origin:")
-                print(_per_child_variant(series, population, args.horizon)
-                      .to_string(float_format=lambda v: f"{v:.2f}"))
-            print()
+        work = Path(folder)
+        _dfe_totals(args.open_data, work, settings)
+        _by_setting(args.open_data, work, settings)
+        _irregular_histories(args.open_data, work, settings, args.subsets)
 
 
 if __name__ == "__main__":

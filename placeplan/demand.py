@@ -18,6 +18,7 @@ from .checks import horizon_problems
 from .codes import phase_of
 from .dataset import Dataset
 from .demand_settings import split_by_setting
+from .projection.council import setting_mix
 from .projection.project import Projection, project_dataset
 from .projection.scap import years_needed
 from .scenario.model import Scenario
@@ -114,13 +115,22 @@ def planned_demand(dataset: Dataset, scenario: Scenario) -> Planned:
                             phase=base["ncy"].astype(int).map(phase_of), year=base_year)
         table = pd.concat([first.groupby(["zone_id", "need", "ncy", "phase", "year"], as_index=False)["pupils"]
                            .sum().astype({"pupils": float}), table], ignore_index=True)
-    both = split_by_setting(table, dataset["demand"], scenario.settings, years)
+    mix_notes: list[str] = []
+    mix = setting_mix(projected.codes, None, mix_notes) if _moves_mix(scenario) else {}
+    both = split_by_setting(table, dataset["demand"], scenario.settings, years, mix=mix, base_year=base_year)
     demand, before = both[both["year"] >= years[0]], both[both["year"] == prior]
     totals = demand.groupby("year")["pupils"].sum()
     log.info("demand (%s, P%d): %s", projected.method, projected.percentile,
              ", ".join(f"{y}/{(y + 1) % 100:02d} {v:,.0f}" for y, v in totals.items()))
-    return Planned(demand.reset_index(drop=True), before.reset_index(drop=True),
-                   demand_record(projected, demand, years))
+    record = demand_record(projected, demand, years)
+    record.growth["notes"].extend(mix_notes)
+    return Planned(demand.reset_index(drop=True), before.reset_index(drop=True), record)
+
+
+def _moves_mix(scenario: Scenario) -> bool:
+    """The settings' mix follows the DfE's series unless the scenario does not pool with it
+    or gives its own growth rates."""
+    return scenario.demand.pool and scenario.demand.method != "growth"
 
 
 def project(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:

@@ -4,7 +4,10 @@ shares and inclusion shifts (``[settings]``, :mod:`placeplan.scenario.settings`)
 The projection forecasts pupils by zone, need and year group; the setting they need is
 shared out as the dataset's base year records it: the zone's own split of that need and
 year group where it has pupils there, else the area's split for that need and year group,
-else for that need, else ``any`` (no setting recorded). An inclusion shift then moves a
+else for that need, else ``any`` (no setting recorded); that split then moves each year
+with each setting's growth relative to all settings' (the council's DfE placement series,
+pooled over England's councils), renormalised so the cell's pupils stay the projection's.
+An inclusion shift then moves a
 share of one setting's demand to another, reached by the plan's last year in equal steps.
 Last, the step-down shares mark the part of special (resourced) demand that resourced
 (enhanced) provision may take instead: a ``stepdown`` row is the same pupils' setting with
@@ -41,9 +44,13 @@ def _shares(base: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def split_by_setting(planned: pd.DataFrame, base: pd.DataFrame, settings: Settings,
-                     years: list[int]) -> pd.DataFrame:
+                     years: list[int], mix: dict[str, float] | None = None,
+                     base_year: int | None = None) -> pd.DataFrame:
     """``planned`` (zone_id, need, ncy, phase, year, pupils) as rows by setting, with a
-    ``stepdown`` flag; the pupils of every (zone, need, ncy, year) add up as before."""
+    ``stepdown`` flag; the pupils of every (zone, need, ncy, year) add up as before.
+    ``mix`` is each setting's annual log growth relative to all settings (from
+    :func:`placeplan.projection.council.setting_mix`): the base year's shares move with it
+    from ``base_year`` and are renormalised within each cell."""
     base = _base_settings(base)
     rows = planned.assign(zone_id=planned["zone_id"].astype(str), _row=np.arange(len(planned)))
     found = pd.DataFrame()
@@ -54,6 +61,10 @@ def split_by_setting(planned: pd.DataFrame, base: pd.DataFrame, settings: Settin
         found = pd.concat([found, joined], ignore_index=True)
         left = left[~left["_row"].isin(joined["_row"])]
     found = pd.concat([found, left.assign(setting=ANY, share=1.0)], ignore_index=True)
+    if mix and base_year is not None:
+        relative = found["setting"].map(mix).fillna(0.0).to_numpy(dtype=float)
+        weight = found["share"] * np.exp(relative * (found["year"].to_numpy() - base_year))
+        found["share"] = weight / weight.groupby(found["_row"]).transform("sum")
     found["pupils"] = found["pupils"] * found["share"]
     out = found.drop(columns=["share"])
     out = _shift(out, settings, years)

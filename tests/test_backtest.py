@@ -53,7 +53,7 @@ def test_csv_has_one_row_per_method_and_origin_default_first(tmp_path):
                       "--origin", "2021/22", "--draws", "200", "--format", "csv"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout), dtype={"origin": str})
-    assert list(table.columns) == ["method", "origin", "horizon", "mape", "bias", "coverage80"]
+    assert list(table.columns) == ["method", "origin", "horizon", "mape", "bias", "coverage80", "interval_score"]
     assert table["method"].tolist() == [m for m in ("trend", "last", "own", "pooled") for _ in range(3)]
     assert table["origin"].tolist() == ["2019", "2021", "all"] * 4
     assert (table["horizon"] == 2).all()

@@ -75,7 +75,7 @@ def test_the_record_holds_the_caveats_shortly_the_range_and_the_growth(solved):
         assert row["planned"] > 0
     growth = summary["demand_growth"]
     assert growth["method"] == "trend" and isinstance(growth["annual_rate"], float)
-    assert growth["notes"] and all(note.startswith("growth") for note in growth["notes"])
+    assert growth["notes"] and all(note.startswith(("growth", "settings")) for note in growth["notes"])
 
 
 def test_every_document_carries_the_box_with_the_folders_caveats(solved):

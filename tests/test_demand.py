@@ -168,9 +168,12 @@ def test_cohort_rates_from_the_datasets_history_by_year_group(tiny_copy):
     _, projected = _projected("demand.method=cohort", "demand.cohort.prior_pupils=0", "demand.pool=false",
                               scenario=scenario)
     assert any("history by year group" in note for note in projected.notes)
-    # Ratios of 1 from NCY 1 to 11: ASD's 5 pupils in NCY 8 are 5 in NCY 9 next year.
+    # Ratios of 1 from NCY 1 to 11: ASD's 5 pupils in NCY 8 are 5 in NCY 9 next year. Two
+    # steps of one council's history leave its range partly England's, so the P50 of the
+    # draws is 5 within their Monte Carlo noise.
     asd = projected.cells[(projected.cells["need"] == "ASD") & (projected.cells["ncy"] == 9)]
-    assert asd["p50"].sum() == pytest.approx(5.0)
+    assert asd["p50"].sum() == pytest.approx(5.0, abs=0.05)
+    assert asd["p90"].sum() > 5.1
 
 
 def test_trend_by_need_follows_needs_whose_difference_persisted(tiny_copy):

@@ -27,7 +27,7 @@ def _origins(values: tuple[str, ...]) -> list[int]:
 
 @click.command()
 @click.option("--history", "history_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with columns area, year, pupils and optionally need, ncy, region.")
+              help="CSV with columns area, year, pupils and optionally setting, need, ncy, region.")
 @click.option("--origin", "origins", multiple=True, metavar="YEAR",
               help="Last year fitted, e.g. 2021 or 2021/22 (repeatable; default: every possible one).")
 @click.option("--horizon", type=click.IntRange(1, 30), default=3, show_default=True,
@@ -36,7 +36,7 @@ def _origins(values: tuple[str, ...]) -> list[int]:
               help="Method to test (repeatable; default: trend, and cohort when the history is by ncy). "
                    "The baselines last, own and pooled are always reported.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True,
-              help="table for reading; csv prints method,origin,horizon,mape,bias,coverage80.")
+              help="table for reading; csv prints method,origin,horizon,mape,bias,coverage80,interval_score.")
 @click.option("--seed", type=SEED, default=20250101, show_default=True, help="Seed of the Monte Carlo draws.")
 @click.option("--draws", type=click.IntRange(100, 100_000), default=1000, show_default=True,
               help="Monte Carlo draws behind each P10-P90 range.")
@@ -62,4 +62,4 @@ def backtest(history_path: Path, origins: tuple[str, ...], horizon: int, methods
     history = read_history(history_path)
     result = run_backtest(history, origins=_origins(origins) or None, methods=list(methods) or None,
                           settings=Settings(horizon=horizon, draws=draws, seed=seed))
-    click.echo(render_csv(result) if fmt == "csv" else render_table(result, by_need=history.has_need), nl=False)
+    click.echo(render_csv(result) if fmt == "csv" else render_table(result, by=tuple(c for c, has in (("setting", history.has_setting), ("need", history.has_need)) if has)), nl=False)

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import PlacePlanError
 from . import cohort as cohorts
 from .history import ALL_NCY, History
-from .trend import area_growth, area_growths, fit_pool, log_growth
+from .trend import MIN_AREAS, Z80, area_growth, area_growths, fit_pool, satterthwaite_many, span_mean, steps
 
 METHODS = ("trend", "cohort")
 DEFAULT_METHOD = "trend"
@@ -39,8 +40,9 @@ NOT_TESTABLE = {
     "prevalence": "it needs the child population by zone and year, which a backtest history does not hold",
     "growth": "it applies the scenario's own growth rates; there is nothing estimated to test",
 }
-Z80 = 1.2815515655446004   # standard normal quantile of 0.9
-KEY = ["area", "need", "ncy"]
+KEY = ["area", "setting", "need", "ncy"]
+#: What a cohort block of year groups belongs to.
+BLOCK = ["area", "setting", "need"]
 #: Series drawn together in one block of Monte Carlo draws (bounds memory).
 CHUNK = 2000
 
@@ -68,12 +70,13 @@ class Backtest:
     scores: pd.DataFrame
     horizon: int
     label: str
+    evidence: str = ""    # what the forecasts were pooled over, in words
 
     def by(self, column: str) -> pd.DataFrame:
-        """Scores over every origin by method and ``column`` (need or ncy)."""
+        """Scores over every origin by method and ``column`` (setting, need or ncy)."""
         rows = [(method, value, *_score(frame)) for (method, value), frame
                 in self.errors.groupby(["method", column], sort=False)]
-        table = pd.DataFrame(rows, columns=["method", column, "mape", "bias", "coverage80", "n"])
+        table = pd.DataFrame(rows, columns=["method", column, *SCORES, "n"])
         return table.sort_values(["method", column], key=_method_order_key, kind="stable")
 
 
@@ -123,16 +126,51 @@ def run_backtest(history: History, *, origins: list[int] | None = None, methods:
     blocks = []
     for origin in chosen:
         rng = np.random.default_rng([settings.seed, origin])
-        train = wide.loc[:, [y for y in wide.columns if y <= origin]]
-        eligible = _eligible(wide, origin, settings.horizon)
-        actual = wide.loc[eligible, origin + settings.horizon]
-        for method in [*methods, *BASELINES]:
-            forecast = FORECASTERS[method](train, groups, eligible, settings, rng)
-            blocks.append(forecast.assign(method=method, origin=origin, actual=actual).reset_index())
+        for pool in _pools(wide):
+            train = pool.loc[:, [y for y in pool.columns if y <= origin]]
+            eligible = _eligible(pool, origin, settings.horizon)
+            if not eligible.any():
+                continue
+            actual = pool.loc[eligible, origin + settings.horizon]
+            for method in [*methods, *BASELINES]:
+                forecast = FORECASTERS[method](train, groups, eligible, settings, rng)
+                blocks.append(forecast.assign(method=method, origin=origin, actual=actual).reset_index())
     errors = pd.concat(blocks, ignore_index=True)
+    errors = errors.sort_values(["method", "origin"], key=_method_order_key, kind="stable").reset_index(drop=True)
     order = [*methods, *BASELINES]
     return Backtest(errors=errors, scores=_scores(errors, order, settings.horizon), horizon=settings.horizon,
-                    label=history.label)
+                    label=history.label, evidence=evidence(history))
+
+
+def _pools(wide: pd.DataFrame) -> list[pd.DataFrame]:
+    """The series forecast together: each setting's (a special school's pupils grow apart
+    from a resourced provision's, and every method, baselines too, pools within one)."""
+    return [rows for _, rows in wide.groupby(level="setting", sort=True)]
+
+
+def evidence(history: History) -> str:
+    """What a backtest's forecasts rest on: the areas pooled, their regions, the spacing of
+    the years counted."""
+    areas = history.frame["area"].nunique()
+    years = history.years
+    gaps = sorted({b - a for a, b in zip(years, years[1:])})
+    spacing = ("every year" if gaps == [1] else
+               f"years {', '.join(map(str, gaps))} apart, growth annualised over each gap")
+    settings = sorted(set(history.frame["setting"]) - {""})
+    each = f", each setting pooled on its own ({', '.join(settings)})" if settings else ""
+    if areas < MIN_AREAS:
+        pool = (f"{areas} area{'s' if areas > 1 else ''}: too few to pool, so each is forecast from its own "
+                "growth, with a range partly England's (how far councils' growth strays, DfE 2019-2025)")
+    elif history.has_region:
+        pool = f"{areas} areas pooled, first with their region (the file's region column)"
+    else:
+        pool = (f"{areas} areas pooled over what the file holds: no region column, so each area's growth is "
+                "shrunk toward the file's typical area only")
+    return f"{pool}{each}; counted {_academic(years[0])} to {_academic(years[-1])}, {spacing}"
+
+
+def _academic(year: int) -> str:
+    return f"{year}/{(year + 1) % 100:02d}"
 
 
 # --- forecasters: (train, groups, eligible, settings, rng) -> p10, p50, p90 by series -------
@@ -150,27 +188,40 @@ def _normal_range(centre: np.ndarray, sd: np.ndarray, index: pd.Index) -> pd.Dat
 
 def forecast_trend(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
                    rng: np.random.Generator) -> pd.DataFrame:
-    """Pooled trend: each series' forecast growth and its Monte Carlo range. Only the
-    horizon's year is scored, so each draw takes that year's log error directly (normal,
-    with the variance the yearly paths add up to)."""
+    """Pooled trend: each series' forecast growth and its range. Only the horizon's year is
+    scored, and its log error is a Student t (the variance the yearly paths add up to, on
+    their degrees of freedom), so its percentiles are exact: no draws, no Monte Carlo noise
+    in the scores (``placeplan project`` draws the same distribution)."""
     fit = fit_pool(train, groups)
     index = eligible[eligible].index
-    models = area_growths(fit, log_growth(train).loc[index], groups)
+    models = area_growths(fit, train.loc[index], groups)
     h = settings.horizon
     centre = np.log(train.loc[index, train.columns[-1]].to_numpy(dtype=float)) + h * models["growth"].to_numpy()
-    sd = np.sqrt(h * h * models["persistent"].to_numpy() + h * models["annual"].to_numpy())
-    quantiles = np.empty((len(index), 3))
-    for start in range(0, len(index), CHUNK):
-        block = slice(start, start + CHUNK)
-        draws = centre[block, None] + sd[block, None] * rng.standard_normal((len(centre[block]), settings.draws))
-        quantiles[block] = np.exp(np.percentile(draws, [10, 50, 90], axis=1)).T
-    return pd.DataFrame(quantiles, index=index, columns=["p10", "p50", "p90"])
+    spread = h * h * models["persistent"].to_numpy() + h * models["annual"].to_numpy()
+    common = h * h * models["common_persistent"].to_numpy() + h * models["common_annual"].to_numpy()
+    sd = np.sqrt(spread + common)
+    dof = satterthwaite_many(spread, fit.spread_dof, common, fit.center_dof)
+    scale = np.where(np.isfinite(dof), stats.t.ppf(0.9, np.where(np.isfinite(dof), dof, 1.0)), Z80)
+    return pd.DataFrame({"p10": np.exp(centre - scale * sd), "p50": np.exp(centre),
+                         "p90": np.exp(centre + scale * sd)}, index=index)
+
+
+def _weighted_variance(values: np.ndarray, lengths: np.ndarray) -> float:
+    """Variance per year of annualised steps: a step of ``k`` years counts ``k`` times (its
+    annual rate has a ``k``-th of a year's variance), over the steps less one."""
+    keep = np.isfinite(values)
+    values, lengths = values[keep], np.broadcast_to(lengths, keep.shape)[keep]
+    if len(values) < 2:
+        return 0.0
+    mean = float(np.sum(lengths * values) / lengths.sum())
+    return float(np.sum(lengths * (values - mean) ** 2) / (len(values) - 1))
 
 
 def forecast_last(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
                   rng: np.random.Generator) -> pd.DataFrame:
-    growth = log_growth(train).to_numpy()
-    spread = float(np.nanvar(growth, ddof=1)) if np.isfinite(growth).sum() > 1 else 0.0
+    found = steps(train)
+    rates = found.rate.to_numpy()
+    spread = _weighted_variance(rates.ravel(), np.broadcast_to(found.lengths, rates.shape).ravel())
     index = eligible[eligible].index
     centre = train.loc[index, train.columns[-1]].to_numpy(dtype=float)
     return _normal_range(centre, np.full(len(index), np.sqrt(settings.horizon * spread)), index)
@@ -179,7 +230,7 @@ def forecast_last(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Se
 def forecast_own(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
                  rng: np.random.Generator) -> pd.DataFrame:
     """Each series' compound growth from its first positive year to the origin; a random
-    walk with that drift and the series' own variance (the pool's with one year)."""
+    walk with that drift and the series' own variance (the pool's with one step)."""
     index = eligible[eligible].index
     rows = train.loc[index]
     origin = train.columns[-1]
@@ -188,11 +239,15 @@ def forecast_own(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Ser
     values = rows.to_numpy(dtype=float)
     start = values[np.arange(len(rows)), positive.argmax(axis=1)]
     rate = np.log(values[:, -1] / start) / (origin - first)
-    growth = log_growth(train)
-    pooled_spread = float(np.nanvar(growth.to_numpy(), ddof=1)) if growth.notna().sum().sum() > 1 else 0.0
-    own = growth.loc[index]
-    years = own.notna().sum(axis=1).to_numpy()
-    spread = np.where(years >= 2, own.var(axis=1, ddof=1).to_numpy(), pooled_spread)
+    found = steps(train)
+    lengths = found.lengths
+    every = found.rate.to_numpy()
+    pooled_spread = _weighted_variance(every.ravel(), np.broadcast_to(lengths, every.shape).ravel())
+    own = found.rate.loc[index].to_numpy()
+    counted = np.isfinite(own)
+    spread = np.array([_weighted_variance(row, lengths) if n >= 2 else pooled_spread
+                       for row, n in zip(own, counted.sum(axis=1))])
+    years = np.where(counted, lengths, 0.0).sum(axis=1)
     h = settings.horizon
     sd = np.sqrt(h * spread + h * h * spread / np.maximum(years, 1))
     return _normal_range(values[:, -1] * np.exp(h * rate), sd, index)
@@ -207,13 +262,15 @@ def forecast_pooled(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.
         rate = np.log(train.loc[both, origin].sum() / train.loc[both, first].sum()) / (origin - first)
     else:
         rate = 0.0
-    totals = train.where(train > 0).sum(axis=0, min_count=1)
-    aggregate = np.log(totals.astype(float)).diff().iloc[1:]
-    deviation = log_growth(train) - aggregate
-    spread = float(np.nanvar(deviation.to_numpy(), ddof=1)) if deviation.notna().sum().sum() > 1 else 0.0
-    drift = float(aggregate.var(ddof=1)) if aggregate.notna().sum() > 1 else 0.0
+    totals = train.where(train > 0).sum(axis=0, min_count=1).to_frame("all").T
+    aggregate = steps(totals)
+    found = steps(train)
+    typical = aggregate.per_year.iloc[0]
+    deviation = found.rate.to_numpy() - span_mean(typical, list(found.rate.columns))
+    spread = _weighted_variance(deviation.ravel(), np.broadcast_to(found.lengths, deviation.shape).ravel())
+    drift = _weighted_variance(aggregate.rate.iloc[0].to_numpy(), aggregate.lengths)
     h = settings.horizon
-    years = max(len(aggregate.dropna()), 1)
+    years = max(int(typical.notna().sum()), 1)
     centre = train.loc[index, origin].to_numpy(dtype=float) * np.exp(h * rate)
     sd = np.full(len(index), np.sqrt(h * (spread + drift) + h * h * drift / years))
     return _normal_range(centre, sd, index)
@@ -227,45 +284,44 @@ def forecast_cohort(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.
     detailed = train[train.index.get_level_values("ncy") != ALL_NCY]
     blocks = _ncy_blocks(detailed)
     totals = pd.DataFrame({key: block.sum(axis=1, min_count=1) for key, block in blocks.items()}).T
-    totals.index = pd.MultiIndex.from_tuples(totals.index, names=["area", "need"])
+    totals.index = pd.MultiIndex.from_tuples(totals.index, names=BLOCK)
     total_groups = None
     if groups is not None:
-        first = groups.groupby(level=["area", "need"]).first()
+        first = groups.groupby(level=BLOCK).first()
         total_groups = first.reindex(totals.index)
     fit = fit_pool(totals, total_groups)
-    total_growth = log_growth(totals)
     counts = {key: cohorts.count_pairs(block.to_numpy(dtype=float)) for key, block in blocks.items()}
     prior_all = cohorts.estimate(sum(counts.values(), cohorts.empty_counts()))
-    prior_need = {need: cohorts.estimate(sum((c for k, c in counts.items() if k[1] == need), cohorts.empty_counts()),
+    prior_need = {need: cohorts.estimate(sum((c for k, c in counts.items() if k[2] == need), cohorts.empty_counts()),
                                          prior=prior_all, prior_pupils=settings.prior_pupils)
-                  for need in {key[1] for key in blocks}}
+                  for need in {key[2] for key in blocks}}
     index = eligible[eligible].index
     out = np.full((len(index), 3), np.nan)
-    rows_of: dict[tuple[str, str], list[int]] = {}
-    for row, (area, need, _) in enumerate(index):
-        rows_of.setdefault((area, need), []).append(row)
+    rows_of: dict[tuple[str, str, str], list[int]] = {}
+    for row, (area, setting, need, _) in enumerate(index):
+        rows_of.setdefault((area, setting, need), []).append(row)
     for key, rows in sorted(rows_of.items()):
-        ratios = cohorts.estimate(counts[key], prior=prior_need[key[1]], prior_pupils=settings.prior_pupils)
+        ratios = cohorts.estimate(counts[key], prior=prior_need[key[2]], prior_pupils=settings.prior_pupils)
         drawn = cohorts.draw(ratios, draws=settings.draws, rng=rng)
         base = np.nan_to_num(blocks[key].loc[origin].to_numpy(dtype=float))
         aged = cohorts.age(base, drawn, settings.horizon).total[-1]       # draws x NCY
         group = total_groups[key] if total_groups is not None and isinstance(total_groups[key], str) else None
-        noise = area_growth(fit, total_growth.loc[key], group).log_paths(
+        noise = area_growth(fit, totals.loc[key], group).log_paths(
             years=settings.horizon, draws=settings.draws, rng=rng, with_growth=False)[:, -1]
         values = aged * np.exp(noise)[:, None]
-        columns = [index[row][2] - cohorts.NCYS[0] for row in rows]
+        columns = [index[row][3] - cohorts.NCYS[0] for row in rows]
         out[rows] = np.percentile(values[:, columns], [10, 50, 90], axis=0).T
     return pd.DataFrame(out, index=index, columns=["p10", "p50", "p90"])
 
 
-def _ncy_blocks(detailed: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
-    """(area, need) -> years x NCY counts; a year with any row for the area counts 0 for
-    the year groups it leaves out, a year with none stays missing."""
+def _ncy_blocks(detailed: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """(area, setting, need) -> years x NCY counts; a year with any row for the area counts
+    0 for the year groups it leaves out, a year with none stays missing."""
     blocks = {}
-    for (area, need), rows in detailed.groupby(level=["area", "need"], sort=True):
-        table = rows.droplevel(["area", "need"]).T.reindex(columns=cohorts.NCYS)
+    for key, rows in detailed.groupby(level=BLOCK, sort=True):
+        table = rows.droplevel(BLOCK).T.reindex(columns=cohorts.NCYS)
         seen = table.notna().any(axis=1)
-        blocks[(area, need)] = table.where(~seen, table.fillna(0.0), axis=0)
+        blocks[key] = table.where(~seen, table.fillna(0.0), axis=0)
     return blocks
 
 
@@ -275,11 +331,27 @@ FORECASTERS = {"trend": forecast_trend, "cohort": forecast_cohort, "last": forec
 
 # --- scores ---------------------------------------------------------------------------------
 
-def _score(frame: pd.DataFrame) -> tuple[float, float, float, int]:
+#: The P10-P90 range leaves this much outside it (the interval score's alpha).
+ALPHA = 0.2
+SCORES = ["mape", "bias", "coverage80", "interval_score"]
+
+
+def interval_score(low: pd.Series, high: pd.Series, actual: pd.Series) -> pd.Series:
+    """The 80% range's interval score (Gneiting and Raftery 2007): its width, plus 2/alpha
+    times how far the actual value falls outside it. Lower is better; a range is rewarded
+    for being narrow only while it still covers."""
+    below = (low - actual).clip(lower=0.0)
+    above = (actual - high).clip(lower=0.0)
+    return (high - low) + (2.0 / ALPHA) * (below + above)
+
+
+def _score(frame: pd.DataFrame) -> tuple[float, float, float, float, int]:
+    """MAPE, bias, coverage of P10-P90 and the interval score, each in % of the actual."""
     relative = (frame["p50"] - frame["actual"]) / frame["actual"]
     inside = (frame["actual"] >= frame["p10"]) & (frame["actual"] <= frame["p90"])
+    score = interval_score(frame["p10"], frame["p90"], frame["actual"]) / frame["actual"]
     return (float(100 * relative.abs().mean()), float(100 * relative.mean()), float(100 * inside.mean()),
-            int(len(frame)))
+            float(100 * score.mean()), int(len(frame)))
 
 
 def _method_order_key(column: pd.Series) -> pd.Series:
@@ -296,27 +368,40 @@ def _scores(errors: pd.DataFrame, order: list[str], horizon: int) -> pd.DataFram
         for origin, frame in mine.groupby("origin", sort=True):
             rows.append((method, str(origin), horizon, *_score(frame)))
         rows.append((method, "all", horizon, *_score(mine)))
-    return pd.DataFrame(rows, columns=["method", "origin", "horizon", "mape", "bias", "coverage80", "n"])
+    return pd.DataFrame(rows, columns=["method", "origin", "horizon", *SCORES, "n"])
 
 
 def render_csv(result: Backtest) -> str:
-    """``method,origin,horizon,mape,bias,coverage80``, the default method's rows first."""
-    table = result.scores[["method", "origin", "horizon", "mape", "bias", "coverage80"]].copy()
-    for column in ("mape", "bias", "coverage80"):
+    """``method,origin,horizon,mape,bias,coverage80,interval_score``, the default method's
+    rows first."""
+    table = result.scores[["method", "origin", "horizon", *SCORES]].copy()
+    for column in SCORES:
         table[column] = table[column].round(2)
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
 
 
-def render_table(result: Backtest, *, by_need: bool = False) -> str:
-    scores = result.scores.rename(columns={"mape": "MAPE %", "bias": "bias %", "coverage80": "in P10-P90 %",
-                                           "n": "series"})
-    lines = [f"Backtest of {result.label}, {result.horizon} years ahead", "",
-             scores.drop(columns="horizon").to_string(index=False, float_format=lambda v: f"{v:.1f}")]
-    if by_need:
-        table = result.by("need")
-        table = table[table["need"] != ""]
+HEADINGS = {"mape": "MAPE %", "bias": "bias %", "coverage80": "in P10-P90 %",
+            "interval_score": "interval score %", "n": "series"}
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def render_table(result: Backtest, *, by: tuple[str, ...] = ()) -> str:
+    """The scores for reading; ``by`` adds a table over every origin for each of setting,
+    need or ncy."""
+    scores = result.scores.rename(columns=HEADINGS)
+    lines = [f"Backtest of {result.label}, {result.horizon} years ahead"]
+    if result.evidence:
+        lines.append(f"Pool: {result.evidence}.")
+    lines += ["", scores.drop(columns="horizon").to_string(index=False, float_format=_one_decimal)]
+    for column in by:
+        table = result.by(column)
+        table = table[table[column] != ("" if column != "ncy" else ALL_NCY)]
         if len(table):
-            lines += ["", "By need, every origin", table.to_string(index=False, float_format=lambda v: f"{v:.1f}")]
+            lines += ["", f"By {column}, every origin",
+                      table.rename(columns=HEADINGS).to_string(index=False, float_format=_one_decimal)]
     return "\n".join(lines) + "\n"

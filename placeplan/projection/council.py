@@ -13,7 +13,7 @@ from ..dataset import Dataset
 from ..errors import PlacePlanError
 from ..scenario.model import Demand
 from . import dfe
-from .trend import AreaGrowth, area_growth, fit_pool, log_growth, persistence
+from .trend import AreaGrowth, area_growth, fit_pool, log_growth, persistence, steps
 
 
 class ProjectionError(PlacePlanError, ValueError):
@@ -40,11 +40,6 @@ def history_totals(dataset: Dataset) -> pd.Series:
     return rows.groupby(rows["year"].astype(int))["pupils"].sum().astype(float).sort_index()
 
 
-def _consecutive_growth(series: pd.Series) -> pd.Series:
-    years = range(int(series.index.min()), int(series.index.max()) + 1) if len(series) else []
-    return log_growth(series.reindex(years).to_frame().T).iloc[0] if len(series) >= 2 else pd.Series(dtype=float)
-
-
 def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], folder: Path | None,
                 notes: list[str]) -> AreaGrowth:
     """The council's growth: its own history pooled toward its region's and England's."""
@@ -60,14 +55,15 @@ def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], fold
         mine = series[series["area"].isin(codes)].pivot_table(index="year", columns="area", values="pupils")
         own = mine.dropna().sum(axis=1)
         source = "the DfE's series for the council"
-    growth = _consecutive_growth(own)
+    found = steps(own.to_frame("own").T)
+    growth = found.per_year.iloc[0] if len(own) else pd.Series(dtype=float)
     if settings.pool and series is not None:
         wide = series.pivot_table(index="area", columns="year", values="pupils")
         groups = series.drop_duplicates("area").set_index("area")["region"]
         regions = {groups.get(c) for c in codes}
         region = regions.pop() if len(regions) == 1 else None
         fit = fit_pool(wide, groups)
-        model = area_growth(fit, growth, region)
+        model = area_growth(fit, own, region)
         region_text = f", the {region} region's lasting difference (weight {fit.group_weight:.2f})" if region else ""
         notes.append(
             f"growth: {100 * np.expm1(model.growth):.1f}% a year: England's typical council "
@@ -75,14 +71,14 @@ def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], fold
             f"difference in {source} ({len(growth.dropna())} years) with weight {fit.area_weight:.2f}, the share "
             "of councils' differences that has persisted")
         return model
-    usable = growth.dropna()
-    if len(usable) == 0:
+    if not len(own) or not found.rate.notna().to_numpy().any():
         notes.append("growth: no history and no DfE series; demand is held at the base year with no range")
         return AreaGrowth(growth=0.0, persistent_variance=0.0, annual_variance=0.0)
-    spread = float(usable.var(ddof=1)) if len(usable) >= 2 else 0.0
-    notes.append(f"growth: {100 * np.expm1(usable.mean()):.1f}% a year, the council's own history alone "
-                 f"({len(usable)} years of growth)")
-    return AreaGrowth(growth=float(usable.mean()), persistent_variance=spread / len(usable), annual_variance=spread)
+    fit = fit_pool(own.to_frame("own").T)
+    model = area_growth(fit, own)
+    notes.append(f"growth: {100 * np.expm1(model.growth):.1f}% a year, the council's own history alone "
+                 f"({len(growth.dropna())} years of growth, its range partly England's)")
+    return model
 
 
 def need_adjustments(dataset: Dataset, needs: list[str]) -> np.ndarray:
@@ -99,9 +95,53 @@ def need_adjustments(dataset: Dataset, needs: list[str]) -> np.ndarray:
         return np.zeros(len(needs))
     wide = rows.pivot_table(index="need", columns="year", values="pupils", aggfunc="sum")
     wide = wide.reindex(columns=range(int(wide.columns.min()), int(wide.columns.max()) + 1))
-    growth = log_growth(wide)
+    found = steps(wide)
     total = log_growth(wide.sum(axis=0, min_count=1).to_frame().T).iloc[0]
-    deviation = growth - total
-    weight = persistence(deviation)
+    deviation = found.per_year - total
+    weight = persistence(deviation, found.boundaries())
     adjust = (weight * deviation.mean(axis=1)).reindex(needs).fillna(0.0)
     return adjust.to_numpy(dtype=float)
+
+
+#: The settings of a dataset's demand whose mix follows the DfE's placement series.
+MIX_SETTINGS = ("special", "resourced")
+
+
+def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str]) -> dict[str, float]:
+    """Each setting's annual log growth less that of all specialist settings together, for
+    the council: each forecast by trend with pooling over England's councils' DfE
+    placement series of that setting (toward the region), as the total is. Applied to the
+    base year's split of each cell's pupils and renormalised, the mix moves while the total
+    stays the projection's. Empty when the council is not in the DfE's series."""
+    if not codes:
+        return {}
+    try:
+        growth = {measure: _council_growth(dfe.council_series(folder, measure=measure), codes)
+                  for measure in ("specialist", *MIX_SETTINGS)}
+    except OpenDataError:
+        return {}
+    if any(g is None for g in growth.values()):
+        notes.append("settings: the council's placements by setting are not all published, so each "
+                     "setting keeps its base-year share")
+        return {}
+    total = growth.pop("specialist")
+    assert total is not None
+    mix = {setting: float(g) - total for setting, g in growth.items() if g is not None}
+    words = ", ".join(f"{setting} {100 * np.expm1(growth[setting] or 0.0):.1f}%" for setting in MIX_SETTINGS)
+    notes.append(f"settings: {words} a year against {100 * np.expm1(total):.1f}% for every specialist setting "
+                 "(each trend with pooling on England's councils' DfE placement series, January 2019-2025): "
+                 "the mix of settings moves with them, the total does not")
+    return mix
+
+
+def _council_growth(series: pd.DataFrame, codes: tuple[str, ...]) -> float | None:
+    """The councils' summed counts forecast by the pooled trend of ``series``."""
+    wide = series.pivot_table(index="area", columns="year", values="pupils")
+    if not set(codes) <= set(wide.index):
+        return None
+    groups = series.drop_duplicates("area").set_index("area")["region"]
+    regions = {groups.get(c) for c in codes}
+    own = wide.loc[list(codes)].dropna(axis=1).sum(axis=0)
+    if len(own) < 2:
+        return None
+    return area_growth(fit_pool(wide, groups), own, regions.pop() if len(regions) == 1 else None).growth

@@ -4,9 +4,9 @@ All from the pack the dataset builder reads (the repository's trimmed ``data/ope
 full pack, see :mod:`placeplan.databuild.opendata`):
 
 * :func:`council_series`: every council's pupils each January 2019-2025, either all EHC
-  plans or those in specialist settings (special schools, resourced provision and SEN
-  units, the dataset builder's definition), with the council's region: the pool that
-  trend-with-pooling shrinks a council's growth toward;
+  plans, those in specialist settings (special schools, resourced provision and SEN
+  units, the dataset builder's definition) or one setting (:func:`setting_series`), with
+  the council's region: the pool that trend-with-pooling shrinks a council's growth toward;
 * :func:`progression`: pupils in specialist settings by NCY in January 2024 and January
   2025, for some councils and for England: the cohort method's ratios;
 * :func:`specialist_shares`: the share of pupils with plans who are in specialist
@@ -30,7 +30,19 @@ from ..databuild import caseload, opendata
 from ..databuild.councils import Council
 from .cohort import NCYS, WIDTH
 
-Measure = Literal["plans", "specialist"]
+Measure = Literal["plans", "specialist", "special", "resourced", "independent"]
+#: The placement columns each measure adds up: all plans; pupils in specialist settings
+#: (the dataset builder's definition); each setting of a dataset's demand (special schools
+#: of every kind; resourced provision and SEN units); and the independent and
+#: non-maintained special schools among the special (the caseload placed independently).
+MEASURE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "plans": ("ehcplans",),
+    "specialist": opendata.SPECIALIST_COLUMNS,
+    **opendata.SETTING_COLUMNS,
+    "independent": ("special_independent", "special_non_maintained"),
+}
+#: The settings forecast on their own, in the order tables show them.
+SETTING_MEASURES = ("special", "resourced", "independent")
 LOCAL = "Local authority"
 REGIONAL = "Regional"
 AGE = "Child or young persons age"
@@ -47,9 +59,8 @@ def _placement(folder: Path) -> pd.DataFrame:
 
 
 def _measure(rows: pd.DataFrame, measure: Measure) -> pd.Series:
-    if measure == "plans":
-        return opendata.counts(rows, ["ehcplans"])["ehcplans"]
-    table = opendata.counts(rows, list(opendata.SPECIALIST_COLUMNS))
+    """The measure's count per row; missing where any of its columns is suppressed."""
+    table = opendata.counts(rows, list(MEASURE_COLUMNS[measure]))
     return table.sum(axis=1).where(table.notna().all(axis=1))
 
 
@@ -68,6 +79,13 @@ def council_series(folder: Path | None = None, *, measure: Measure = "specialist
     })
     out = out.dropna(subset=["pupils"])
     return out.drop_duplicates(["area", "year"]).sort_values(["area", "year"]).reset_index(drop=True)
+
+
+def setting_series(folder: Path | None = None) -> pd.DataFrame:
+    """area, name, region, setting, year, pupils: :func:`council_series` of each setting
+    in SETTING_MEASURES, one below the other."""
+    return pd.concat([council_series(folder, measure=m).assign(setting=m) for m in SETTING_MEASURES],
+                     ignore_index=True)
 
 
 def regions_of(codes: list[str], folder: Path | None = None) -> dict[str, str]:

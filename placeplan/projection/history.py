@@ -1,6 +1,6 @@
 """The history a backtest reads: pupils by area and year, optionally by need and NCY.
 
-``area,year,pupils`` with optional ``need``, ``ncy`` and ``region`` columns. Several areas
+``area,year,pupils`` with optional ``setting``, ``need``, ``ncy`` and ``region`` columns. Several areas
 may share a file (councils, a region, England); ``region`` names the group an area's
 growth is pooled with first. A file without ``area`` (a dataset's ``history.csv``) is one
 area, named after the file. ``year`` is the academic year of the January count as the
@@ -31,7 +31,7 @@ def _column(name: str, kind: str, description: str, *, required: bool = False, u
 
 
 TABLE = Table(
-    name="history", required=True, key=("area", "need", "ncy", "year"), geometry=False,
+    name="history", required=True, key=("area", "setting", "need", "ncy", "year"), geometry=False,
     description="Pupils by area and year for a backtest.",
     columns=(
         _column("area", "id", "Area: a council, a region or England. Without the column the file is one area "
@@ -39,6 +39,8 @@ TABLE = Table(
         _column("year", "year", "Academic year of the January count, as the calendar year it starts.",
                 required=True, unit="academic year starting", low=1990, high=2100),
         _column("pupils", "number", "Pupils counted that January.", required=True, unit="pupils", low=0),
+        _column("setting", "text", "The setting pupils are in or need (for example special, resourced, "
+                                   "enhanced or independent); blank for all settings."),
         _column("need", "need", "Need code; blank for all needs."),
         _column("ncy", "ncy", "National Curriculum year; blank for all years.", unit="year group",
                 low=-1, high=20),
@@ -50,11 +52,15 @@ TABLE = Table(
 
 @dataclass(frozen=True)
 class History:
-    """Parsed history: columns area, year, pupils, need ('' for all), ncy (-99 for all),
-    region ('' for none)."""
+    """Parsed history: columns area, year, pupils, setting ('' for all), need ('' for all),
+    ncy (-99 for all), region ('' for none)."""
 
     frame: pd.DataFrame
     label: str
+
+    @property
+    def has_setting(self) -> bool:
+        return bool((self.frame["setting"] != "").any())
 
     @property
     def has_need(self) -> bool:
@@ -112,6 +118,7 @@ def read_history(path: str | Path) -> History:
         "area": parsed["area"].astype(str),
         "year": parsed["year"].astype(int),
         "pupils": parsed["pupils"].astype(float),
+        "setting": parsed["setting"].fillna("").astype(str),
         "need": parsed["need"].fillna("").astype(str),
         "ncy": parsed["ncy"].fillna(ALL_NCY).astype(int),
         "region": parsed["region"].fillna("").astype(str),
@@ -123,20 +130,20 @@ def read_history(path: str | Path) -> History:
 
 
 def _check_keys(raw, frame: pd.DataFrame, problems: Problems) -> None:
-    key = ["area", "need", "ncy", "year"]
+    key = ["area", "setting", "need", "ncy", "year"]
     repeated = frame.duplicated(key, keep="first")
     first_row = {tuple(r[1:]): raw.row_number(r[0]) for r in frame.drop_duplicates(key)[key].itertuples()}
     for i in repeated[repeated].index[:25]:
         values = tuple(frame.loc[i, key])
-        problems.error(raw.label, f"repeats row {first_row[values]} (the same area, need, ncy and year); "
+        problems.error(raw.label, f"repeats row {first_row[values]} (the same area, setting, need, ncy and year); "
                                   "expected one count for each", row=raw.row_number(int(i)),
                        column="year", value=values[-1])
 
 
 def _check_levels(raw, frame: pd.DataFrame, problems: Problems) -> None:
-    """An area is counted at one level of detail: all its rows by need or none, by NCY or
-    none; and it belongs to one region."""
-    for column, blank, words in (("need", "", "need"), ("ncy", ALL_NCY, "year group")):
+    """An area is counted at one level of detail: all its rows by setting or none, by need
+    or none, by NCY or none; and it belongs to one region."""
+    for column, blank, words in (("setting", "", "setting"), ("need", "", "need"), ("ncy", ALL_NCY, "year group")):
         detailed = frame[column] != blank
         mixed = detailed.groupby(frame["area"]).transform(lambda s: s.any() and not s.all())
         for i in frame.index[mixed & ~detailed][:25]:

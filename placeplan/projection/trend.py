@@ -13,51 +13,151 @@ area itself. The forecast growth is::
 where the weights are *persistence*: across areas, how much of their above- or
 below-typical growth in the earlier half of the years carried on into the later half (the
 slope of the later mean on the earlier mean, kept within 0 and 1). Growth that did not
-persist in the past earns no weight: pooling is the point. With one year of growth there
+persist in the past earns no weight: pooling is the point. With one step of growth there
 is nothing to measure persistence on and the weights are 0.
 
-Uncertainty is in the same terms. The spread of areas' deviations ``d = e + c`` (matched to
-their 10th-90th percentiles, see :func:`variance_parts`) is split into a lasting part
-(``tau2``: the share of it that keeps its rank from year to year) and a passing part
-(``sigma2``, the rest); the typical growth itself varies from year to year (``s2``). Over ``h`` years, the log forecast error has variance::
+**Any spacing of years.** Counts need not be a year apart: an area counted in 2011, 2013
+and 2015 has two *steps*, each of two years, and each step's growth is annualised (its log
+growth over its years). Every year a step spans takes that annual rate, so ``m[t]`` is the
+median over the areas counted either side of ``t``; areas may start, stop or skip years.
+A step of ``k`` years averages ``k`` years of passing noise, and the variance parts below
+allow for it.
+
+Uncertainty is in the same terms. The spread of areas' deviations ``d = e + c`` in each
+step (matched to their 10th-90th percentiles, see :func:`variance_parts`) is split into a
+lasting part (``tau2``: the share of it that keeps its rank from step to step) and a
+passing part (``sigma2``, the rest, per year); the typical growth itself varies from year
+to year (``s2``). Over ``h`` years, the log forecast error has variance::
 
     h^2 [(1 - w)^2 tau2 + w^2 sigma2 / n] + h sigma2 + h s2 + h^2 s2 / n_m
 
-(n: the area's years of growth; n_m: the pool's). With one year of growth the split cannot
-be measured and half of each is assumed. :meth:`AreaGrowth.log_paths` draws paths with
+(n: the area's years of growth; n_m: the pool's). With one step of growth the split cannot
+be measured and half of each is assumed. ``s2`` is estimated from the pool's few steps
+(``C`` of them), so the error is drawn from a Student t whose degrees of freedom follow from
+how much of the variance rests on those ``C - 1`` (Welch-Satterthwaite): a short history
+gets wider ranges, a long one the normal's. :meth:`AreaGrowth.log_paths` draws paths with
 exactly these parts, so Monte Carlo percentiles and the formula agree.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 #: Fewest areas with data in both halves of the years for persistence to be measured.
 MIN_AREAS = 3
 #: Standard normal quantile of 0.9: P10 and P90 lie this many standard deviations out.
 Z80 = 1.2815515655446004
+#: A council's annual log growth strays from the typical council's by this variance a year
+#: (lasting and passing parts together, 0.00008 + 0.00349): England's councils' pupils in
+#: special schools, resourced provision and SEN units, January 2019-2025 (DfE, EHC plans
+#: 2025; ``fit_pool`` on ``dfe.council_series``, checked by tests/test_backtest.py). A pool
+#: of fewer than MIN_AREAS areas has no spread of its own to measure, so its year-to-year
+#: variance is pooled toward this one, worth PRIOR_STEPS steps of growth.
+REFERENCE_VARIANCE = 0.0036
+PRIOR_STEPS = 2
+#: Above this many degrees of freedom the t is taken as the normal (its P90 is then within
+#: 0.7% of the normal's): a pool of England's councils draws no extra noise.
+NORMAL_DOF = 100.0
 
 
 def log_growth(wide: pd.DataFrame) -> pd.DataFrame:
-    """Annual log growth by area (rows) and year it ends (columns); NaN where either
-    year is missing or not positive."""
-    values = wide.where(wide > 0)
-    logged = np.log(values.astype(float))
-    growth = logged.diff(axis=1)
-    return growth.iloc[:, 1:] if growth.shape[1] else growth
+    """Annual log growth by area (rows) and year it ends (columns), whatever the spacing of
+    the counts: a year inside a step of ``k`` years takes the step's annualised growth;
+    NaN where no step spans the year."""
+    return steps(wide).per_year
 
 
-def persistence(deviation: pd.DataFrame) -> float:
-    """Slope of the later half's mean deviation on the earlier half's, across areas, in [0, 1]."""
-    years = deviation.shape[1]
-    if years < 2:
+@dataclass(frozen=True)
+class Steps:
+    """Each area's growth between successive positive counts, annualised.
+
+    ``rate``: areas x steps, the columns ``(start, end)`` years; ``per_year``: areas x years
+    (the year each annual step ends), the rate of the step spanning it; ``counted``: how many
+    areas have a positive count each year."""
+
+    rate: pd.DataFrame
+    per_year: pd.DataFrame
+    counted: pd.Series
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.array([end - start for start, end in self.rate.columns], dtype=float)
+
+    def boundaries(self) -> list[int]:
+        """The years most areas are counted in (at least half as many as the best-counted
+        year): where the pool's own steps start and end."""
+        if not len(self.counted) or self.counted.max() <= 0:
+            return []
+        return [int(y) for y, n in self.counted.items() if n >= 0.5 * self.counted.max() and n > 0]
+
+
+def steps(wide: pd.DataFrame) -> Steps:
+    """The steps of every area (rows) of counts by year (columns, in order)."""
+    years = np.asarray(wide.columns, dtype=int)
+    values = wide.to_numpy(dtype=float)
+    positive = values > 0
+    logs = np.log(np.where(positive, values, np.nan))
+    count, width = values.shape
+    seen = np.where(positive, np.arange(width), -1)
+    latest = np.maximum.accumulate(seen, axis=1) if width else seen
+    previous = np.concatenate([np.full((count, 1), -1), latest[:, :-1]], axis=1) if width else seen
+    rows, ends = np.nonzero(positive & (previous >= 0))
+    starts = previous[rows, ends]
+    start_year, end_year = years[starts], years[ends]
+    rate = (logs[rows, ends] - logs[rows, starts]) / (end_year - start_year)
+    long = pd.DataFrame({"row": rows, "start": start_year, "end": end_year, "rate": rate})
+    spans = sorted({(int(s), int(e)) for s, e in zip(start_year, end_year)}, key=lambda p: (p[1], p[0]))
+    table = np.full((count, len(spans)), np.nan)
+    column = {span: i for i, span in enumerate(spans)}
+    if len(long):
+        table[rows, [column[(int(s), int(e))] for s, e in zip(start_year, end_year)]] = rate
+    by_step = pd.DataFrame(table, index=wide.index,
+                           columns=pd.MultiIndex.from_tuples(spans, names=["start", "end"]) if spans
+                           else pd.MultiIndex.from_arrays([[], []], names=["start", "end"]))
+    first = int(years.min()) if width else 0
+    growth_years = list(range(first + 1, int(years.max()) + 1)) if width else []
+    annual = np.full((count, len(growth_years)), np.nan)
+    for (start, end), i in column.items():
+        filled = np.isfinite(table[:, i])
+        annual[np.ix_(filled, range(start + 1 - first - 1, end - first))] = table[filled, i, None]
+    per_year = pd.DataFrame(annual, index=wide.index, columns=growth_years)
+    counted = pd.Series(positive.sum(axis=0), index=years)
+    return Steps(rate=by_step, per_year=per_year, counted=counted)
+
+
+def span_mean(per_year: pd.Series, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The mean of a by-year series over each step's years."""
+    return np.array([per_year.reindex(range(start + 1, end + 1)).mean() for start, end in spans], dtype=float)
+
+
+def _split_year(columns: Sequence[int], boundaries: Sequence[int] | None) -> int | None:
+    """The last year of the earlier half: half the growth years each side (the later half
+    the shorter), moved to the nearest year most areas are counted in, so no step falls in
+    both halves; None when no such year lies inside the years."""
+    years = list(columns)
+    if len(years) < 2:
+        return None
+    rule = years[len(years) - len(years) // 2 - 1]
+    inside = [b for b in (years if boundaries is None else boundaries) if years[0] <= b < years[-1]]
+    return min(inside, key=lambda b: (abs(b - rule), b)) if inside else None
+
+
+def persistence(deviation: pd.DataFrame, boundaries: Sequence[int] | None = None) -> float:
+    """Slope of the later half's mean deviation on the earlier half's, across areas, in [0, 1].
+
+    ``deviation`` is by year (a step's years share its value); ``boundaries`` the years the
+    halves may be split at (default: any)."""
+    split = _split_year(list(deviation.columns), boundaries)
+    if split is None:
         return 0.0
-    late = years // 2
-    early_mean = deviation.iloc[:, : years - late].mean(axis=1)
-    late_mean = deviation.iloc[:, years - late:].mean(axis=1)
+    early_mean = deviation.loc[:, [c for c in deviation.columns if c <= split]].mean(axis=1)
+    late_mean = deviation.loc[:, [c for c in deviation.columns if c > split]].mean(axis=1)
     both = early_mean.notna() & late_mean.notna()
     if both.sum() < MIN_AREAS:
         return 0.0
@@ -70,31 +170,69 @@ def persistence(deviation: pd.DataFrame) -> float:
     return float(np.clip(slope, 0.0, 1.0))
 
 
-def variance_parts(deviation: pd.DataFrame) -> tuple[float, float]:
-    """(lasting, passing) variance of areas' deviations from the typical growth.
+@dataclass(frozen=True)
+class Parts:
+    """The variance of areas' deviations, per year: ``lasting`` (of the growth rate) and
+    ``passing`` (fresh each year), and the degrees of freedom they rest on."""
 
-    The total is matched to the 10th-90th percentile spread of the deviations each year
-    (the spread an 80% range must cover; a few areas' data breaks do not widen every
-    area's range as a variance would). The lasting share is the mean rank correlation of
-    areas' deviations across pairs of years (kept within 0 and 1; one half with one year)."""
-    quantiles = deviation.quantile([0.1, 0.9], axis=0)
-    per_year = ((quantiles.loc[0.9] - quantiles.loc[0.1]) / (2 * Z80)) ** 2
-    total = float(per_year.dropna().mean()) if per_year.notna().any() else 0.0
-    columns = list(deviation.columns)
+    lasting: float
+    passing: float
+    dof: float
+
+
+def variance_parts(deviation: pd.DataFrame, lengths: Sequence[float] | None = None) -> Parts:
+    """Lasting and passing variance of areas' deviations from the typical growth.
+
+    ``deviation`` is areas x steps of annualised deviations, ``lengths`` each step's years
+    (default 1). Each step's total is matched to the 10th-90th percentile spread of the
+    deviations (the spread an 80% range must cover; a few areas' data breaks do not widen
+    every area's range as a variance would), over steps with at least MIN_AREAS areas. The
+    lasting share is the mean rank correlation of areas' deviations across pairs of steps
+    (kept within 0 and 1; one half with one step). A step of ``k`` years holds the lasting
+    part whole and a ``k``-th of the passing part, so the passing part per year is the mean
+    of ``k`` times each step's total less the lasting part."""
+    lengths = np.ones(deviation.shape[1]) if lengths is None else np.asarray(lengths, dtype=float)
+    enough = (deviation.notna().sum(axis=0) >= MIN_AREAS).to_numpy()
+    used = deviation.loc[:, enough]
+    if not used.shape[1]:
+        return Parts(0.0, 0.0, math.inf)
+    quantiles = used.quantile([0.1, 0.9], axis=0)
+    totals = (((quantiles.loc[0.9] - quantiles.loc[0.1]) / (2 * Z80)) ** 2).to_numpy(dtype=float)
+    columns = list(used.columns)
     correlations = []
     for i, first in enumerate(columns):
         for second in columns[i + 1:]:
-            pair = deviation[[first, second]].dropna()
+            pair = used[[first, second]].dropna()
             if len(pair) >= MIN_AREAS and pair[first].nunique() > 1 and pair[second].nunique() > 1:
                 correlations.append(float(pair[first].rank().corr(pair[second].rank())))
     share = float(np.clip(np.mean(correlations), 0.0, 1.0)) if correlations else 0.5
-    return share * total, (1 - share) * total
+    lasting = share * float(totals.mean())
+    passing = max(float(np.mean(lengths[enough] * (totals - lasting))), 0.0)
+    areas = int(used.notna().any(axis=1).sum())
+    return Parts(lasting, passing, float(max(areas - 1, 1) * used.shape[1]))
+
+
+def center_variance(center: pd.Series, boundaries: Sequence[int]) -> tuple[float, int]:
+    """Year-to-year variance of the typical growth, from the pool's steps (between the years
+    most areas are counted in): a step of ``k`` years has a ``k``-th of it. Returns the
+    variance and the steps it rests on."""
+    if not len(center):
+        return 0.0, 0
+    marks = [b for b in boundaries if center.index.min() - 1 <= b <= center.index.max()]
+    spans = [(a, b) for a, b in zip(marks, marks[1:])]
+    means = span_mean(center, spans)
+    keep = np.isfinite(means)
+    means, k = means[keep], np.array([b - a for a, b in spans], dtype=float)[keep]
+    if len(means) < 2:
+        return 0.0, len(means)
+    overall = float(np.sum(k * means) / k.sum())
+    return float(np.sum(k * (means - overall) ** 2) / (len(means) - 1)), len(means)
 
 
 @dataclass(frozen=True)
 class PoolFit:
     """What the pool of areas says about growth: typical growth by year, group effects,
-    persistence weights and the variance parts."""
+    persistence weights, the variance parts and the evidence behind them."""
 
     center: pd.Series            # typical annual log growth, by year
     group_effects: pd.DataFrame  # group x year: the group's median deviation
@@ -102,8 +240,10 @@ class PoolFit:
     area_weight: float
     lasting: float
     passing: float
-    year_to_year: float          # variance of the typical growth across years
+    year_to_year: float          # variance of the typical growth from year to year
     areas: int
+    spread_dof: float = math.inf  # degrees of freedom of lasting and passing
+    center_dof: float = 0.0       # of year_to_year: the pool's steps less one (and any prior's)
 
     @property
     def growth(self) -> float:
@@ -112,9 +252,11 @@ class PoolFit:
 
 
 def fit_pool(wide: pd.DataFrame, groups: pd.Series | None = None) -> PoolFit:
-    """Fit the pooled trend to ``wide`` (areas x years, pupils) with optional groups
-    (area -> group name, e.g. region)."""
-    growth = log_growth(wide)
+    """Fit the pooled trend to ``wide`` (areas x years, pupils; any spacing of years) with
+    optional groups (area -> group name, e.g. region)."""
+    found = steps(wide)
+    boundaries = found.boundaries()
+    growth = found.per_year
     center = growth.median(axis=0, skipna=True).dropna()
     growth = growth[center.index]
     deviation = growth - center
@@ -122,44 +264,97 @@ def fit_pool(wide: pd.DataFrame, groups: pd.Series | None = None) -> PoolFit:
         group_of = groups.reindex(deviation.index)
         effects = deviation.groupby(group_of).median()
         own = deviation - effects.reindex(group_of.to_numpy()).set_axis(deviation.index).fillna(0.0)
-        group_weight = persistence(effects)
+        group_weight = persistence(effects, boundaries)
     else:
         effects = pd.DataFrame(columns=deviation.columns, dtype=float)
         own = deviation
         group_weight = 0.0
-    lasting, passing = variance_parts(deviation)
-    year_to_year = float(center.var(ddof=1)) if len(center) >= 2 else 0.0
+    spans = list(found.rate.columns)
+    step_deviation = found.rate - span_mean(center, spans)
+    parts = variance_parts(step_deviation, found.lengths)
+    year_to_year, center_steps = center_variance(center, boundaries)
+    areas = int(growth.notna().any(axis=1).sum())
+    dof = float(max(center_steps - 1, 0))
+    if areas < MIN_AREAS and areas:
+        # no spread between areas to learn from: the typical growth is the areas' own,
+        # and how far it strays is partly England's (a conjugate prior on the variance)
+        year_to_year = (PRIOR_STEPS * REFERENCE_VARIANCE + dof * year_to_year) / (PRIOR_STEPS + dof)
+        dof += PRIOR_STEPS
     return PoolFit(center=center, group_effects=effects, group_weight=group_weight,
-                   area_weight=persistence(own), lasting=lasting, passing=passing,
-                   year_to_year=year_to_year, areas=int(growth.notna().any(axis=1).sum()))
+                   area_weight=persistence(own, boundaries), lasting=parts.lasting, passing=parts.passing,
+                   year_to_year=year_to_year, areas=areas, spread_dof=parts.dof, center_dof=dof)
+
+
+def _normal_beyond(parts: Sequence[tuple[float, float]]) -> float:
+    dof = satterthwaite(parts)
+    return math.inf if dof > NORMAL_DOF else dof
+
+
+def satterthwaite(parts: Sequence[tuple[float, float]]) -> float:
+    """Degrees of freedom of a sum of variances, each (variance, its degrees of freedom)."""
+    total = sum(v for v, _ in parts)
+    if total <= 0:
+        return math.inf
+    denominator = sum(v * v / d for v, d in parts if v > 0 and math.isfinite(d) and d > 0)
+    if any(v > 0 and d <= 0 for v, d in parts):
+        return math.inf
+    return math.inf if denominator <= 0 else total * total / denominator
 
 
 @dataclass(frozen=True)
 class AreaGrowth:
-    """One area's forecast annual log growth and the parts of its uncertainty."""
+    """One area's forecast annual log growth and the parts of its uncertainty: the areas'
+    spread (``persistent_variance`` of the growth rate, ``annual_variance`` fresh each year)
+    and the typical growth's (``common_persistent``, ``common_annual``), which rests on
+    ``common_dof`` degrees of freedom (the rest on ``spread_dof``)."""
 
     growth: float
-    persistent_variance: float   # of the growth rate itself (lasting, and the typical growth's mean)
-    annual_variance: float       # fresh each year (passing, and the typical growth's year-to-year)
+    persistent_variance: float
+    annual_variance: float
+    common_persistent: float = 0.0
+    common_annual: float = 0.0
+    common_dof: float = math.inf
+    spread_dof: float = math.inf
 
     def variance(self, horizon: int) -> float:
         """Variance of the log forecast error ``horizon`` years ahead."""
-        return horizon * horizon * self.persistent_variance + horizon * self.annual_variance
+        return (horizon * horizon * (self.persistent_variance + self.common_persistent)
+                + horizon * (self.annual_variance + self.common_annual))
+
+    def dof(self, horizon: int) -> float:
+        """Degrees of freedom of the error ``horizon`` years ahead (infinite: normal)."""
+        h = horizon
+        return _normal_beyond([(h * h * self.persistent_variance + h * self.annual_variance, self.spread_dof),
+                              (h * h * self.common_persistent + h * self.common_annual, self.common_dof)])
+
+    def quantile(self, probability: float, horizon: int) -> float:
+        """The log error's quantile ``horizon`` years ahead."""
+        dof = self.dof(horizon)
+        scale = stats.norm.ppf(probability) if math.isinf(dof) else stats.t.ppf(probability, dof)
+        return float(scale * math.sqrt(self.variance(horizon)))
 
     def log_paths(self, *, years: int, draws: int, rng: np.random.Generator,
                   with_growth: bool = True) -> np.ndarray:
         """Cumulative log multipliers, draws x years (year 1 first). Without growth the
-        paths are the noise alone, centred on 0."""
-        persistent = rng.normal(0.0, np.sqrt(self.persistent_variance), size=(draws, 1))
-        annual = rng.normal(0.0, np.sqrt(self.annual_variance), size=(draws, years))
-        steps = persistent + annual + (self.growth if with_growth else 0.0)
-        return np.cumsum(steps, axis=1)
+        paths are the noise alone, centred on 0. With finite degrees of freedom each draw's
+        noise is scaled by one chi-square draw (a multivariate t)."""
+        persistent = rng.normal(0.0, np.sqrt(self.persistent_variance + self.common_persistent), size=(draws, 1))
+        annual = rng.normal(0.0, np.sqrt(self.annual_variance + self.common_annual), size=(draws, years))
+        noise = persistent + annual
+        dof = self.dof(years)
+        if math.isfinite(dof):
+            noise = noise * np.sqrt(dof / rng.chisquare(dof, size=(draws, 1)))
+        steps_ = noise + (self.growth if with_growth else 0.0)
+        return np.cumsum(steps_, axis=1)
 
 
-def area_growths(fit: PoolFit, own: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
-    """Forecast growth for many areas at once: ``own`` is areas x years of annual log
-    growth (years outside the pool's are measured against the mean typical growth),
-    ``groups`` each area's group. Returns growth, persistent and annual variance by area."""
+def area_growths(fit: PoolFit, counts: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
+    """Forecast growth for many areas at once from their counts (areas x years, any
+    spacing; years outside the pool's are measured against the mean typical growth) and
+    ``groups`` each area's group. Returns by area: growth, the spread's persistent and
+    annual variance, the typical growth's (common_persistent, common_annual) and years
+    (of growth seen)."""
+    own = steps(counts).per_year
     typical = fit.center.reindex(own.columns).fillna(fit.growth)
     deviation = own - typical
     group_of = groups.reindex(own.index) if groups is not None else pd.Series(np.nan, index=own.index, dtype=object)
@@ -173,15 +368,32 @@ def area_growths(fit: PoolFit, own: pd.DataFrame, groups: pd.Series | None = Non
     growth = fit.growth + fit.group_weight * group_mean + weight * area_mean
     persistent = (1 - weight) ** 2 * fit.lasting + np.divide(weight ** 2 * fit.passing, years,
                                                              out=np.zeros(len(years)), where=years > 0)
-    persistent = persistent + fit.year_to_year / max(len(fit.center), 1)
-    annual = np.full(len(years), fit.passing + fit.year_to_year)
-    return pd.DataFrame({"growth": growth, "persistent": persistent, "annual": annual}, index=own.index)
+    return pd.DataFrame({
+        "growth": growth, "persistent": persistent, "annual": np.full(len(years), fit.passing),
+        "common_persistent": np.full(len(years), fit.year_to_year / max(len(fit.center), 1)),
+        "common_annual": np.full(len(years), fit.year_to_year), "years": years,
+    }, index=own.index)
 
 
-def area_growth(fit: PoolFit, own: pd.Series, group: str | None = None) -> AreaGrowth:
-    """Forecast growth for one area with annual log growth ``own`` (by year; may be empty)."""
-    frame = own.dropna().to_frame("area").T
+def area_growth(fit: PoolFit, counts: pd.Series, group: str | None = None) -> AreaGrowth:
+    """Forecast growth for one area with ``counts`` by year (any spacing; may be empty)."""
+    frame = counts.dropna().to_frame("area").T
     groups = pd.Series({"area": group}, dtype=object) if group is not None else None
     row = area_growths(fit, frame, groups).iloc[0]
     return AreaGrowth(growth=float(row["growth"]), persistent_variance=float(row["persistent"]),
-                      annual_variance=float(row["annual"]))
+                      annual_variance=float(row["annual"]), common_persistent=float(row["common_persistent"]),
+                      common_annual=float(row["common_annual"]), common_dof=fit.center_dof,
+                      spread_dof=fit.spread_dof)
+
+
+def satterthwaite_many(spread: np.ndarray, spread_dof: float, common: np.ndarray, common_dof: float) -> np.ndarray:
+    """:func:`satterthwaite` for many areas at once: two variances each, with the pool's
+    degrees of freedom for each part (infinite where the sum rests on no estimate)."""
+    terms = np.zeros_like(spread, dtype=float)
+    if math.isfinite(spread_dof):
+        terms = terms + spread ** 2 / spread_dof
+    if common_dof > 0 and math.isfinite(common_dof):
+        terms = terms + common ** 2 / common_dof
+    total = spread + common
+    dof = np.divide(total ** 2, terms, out=np.full(len(total), math.inf), where=terms > 0)
+    return np.where(dof > NORMAL_DOF, math.inf, dof)
