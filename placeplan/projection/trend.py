@@ -111,11 +111,10 @@ def steps(wide: pd.DataFrame) -> Steps:
     starts = previous[rows, ends]
     start_year, end_year = years[starts], years[ends]
     rate = (logs[rows, ends] - logs[rows, starts]) / (end_year - start_year)
-    long = pd.DataFrame({"row": rows, "start": start_year, "end": end_year, "rate": rate})
     spans = sorted({(int(s), int(e)) for s, e in zip(start_year, end_year)}, key=lambda p: (p[1], p[0]))
     table = np.full((count, len(spans)), np.nan)
     column = {span: i for i, span in enumerate(spans)}
-    if len(long):
+    if len(rows):
         table[rows, [column[(int(s), int(e))] for s, e in zip(start_year, end_year)]] = rate
     by_step = pd.DataFrame(table, index=wide.index,
                            columns=pd.MultiIndex.from_tuples(spans, names=["start", "end"]) if spans
