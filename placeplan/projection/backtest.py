@@ -30,7 +30,7 @@ from scipy import stats
 from ..errors import PlacePlanError
 from . import cohort as cohorts
 from .history import ALL_NCY, History
-from .trend import MIN_AREAS, Z80, area_growth, area_growths, fit_pool, satterthwaite_many, span_mean, steps
+from .trend import MIN_AREAS, Z80, area_growth, area_growths, fit_pool, satterthwaite, span_mean, steps
 
 METHODS = ("trend", "cohort")
 DEFAULT_METHOD = "trend"
@@ -200,7 +200,7 @@ def forecast_trend(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.S
     spread = h * h * models["persistent"].to_numpy() + h * models["annual"].to_numpy()
     common = h * h * models["common_persistent"].to_numpy() + h * models["common_annual"].to_numpy()
     sd = np.sqrt(spread + common)
-    dof = satterthwaite_many(spread, fit.spread_dof, common, fit.center_dof)
+    dof = satterthwaite(spread, fit.spread_dof, common, fit.center_dof)
     scale = np.where(np.isfinite(dof), stats.t.ppf(0.9, np.where(np.isfinite(dof), dof, 1.0)), Z80)
     return pd.DataFrame({"p10": np.exp(centre - scale * sd), "p50": np.exp(centre),
                          "p90": np.exp(centre + scale * sd)}, index=index)

@@ -13,7 +13,7 @@ from ..dataset import Dataset
 from ..errors import PlacePlanError
 from ..scenario.model import Demand
 from . import dfe
-from .trend import AreaGrowth, area_growth, fit_pool, log_growth, persistence, steps
+from .trend import AreaGrowth, PoolFit, area_growth, fit_pool, log_growth, persistence, steps
 
 
 class ProjectionError(PlacePlanError, ValueError):
@@ -58,11 +58,7 @@ def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], fold
     found = steps(own.to_frame("own").T)
     growth = found.per_year.iloc[0] if len(own) else pd.Series(dtype=float)
     if settings.pool and series is not None:
-        wide = series.pivot_table(index="area", columns="year", values="pupils")
-        groups = series.drop_duplicates("area").set_index("area")["region"]
-        regions = {groups.get(c) for c in codes}
-        region = regions.pop() if len(regions) == 1 else None
-        fit = fit_pool(wide, groups)
+        fit, region = _pooled(series, codes)
         model = area_growth(fit, own, region)
         region_text = f", the {region} region's lasting difference (weight {fit.group_weight:.2f})" if region else ""
         notes.append(
@@ -116,32 +112,41 @@ def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str]) -
     if not codes:
         return {}
     try:
-        growth = {measure: _council_growth(dfe.council_series(folder, measure=measure), codes)
-                  for measure in ("specialist", *MIX_SETTINGS)}
+        series = dfe.setting_series(folder, ("specialist", *MIX_SETTINGS))
     except OpenDataError:
         return {}
-    if any(g is None for g in growth.values()):
+    found = {measure: _council_growth(rows, codes) for measure, rows in series.groupby("setting")}
+    growth = {measure: g for measure, g in found.items() if g is not None}
+    if len(growth) < len(found):
         notes.append("settings: the council's placements by setting are not all published, so each "
                      "setting keeps its base-year share")
         return {}
     total = growth.pop("specialist")
-    assert total is not None
-    mix = {setting: float(g) - total for setting, g in growth.items() if g is not None}
-    words = ", ".join(f"{setting} {100 * np.expm1(growth[setting] or 0.0):.1f}%" for setting in MIX_SETTINGS)
+    mix = {setting: g - total for setting, g in growth.items()}
+    words = ", ".join(f"{setting} {100 * np.expm1(growth[setting]):.1f}%" for setting in MIX_SETTINGS)
     notes.append(f"settings: {words} a year against {100 * np.expm1(total):.1f}% for every specialist setting "
                  "(each trend with pooling on England's councils' DfE placement series, January 2019-2025): "
                  "the mix of settings moves with them, the total does not")
     return mix
 
 
+def _pooled(series: pd.DataFrame, codes: tuple[str, ...]) -> tuple[PoolFit, str | None]:
+    """The pooled trend of every council's ``series`` (with their regions), and the region
+    of the councils ``codes`` when they share one."""
+    wide = series.pivot_table(index="area", columns="year", values="pupils")
+    groups = series.drop_duplicates("area").set_index("area")["region"]
+    regions = {groups.get(c) for c in codes}
+    return fit_pool(wide, groups), (regions.pop() if len(regions) == 1 else None)
+
+
 def _council_growth(series: pd.DataFrame, codes: tuple[str, ...]) -> float | None:
-    """The councils' summed counts forecast by the pooled trend of ``series``."""
+    """The councils' summed counts forecast by the pooled trend of ``series``; None when
+    the series lacks a council or has fewer than two years for them all."""
     wide = series.pivot_table(index="area", columns="year", values="pupils")
     if not set(codes) <= set(wide.index):
         return None
-    groups = series.drop_duplicates("area").set_index("area")["region"]
-    regions = {groups.get(c) for c in codes}
     own = wide.loc[list(codes)].dropna(axis=1).sum(axis=0)
     if len(own) < 2:
         return None
-    return area_growth(fit_pool(wide, groups), own, regions.pop() if len(regions) == 1 else None).growth
+    fit, region = _pooled(series, codes)
+    return area_growth(fit, own, region).growth

@@ -67,25 +67,32 @@ def _measure(rows: pd.DataFrame, measure: Measure) -> pd.Series:
 def council_series(folder: Path | None = None, *, measure: Measure = "specialist") -> pd.DataFrame:
     """area (DfE code), name, region, year (the academic year's first calendar year),
     pupils: one row per council and January with a published count."""
+    return _council_measures(folder, (measure,))[measure]
+
+
+def setting_series(folder: Path | None = None, measures: tuple[Measure, ...] = SETTING_MEASURES) -> pd.DataFrame:
+    """area, name, region, setting, year, pupils: :func:`council_series` of each measure
+    (by default each setting in SETTING_MEASURES), one below the other, from one reading
+    of the placement file."""
+    series = _council_measures(folder, measures)
+    return pd.concat([series[m].assign(setting=m) for m in measures], ignore_index=True)
+
+
+def _council_measures(folder: Path | None, measures: tuple[Measure, ...]) -> dict[str, pd.DataFrame]:
     frame = _placement(folder_or_default(folder))
     rows = frame[(frame["geographic_level"] == LOCAL) & (frame["breakdown_topic"] == opendata.ALL_PLANS)]
     lookup = opendata.read(folder_or_default(folder), "la_lookup.csv").set_index("la_code")["region_name"]
-    out = pd.DataFrame({
+    keys = pd.DataFrame({
         "area": rows["old_la_code"].astype(str).to_numpy(),
         "name": rows["la_name"].to_numpy(),
         "region": rows["old_la_code"].map(lookup).fillna(rows["region_name"]).to_numpy(),
         "year": rows["time_period"].str[:4].astype(int).to_numpy(),
-        "pupils": _measure(rows, measure).to_numpy(),
     })
-    out = out.dropna(subset=["pupils"])
-    return out.drop_duplicates(["area", "year"]).sort_values(["area", "year"]).reset_index(drop=True)
-
-
-def setting_series(folder: Path | None = None) -> pd.DataFrame:
-    """area, name, region, setting, year, pupils: :func:`council_series` of each setting
-    in SETTING_MEASURES, one below the other."""
-    return pd.concat([council_series(folder, measure=m).assign(setting=m) for m in SETTING_MEASURES],
-                     ignore_index=True)
+    out = {}
+    for measure in measures:
+        one = keys.assign(pupils=_measure(rows, measure).to_numpy()).dropna(subset=["pupils"])
+        out[measure] = one.drop_duplicates(["area", "year"]).sort_values(["area", "year"]).reset_index(drop=True)
+    return out
 
 
 def regions_of(codes: list[str], folder: Path | None = None) -> dict[str, str]:

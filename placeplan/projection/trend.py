@@ -284,22 +284,6 @@ def fit_pool(wide: pd.DataFrame, groups: pd.Series | None = None) -> PoolFit:
                    year_to_year=year_to_year, areas=areas, spread_dof=parts.dof, center_dof=dof)
 
 
-def _normal_beyond(parts: Sequence[tuple[float, float]]) -> float:
-    dof = satterthwaite(parts)
-    return math.inf if dof > NORMAL_DOF else dof
-
-
-def satterthwaite(parts: Sequence[tuple[float, float]]) -> float:
-    """Degrees of freedom of a sum of variances, each (variance, its degrees of freedom)."""
-    total = sum(v for v, _ in parts)
-    if total <= 0:
-        return math.inf
-    denominator = sum(v * v / d for v, d in parts if v > 0 and math.isfinite(d) and d > 0)
-    if any(v > 0 and d <= 0 for v, d in parts):
-        return math.inf
-    return math.inf if denominator <= 0 else total * total / denominator
-
-
 @dataclass(frozen=True)
 class AreaGrowth:
     """One area's forecast annual log growth and the parts of its uncertainty: the areas'
@@ -323,8 +307,9 @@ class AreaGrowth:
     def dof(self, horizon: int) -> float:
         """Degrees of freedom of the error ``horizon`` years ahead (infinite: normal)."""
         h = horizon
-        return _normal_beyond([(h * h * self.persistent_variance + h * self.annual_variance, self.spread_dof),
-                              (h * h * self.common_persistent + h * self.common_annual, self.common_dof)])
+        spread = np.array([h * h * self.persistent_variance + h * self.annual_variance])
+        common = np.array([h * h * self.common_persistent + h * self.common_annual])
+        return float(satterthwaite(spread, self.spread_dof, common, self.common_dof)[0])
 
     def quantile(self, probability: float, horizon: int) -> float:
         """The log error's quantile ``horizon`` years ahead."""
@@ -385,9 +370,11 @@ def area_growth(fit: PoolFit, counts: pd.Series, group: str | None = None) -> Ar
                       spread_dof=fit.spread_dof)
 
 
-def satterthwaite_many(spread: np.ndarray, spread_dof: float, common: np.ndarray, common_dof: float) -> np.ndarray:
-    """:func:`satterthwaite` for many areas at once: two variances each, with the pool's
-    degrees of freedom for each part (infinite where the sum rests on no estimate)."""
+def satterthwaite(spread: np.ndarray, spread_dof: float, common: np.ndarray, common_dof: float) -> np.ndarray:
+    """Degrees of freedom of each area's error variance, the sum of the areas' spread and
+    the typical growth's, each resting on the pool's degrees of freedom for it
+    (Welch-Satterthwaite); infinite where the sum rests on no estimate or on more than
+    NORMAL_DOF."""
     terms = np.zeros_like(spread, dtype=float)
     if math.isfinite(spread_dof):
         terms = terms + spread ** 2 / spread_dof
