@@ -5,22 +5,20 @@ For each origin the methods are fitted on the years up to it and forecast ``--ho
 years on; the script prints, for the default method (trend with pooling) and the
 baselines, the MAPE, bias and the coverage of the P10-P90 range (one row per origin and
 one pooling every origin), exactly as ``placeplan backtest --format csv`` does on the same
-file. Then:
+file. Every file it writes gives each council's region and its residents aged 0-24
+(Census 2021, a year or two after the 2019/20 and 2020/21 origins), so the default fits
+growth on pupils per child as ``placeplan project`` does. Then:
 
 * the same on pupils in specialist settings (special schools, resourced provision and SEN
   units), the count ``placeplan project`` forecasts;
-* trend pooled nationally only (the file without its region column);
+* trend pooled nationally only (the file without its region column), and trend without
+  pupils per child (without its children column);
 * ceilings that use the answer, to show how much of the error no method fitted on
   council totals can remove: the one growth rate for every council that scores best (a bound
   for any method that applies England's growth, however estimated, damped or accelerated),
   every council given its own region's actual growth, and a regression of the actual growth
   on the council's own past growth, last year's growth, its plans per child and its region,
-  fitted to the outcomes it is scored on (least squares, and least absolute deviations);
-* the best variant found that uses only what was known at each origin: trend plus a
-  least-absolute-deviations regression of councils' annual growth, less the typical
-  council's, on their log plans per child, fitted to the pairs of years observed by the
-  origin (never to the outcomes scored), with trend's range. The population is Census 2021's,
-  a year or two after the 2019/20 and 2020/21 origins.
+  fitted to the outcomes it is scored on (least squares, and least absolute deviations).
 
 By need: the DfE publishes plans by need for January 2025 only, so no backtest by need is
 possible on this data; ``placeplan backtest`` reports by need when a history has a need
@@ -38,36 +36,34 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog, minimize_scalar
+from scipy.optimize import minimize_scalar
 
 from placeplan.projection import dfe
 from placeplan.projection.backtest import (BASELINES, HEADINGS, BacktestError, Settings, interval_score, render_csv,
                                           render_table, run_backtest)
 from placeplan.projection.history import read_history
-from placeplan.projection.trend import Z80, area_growths, fit_pool, log_growth
+from placeplan.projection.trend import least_absolute_deviations
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "open"
 
 
-def _history(series: pd.DataFrame, folder: Path, name: str, *, region: bool) -> Path:
+def _history(series: pd.DataFrame, folder: Path, name: str, *, region: bool,
+             children: pd.Series | None = None) -> Path:
+    """The series as a history file, with its regions and each council's residents aged
+    0-24 when given."""
     path = folder / name
-    columns = ["area", "year", "pupils", *(["region"] if region else [])]
-    series[columns].to_csv(path, index=False)
+    columns = ["area", *(["setting"] if "setting" in series else []), "year", "pupils",
+               *(["region"] if region else [])]
+    table = series[columns]
+    if children is not None:
+        table = table.assign(children=table["area"].map(children).round())
+    table.to_csv(path, index=False)
     return path
 
 
 def _origins(wide: pd.DataFrame, horizon: int) -> list[int]:
     first = wide.columns.min()
     return [y for y in wide.columns if y - 1 >= first and y + horizon in wide.columns]
-
-
-def _lad(design: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Coefficients minimising the sum of absolute residuals (a linear programme)."""
-    n, p = design.shape
-    cost = np.concatenate([np.zeros(p), np.ones(2 * n)])
-    equality = np.hstack([design, np.eye(n), -np.eye(n)])
-    bounds = [(None, None)] * p + [(0, None)] * (2 * n)
-    return linprog(cost, A_eq=equality, b_eq=target, bounds=bounds, method="highs").x[:p]
 
 
 def _ceilings(series: pd.DataFrame, population: pd.Series, horizon: int) -> pd.DataFrame:
@@ -99,63 +95,15 @@ def _ceilings(series: pd.DataFrame, population: pd.Series, horizon: int) -> pd.D
         design = np.column_stack([dummies.to_numpy(), x.to_numpy()])
         target = (logs[origin + horizon] - logs[origin]).to_numpy()
         for name, coef in (("regression fitted to the outcomes", np.linalg.lstsq(design, target, rcond=None)[0]),
-                           ("LAD regression fitted to the outcomes", _lad(design, target))):
+                           ("LAD regression fitted to the outcomes", least_absolute_deviations(design, target))):
             fitted = window.loc[known, origin] * np.exp(design @ coef)
             rows.append((name, origin, _mape(fitted, actual[known])))
     table = pd.DataFrame(rows, columns=["ceiling", "origin", "mape"])
     return table.pivot(index="ceiling", columns="origin", values="mape").loc[list(dict.fromkeys(table["ceiling"]))]
 
 
-def _per_child_slope(wide: pd.DataFrame, population: pd.Series, origin: int, horizon: int) -> float:
-    """Slope of councils' annual growth less the typical council's on log plans per child,
-    fitted (least absolute deviations) to every pair of years t -> min(t + horizon, origin)
-    observed by the origin."""
-    typical = log_growth(wide.loc[:, :origin]).median(axis=0)
-    xs, ys = [], []
-    for start in range(wide.columns.min(), origin):
-        end = min(start + horizon, origin)
-        rows = wide.index[(wide[start] > 0) & (wide[end] > 0)].intersection(population.index)
-        xs.append(np.log(wide.loc[rows, start] / population[rows]))
-        ys.append((np.log(wide.loc[rows, end] / wide.loc[rows, start]) - typical[start + 1:end].sum()) / (end - start))
-    x, y = pd.concat(xs).to_numpy(), pd.concat(ys).to_numpy()
-    return float(_lad(np.column_stack([np.ones(len(x)), x]), y)[1])
-
-
-def _per_child_variant(series: pd.DataFrame, population: pd.Series, horizon: int) -> pd.DataFrame:
-    """Trend (analytic range) with and without the plans-per-child term: MAPE and coverage80
-    by origin, on the backtest's series (positive at the origin, an earlier year and the target)."""
-    wide = series.pivot_table(index="area", columns="year", values="pupils")
-    region = series.drop_duplicates("area").set_index("area")["region"]
-    rows = []
-    for origin in _origins(wide, horizon):
-        train = wide.loc[:, :origin]
-        index = wide.index[(wide[origin] > 0) & (wide[origin + horizon] > 0)
-                           & (train.loc[:, :origin - 1] > 0).any(axis=1)]
-        models = area_growths(fit_pool(train, region), train.loc[index], region)
-        sd = np.sqrt(horizon ** 2 * (models["persistent"] + models["common_persistent"])
-                     + horizon * (models["annual"] + models["common_annual"])).to_numpy()
-        actual = np.log(wide.loc[index, origin + horizon] / wide.loc[index, origin]).to_numpy()
-        per_child = np.log(wide.loc[index, origin] / population.reindex(index))
-        shift = _per_child_slope(wide, population, origin, horizon) * (per_child - per_child.median())
-        for name, centre in (("trend, analytic range", horizon * models["growth"].to_numpy()),
-                             ("trend + plans per child", horizon * (models["growth"] + shift.fillna(0.0)).to_numpy())):
-            error = np.exp(centre - actual) - 1
-            rows.extend((name, origin, 100 * abs(e), 100 * (abs(c - a) <= Z80 * s))
-                        for e, c, a, s in zip(error, centre, actual, sd))
-    table = pd.DataFrame(rows, columns=["variant", "origin", "ape", "inside"])
-    every = table.assign(origin="all")
-    out = pd.concat([table, every]).groupby(["variant", "origin"], sort=False)[["ape", "inside"]].mean()
-    return out.rename(columns={"ape": "mape", "inside": "coverage80"}).unstack("origin")
-
-
 def _mape(forecast: pd.Series, actual: pd.Series) -> float:
     return float(100 * ((forecast - actual) / actual).abs().mean())
-
-
-def _population(folder: Path) -> pd.Series:
-    """Census 2021 residents aged 0-24 by council (DfE code)."""
-    lsoas = pd.read_csv(folder / "lsoa_population.csv.gz", dtype={"la_code": str})
-    return lsoas.groupby("la_code")[["age_0_15", "age_16_24"]].sum().sum(axis=1)
 
 
 def _row(result, method: str) -> pd.Series:
@@ -167,12 +115,12 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
-def _dfe_totals(folder: Path, work: Path, settings: Settings) -> None:
+def _dfe_totals(folder: Path, work: Path, settings: Settings, children: pd.Series) -> None:
     """Table 1: the DfE totals, every council, every origin (and the specialist count)."""
     for measure, title in (("plans", "All EHC plans"),
                            ("specialist", "Pupils in special schools, resourced provision and SEN units")):
         series = dfe.council_series(folder, measure=measure)
-        path = _history(series, work, f"{measure}.csv", region=True)
+        path = _history(series, work, f"{measure}.csv", region=True, children=children)
         start = time.perf_counter()
         result = run_backtest(read_history(path), settings=settings)
         seconds = time.perf_counter() - start
@@ -184,32 +132,27 @@ def _dfe_totals(folder: Path, work: Path, settings: Settings) -> None:
         if measure == "plans":
             print(f"target: default MAPE at most 8.0%: {trend['mape']:.2f}% ({_verdict(trend['mape'] <= 8.0)}); "
                   f"80% coverage 78-82%: {trend['coverage80']:.1f}% ({_verdict(78 <= trend['coverage80'] <= 82)})")
-        national = run_backtest(read_history(_history(series, work, f"{measure}-national.csv", region=False)),
-                                settings=settings)
-        row = _row(national, "trend")
-        print(f"trend pooled nationally only (no regions): MAPE {row['mape']:.2f}%, bias {row['bias']:.2f}%, "
-              f"coverage80 {row['coverage80']:.1f}%, interval score {row['interval_score']:.1f}%")
+        for label, variant in (("pooled nationally only (no regions)", dict(region=False, children=children)),
+                               ("without pupils per child (no children column)", dict(region=True))):
+            row = _row(run_backtest(read_history(_history(series, work, f"{measure}-variant.csv", **variant)),
+                                    settings=settings), "trend")
+            print(f"trend {label}: MAPE {row['mape']:.2f}%, bias {row['bias']:.2f}%, "
+                  f"coverage80 {row['coverage80']:.1f}%, interval score {row['interval_score']:.1f}%")
         errors = result.errors
         median = errors.assign(ape=100 * ((errors["p50"] - errors["actual"]) / errors["actual"]).abs()) \
             .groupby("method", sort=False)["ape"].median()
         print("median absolute percentage error, every origin: "
               + ", ".join(f"{m} {v:.2f}%" for m, v in median.items()))
-        if measure == "plans" and (folder / "lsoa_population.csv.gz").is_file():
+        if measure == "plans":
             print("\nCeilings (told part of the answer), MAPE % by origin:")
-            population = _population(folder)
-            print(_ceilings(series, population, settings.horizon).to_string(float_format=lambda v: f"{v:.2f}"))
-            print("\nBest variant using only what was known at each origin (plans per child, slope fitted "
-                  "to years observed by the origin), MAPE % and coverage80 % by origin:")
-            print(_per_child_variant(series, population, settings.horizon)
-                  .to_string(float_format=lambda v: f"{v:.2f}"))
+            print(_ceilings(series, children, settings.horizon).to_string(float_format=lambda v: f"{v:.2f}"))
         print()
 
 
-def _by_setting(folder: Path, work: Path, settings: Settings) -> None:
+def _by_setting(folder: Path, work: Path, settings: Settings, children: pd.Series) -> None:
     """Table 2: each setting's DfE series, the same protocol, each setting its own pool."""
     series = dfe.setting_series(folder)
-    path = work / "settings.csv"
-    series[["area", "setting", "year", "pupils", "region"]].to_csv(path, index=False)
+    path = _history(series, work, "settings.csv", region=True, children=children)
     result = run_backtest(read_history(path), settings=settings)
     print(f"== 2. By setting: the DfE placement series of every council, January {series['year'].min() + 1}-"
           f"{series['year'].max() + 1}, {settings.horizon} years ahead, every origin")
@@ -223,7 +166,7 @@ def _by_setting(folder: Path, work: Path, settings: Settings) -> None:
     print()
 
 
-def _irregular_histories(folder: Path, work: Path, settings: Settings, subsets: int) -> None:
+def _irregular_histories(folder: Path, work: Path, settings: Settings, subsets: int, children: pd.Series) -> None:
     """Table 3: histories with years two apart: every other January of the DfE series, with
     and without regions, 15 councils at a time (no regions: areas outside any pool), and
     each council alone; two years ahead."""
@@ -245,8 +188,8 @@ def _irregular_histories(folder: Path, work: Path, settings: Settings, subsets: 
                 results = []
                 for i, part in enumerate(parts):
                     try:
-                        results.append(run_backtest(read_history(_history(part, work, f"irr-{i}.csv",
-                                                                          region=region)), settings=horizon))
+                        results.append(run_backtest(read_history(_history(
+                            part, work, f"irr-{i}.csv", region=region, children=children)), settings=horizon))
                     except BacktestError:
                         continue
                 rows.append(_irregular_row(measure, januaries, label, results))
@@ -295,9 +238,10 @@ def main() -> None:
     settings = Settings(horizon=args.horizon, draws=args.draws)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        _dfe_totals(args.open_data, work, settings)
-        _by_setting(args.open_data, work, settings)
-        _irregular_histories(args.open_data, work, settings, args.subsets)
+        children = dfe.children(args.open_data)
+        _dfe_totals(args.open_data, work, settings, children)
+        _by_setting(args.open_data, work, settings, children)
+        _irregular_histories(args.open_data, work, settings, args.subsets, children)
 
 
 if __name__ == "__main__":

@@ -80,14 +80,17 @@ class Backtest:
         return table.sort_values(["method", column], key=_method_order_key, kind="stable")
 
 
-def wide_series(history: History) -> tuple[pd.DataFrame, pd.Series]:
-    """Series (area, need, ncy) x years of pupils, and each series' region (or None)."""
+def wide_series(history: History) -> tuple[pd.DataFrame, Known]:
+    """Series (area, setting, need, ncy) x years of pupils, and each series' region and
+    child population (each None when the file has none)."""
     frame = history.frame
     wide = frame.pivot_table(index=KEY, columns="year", values="pupils", aggfunc="sum")
     wide = wide.reindex(columns=range(min(history.years), max(history.years) + 1))
-    regions = frame.drop_duplicates(KEY).set_index(KEY)["region"].reindex(wide.index)
+    first = frame.drop_duplicates(KEY).set_index(KEY)
+    regions = first["region"].reindex(wide.index)
     groups = regions.where(regions != "") if history.has_region else None
-    return wide, groups
+    children = first["children"].reindex(wide.index) if history.has_children else None
+    return wide, Known(groups=groups, children=children)
 
 
 def possible_origins(wide: pd.DataFrame, horizon: int) -> list[int]:
@@ -114,7 +117,7 @@ def run_backtest(history: History, *, origins: list[int] | None = None, methods:
         if method == "cohort" and not history.has_ncy:
             raise BacktestError(f"method cohort needs pupils by year group: {history.label} has no ncy column "
                                 "with values")
-    wide, groups = wide_series(history)
+    wide, known = wide_series(history)
     available = possible_origins(wide, settings.horizon)
     chosen = sorted(origins) if origins else available
     missing = [o for o in chosen if o not in available]
@@ -133,7 +136,7 @@ def run_backtest(history: History, *, origins: list[int] | None = None, methods:
                 continue
             actual = pool.loc[eligible, origin + settings.horizon]
             for method in [*methods, *BASELINES]:
-                forecast = FORECASTERS[method](train, groups, eligible, settings, rng)
+                forecast = FORECASTERS[method](train, known, eligible, settings, rng)
                 blocks.append(forecast.assign(method=method, origin=origin, actual=actual).reset_index())
     errors = pd.concat(blocks, ignore_index=True)
     errors = errors.sort_values(["method", "origin"], key=_method_order_key, kind="stable").reset_index(drop=True)
@@ -173,7 +176,15 @@ def _academic(year: int) -> str:
     return f"{year}/{(year + 1) % 100:02d}"
 
 
-# --- forecasters: (train, groups, eligible, settings, rng) -> p10, p50, p90 by series -------
+# --- forecasters: (train, known, eligible, settings, rng) -> p10, p50, p90 by series --------
+
+@dataclass(frozen=True)
+class Known:
+    """What is known of each series besides its counts: its group (region) and its area's
+    child population (None when the file gives none)."""
+
+    groups: pd.Series | None
+    children: pd.Series | None
 
 def _quantiles(values: np.ndarray, index: pd.Index) -> pd.DataFrame:
     """Rows of draws -> P10, P50, P90 (draws along axis 1)."""
@@ -186,15 +197,15 @@ def _normal_range(centre: np.ndarray, sd: np.ndarray, index: pd.Index) -> pd.Dat
                         index=index)
 
 
-def forecast_trend(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+def forecast_trend(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
                    rng: np.random.Generator) -> pd.DataFrame:
     """Pooled trend: each series' forecast growth and its range. Only the horizon's year is
     scored, and its log error is a Student t (the variance the yearly paths add up to, on
     their degrees of freedom), so its percentiles are exact: no draws, no Monte Carlo noise
     in the scores (``placeplan project`` draws the same distribution)."""
-    fit = fit_pool(train, groups)
+    fit = fit_pool(train, known.groups, known.children)
     index = eligible[eligible].index
-    models = area_growths(fit, train.loc[index], groups)
+    models = area_growths(fit, train.loc[index], known.groups, known.children)
     h = settings.horizon
     centre = np.log(train.loc[index, train.columns[-1]].to_numpy(dtype=float)) + h * models["growth"].to_numpy()
     spread = h * h * models["persistent"].to_numpy() + h * models["annual"].to_numpy()
@@ -217,7 +228,7 @@ def _weighted_variance(values: np.ndarray, lengths: np.ndarray) -> float:
     return float(np.sum(lengths * (values - mean) ** 2) / (len(values) - 1))
 
 
-def forecast_last(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+def forecast_last(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
                   rng: np.random.Generator) -> pd.DataFrame:
     found = steps(train)
     rates = found.rate.to_numpy()
@@ -227,7 +238,7 @@ def forecast_last(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Se
     return _normal_range(centre, np.full(len(index), np.sqrt(settings.horizon * spread)), index)
 
 
-def forecast_own(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+def forecast_own(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
                  rng: np.random.Generator) -> pd.DataFrame:
     """Each series' compound growth from its first positive year to the origin; a random
     walk with that drift and the series' own variance (the pool's with one step)."""
@@ -253,7 +264,7 @@ def forecast_own(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Ser
     return _normal_range(values[:, -1] * np.exp(h * rate), sd, index)
 
 
-def forecast_pooled(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+def forecast_pooled(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
                     rng: np.random.Generator) -> pd.DataFrame:
     index = eligible[eligible].index
     origin, first = train.columns[-1], train.columns[0]
@@ -276,7 +287,7 @@ def forecast_pooled(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.
     return _normal_range(centre, sd, index)
 
 
-def forecast_cohort(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.Series, settings: Settings,
+def forecast_cohort(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
                     rng: np.random.Generator) -> pd.DataFrame:
     """Each area's (and need's) year groups aged ``horizon`` years with its own progression
     ratios pooled toward those of every area in the file, times the pooled trend's noise."""
@@ -286,8 +297,8 @@ def forecast_cohort(train: pd.DataFrame, groups: pd.Series | None, eligible: pd.
     totals = pd.DataFrame({key: block.sum(axis=1, min_count=1) for key, block in blocks.items()}).T
     totals.index = pd.MultiIndex.from_tuples(totals.index, names=BLOCK)
     total_groups = None
-    if groups is not None:
-        first = groups.groupby(level=BLOCK).first()
+    if known.groups is not None:
+        first = known.groups.groupby(level=BLOCK).first()
         total_groups = first.reindex(totals.index)
     fit = fit_pool(totals, total_groups)
     counts = {key: cohorts.count_pairs(block.to_numpy(dtype=float)) for key, block in blocks.items()}

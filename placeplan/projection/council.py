@@ -58,14 +58,17 @@ def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], fold
     found = steps(own.to_frame("own").T)
     growth = found.per_year.iloc[0] if len(own) else pd.Series(dtype=float)
     if settings.pool and series is not None:
-        fit, region = _pooled(series, codes)
-        model = area_growth(fit, own, region)
+        population = _children(folder)
+        fit, region = _pooled(series, codes, population)
+        mine = _council_children(population, codes)
+        model = area_growth(fit, own, region, mine)
         region_text = f", the {region} region's lasting difference (weight {fit.group_weight:.2f})" if region else ""
+        level_text = (f", {_per_child_words(fit, own, mine)}" if fit.level_slope and mine is not None else "")
         notes.append(
             f"growth: {100 * np.expm1(model.growth):.1f}% a year: England's typical council "
-            f"{100 * np.expm1(fit.growth):.1f}% ({fit.areas} councils, DfE){region_text}, and the council's own "
-            f"difference in {source} ({len(growth.dropna())} years) with weight {fit.area_weight:.2f}, the share "
-            "of councils' differences that has persisted")
+            f"{100 * np.expm1(fit.growth):.1f}% ({fit.areas} councils, DfE){region_text}{level_text}, and the "
+            f"council's own difference in {source} ({len(growth.dropna())} years) with weight "
+            f"{fit.area_weight:.2f}, the share of councils' differences that has persisted")
         return model
     if not len(own) or not found.rate.notna().to_numpy().any():
         notes.append("growth: no history and no DfE series; demand is held at the base year with no range")
@@ -115,7 +118,8 @@ def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str]) -
         series = dfe.setting_series(folder, ("specialist", *MIX_SETTINGS))
     except OpenDataError:
         return {}
-    found = {measure: _council_growth(rows, codes) for measure, rows in series.groupby("setting")}
+    population = _children(folder)
+    found = {measure: _council_growth(rows, codes, population) for measure, rows in series.groupby("setting")}
     growth = {measure: g for measure, g in found.items() if g is not None}
     if len(growth) < len(found):
         notes.append("settings: the council's placements by setting are not all published, so each "
@@ -130,16 +134,42 @@ def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str]) -
     return mix
 
 
-def _pooled(series: pd.DataFrame, codes: tuple[str, ...]) -> tuple[PoolFit, str | None]:
-    """The pooled trend of every council's ``series`` (with their regions), and the region
-    of the councils ``codes`` when they share one."""
+def _children(folder: Path | None) -> pd.Series | None:
+    """Every council's residents aged 0-24, or None when the pack lacks the population."""
+    try:
+        return dfe.children(folder)
+    except OpenDataError:
+        return None
+
+
+def _council_children(population: pd.Series | None, codes: tuple[str, ...]) -> float | None:
+    if population is None or not codes or not set(codes) <= set(population.index):
+        return None
+    return float(population[list(codes)].sum())
+
+
+def _per_child_words(fit: PoolFit, own: pd.Series, children: float) -> str:
+    """The pupils-per-child term of a council's growth, in words."""
+    typical = float(np.exp(fit.level_centers.iloc[-1]))
+    mine = float(own.dropna().iloc[-1]) / children
+    shift = fit.level_slope * float(np.log(mine / typical))
+    return (f"{1000 * mine:.1f} pupils per 1,000 residents aged 0-24 against the typical council's "
+            f"{1000 * typical:.1f} (Census 2021), {100 * shift:+.1f} points a year (councils with twice the "
+            f"typical council's pupils per child have grown {100 * -fit.level_slope * np.log(2):.1f} points a "
+            "year more slowly)")
+
+
+def _pooled(series: pd.DataFrame, codes: tuple[str, ...],
+            population: pd.Series | None = None) -> tuple[PoolFit, str | None]:
+    """The pooled trend of every council's ``series`` (with their regions and, when given,
+    their residents aged 0-24), and the region of the councils ``codes`` when they share one."""
     wide = series.pivot_table(index="area", columns="year", values="pupils")
     groups = series.drop_duplicates("area").set_index("area")["region"]
     regions = {groups.get(c) for c in codes}
-    return fit_pool(wide, groups), (regions.pop() if len(regions) == 1 else None)
+    return fit_pool(wide, groups, population), (regions.pop() if len(regions) == 1 else None)
 
 
-def _council_growth(series: pd.DataFrame, codes: tuple[str, ...]) -> float | None:
+def _council_growth(series: pd.DataFrame, codes: tuple[str, ...], population: pd.Series | None) -> float | None:
     """The councils' summed counts forecast by the pooled trend of ``series``; None when
     the series lacks a council or has fewer than two years for them all."""
     wide = series.pivot_table(index="area", columns="year", values="pupils")
@@ -148,5 +178,5 @@ def _council_growth(series: pd.DataFrame, codes: tuple[str, ...]) -> float | Non
     own = wide.loc[list(codes)].dropna(axis=1).sum(axis=0)
     if len(own) < 2:
         return None
-    fit, region = _pooled(series, codes)
-    return area_growth(fit, own, region).growth
+    fit, region = _pooled(series, codes, population)
+    return area_growth(fit, own, region, _council_children(population, codes)).growth

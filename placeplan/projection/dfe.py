@@ -9,6 +9,7 @@ full pack, see :mod:`placeplan.databuild.opendata`):
   the council's region: the pool that trend-with-pooling shrinks a council's growth toward;
 * :func:`progression`: pupils in specialist settings by NCY in January 2024 and January
   2025, for some councils and for England: the cohort method's ratios;
+* :func:`children`: every council's residents aged 0-24 (Census 2021), for pupils per child;
 * :func:`specialist_shares`: the share of pupils with plans who are in specialist
   settings, by need and phase (January 2025).
 
@@ -93,6 +94,14 @@ def _council_measures(folder: Path | None, measures: tuple[Measure, ...]) -> dic
         one = keys.assign(pupils=_measure(rows, measure).to_numpy()).dropna(subset=["pupils"])
         out[measure] = one.drop_duplicates(["area", "year"]).sort_values(["area", "year"]).reset_index(drop=True)
     return out
+
+
+def children(folder: Path | None = None) -> pd.Series:
+    """Residents aged 0-24 by council (DfE code), Census 2021: the pupils-per-child
+    denominator the pooled trend fits growth on (:func:`.trend.fit_pool`)."""
+    lsoas = opendata.read(folder_or_default(folder), "lsoa_population.csv.gz")
+    ages = opendata.counts(lsoas, ["age_0_15", "age_16_24"]).sum(axis=1)
+    return ages.groupby(lsoas["la_code"].astype(str)).sum().astype(float)
 
 
 def regions_of(codes: list[str], folder: Path | None = None) -> dict[str, str]:

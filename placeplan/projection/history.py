@@ -1,8 +1,9 @@
 """The history a backtest reads: pupils by area and year, optionally by need and NCY.
 
-``area,year,pupils`` with optional ``setting``, ``need``, ``ncy`` and ``region`` columns. Several areas
-may share a file (councils, a region, England); ``region`` names the group an area's
-growth is pooled with first. A file without ``area`` (a dataset's ``history.csv``) is one
+``area,year,pupils`` with optional ``setting``, ``need``, ``ncy``, ``region`` and ``children``
+columns. Several areas may share a file (councils, a region, England); ``region`` names the
+group an area's growth is pooled with first; ``children`` its residents aged 0-24, on which
+growth is also fitted (pupils per child) when 20 or more areas give it. A file without ``area`` (a dataset's ``history.csv``) is one
 area, named after the file. ``year`` is the academic year of the January count as the
 calendar year it starts (2024 = January 2025); ``2024/25`` and the DfE's ``202425`` are
 read the same way. Every problem is reported at once, with its row and column.
@@ -45,6 +46,9 @@ TABLE = Table(
         _column("ncy", "ncy", "National Curriculum year; blank for all years.", unit="year group",
                 low=-1, high=20),
         _column("region", "text", "Group the area is pooled with first (for example its region)."),
+        _column("children", "number", "Children and young people aged 0-24 living in the area (one count, "
+                                      "for example Census 2021's). With 20 or more such areas, growth is also "
+                                      "fitted on pupils per child.", unit="residents", low=0),
     ),
     compare=(),
 )
@@ -53,7 +57,7 @@ TABLE = Table(
 @dataclass(frozen=True)
 class History:
     """Parsed history: columns area, year, pupils, setting ('' for all), need ('' for all),
-    ncy (-99 for all), region ('' for none)."""
+    ncy (-99 for all), region ('' for none), children (NaN where not given)."""
 
     frame: pd.DataFrame
     label: str
@@ -73,6 +77,10 @@ class History:
     @property
     def has_region(self) -> bool:
         return bool((self.frame["region"] != "").any())
+
+    @property
+    def has_children(self) -> bool:
+        return bool(self.frame["children"].notna().any())
 
     @property
     def years(self) -> list[int]:
@@ -122,6 +130,7 @@ def read_history(path: str | Path) -> History:
         "need": parsed["need"].fillna("").astype(str),
         "ncy": parsed["ncy"].fillna(ALL_NCY).astype(int),
         "region": parsed["region"].fillna("").astype(str),
+        "children": parsed["children"].astype(float),
     })
     _check_keys(raw, frame, problems)
     _check_levels(raw, frame, problems)
@@ -142,7 +151,7 @@ def _check_keys(raw, frame: pd.DataFrame, problems: Problems) -> None:
 
 def _check_levels(raw, frame: pd.DataFrame, problems: Problems) -> None:
     """An area is counted at one level of detail: all its rows by setting or none, by need
-    or none, by NCY or none; and it belongs to one region."""
+    or none, by NCY or none; and it belongs to one region and has one child population."""
     for column, blank, words in (("setting", "", "setting"), ("need", "", "need"), ("ncy", ALL_NCY, "year group")):
         detailed = frame[column] != blank
         mixed = detailed.groupby(frame["area"]).transform(lambda s: s.any() and not s.all())
@@ -150,6 +159,14 @@ def _check_levels(raw, frame: pd.DataFrame, problems: Problems) -> None:
             problems.error(raw.label, f"is blank but other rows of area {frame.loc[i, 'area']} give a "
                                       f"{words}; expected every row of an area by {words} or none",
                            row=raw.row_number(int(i)), column=column, value="")
+    children = frame.groupby("area")["children"].nunique()
+    for area in children[children > 1].index[:25]:
+        rows = frame.index[frame["area"] == area]
+        first = frame.loc[rows, "children"].dropna()
+        other = first[first != first.iloc[0]].index[0]
+        problems.error(raw.label, f"gives area {area} a second child population ({first.iloc[0]:g} in row "
+                                  f"{raw.row_number(int(first.index[0]))}); expected one count for each area",
+                       row=raw.row_number(int(other)), column="children", value=f"{frame.loc[other, 'children']:g}")
     regions = frame.groupby("area")["region"].nunique()
     for area in regions[regions > 1].index[:25]:
         rows = frame.index[frame["area"] == area]

@@ -42,12 +42,12 @@ exactly these parts, so Monte Carlo percentiles and the formula agree.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 #: Fewest areas with data in both halves of the years for persistence to be measured.
 MIN_AREAS = 3
@@ -64,6 +64,8 @@ PRIOR_STEPS = 2
 #: Above this many degrees of freedom the t is taken as the normal (its P90 is then within
 #: 0.7% of the normal's): a pool of England's councils draws no extra noise.
 NORMAL_DOF = 100.0
+#: Fewest areas with a child population for growth's dependence on pupils per child to be fitted.
+MIN_LEVEL_AREAS = 20
 
 
 def log_growth(wide: pd.DataFrame) -> pd.DataFrame:
@@ -119,15 +121,26 @@ def steps(wide: pd.DataFrame) -> Steps:
     by_step = pd.DataFrame(table, index=wide.index,
                            columns=pd.MultiIndex.from_tuples(spans, names=["start", "end"]) if spans
                            else pd.MultiIndex.from_arrays([[], []], names=["start", "end"]))
-    first = int(years.min()) if width else 0
-    growth_years = list(range(first + 1, int(years.max()) + 1)) if width else []
-    annual = np.full((count, len(growth_years)), np.nan)
-    for (start, end), i in column.items():
-        filled = np.isfinite(table[:, i])
-        annual[np.ix_(filled, range(start + 1 - first - 1, end - first))] = table[filled, i, None]
-    per_year = pd.DataFrame(annual, index=wide.index, columns=growth_years)
+    growth_years = list(range(int(years.min()) + 1, int(years.max()) + 1)) if width else []
     counted = pd.Series(positive.sum(axis=0), index=years)
-    return Steps(rate=by_step, per_year=per_year, counted=counted)
+    return Steps(rate=by_step, per_year=_per_year(by_step, growth_years), counted=counted)
+
+
+def _per_year(rate: pd.DataFrame, growth_years: list[int]) -> pd.DataFrame:
+    """Areas x years: each year takes the rate of the step spanning it."""
+    table = rate.to_numpy(dtype=float)
+    annual = np.full((len(rate), len(growth_years)), np.nan)
+    first = growth_years[0] if growth_years else 0
+    for i, (start, end) in enumerate(rate.columns):
+        filled = np.isfinite(table[:, i])
+        annual[np.ix_(filled, range(start - first + 1, end - first + 1))] = table[filled, i, None]
+    return pd.DataFrame(annual, index=rate.index, columns=growth_years)
+
+
+def net_of(found: Steps, shift: pd.DataFrame) -> Steps:
+    """The steps with ``shift`` (areas x steps, annual log growth) taken off each rate."""
+    rate = found.rate - shift.reindex_like(found.rate).fillna(0.0)
+    return Steps(rate=rate, per_year=_per_year(rate, list(found.per_year.columns)), counted=found.counted)
 
 
 def span_mean(per_year: pd.Series, spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -243,6 +256,8 @@ class PoolFit:
     areas: int
     spread_dof: float = math.inf  # degrees of freedom of lasting and passing
     center_dof: float = 0.0       # of year_to_year: the pool's steps less one (and any prior's)
+    level_slope: float = 0.0      # growth per unit of log pupils per child above the typical area's
+    level_centers: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # typical log per child, by year
 
     @property
     def growth(self) -> float:
@@ -250,11 +265,76 @@ class PoolFit:
         return float(self.center.mean()) if len(self.center) else 0.0
 
 
-def fit_pool(wide: pd.DataFrame, groups: pd.Series | None = None) -> PoolFit:
+def per_child(wide: pd.DataFrame, children: pd.Series) -> pd.DataFrame:
+    """Log pupils per child, areas x years (NaN where either is unknown or not positive)."""
+    population = children.reindex(wide.index).to_numpy(dtype=float)[:, None]
+    ratio = wide.to_numpy(dtype=float) / np.where(population > 0, population, np.nan)
+    return pd.DataFrame(np.log(np.where(ratio > 0, ratio, np.nan)), index=wide.index, columns=wide.columns)
+
+
+def above_typical(levels: pd.DataFrame, centers: pd.Series) -> pd.DataFrame:
+    """Areas x years: log pupils per child less the typical area's that year (the latest
+    typical one before it, or the first, where the pool has none that year)."""
+    typical = centers.reindex(sorted(set(centers.index) | set(levels.columns))).ffill().bfill()
+    return levels - typical.reindex(levels.columns).to_numpy()[None, :]
+
+
+def level_shift(found: Steps, levels: pd.DataFrame, centers: pd.Series, slope: float) -> pd.DataFrame:
+    """Areas x steps: ``slope`` times each area's log pupils per child above the typical
+    area's at the step's start (NaN where unknown)."""
+    above = above_typical(levels, centers).reindex(found.rate.index)
+    table = np.column_stack([above[start].to_numpy(dtype=float) for start, _ in found.rate.columns]) \
+        if found.rate.shape[1] else np.empty((len(found.rate), 0))
+    return pd.DataFrame(slope * table, index=found.rate.index, columns=found.rate.columns)
+
+
+def _level_slope(deviation: pd.DataFrame, found: Steps, levels: pd.DataFrame, centers: pd.Series) -> float:
+    """How much faster than the typical area an area grows per unit of log pupils per child
+    above the typical area's (least absolute deviations over every step, a step of ``k``
+    years weighing ``k``), kept at or below 0: areas with more pupils per child than
+    typical have grown more slowly (they had less ground to make up), and a slope the other
+    way would only push areas further apart. 0 with too few areas to fit it on."""
+    x = level_shift(found, levels, centers, 1.0)
+    known = x.notna() & deviation.notna()
+    if int(known.any(axis=1).sum()) < MIN_LEVEL_AREAS:
+        return 0.0
+    weight = np.broadcast_to(found.lengths, known.shape)[known.to_numpy()]
+    xs, ys = x.to_numpy()[known.to_numpy()], deviation.to_numpy()[known.to_numpy()]
+    coefficients = least_absolute_deviations(np.column_stack([np.ones(len(xs)), xs]), ys, weight)
+    return float(min(coefficients[1], 0.0))
+
+
+def least_absolute_deviations(design: np.ndarray, target: np.ndarray,
+                              weights: np.ndarray | None = None) -> np.ndarray:
+    """Coefficients minimising the weighted sum of absolute residuals: a linear programme
+    (``design @ b - target = v - u`` with u, v >= 0), so a few areas' data breaks do not
+    steer the fit as they would a least-squares one."""
+    n, p = design.shape
+    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    cost = np.concatenate([np.zeros(p), weights, weights])
+    equality = np.hstack([design, np.eye(n), -np.eye(n)])
+    solved = optimize.linprog(cost, A_eq=equality, b_eq=target, bounds=[(None, None)] * p + [(0, None)] * (2 * n),
+                              method="highs")
+    if solved.status != 0:
+        raise RuntimeError(f"least absolute deviations: {solved.message}")
+    return np.asarray(solved.x[:p], dtype=float)
+
+
+def fit_pool(wide: pd.DataFrame, groups: pd.Series | None = None, children: pd.Series | None = None) -> PoolFit:
     """Fit the pooled trend to ``wide`` (areas x years, pupils; any spacing of years) with
-    optional groups (area -> group name, e.g. region)."""
+    optional groups (area -> group name, e.g. region) and ``children`` (area -> child
+    population): with at least MIN_LEVEL_AREAS areas, growth also depends on the area's
+    pupils per child (:func:`_level_slope`) and the rest is measured net of it."""
     found = steps(wide)
     boundaries = found.boundaries()
+    slope, centers = 0.0, pd.Series(dtype=float)
+    if children is not None:
+        levels = per_child(wide, children)
+        centers = levels.median(axis=0).dropna()
+        rough = found.rate - span_mean(found.per_year.median(axis=0, skipna=True), list(found.rate.columns))
+        slope = _level_slope(rough, found, levels, centers) if len(centers) else 0.0
+        if slope:
+            found = net_of(found, level_shift(found, levels, centers, slope).fillna(0.0))
     growth = found.per_year
     center = growth.median(axis=0, skipna=True).dropna()
     growth = growth[center.index]
@@ -281,7 +361,8 @@ def fit_pool(wide: pd.DataFrame, groups: pd.Series | None = None) -> PoolFit:
         dof += PRIOR_STEPS
     return PoolFit(center=center, group_effects=effects, group_weight=group_weight,
                    area_weight=persistence(own, boundaries), lasting=parts.lasting, passing=parts.passing,
-                   year_to_year=year_to_year, areas=areas, spread_dof=parts.dof, center_dof=dof)
+                   year_to_year=year_to_year, areas=areas, spread_dof=parts.dof, center_dof=dof,
+                   level_slope=slope, level_centers=centers)
 
 
 @dataclass(frozen=True)
@@ -332,13 +413,22 @@ class AreaGrowth:
         return np.cumsum(steps_, axis=1)
 
 
-def area_growths(fit: PoolFit, counts: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
+def area_growths(fit: PoolFit, counts: pd.DataFrame, groups: pd.Series | None = None,
+                 children: pd.Series | None = None) -> pd.DataFrame:
     """Forecast growth for many areas at once from their counts (areas x years, any
-    spacing; years outside the pool's are measured against the mean typical growth) and
-    ``groups`` each area's group. Returns by area: growth, the spread's persistent and
-    annual variance, the typical growth's (common_persistent, common_annual) and years
-    (of growth seen)."""
-    own = steps(counts).per_year
+    spacing; years outside the pool's are measured against the mean typical growth),
+    ``groups`` each area's group and ``children`` its child population (used when the pool
+    was fitted with them). Returns by area: growth, the spread's persistent and annual
+    variance, the typical growth's (common_persistent, common_annual) and years (of growth
+    seen)."""
+    found = steps(counts)
+    level = np.zeros(len(counts))
+    if fit.level_slope and children is not None:
+        levels = per_child(counts, children)
+        found = net_of(found, level_shift(found, levels, fit.level_centers, fit.level_slope).fillna(0.0))
+        above = above_typical(levels, fit.level_centers).ffill(axis=1)
+        level = np.nan_to_num(fit.level_slope * above.iloc[:, -1].to_numpy(dtype=float)) if above.shape[1] else level
+    own = found.per_year
     typical = fit.center.reindex(own.columns).fillna(fit.growth)
     deviation = own - typical
     group_of = groups.reindex(own.index) if groups is not None else pd.Series(np.nan, index=own.index, dtype=object)
@@ -349,7 +439,7 @@ def area_growths(fit: PoolFit, counts: pd.DataFrame, groups: pd.Series | None = 
     years = deviation.notna().sum(axis=1).to_numpy()
     weight = np.where(years > 0, fit.area_weight, 0.0)
     area_mean = np.nan_to_num(own_part.mean(axis=1).to_numpy())
-    growth = fit.growth + fit.group_weight * group_mean + weight * area_mean
+    growth = fit.growth + fit.group_weight * group_mean + weight * area_mean + level
     persistent = (1 - weight) ** 2 * fit.lasting + np.divide(weight ** 2 * fit.passing, years,
                                                              out=np.zeros(len(years)), where=years > 0)
     return pd.DataFrame({
@@ -359,11 +449,14 @@ def area_growths(fit: PoolFit, counts: pd.DataFrame, groups: pd.Series | None = 
     }, index=own.index)
 
 
-def area_growth(fit: PoolFit, counts: pd.Series, group: str | None = None) -> AreaGrowth:
-    """Forecast growth for one area with ``counts`` by year (any spacing; may be empty)."""
+def area_growth(fit: PoolFit, counts: pd.Series, group: str | None = None,
+                children: float | None = None) -> AreaGrowth:
+    """Forecast growth for one area with ``counts`` by year (any spacing; may be empty),
+    its group and its child population."""
     frame = counts.dropna().to_frame("area").T
     groups = pd.Series({"area": group}, dtype=object) if group is not None else None
-    row = area_growths(fit, frame, groups).iloc[0]
+    population = pd.Series({"area": children}, dtype=float) if children is not None else None
+    row = area_growths(fit, frame, groups, population).iloc[0]
     return AreaGrowth(growth=float(row["growth"]), persistent_variance=float(row["persistent"]),
                       annual_variance=float(row["annual"]), common_persistent=float(row["common_persistent"]),
                       common_annual=float(row["common_annual"]), common_dof=fit.center_dof,
