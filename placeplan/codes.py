@@ -52,6 +52,11 @@ def phase_of(ncy: int) -> str:
     raise ValueError(f"NCY {ncy} is outside {NCY_MIN}..{NCY_MAX}")
 
 
+def academic_year(year: int) -> str:
+    """The academic year starting in ``year``, as officers write it: 2024 -> '2024/25'."""
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
 def suggest(value: str, choices: list[str] | tuple[str, ...], *, cutoff: float = 0.5) -> str | None:
     """The closest choice to a mistyped value, or None when nothing is close."""
     lowered = {c.lower(): c for c in choices}

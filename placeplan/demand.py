@@ -18,7 +18,7 @@ from .checks import horizon_problems
 from .codes import phase_of
 from .dataset import Dataset
 from .demand_settings import split_by_setting
-from .projection.council import setting_mix
+from .projection.council import history_rows, setting_mix
 from .projection.project import Projection, project_dataset
 from .projection.scap import years_needed
 from .scenario.model import Scenario
@@ -116,7 +116,8 @@ def planned_demand(dataset: Dataset, scenario: Scenario) -> Planned:
         table = pd.concat([first.groupby(["zone_id", "need", "ncy", "phase", "year"], as_index=False)["pupils"]
                            .sum().astype({"pupils": float}), table], ignore_index=True)
     mix_notes: list[str] = []
-    mix = setting_mix(projected.codes, None, mix_notes) if _moves_mix(scenario) else {}
+    mix = (setting_mix(projected.codes, None, mix_notes, own=history_rows(dataset, ("setting",)),
+                       pool=scenario.demand.pool) if _moves_mix(scenario) else {})
     both = split_by_setting(table, dataset["demand"], scenario.settings, years, mix=mix, base_year=base_year)
     demand, before = both[both["year"] >= years[0]], both[both["year"] == prior]
     totals = demand.groupby("year")["pupils"].sum()
@@ -128,9 +129,9 @@ def planned_demand(dataset: Dataset, scenario: Scenario) -> Planned:
 
 
 def _moves_mix(scenario: Scenario) -> bool:
-    """The settings' mix follows the DfE's series unless the scenario does not pool with it
-    or gives its own growth rates."""
-    return scenario.demand.pool and scenario.demand.method != "growth"
+    """The settings' mix follows their growth (the dataset's history by setting, the DfE's
+    series or both) unless the scenario gives its own growth rates."""
+    return scenario.demand.method != "growth"
 
 
 def project(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:

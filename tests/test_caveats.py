@@ -120,7 +120,7 @@ def test_the_headline_gives_the_saving_payback_range_and_growth(solved):
     assert f"{round(last['p10']):,} to {round(last['p90']):,}" in head
     assert f"the plan is for {round(last['planned']):,} (P50)" in head
     assumptions = report[report.index('id="assumptions"'):]
-    assert "% a year (trend method" in assumptions and "The growth model behind it" in assumptions
+    assert "% a year (trend method" in assumptions and "What the forecast rests on" in assumptions
 
 
 def test_an_older_folder_without_the_new_keys_still_builds(solved, tmp_path):

@@ -185,3 +185,68 @@ def test_kingston_and_richmonds_mix_comes_from_the_dfe_series_by_setting():
     assert all(abs(v) < 0.05 for v in mix.values())
     assert notes and notes[0].startswith("settings: special")
     assert setting_mix((), None, []) == {}
+
+
+def _kingston_with_history(tmp_path: Path, rows: str) -> Path:
+    folder = tmp_path / "kr"
+    import shutil
+
+    shutil.copytree(ROOT / "data" / "kingston-richmond", folder)
+    (folder / "history.csv").write_text("year,setting,need,ncy,pupils\n" + rows, encoding="utf-8")
+    return folder
+
+
+def test_a_history_by_setting_and_totals_counts_each_pupil_once(tmp_path):
+    from placeplan.dataset import load_dataset
+    from placeplan.projection.council import history_rows, history_totals
+
+    folder = _kingston_with_history(tmp_path, "2022,,,,100\n2023,,,,110\n2022,special,,,60\n2022,resourced,,,40\n"
+                                              "2023,special,,,62\n2023,resourced,,,48\n2023,special,ASD,,30\n")
+    dataset = load_dataset(folder)
+    assert list(history_totals(dataset)) == [100.0, 110.0]
+    by_setting = history_rows(dataset, ("setting",))
+    assert by_setting.set_index(["year", "setting"])["pupils"].to_dict() == {
+        (2022, "resourced"): 40, (2022, "special"): 60, (2023, "resourced"): 48, (2023, "special"): 62}
+    # Needs are only given within a setting: their sum over settings is the count by need.
+    assert history_rows(dataset, ("need",)).to_dict("records") == [{"year": 2023, "need": "ASD", "pupils": 30}]
+
+
+def _setting_rows(special: float, resourced: float) -> str:
+    return "".join(f"{y},special,,,{round(900 * (1 + special) ** (y - 2019))}\n"
+                   f"{y},resourced,,,{round(150 * (1 + resourced) ** (y - 2019))}\n" for y in range(2019, 2025))
+
+
+def test_the_councils_own_history_by_setting_comes_before_the_dfe_series(tmp_path):
+    """Kingston and Richmond's own counts by setting (here resourced places doubling in six
+    years while special schools grow 3% a year) are what the mix is forecast from; pooled,
+    the DfE's series pull each toward the typical council's growth in that setting by as
+    much as councils' differences have persisted, and the note says which evidence the mix
+    rests on. Without pooling the history stands alone."""
+    from placeplan.dataset import load_dataset
+    from placeplan.projection.council import history_rows, setting_mix
+
+    dataset = load_dataset(_kingston_with_history(tmp_path, _setting_rows(0.03, 0.15)))
+    own = history_rows(dataset, ("setting",))
+    notes: list[str] = []
+    pooled = setting_mix(("314", "318"), None, notes, own=own)
+    assert set(pooled) == {"special", "resourced"} and pooled != setting_mix(("314", "318"), None, [])
+    assert "from the dataset's own history by setting (2019/20 to 2024/25)" in notes[0]
+    assert "pooled on England's councils' DfE series, its own difference with weight" in notes[0]
+    alone_notes: list[str] = []
+    alone = setting_mix((), None, alone_notes, own=own, pool=False)
+    assert alone["resourced"] - alone["special"] == pytest.approx(np.log(1.15) - np.log(1.03), abs=0.01)
+    assert "special 3.0% (its own history alone)" in alone_notes[0]
+
+
+def test_the_plan_says_what_its_forecast_rests_on(tmp_path):
+    """The plan's demand record (the report's 'what the forecast rests on') names the
+    dataset's history for the growth and its history by setting for the mix."""
+    from placeplan.dataset import load_dataset
+    from placeplan.demand import planned_demand
+    from placeplan.scenario.load import load_scenario
+
+    folder = _kingston_with_history(tmp_path, _setting_rows(0.03, 0.15))
+    scenario = load_scenario(ROOT / "scenarios" / "kingston-richmond.toml", ["demand.draws=200"]).scenario
+    notes = planned_demand(load_dataset(folder), scenario).record.growth["notes"]
+    assert any("the council's own difference in the dataset's history (5 years)" in n for n in notes)
+    assert any(n.startswith("settings: from the dataset's own history by setting") for n in notes)

@@ -75,6 +75,8 @@ def test_the_backtest_reads_a_children_column_and_uses_it(tmp_path: Path):
     scores = {name: run_backtest(read_history(path), settings=settings).scores.set_index(["method", "origin"])
               for name, path in (("plain", plain), ("children", with_children))}
     assert read_history(with_children).has_children and not read_history(plain).has_children
+    assert "growth also fitted on pupils per child" in run_backtest(read_history(with_children),
+                                                                    settings=settings).evidence
     trend = {name: s.loc[("trend", "all"), "mape"] for name, s in scores.items()}
     assert trend["children"] < 0.5 * trend["plain"]
     # The baselines do not use the population.

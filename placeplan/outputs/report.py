@@ -105,7 +105,8 @@ out-of-area placements for pupils not placed locally. It is a mixed-integer prog
 <p>Every setting the plan used (the merged scenario). Journeys to an independent or out-of-area place are
 counted at {{ reference }} minutes (the transport reference distance at the scenario's speed).
 Settings the chosen demand method does not read are not listed.</p>
-{% if growth %}<p>{{ growth }}.{% for note in growth_notes %} The growth model behind it (each need then grows by its own difference from it): {{ note }}.{% endfor %}</p>{% endif %}
+{% if growth %}<p>{{ growth }}.{% if growth_notes %} What the forecast rests on (each need then grows by its own difference from the council's growth):{% endif %}</p>
+{% if growth_notes %}<ul>{% for note in growth_notes %}<li>{{ note }}.</li>{% endfor %}</ul>{% endif %}{% endif %}
 {{ settings }}
 <h2 id="sources">Data sources</h2>
 {{ sources }}

@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..codes import academic_year
 from ..errors import PlacePlanError
 from . import cohort as cohorts
 from .history import ALL_NCY, History
-from .trend import MIN_AREAS, Z80, area_growth, area_growths, fit_pool, satterthwaite, span_mean, steps
+from .trend import MIN_AREAS, MIN_LEVEL_AREAS, Z80, area_growth, area_growths, fit_pool, satterthwaite, span_mean, steps
 
 METHODS = ("trend", "cohort")
 DEFAULT_METHOD = "trend"
@@ -82,14 +83,18 @@ class Backtest:
 
 def wide_series(history: History) -> tuple[pd.DataFrame, Known]:
     """Series (area, setting, need, ncy) x years of pupils, and each series' region and
-    child population (each None when the file has none)."""
+    child population (each None when the file has none; the population also when the file
+    is by need or year group)."""
     frame = history.frame
     wide = frame.pivot_table(index=KEY, columns="year", values="pupils", aggfunc="sum")
     wide = wide.reindex(columns=range(min(history.years), max(history.years) + 1))
     first = frame.drop_duplicates(KEY).set_index(KEY)
     regions = first["region"].reindex(wide.index)
     groups = regions.where(regions != "") if history.has_region else None
-    children = first["children"].reindex(wide.index) if history.has_children else None
+    # pupils per child compares areas; a need's or year group's count per child of its area
+    # is another thing (rare needs are few per child everywhere), so only totals use it
+    by_area = history.has_children and not (history.has_need or history.has_ncy)
+    children = first["children"].reindex(wide.index) if by_area else None
     return wide, Known(groups=groups, children=children)
 
 
@@ -169,11 +174,13 @@ def evidence(history: History) -> str:
     else:
         pool = (f"{areas} areas pooled over what the file holds: no region column, so each area's growth is "
                 "shrunk toward the file's typical area only")
-    return f"{pool}{each}; counted {_academic(years[0])} to {_academic(years[-1])}, {spacing}"
-
-
-def _academic(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
+    with_children = history.frame.loc[history.frame["children"].notna(), "area"].nunique()
+    per_child = ""
+    if with_children and not (history.has_need or history.has_ncy):
+        per_child = ("; growth also fitted on pupils per child (the children column)" if with_children >= MIN_LEVEL_AREAS
+                     else f"; the children column is not used: {with_children} areas give it, "
+                          f"fewer than the {MIN_LEVEL_AREAS} a slope needs")
+    return f"{pool}{each}{per_child}; counted {academic_year(years[0])} to {academic_year(years[-1])}, {spacing}"
 
 
 # --- forecasters: (train, known, eligible, settings, rng) -> p10, p50, p90 by series --------

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..codes import academic_year
 from ..databuild.opendata import OpenDataError
 from ..dataset import Dataset
 from ..errors import PlacePlanError
@@ -29,15 +30,39 @@ def council_codes(dataset: Dataset) -> tuple[str, ...]:
     return tuple(sorted({str(c) for c in zones["la_code"].dropna()}))
 
 
+#: The columns a dataset's history may break its counts down by.
+DETAIL = ("setting", "need", "ncy")
+
+
+def history_rows(dataset: Dataset, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """year, the ``by`` columns and pupils from the dataset's history, at the least detail
+    that gives ``by``: of the rows with every ``by`` column filled, those broken down by the
+    fewest other columns, summed over them (a history may hold totals and breakdowns
+    side by side; each pupil is counted once). Empty without a history or such rows."""
+    columns = ["year", *by, "pupils"]
+    if not dataset.has("history"):
+        return pd.DataFrame(columns=columns)
+    history = dataset["history"]
+    history = history.assign(**{c: np.nan for c in DETAIL if c not in history})
+    rows = history[history[list(by)].notna().all(axis=1)] if by else history
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    others = [c for c in DETAIL if c not in by]
+    given = rows[others].notna()
+    detail = given.sum(axis=1)
+    pattern = given.apply(tuple, axis=1)
+    chosen = min(pattern[detail == detail.min()].unique())
+    picked = rows[pattern == chosen].assign(year=lambda f: f["year"].astype(int))
+    return picked.groupby(["year", *by], as_index=False)["pupils"].sum()[columns]
+
+
 def history_totals(dataset: Dataset) -> pd.Series:
     """Pupils by year from the dataset's history: its total rows, else the sum of its
-    detailed rows."""
-    if not dataset.has("history"):
+    least detailed rows."""
+    rows = history_rows(dataset)
+    if rows.empty:
         return pd.Series(dtype=float)
-    history = dataset["history"]
-    totals = history[history["need"].isna() & history["ncy"].isna()]
-    rows = totals if len(totals) else history
-    return rows.groupby(rows["year"].astype(int))["pupils"].sum().astype(float).sort_index()
+    return rows.set_index("year")["pupils"].astype(float).sort_index()
 
 
 def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], folder: Path | None,
@@ -83,13 +108,7 @@ def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], fold
 def need_adjustments(dataset: Dataset, needs: list[str]) -> np.ndarray:
     """Annual log growth of each need relative to the council's, shrunk by how much such
     differences persisted across the council's needs (0 without a history by need)."""
-    if not dataset.has("history"):
-        return np.zeros(len(needs))
-    history = dataset["history"]
-    rows = history[history["need"].notna() & history["ncy"].isna()]
-    if rows.empty:
-        detailed = history[history["need"].notna()]
-        rows = detailed.groupby(["year", "need"], as_index=False)["pupils"].sum()
+    rows = history_rows(dataset, ("need",))
     if rows.empty:
         return np.zeros(len(needs))
     wide = rows.pivot_table(index="need", columns="year", values="pupils", aggfunc="sum")
@@ -106,19 +125,32 @@ def need_adjustments(dataset: Dataset, needs: list[str]) -> np.ndarray:
 MIX_SETTINGS = ("special", "resourced")
 
 
-def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str]) -> dict[str, float]:
-    """Each setting's annual log growth less that of all specialist settings together, for
-    the council: each forecast by trend with pooling over England's councils' DfE
-    placement series of that setting (toward the region), as the total is. Applied to the
-    base year's split of each cell's pupils and renormalised, the mix moves while the total
-    stays the projection's. Empty when the council is not in the DfE's series."""
-    if not codes:
+def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str],
+                own: pd.DataFrame | None = None, *, pool: bool = True) -> dict[str, float]:
+    """Each setting's annual log growth less that of all specialist settings together.
+
+    With ``own`` (the dataset's history by setting: year, setting, pupils) the council's
+    own counts come first: each setting's growth is its own history's, pooled (trend with
+    pooling, toward the region) on England's councils' DfE placement series of that
+    setting where the DfE publishes one, else its own history alone; the total is the
+    settings' sum, pooled the same way on the DfE's specialist series. Without it, each is
+    the council's DfE series pooled on every council's. Applied to the base year's split of
+    each cell's pupils and renormalised, the mix moves while the total stays the
+    projection's. Empty when neither the dataset nor the DfE has the council by setting."""
+    own_series = _own_settings(own)
+    if not own_series and not (codes and pool):
         return {}
-    try:
-        series = dfe.setting_series(folder, ("specialist", *MIX_SETTINGS))
-    except OpenDataError:
-        return {}
-    population = _children(folder)
+    series = None
+    if pool:
+        try:
+            series = dfe.setting_series(folder, ("specialist", *MIX_SETTINGS))
+        except OpenDataError:
+            if not own_series:
+                return {}
+    population = _children(folder) if pool else None
+    if own_series:
+        return _own_mix(own_series, series, codes, population, notes)
+    assert series is not None
     found = {measure: _council_growth(rows, codes, population) for measure, rows in series.groupby("setting")}
     growth = {measure: g for measure, g in found.items() if g is not None}
     if len(growth) < len(found):
@@ -132,6 +164,40 @@ def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str]) -
                  "(each trend with pooling on England's councils' DfE placement series, January 2019-2025): "
                  "the mix of settings moves with them, the total does not")
     return mix
+
+
+def _own_settings(own: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """Setting -> pupils by year, for the settings the history counts in two or more years."""
+    if own is None or own.empty:
+        return {}
+    found = {str(setting): rows.set_index("year")["pupils"].astype(float).sort_index()
+             for setting, rows in own.groupby("setting")}
+    return {setting: counts for setting, counts in found.items() if int((counts > 0).sum()) >= 2}
+
+
+def _own_mix(own: dict[str, pd.Series], series: pd.DataFrame | None, codes: tuple[str, ...],
+             population: pd.Series | None, notes: list[str]) -> dict[str, float]:
+    """The mix from the dataset's own history by setting (see :func:`setting_mix`)."""
+    children = _council_children(population, codes)
+    pools = {measure: rows for measure, rows in series.groupby("setting")} if series is not None else {}
+    total_counts = pd.DataFrame(own).dropna().sum(axis=1)
+
+    def growth(counts: pd.Series, measure: str) -> tuple[float, str]:
+        if measure in pools:
+            fit, region = _pooled(pools[measure], codes, population)
+            return (area_growth(fit, counts, region, children).growth,
+                    f"pooled on England's councils' DfE series, its own difference with weight "
+                    f"{fit.area_weight:.2f}")
+        return area_growth(fit_pool(counts.to_frame("own").T), counts).growth, "its own history alone"
+
+    found = {setting: growth(counts, setting) for setting, counts in own.items()}
+    total, total_basis = growth(total_counts, "specialist")
+    years = sorted({int(y) for counts in own.values() for y in counts.index})
+    words = ", ".join(f"{setting} {100 * np.expm1(g):.1f}% ({basis})" for setting, (g, basis) in found.items())
+    notes.append(f"settings: from the dataset's own history by setting ({academic_year(years[0])} to "
+                 f"{academic_year(years[-1])}): {words} a year, against {100 * np.expm1(total):.1f}% for all of "
+                 f"them together ({total_basis}): the mix of settings moves with them, the total does not")
+    return {setting: g - total for setting, (g, _) in found.items()}
 
 
 def _children(folder: Path | None) -> pd.Series | None:

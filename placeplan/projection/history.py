@@ -47,8 +47,8 @@ TABLE = Table(
                 low=-1, high=20),
         _column("region", "text", "Group the area is pooled with first (for example its region)."),
         _column("children", "number", "Children and young people aged 0-24 living in the area (one count, "
-                                      "for example Census 2021's). With 20 or more such areas, growth is also "
-                                      "fitted on pupils per child.", unit="residents", low=0),
+                                      "for example Census 2021's). With 20 or more such areas, and no need or "
+                                      "ncy column, growth is also fitted on pupils per child.", unit="residents", low=0),
     ),
     compare=(),
 )

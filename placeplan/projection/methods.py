@@ -165,7 +165,13 @@ def _history_by_ncy(dataset: Dataset) -> pd.DataFrame | None:
     if not dataset.has("history"):
         return None
     history = dataset["history"]
-    rows = history[history["ncy"].notna()].copy()
+    rows = history[history["ncy"].notna()]
+    if "setting" in rows and rows["setting"].notna().any():
+        # counted once: the rows for all settings where there are any, else every setting's summed
+        blank = rows["setting"].isna()
+        rows = rows[blank] if blank.any() else rows.assign(need=rows["need"].astype(object).fillna("")).groupby(
+            ["year", "need", "ncy"], as_index=False)["pupils"].sum()
+    rows = rows.copy()
     if rows["year"].nunique() < 2:
         return None
     rows["need"] = rows["need"].astype(object).where(rows["need"].notna(), "")
