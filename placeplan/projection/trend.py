@@ -16,6 +16,14 @@ slope of the later mean on the earlier mean, kept within 0 and 1). Growth that d
 persist in the past earns no weight: pooling is the point. With one step of growth there
 is nothing to measure persistence on and the weights are 0.
 
+**Pupils per child.** Given each area's child population (and at least MIN_LEVEL_AREAS
+areas), growth also depends on how many pupils per child the area has against the typical
+area: ``r[a, t] = m[t] + b x[a, t-1] + e + c``, with ``x`` the area's log pupils per child
+less the typical area's that year and ``b <= 0`` (:func:`_level_slope`). Areas with more
+pupils per child than typical have grown more slowly; everything else (``e``, ``c``,
+persistence and the variance parts) is measured net of it, and the forecast adds
+``b x[a, T]`` at the last year counted.
+
 **Any spacing of years.** Counts need not be a year apart: an area counted in 2011, 2013
 and 2015 has two *steps*, each of two years, and each step's growth is annualised (its log
 growth over its years). Every year a step spans takes that annual rate, so ``m[t]`` is the
