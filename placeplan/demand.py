@@ -102,30 +102,61 @@ def planned_demand(dataset: Dataset, scenario: Scenario) -> Planned:
     (:mod:`placeplan.demand_settings`), for the plan's years and the year before them: the
     base year's own pupils, or that year projected when the plan starts later; with the
     record of the projection (its range and growth) for the plan's summary."""
-    base_year = dataset.meta.base_year
-    years = plan_years(scenario, base_year)
-    prior = years[0] - 1
-    projected_years = years if prior == base_year else [prior, *years]
-    # the plan years' draws are the same however many years before them are projected
-    projected = project_dataset(dataset, scenario.demand, projected_years, extra_years=years_needed(years))
-    table = projected.planned()
-    if prior == base_year:
-        base = dataset["demand"]
-        first = base.assign(zone_id=base["zone_id"].astype(str), ncy=base["ncy"].astype(int),
-                            phase=base["ncy"].astype(int).map(phase_of), year=base_year)
-        table = pd.concat([first.groupby(["zone_id", "need", "ncy", "phase", "year"], as_index=False)["pupils"]
-                           .sum().astype({"pupils": float}), table], ignore_index=True)
-    mix_notes: list[str] = []
-    mix = (setting_mix(projected.codes, None, mix_notes, own=history_rows(dataset, ("setting",)),
-                       pool=scenario.demand.pool) if _moves_mix(scenario) else {})
-    both = split_by_setting(table, dataset["demand"], scenario.settings, years, mix=mix, base_year=base_year)
-    demand, before = both[both["year"] >= years[0]], both[both["year"] == prior]
-    totals = demand.groupby("year")["pupils"].sum()
-    log.info("demand (%s, P%d): %s", projected.method, projected.percentile,
-             ", ".join(f"{y}/{(y + 1) % 100:02d} {v:,.0f}" for y, v in totals.items()))
-    record = demand_record(projected, demand, years)
-    record.growth["notes"].extend(mix_notes)
-    return Planned(demand.reset_index(drop=True), before.reset_index(drop=True), record)
+    return DemandFutures.of(dataset, scenario).planned()
+
+
+@dataclass(frozen=True)
+class DemandFutures:
+    """A dataset's projected demand, ready to give the pupils to plan for at the
+    scenario's percentile or in any one of the projection's Monte Carlo draws (a sweep
+    plans for many of them; the projection and the settings' mix are worked out once)."""
+
+    dataset: Dataset
+    scenario: Scenario
+    projected: Projection
+    years: list[int]
+    mix: dict[str, float]
+    mix_notes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, dataset: Dataset, scenario: Scenario) -> "DemandFutures":
+        base_year = dataset.meta.base_year
+        years = plan_years(scenario, base_year)
+        prior = years[0] - 1
+        projected_years = years if prior == base_year else [prior, *years]
+        # the plan years' draws are the same however many years before them are projected
+        projected = project_dataset(dataset, scenario.demand, projected_years, extra_years=years_needed(years))
+        notes: list[str] = []
+        mix = (setting_mix(projected.codes, None, notes, own=history_rows(dataset, ("setting",)),
+                           pool=scenario.demand.pool) if _moves_mix(scenario) else {})
+        return cls(dataset, scenario, projected, years, mix, tuple(notes))
+
+    @property
+    def draws(self) -> int:
+        return self.projected.draws
+
+    def planned(self, draw: int | None = None) -> Planned:
+        """The pupils to plan for: the scenario's percentile, or Monte Carlo draw ``draw``."""
+        dataset, years = self.dataset, self.years
+        base_year = dataset.meta.base_year
+        prior = years[0] - 1
+        table = self.projected.planned() if draw is None else self.projected.draw(draw)
+        if prior == base_year:
+            base = dataset["demand"]
+            first = base.assign(zone_id=base["zone_id"].astype(str), ncy=base["ncy"].astype(int),
+                                phase=base["ncy"].astype(int).map(phase_of), year=base_year)
+            table = pd.concat([first.groupby(["zone_id", "need", "ncy", "phase", "year"], as_index=False)["pupils"]
+                               .sum().astype({"pupils": float}), table], ignore_index=True)
+        both = split_by_setting(table, dataset["demand"], self.scenario.settings, years, mix=self.mix,
+                                base_year=base_year)
+        demand, before = both[both["year"] >= years[0]], both[both["year"] == prior]
+        if draw is None:
+            totals = demand.groupby("year")["pupils"].sum()
+            log.info("demand (%s, P%d): %s", self.projected.method, self.projected.percentile,
+                     ", ".join(f"{y}/{(y + 1) % 100:02d} {v:,.0f}" for y, v in totals.items()))
+        record = demand_record(self.projected, demand, years)
+        record.growth["notes"].extend(self.mix_notes)
+        return Planned(demand.reset_index(drop=True), before.reset_index(drop=True), record)
 
 
 def _moves_mix(scenario: Scenario) -> bool:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import LOCAL_KINDS
-from ..demand import Record, plan_years, planned_demand
+from ..demand import Planned, Record, plan_years, planned_demand
 from ..errors import PlacePlanError
 from ..optimise import InfeasibleError, Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
@@ -107,15 +107,19 @@ class Prepared:
     record: Record  # the projection's range and growth, for summary.json
 
 
-def prepare(inputs: Inputs, stages: dict[str, float] | None = None) -> Prepared:
+def prepare(inputs: Inputs, stages: dict[str, float] | None = None, *, planned: Planned | None = None,
+            pairs: pd.DataFrame | None = None) -> Prepared:
     """Demand -> travel -> model build, for a scenario and its dataset (``stages`` collects
-    each stage's seconds)."""
+    each stage's seconds). ``planned`` and ``pairs`` are given when already worked out (a
+    sweep plans one travel matrix for many demand futures)."""
     stages = {} if stages is None else stages
     scenario, dataset = inputs.scenario.scenario, inputs.dataset
     years = plan_years(scenario, dataset.meta.base_year)
-    planned = _timed(stages, "demand", lambda: planned_demand(dataset, scenario))
-    pairs = _timed(stages, "travel", lambda: travel_for(inputs))
-    table = _facilities_for(inputs, years)
+    if planned is None:
+        planned = _timed(stages, "demand", lambda: planned_demand(dataset, scenario))
+    if pairs is None:
+        pairs = _timed(stages, "travel", lambda: travel_for(inputs))
+    table = facilities_for(inputs, years)
     before = planned.before if scenario.rules.pupils_stay else None
     send = _timed(stages, "build", lambda: build_send_problem(
         demand=planned.demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario,
@@ -123,7 +127,7 @@ def prepare(inputs: Inputs, stages: dict[str, float] | None = None) -> Prepared:
     return Prepared(planned.demand, pairs, send, planned.record)
 
 
-def _facilities_for(inputs: Inputs, years: list[int]) -> Facilities:
+def facilities_for(inputs: Inputs, years: list[int]) -> Facilities:
     scenario, dataset = inputs.scenario.scenario, inputs.dataset
     return facilities(dataset["sites"], dataset.tables.get("candidates"), scenario,
                       first_year=years[0], years=len(years))
@@ -140,7 +144,7 @@ def pupil_flows(inputs: Inputs) -> pd.DataFrame:
     years = plan_years(scenario, dataset.meta.base_year)
     planned = planned_demand(dataset, scenario)
     before = planned.before if scenario.rules.pupils_stay else None
-    entries = pupil_entries(planned.demand, before, _facilities_for(inputs, years).table, years)
+    entries = pupil_entries(planned.demand, before, facilities_for(inputs, years).table, years)
     return continuity.pupil_flows(entries.joiners, entries.continuing, years)
 
 
@@ -233,14 +237,20 @@ def _nested(frame: pd.DataFrame, keys: list[str], value: str) -> list[dict]:
     return json.loads(frame.groupby(keys, observed=True)[value].sum().round(2).reset_index().to_json(orient="records"))
 
 
+def placement_where(send: SendProblem, split: pd.DataFrame) -> pd.Series:
+    """Each flow's kind of place: ``local`` (the council's own schools and new provision),
+    ``independent`` (an independent school in the dataset) or ``unplaced`` (an independent
+    or out-of-area place beyond it)."""
+    table = send.facilities.table
+    kinds = np.where(split["facility"] >= 0, table["kind"].to_numpy()[np.maximum(split["facility"], 0)], "unplaced")
+    return pd.Series(np.where(np.isin(kinds, LOCAL_KINDS), "local",
+                              np.where(kinds == "independent", "independent", "unplaced")), index=split.index)
+
+
 def _pupils(send: SendProblem, split: pd.DataFrame) -> list[dict]:
     """summary's pupils rows: need, phase, setting, year and pupils placed locally, in
     independent schools, or unplaced (out of area)."""
-    table = send.facilities.table
-    kinds = np.where(split["facility"] >= 0, table["kind"].to_numpy()[np.maximum(split["facility"], 0)], "unplaced")
-    where = pd.Series(np.where(np.isin(kinds, LOCAL_KINDS), "local",
-                               np.where(kinds == "independent", "independent", "unplaced")), index=split.index)
-    placed = split.assign(where=where)
+    placed = split.assign(where=placement_where(send, split))
     by_year = placed.pivot_table(index=["need", "phase", "setting", "year"], columns="where", values="pupils",
                                  aggfunc="sum", fill_value=0.0).reset_index()
     for column in ("local", "independent", "unplaced"):

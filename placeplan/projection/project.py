@@ -45,8 +45,9 @@ PRECISION = 3
 
 @dataclass(frozen=True)
 class Projection:
-    """Projected demand: ``cells`` (zone, need, ncy, phase, year, p10, p50, p90 and the
-    planned percentile), ``council`` (year, need, phase, p10, p50, p90, share) and the
+    """Projected demand: ``cells`` (zone, need, ncy, phase, year, p10, p50, p90, the
+    planned percentile and ``share``, the cell's share of its need and phase that year),
+    ``council`` (year, need, phase, p10, p50, p90, share) and the
     council totals by phase for SCAP (``phase_draws`` is used by :mod:`.scap`)."""
 
     cells: pd.DataFrame
@@ -58,13 +59,35 @@ class Projection:
     codes: tuple[str, ...]
     notes: tuple[str, ...]
     phase_totals: pd.DataFrame = field(repr=False)   # year, phase, p10, p50, p90 (all needs, every year)
+    #: draws x needs x phases x years ahead: the council's pupils by need and phase in each
+    #: Monte Carlo draw; with ``needs``, what :meth:`draw` shares out over the cells
+    phase_draws: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0)), repr=False)
+    needs: tuple[str, ...] = ()
+
+    @property
+    def draws(self) -> int:
+        return int(self.phase_draws.shape[0])
 
     def planned(self) -> pd.DataFrame:
         """Demand the optimiser plans for: zone_id, need, ncy, phase, year, pupils (the
         planned percentile, to a thousandth of a pupil)."""
-        table = self.cells.rename(columns={"zone": "zone_id", "planned": "pupils"})
-        table = table[["zone_id", "need", "ncy", "phase", "year", "pupils"]].reset_index(drop=True)
-        table["pupils"] = table["pupils"].round(PRECISION)
+        return self._table(self.cells["planned"].to_numpy(dtype=float))
+
+    def draw(self, index: int) -> pd.DataFrame:
+        """One Monte Carlo future of the demand, as :meth:`planned` gives the percentile:
+        each cell's share of its need and phase that year times that draw's council
+        pupils of the need and phase (so the cells add up to the draw's council figures)."""
+        if not 0 <= index < self.draws:
+            raise IndexError(f"draw {index} of a projection with {self.draws} draws")
+        need = pd.Index(self.needs).get_indexer(self.cells["need"])
+        phase = pd.Index(list(PHASES)).get_indexer(self.cells["phase"])
+        ahead = (self.cells["year"] - self.base_year).to_numpy(dtype=int)
+        council = self.phase_draws[index][need, phase, ahead]
+        return self._table(self.cells["share"].to_numpy(dtype=float) * council)
+
+    def _table(self, pupils: np.ndarray) -> pd.DataFrame:
+        table = self.cells.rename(columns={"zone": "zone_id"})[["zone_id", "need", "ncy", "phase", "year"]]
+        table = table.assign(pupils=np.round(pupils, PRECISION)).reset_index(drop=True)
         return table[table["pupils"] > 0].reset_index(drop=True)
 
 
@@ -127,6 +150,7 @@ def _cells(base: pd.DataFrame, paths: Paths, needs: list[str], percentiles: list
     matched = council.reindex(pd.MultiIndex.from_frame(cells[["need", "phase", "ahead"]]))
     for p in percentiles:
         cells[f"q{p}"] = share * matched[f"q{p}"].to_numpy()
+    cells["share"] = share
     return cells
 
 
@@ -236,7 +260,7 @@ def project_dataset(dataset: Dataset, settings: Demand, years: list[int], *,
         "zone": cells["zone_id"], "need": cells["need"], "ncy": cells["ncy"].astype(int),
         "phase": cells["ncy"].map(phase_of), "year": cells["ahead"] + base_year,
         "p10": cells["q10"], "p50": cells["q50"], "p90": cells["q90"],
-        "planned": cells[f"q{settings.percentile}"],
+        "planned": cells[f"q{settings.percentile}"], "share": cells["share"],
     }).sort_values(["year", "zone", "need", "ncy"], kind="stable").reset_index(drop=True)
     council = _council_table(paths, needs, shares, base_year, [0, *plan_ahead])
     phase_totals = _council_table(paths, needs, shares, base_year, list(range(ahead + 1)))
@@ -247,4 +271,4 @@ def project_dataset(dataset: Dataset, settings: Demand, years: list[int], *,
         log.info("demand: %s", note)
     return Projection(cells=cells, council=council, method=settings.method, base_year=base_year,
                       years=list(years), percentile=settings.percentile, codes=codes, notes=tuple(notes),
-                      phase_totals=phase_totals)
+                      phase_totals=phase_totals, phase_draws=_phase_draws(paths), needs=tuple(needs))

@@ -1,0 +1,79 @@
+"""placeplan sweep on Kingston and Richmond: draws per minute on 1 and 2 workers of this
+machine, and (with ``--hundred``) the time for 100 demand draws on 2.
+
+Each configuration runs ``placeplan sweep`` as a user does (a new process, its local Dask
+cluster started and stopped inside the timing) ``--runs`` times; the script prints the
+median, min and max wall time, draws per minute (the draws over the median time; the
+scenario's own plan is solved too and counted as time, not as a draw), the speed-up of 2
+workers over 1 measured in the same run (target at least 1.7x), and whether every run of
+every configuration wrote byte-identical files. The issue's other figures (the robust
+plan's solve time and gap; all 153 councils' time and peak memory) are printed as not
+measured until the code for them exists.
+
+    python3 benchmarks/sweep.py [--draws 6] [--runs 3] [--hundred]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCENARIO = "scenarios/kingston-richmond.toml"
+FILES = ("robustness.csv", "draws.csv", "sweep.json")
+SPEED_UP_TARGET = 1.7
+HUNDRED_TARGET_S = 600.0
+
+
+def _sweep(out: Path, draws: int, workers: int) -> tuple[float, str]:
+    command = [sys.executable, "-c", "from placeplan.cli import run; run()", "--quiet", "sweep", SCENARIO,
+               "--draws", str(draws), "--workers", str(workers), "--out", str(out)]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    digest = hashlib.sha256(b"".join((out / name).read_bytes() for name in FILES)).hexdigest()
+    return seconds, digest
+
+
+def _configuration(work: Path, draws: int, workers: int, runs: int) -> tuple[list[float], set[str]]:
+    times, digests = [], set()
+    for i in range(runs):
+        seconds, digest = _sweep(work / f"w{workers}-{draws}-{i}", draws, workers)
+        times.append(seconds)
+        digests.add(digest)
+    median = statistics.median(times)
+    print(f"{SCENARIO},{draws},{workers},{runs},{median:.1f},{min(times):.1f},{max(times):.1f},"
+          f"{60 * draws / median:.2f}", flush=True)
+    return times, digests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--draws", type=int, default=6)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--hundred", action="store_true", help="also time 100 draws on 2 workers (once)")
+    args = parser.parse_args()
+    print("scenario,draws,workers,runs,median_s,min_s,max_s,draws_per_minute", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        one, first = _configuration(work, args.draws, 1, args.runs)
+        two, second = _configuration(work, args.draws, 2, args.runs)
+        speed_up = statistics.median(one) / statistics.median(two)
+        print(f"2 workers / 1 worker: {speed_up:.2f}x (target at least {SPEED_UP_TARGET}x: "
+              f"{'met' if speed_up >= SPEED_UP_TARGET else 'NOT MET'})")
+        print(f"files byte-identical over every run on 1 and 2 workers: {'yes' if len(first | second) == 1 else 'NO'}")
+        if args.hundred:
+            hundred, _ = _configuration(work, 100, 2, 1)
+            print(f"100 draws on 2 workers: {hundred[0]:.0f} s (target at most {HUNDRED_TARGET_S:.0f} s: "
+                  f"{'met' if hundred[0] <= HUNDRED_TARGET_S else 'NOT MET'})")
+    print("robust plan (sample average approximation): not measured: not built yet")
+    print("all 153 councils (placeplan sweep --datasets): not measured: not built yet")
+
+
+if __name__ == "__main__":
+    main()

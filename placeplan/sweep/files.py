@@ -1,0 +1,11 @@
+"""The files ``placeplan sweep`` writes, and their columns, declared once."""
+
+from __future__ import annotations
+
+#: Every option of the scenario: how often the plans of the demand draws open it.
+ROBUSTNESS_COLUMNS = ("option_id", "name", "kind", "chosen_share", "draws_chosen", "mean_places",
+                      "mean_opening_year", "in_plan", "plan_places", "plan_opening_year")
+#: One row per demand draw: what its plan costs and leaves out of area (pupils: internal).
+DRAWS_COLUMNS = ("marking", "draw", "status", "total_cost", "gap", "capital", "out_of_area_pupils",
+                 "options_opened", "pupils_planned")
+SWEEP_FILES = ("robustness.csv", "draws.csv", "sweep.json")

@@ -1,0 +1,79 @@
+"""A sweep of demand draws, start to finish: context, jobs, cluster, tables, folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import Problems
+from ..outputs_io import RunFolder, write_csv_atomic, write_text_atomic
+from ..demand import plan_years
+from ..pipeline import Inputs
+from ..plan.run import facilities_for
+from ..runs import scenario_inputs
+from .engine import run_jobs, run_local
+from .files import SWEEP_FILES
+from .jobs import Context, Job
+from .tables import draws_table, robustness_table, summary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Swept:
+    robustness: pd.DataFrame
+    draws: pd.DataFrame
+    summary: dict
+
+
+def _progress(done: int, total: int) -> None:
+    log.info("sweep: %d of %d plans solved", done, total)
+
+
+def check_draws(count: int, available: int) -> None:
+    """An InputError unless 1 <= count <= the projection's draws."""
+    if 1 <= count <= available:
+        return
+    problems = Problems()
+    problems.error("--draws", f"asks for {count} demand draws; expected 1 to {available}, the projection's "
+                              "draws (raise demand.draws for more)", value=str(count))
+    problems.raise_if_errors("placeplan sweep")
+
+
+def sweep_draws(inputs: Inputs, count: int, *, workers: int = 2, scheduler: str | None = None) -> Swept:
+    """The scenario's own plan and the plans of its projection's first ``count`` demand
+    draws (the draws are the projection's, from demand.seed: the same on any cluster)."""
+    context = Context.of(inputs)
+    check_draws(count, context.futures.draws)
+    jobs = [Job(None), *(Job(d) for d in range(count))]
+    log.info("sweep: the scenario's plan and %d demand draws on %s", count,
+             f"the Dask scheduler at {scheduler}" if scheduler else
+             f"{workers} local worker process{'es' if workers != 1 else ''}" if workers else "this process")
+    outcomes = (run_jobs(context, jobs, workers=workers, scheduler=scheduler, progress=_progress) if workers or scheduler
+                else run_local(context, jobs, progress=_progress))
+    plan, draws = outcomes[0], outcomes[1:]
+    options = _options(context)
+    return Swept(robustness_table(options, draws, plan), draws_table(draws),
+                 summary(draws, plan, inputs.scenario.scenario.demand.percentile))
+
+
+def _options(context: Context) -> pd.DataFrame:
+    """option_id, name, kind of every candidate option, in the dataset's order."""
+    inputs = context.inputs
+    table = facilities_for(inputs, plan_years(inputs.scenario.scenario, inputs.dataset.meta.base_year)).table
+    options = table[table["is_option"]]
+    return options.rename(columns={"facility_id": "option_id"})[["option_id", "name", "kind"]].reset_index(drop=True)
+
+
+def write_sweep(swept: Swept, folder: Path, inputs: Inputs) -> list[Path]:
+    """The sweep's files into ``folder``, whole or not at all."""
+    with RunFolder.begin(folder, names=SWEEP_FILES, inputs=scenario_inputs(inputs)) as run:
+        write_csv_atomic(run.path / "robustness.csv", swept.robustness)
+        write_csv_atomic(run.path / "draws.csv", swept.draws)
+        write_text_atomic(run.path / "sweep.json", json.dumps(swept.summary, indent=2) + "\n")
+    return [folder / name for name in SWEEP_FILES]
+

@@ -1,0 +1,121 @@
+"""placeplan sweep: demand draws planned on Dask, identical on any cluster."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_cli
+
+from placeplan.codes import PHASES
+from placeplan.demand import projection
+from placeplan.pipeline import load_inputs
+from placeplan.sweep.jobs import Opened, Outcome
+from placeplan.sweep.tables import robustness_table
+
+FILES = ("robustness.csv", "draws.csv", "sweep.json")
+
+
+def test_a_draw_is_one_future_of_the_projection_and_its_cells_add_up(tiny_scenario):
+    inputs = load_inputs(str(tiny_scenario))
+    projected = projection(inputs.dataset, inputs.scenario.scenario)
+    assert projected.draws == inputs.scenario.scenario.demand.draws
+    first, second = projected.draw(0), projected.draw(1)
+    assert not first["pupils"].equals(second["pupils"])
+    for year, rows in first.groupby("year"):
+        for (need, phase), cells in rows.groupby(["need", "phase"]):
+            council = projected.phase_draws[0, projected.needs.index(need), list(PHASES).index(phase),
+                                            year - projected.base_year]
+            assert cells["pupils"].sum() == pytest.approx(council, abs=0.001 * len(cells))
+    # Over many draws the cells' median is the planned percentile's.
+    draws = np.array([projected.draw(d).set_index(["zone_id", "need", "ncy", "year"])["pupils"]
+                      .reindex(pd.MultiIndex.from_frame(projected.planned()[["zone_id", "need", "ncy", "year"]]))
+                      .fillna(0.0).to_numpy() for d in range(projected.draws)])
+    assert np.median(draws, axis=0) == pytest.approx(projected.planned()["pupils"].to_numpy(), rel=0.01, abs=0.01)
+
+
+def test_the_robustness_table_counts_each_option_over_the_draws():
+    options = pd.DataFrame({"option_id": ["A", "B", "C"], "name": ["a", "=HYPERLINK(1)", "c"],
+                            "kind": ["srp", "esta", "srp"]})
+    draws = [Outcome(d, "optimal", 1.0, 0.0, 1.0, 0.0, 10.0, opened) for d, opened in enumerate([
+        (Opened("A", 8, 2027), Opened("B", 4, 2028)), (Opened("A", 12, 2028),), (Opened("A", 10, 2027),),
+        ()])]
+    plan = Outcome(None, "optimal", 1.0, 0.0, 1.0, 0.0, 10.0, (Opened("B", 6, 2027),))
+    table = robustness_table(options, draws, plan).set_index("option_id")
+    assert list(table.index) == ["A", "B", "C"]
+    assert table.loc["A", "chosen_share"] == 0.75 and table.loc["A", "mean_places"] == 10.0
+    assert table.loc["A", "mean_opening_year"] == pytest.approx(2027.33)
+    assert table.loc["B", "chosen_share"] == 0.25 and table.loc["B", "in_plan"] == "yes"
+    assert table.loc["B", "plan_places"] == 6 and table.loc["A", "in_plan"] == "no"
+    assert table.loc["C", "draws_chosen"] == 0 and np.isnan(table.loc["C", "mean_places"])
+
+
+def _sweep(tiny_scenario: Path, out: Path, *extra: str) -> dict[str, bytes]:
+    result = run_cli(["sweep", str(tiny_scenario), "--draws", "4", "--out", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    return {name: (out / name).read_bytes() for name in FILES}
+
+
+def test_two_local_workers_give_the_files_one_process_gives(tiny_scenario, tmp_path):
+    alone = _sweep(tiny_scenario, tmp_path / "alone", "--workers", "0")
+    cluster = _sweep(tiny_scenario, tmp_path / "cluster", "--workers", "2")
+    assert alone == cluster
+    draws = pd.read_csv(tmp_path / "alone" / "draws.csv")
+    assert list(draws["draw"]) == [0, 1, 2, 3] and draws["marking"].str.startswith("OFFICIAL-SENSITIVE").all()
+    assert draws["total_cost"].nunique() == 4
+    robustness = pd.read_csv(tmp_path / "alone" / "robustness.csv")
+    assert set(robustness["option_id"]) == {"O1", "O2", "O3"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_sweep_on_a_dask_cluster_started_from_the_command_line_gives_the_same_files(tiny_scenario, tmp_path):
+    """A real scheduler and two workers on 127.0.0.1, started with the dask command line
+    (``dask scheduler``, ``dask worker``: here ``python -m dask``, this interpreter's)."""
+    from dask.distributed import Client
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    dask = [sys.executable, "-m", "dask", "scheduler"]
+    worker = [sys.executable, "-m", "dask", "worker"]
+    logs = open(tmp_path / "dask.log", "w")
+    processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                   "--no-dashboard"], stdout=logs, stderr=logs)]
+    try:
+        time.sleep(1.0)
+        processes += [subprocess.Popen([*worker, address, "--nthreads", "1", "--no-dashboard"], stdout=logs,
+                                       stderr=logs) for _ in range(2)]
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        remote = _sweep(tiny_scenario, tmp_path / "remote", "--scheduler", address)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        logs.close()
+    assert remote == _sweep(tiny_scenario, tmp_path / "alone", "--workers", "0")
+
+
+def test_more_draws_than_the_projection_has_is_a_clear_error(tiny_scenario, tmp_path):
+    result = run_cli(["sweep", str(tiny_scenario), "--draws", "5000", "--workers", "0",
+                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--draws" in result.output and "expected 1 to 1000" in result.output and "demand.draws" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_that_does_not_answer_is_a_clear_error(tiny_scenario, tmp_path):
+    result = run_cli(["sweep", str(tiny_scenario), "--draws", "2", "--scheduler", f"tcp://127.0.0.1:{_free_port()}",
+                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "no Dask scheduler answered" in result.output
