@@ -119,3 +119,38 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error(tiny_scenario, tmp_pa
                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert "no Dask scheduler answered" in result.output
+
+
+def test_grid_values_split_at_top_level_commas_and_every_combination_is_planned():
+    from placeplan.sweep.grid import combinations, parse_axes, split_values
+
+    assert split_values('1,2,[3,4],{a = 1, b = 2},"x,y"') == ["1", "2", "[3,4]", "{a = 1, b = 2}", '"x,y"']
+    axes = parse_axes(("rules.capital_budget=1,2", "travel.speed_kmh=15,20,25"))
+    points = combinations(axes)
+    assert len(points) == 6 and points[1] == ("rules.capital_budget=1", "travel.speed_kmh=20")
+
+
+def test_a_grid_is_the_same_on_two_workers_and_in_one_process(tiny_scenario, tmp_path):
+    def grid(out: Path, workers: str) -> dict[str, bytes]:
+        result = run_cli(["sweep", str(tiny_scenario), "--grid", "rules.capital_budget=100000,1000000",
+                          "--grid", "travel.speed_kmh=15,24", "--workers", workers, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        return {name: (out / name).read_bytes() for name in ("grid.csv", "grid.png")}
+
+    assert grid(tmp_path / "alone", "0") == grid(tmp_path / "cluster", "2")
+    table = pd.read_csv(tmp_path / "alone" / "grid.csv")
+    assert len(table) == 4 and list(table.columns[:3]) == ["marking", "rules.capital_budget", "travel.speed_kmh"]
+    # A budget too small for any option leaves more pupils out of area and spends no capital.
+    small, large = (table[table["rules.capital_budget"] == b].iloc[0] for b in (100000, 1000000))
+    assert small["capital"] == 0 and small["out_of_area_pupils"] > large["out_of_area_pupils"]
+    assert small["total_cost"] > large["total_cost"]
+
+
+def test_a_grid_value_that_is_not_a_valid_setting_is_reported_with_every_other(tiny_scenario, tmp_path):
+    result = run_cli(["sweep", str(tiny_scenario), "--grid", "travel.speed_kmh=15,fast,-3", "--workers", "0",
+                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "fast" in result.output and "-3" in result.output
+    assert not (tmp_path / "out").exists()
+    neither = run_cli(["sweep", str(tiny_scenario)])
+    assert neither.exit_code == 2 and "expected one of them" in neither.output

@@ -1,4 +1,5 @@
-"""placeplan sweep: the plan solved against many demand futures, on a Dask cluster."""
+"""placeplan sweep: the plan solved against many demand futures, or over a grid of
+settings, on a Dask cluster."""
 
 from __future__ import annotations
 
@@ -12,33 +13,57 @@ from . import SET_HELP
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--draws", type=click.IntRange(min=1), required=True,
+@click.option("--draws", type=click.IntRange(min=1), default=None,
               help="Demand futures to plan for: the projection's first N Monte Carlo draws (demand.seed).")
+@click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...",
+              help="Plan every combination of these values of scenario settings (repeatable), e.g. "
+                   "--grid rules.capital_budget=1000000,2000000.")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
               help="Local worker processes, one solver thread each; 0 solves in this process.")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="A running Dask scheduler to use instead, e.g. tcp://127.0.0.1:8786 (its workers need "
                    "placeplan installed).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: the scenario's output folder with -sweep after its name).")
+              help="Output folder (default: the scenario's output folder with -sweep, or -grid, after its name).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
-def sweep(scenario: str, draws: int, workers: int, scheduler: str | None, out: Path | None,
-          overrides: tuple[str, ...]) -> None:
+def sweep(scenario: str, draws: int | None, grid: tuple[str, ...], workers: int, scheduler: str | None,
+          out: Path | None, overrides: tuple[str, ...]) -> None:
     """Solve the scenario's plan against N futures of its demand, drawn from the
-    projection's own uncertainty, and show how often each option is chosen.
+    projection's own uncertainty, and show how often each option is chosen; or, with
+    --grid, plan every combination of some settings' values side by side.
 
     Writes robustness.csv (every option: the share of draws whose plan opens it, its
     mean places and opening year there, and whether the scenario's own plan opens it),
     draws.csv (internal: each draw's total cost, gap, capital and pupils left to
     independent or out-of-area places in the last plan year) and sweep.json (the
-    scenario's plan and the spread of the draws' costs). The same seed gives the same
-    files on any number of workers or any cluster.
+    scenario's plan and the spread of the draws' costs). With --grid: grid.csv
+    (internal: each combination's cost, capital, out-of-area pupils and options) and
+    grid.png (cost and out-of-area pupils against capital). The same seed gives the
+    same files on any number of workers or any cluster.
 
     \b
     Example:
       placeplan sweep scenarios/kingston-richmond.toml --draws 20
       placeplan sweep scenarios/kingston-richmond.toml --draws 100 --scheduler tcp://127.0.0.1:8786
+      placeplan sweep scenarios/kingston-richmond.toml --grid rules.capital_budget=1000000,3400000 \\
+        --grid travel.speed_kmh=15,20
     """
+    from ..errors import InputError, Problems
+
+    if (draws is None) == (not grid):
+        problems = Problems()
+        problems.error("--draws", "and --grid are each a sweep of their own; expected one of them, e.g. "
+                                  "--draws 20 or --grid rules.capital_budget=1000000,2000000")
+        raise InputError("placeplan sweep", problems.errors)
+    if grid:
+        _grid(scenario, grid, workers, scheduler, out, overrides)
+    else:
+        assert draws is not None
+        _draws(scenario, draws, workers, scheduler, out, overrides)
+
+
+def _draws(scenario: str, draws: int, workers: int, scheduler: str | None, out: Path | None,
+           overrides: tuple[str, ...]) -> None:
     from ..pipeline import load_inputs
     from ..sweep.run import sweep_draws, write_sweep
 
@@ -60,4 +85,19 @@ def sweep(scenario: str, draws: int, workers: int, scheduler: str | None, out: P
     always = table[table["chosen_share"] >= 0.9]
     click.echo(f"options chosen in at least 90% of draws: {len(always)}; in the scenario's plan: "
                f"{int((table['in_plan'] == 'yes').sum())}")
+    click.echo(f"wrote {', '.join(str(p) for p in files)}")
+
+
+def _grid(scenario: str, grid: tuple[str, ...], workers: int, scheduler: str | None, out: Path | None,
+          overrides: tuple[str, ...]) -> None:
+    from ..sweep.run import sweep_grid, write_grid
+
+    started = time.perf_counter()
+    gridded, first = sweep_grid(scenario, overrides, grid, workers=workers, scheduler=scheduler)
+    own = first.scenario.output_folder
+    files = write_grid(gridded, out or own.with_name(f"{own.name}-grid"), first)
+    table = gridded.table
+    click.echo(f"{len(table)} combinations planned in {time.perf_counter() - started:.0f} s: total cost "
+               f"£{table['total_cost'].min():,.0f} to £{table['total_cost'].max():,.0f}, capital "
+               f"£{table['capital'].min():,.0f} to £{table['capital'].max():,.0f}")
     click.echo(f"wrote {', '.join(str(p) for p in files)}")

@@ -3,8 +3,8 @@
 By default a local cluster of ``workers`` processes, one thread each (the solver's own
 thread: two solves never share a process, so neither slows the other through Python's
 lock); with ``scheduler`` any running cluster (``dask scheduler`` and ``dask worker``, or
-dask-jobqueue on an HPC), whose workers have placeplan installed. The shared context is
-sent once to every worker; each job is a draw number. Results come back in job order,
+dask-jobqueue on an HPC), whose workers have placeplan installed. Each shared context
+is sent once to every worker; each job is a draw number. Results come back in job order,
 whichever worker finishes first.
 """
 
@@ -44,14 +44,19 @@ def _client(workers: int, scheduler: str | None) -> Iterator[object]:
         yield client
 
 
-def run_jobs(context: Context, jobs: Sequence[Job], *, workers: int = 2, scheduler: str | None = None,
+def run_jobs(work: Sequence[tuple[Context, Job]], *, workers: int = 2, scheduler: str | None = None,
              progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
-    """Solve every job on the cluster; outcomes in the order of ``jobs``."""
+    """Solve every (context, job) on the cluster, each context sent once to every worker;
+    outcomes in the order of ``work``."""
     from dask.distributed import as_completed
 
+    jobs = list(work)
     with _client(workers, scheduler) as client:
-        shared = client.scatter(context, broadcast=True)
-        futures = [client.submit(solve_job, shared, job, pure=False) for job in jobs]
+        sent: dict[int, object] = {}
+        for context, _ in jobs:
+            if id(context) not in sent:
+                sent[id(context)] = client.scatter(context, broadcast=True)
+        futures = [client.submit(solve_job, sent[id(context)], job, pure=False) for context, job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):
             if future.status == "error":
                 raise future.exception()   # as the worker raised it: bad input (exit 2) or a bug (exit 1)
@@ -60,12 +65,20 @@ def run_jobs(context: Context, jobs: Sequence[Job], *, workers: int = 2, schedul
         return [future.result() for future in futures]
 
 
-def run_local(context: Context, jobs: Sequence[Job],
+def run_local(work: Sequence[tuple[Context, Job]],
               progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
     """The same solves in this process, one after another (``--workers 0``)."""
     outcomes = []
-    for done, job in enumerate(jobs, start=1):
+    for done, (context, job) in enumerate(work, start=1):
         outcomes.append(solve_job(context, job))
         if progress is not None:
-            progress(done, len(jobs))
+            progress(done, len(work))
     return outcomes
+
+
+def run(work: Sequence[tuple[Context, Job]], *, workers: int, scheduler: str | None,
+        progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+    """On the cluster, or in this process when there are no workers and no scheduler."""
+    if workers or scheduler:
+        return run_jobs(work, workers=workers, scheduler=scheduler, progress=progress)
+    return run_local(work, progress=progress)

@@ -9,3 +9,6 @@ ROBUSTNESS_COLUMNS = ("option_id", "name", "kind", "chosen_share", "draws_chosen
 DRAWS_COLUMNS = ("marking", "draw", "status", "total_cost", "gap", "capital", "out_of_area_pupils",
                  "options_opened", "pupils_planned")
 SWEEP_FILES = ("robustness.csv", "draws.csv", "sweep.json")
+#: One row per combination of a grid (after ``marking`` and one column per grid setting).
+GRID_COLUMNS = ("status", "total_cost", "gap", "capital", "out_of_area_pupils", "options_opened", "options")
+GRID_FILES = ("grid.csv", "grid.png")

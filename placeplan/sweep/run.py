@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import Problems
-from ..outputs_io import RunFolder, write_csv_atomic, write_text_atomic
+from ..errors import InputError, Problems
+from ..outputs_io import RunFolder, write_bytes_atomic, write_csv_atomic, write_text_atomic
 from ..demand import plan_years
-from ..pipeline import Inputs
+from ..pipeline import Inputs, load_inputs
 from ..plan.run import facilities_for
 from ..runs import scenario_inputs
-from .engine import run_jobs, run_local
-from .files import SWEEP_FILES
+from .engine import run
+from .chart import grid_chart
+from .files import GRID_FILES, SWEEP_FILES
+from .grid import check_points, combinations, grid_table, parse_axes
 from .jobs import Context, Job
 from .tables import draws_table, robustness_table, summary
 
@@ -53,12 +55,45 @@ def sweep_draws(inputs: Inputs, count: int, *, workers: int = 2, scheduler: str 
     log.info("sweep: the scenario's plan and %d demand draws on %s", count,
              f"the Dask scheduler at {scheduler}" if scheduler else
              f"{workers} local worker process{'es' if workers != 1 else ''}" if workers else "this process")
-    outcomes = (run_jobs(context, jobs, workers=workers, scheduler=scheduler, progress=_progress) if workers or scheduler
-                else run_local(context, jobs, progress=_progress))
+    outcomes = run([(context, job) for job in jobs], workers=workers, scheduler=scheduler, progress=_progress)
     plan, draws = outcomes[0], outcomes[1:]
     options = _options(context)
     return Swept(robustness_table(options, draws, plan), draws_table(draws),
                  summary(draws, plan, inputs.scenario.scenario.demand.percentile))
+
+
+@dataclass(frozen=True)
+class Gridded:
+    table: pd.DataFrame
+    chart: bytes
+
+
+def sweep_grid(scenario: str, overrides: tuple[str, ...], specs: tuple[str, ...], *, workers: int = 2,
+               scheduler: str | None = None) -> tuple[Gridded, Inputs]:
+    """Every combination of the grid's values planned at the scenario's own percentile;
+    also the inputs of the first combination (whose files the folder records)."""
+    axes = parse_axes(specs)
+    points = combinations(axes)
+    loaded, errors = [], []
+    for point in points:
+        try:
+            loaded.append(load_inputs(scenario, (*overrides, *point)))
+        except InputError as error:
+            errors.append(error)
+    check_points(errors)
+    log.info("sweep: %d combinations of %s", len(points), ", ".join(a.key for a in axes))
+    contexts = [Context.of(inputs) for inputs in loaded]
+    outcomes = run([(context, Job(None)) for context in contexts], workers=workers, scheduler=scheduler,
+                   progress=_progress)
+    table = grid_table(axes, points, outcomes)
+    return Gridded(table, grid_chart(table, [a.key for a in axes])), loaded[0]
+
+
+def write_grid(gridded: Gridded, folder: Path, inputs: Inputs) -> list[Path]:
+    with RunFolder.begin(folder, names=GRID_FILES, inputs=scenario_inputs(inputs)) as run_folder:
+        write_csv_atomic(run_folder.path / "grid.csv", gridded.table)
+        write_bytes_atomic(run_folder.path / "grid.png", gridded.chart)
+    return [folder / name for name in GRID_FILES]
 
 
 def _options(context: Context) -> pd.DataFrame:
