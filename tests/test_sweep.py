@@ -154,3 +154,35 @@ def test_a_grid_value_that_is_not_a_valid_setting_is_reported_with_every_other(t
     assert not (tmp_path / "out").exists()
     neither = run_cli(["sweep", str(tiny_scenario)])
     assert neither.exit_code == 2 and "expected one of them" in neither.output
+
+
+def test_each_alternative_opens_another_set_of_options_and_costs_no_less(tiny_scenario):
+    """On the tiny case (two options worth opening) the four distinct plans are, in order:
+    both, the SRP alone, the expansion alone, neither; after those the rules admit none
+    that differs (the third option, an ESTA, is excluded by the case's own rules)."""
+    from placeplan.optimise import solve
+    from placeplan.plan.run import prepare
+
+    problem = prepare(load_inputs(str(tiny_scenario))).send.problem
+    seen, costs = [], []
+    for _ in range(4):
+        result = solve(problem.differing(seen), solver="highs", threads=1)
+        opened = tuple(int(o) for o in np.flatnonzero(result.option_open))
+        assert opened not in seen
+        seen.append(opened)
+        costs.append(result.objective)
+    assert seen == [(0, 1), (0,), (1,), ()]
+    assert costs == sorted(costs)
+    assert bool(problem.options.excluded[2])
+    assert str(solve(problem.differing(seen), solver="highs", threads=1).status) == "infeasible"
+
+
+def test_the_alternatives_file_says_what_each_plan_adds_and_drops(tiny_scenario, tmp_path):
+    result = run_cli(["sweep", str(tiny_scenario), "--alternatives", "2", "--out", str(tmp_path / "alt")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "alt" / "alternatives.csv", keep_default_na=False)
+    assert list(table["rank"]) == [1, 2, 3]
+    assert list(table["options"]) == ["O1;O2", "O1", "O2"]
+    assert list(table["dropped"]) == ["", "O2", "O1"] and list(table["added"]) == ["", "", ""]
+    assert table["cost_difference"].iloc[0] == 0 and (table["cost_difference"].diff().iloc[1:] > 0).all()
+    assert "#2 £79,443 more" in result.output

@@ -18,6 +18,8 @@ from . import SET_HELP
 @click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...",
               help="Plan every combination of these values of scenario settings (repeatable), e.g. "
                    "--grid rules.capital_budget=1000000,2000000.")
+@click.option("--alternatives", type=click.IntRange(min=1), default=None, metavar="K",
+              help="The K next best plans, each opening a set of options other than every better one.")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
               help="Local worker processes, one solver thread each; 0 solves in this process.")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
@@ -26,11 +28,12 @@ from . import SET_HELP
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: the scenario's output folder with -sweep, or -grid, after its name).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
-def sweep(scenario: str, draws: int | None, grid: tuple[str, ...], workers: int, scheduler: str | None,
-          out: Path | None, overrides: tuple[str, ...]) -> None:
+def sweep(scenario: str, draws: int | None, grid: tuple[str, ...], alternatives: int | None, workers: int,
+          scheduler: str | None, out: Path | None, overrides: tuple[str, ...]) -> None:
     """Solve the scenario's plan against N futures of its demand, drawn from the
     projection's own uncertainty, and show how often each option is chosen; or, with
-    --grid, plan every combination of some settings' values side by side.
+    --grid, plan every combination of some settings' values side by side; or, with
+    --alternatives, find the next best distinct plans.
 
     Writes robustness.csv (every option: the share of draws whose plan opens it, its
     mean places and opening year there, and whether the scenario's own plan opens it),
@@ -38,8 +41,11 @@ def sweep(scenario: str, draws: int | None, grid: tuple[str, ...], workers: int,
     independent or out-of-area places in the last plan year) and sweep.json (the
     scenario's plan and the spread of the draws' costs). With --grid: grid.csv
     (internal: each combination's cost, capital, out-of-area pupils and options) and
-    grid.png (cost and out-of-area pupils against capital). The same seed gives the
-    same files on any number of workers or any cluster.
+    grid.png (cost and out-of-area pupils against capital). With --alternatives:
+    alternatives.csv (internal: the scenario's plan and the K next best plans, each with
+    its cost above the best and the options it adds and drops; solved in turn in this
+    process, each within the scenario's gap). The same seed gives the same files on any
+    number of workers or any cluster.
 
     \b
     Example:
@@ -47,16 +53,20 @@ def sweep(scenario: str, draws: int | None, grid: tuple[str, ...], workers: int,
       placeplan sweep scenarios/kingston-richmond.toml --draws 100 --scheduler tcp://127.0.0.1:8786
       placeplan sweep scenarios/kingston-richmond.toml --grid rules.capital_budget=1000000,3400000 \\
         --grid travel.speed_kmh=15,20
+      placeplan sweep scenarios/kingston-richmond.toml --alternatives 3
     """
     from ..errors import InputError, Problems
 
-    if (draws is None) == (not grid):
+    if sum([draws is not None, bool(grid), alternatives is not None]) != 1:
         problems = Problems()
-        problems.error("--draws", "and --grid are each a sweep of their own; expected one of them, e.g. "
-                                  "--draws 20 or --grid rules.capital_budget=1000000,2000000")
+        problems.error("--draws", "--grid and --alternatives are each a sweep of their own; expected one of "
+                                  "them, e.g. --draws 20, --grid rules.capital_budget=1000000,2000000 or "
+                                  "--alternatives 3")
         raise InputError("placeplan sweep", problems.errors)
     if grid:
         _grid(scenario, grid, workers, scheduler, out, overrides)
+    elif alternatives is not None:
+        _alternatives(scenario, alternatives, out, overrides)
     else:
         assert draws is not None
         _draws(scenario, draws, workers, scheduler, out, overrides)
@@ -100,4 +110,19 @@ def _grid(scenario: str, grid: tuple[str, ...], workers: int, scheduler: str | N
     click.echo(f"{len(table)} combinations planned in {time.perf_counter() - started:.0f} s: total cost "
                f"£{table['total_cost'].min():,.0f} to £{table['total_cost'].max():,.0f}, capital "
                f"£{table['capital'].min():,.0f} to £{table['capital'].max():,.0f}")
+    click.echo(f"wrote {', '.join(str(p) for p in files)}")
+
+
+def _alternatives(scenario: str, count: int, out: Path | None, overrides: tuple[str, ...]) -> None:
+    from ..pipeline import load_inputs
+    from ..sweep.run import sweep_alternatives, write_alternatives
+
+    inputs = load_inputs(scenario, overrides)
+    own = inputs.scenario.output_folder
+    started = time.perf_counter()
+    table = sweep_alternatives(inputs, count)
+    files = write_alternatives(table, out or own.with_name(f"{own.name}-alternatives"), inputs)
+    click.echo(f"{len(table) - 1} of {count} next best distinct plans found in {time.perf_counter() - started:.0f} s"
+               + "".join(f"; #{r.rank} £{r.cost_difference:,.0f} more (+{r.added or 'nothing'} / "
+                         f"-{r.dropped or 'nothing'})" for r in table.iloc[1:].itertuples()))
     click.echo(f"wrote {', '.join(str(p) for p in files)}")

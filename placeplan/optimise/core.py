@@ -365,6 +365,10 @@ class Rules:
     ``exclusive_groups``: sets of option indices of which at most one opens (over all
     periods): for example the options hosted by one site.
 
+    ``different_from``: sets of option indices, each the options an earlier plan opened:
+    the plan must open another set (one more or one fewer will do), so that the next best
+    plan can be found (alternatives).
+
     ``annual_budget_per_period[t]``: the most the options open in period t may cost to run
     that period, undiscounted: per place ``annual_budget_cost_per_place[o]`` (default the
     options' ``annual_cost_per_place``) times the places open, plus ``annual_fixed_cost``
@@ -377,6 +381,7 @@ class Rules:
     exclusive_groups: tuple[tuple[int, ...], ...] = ()
     annual_budget_per_period: tuple[float, ...] | None = None
     annual_budget_cost_per_place: tuple[float, ...] | None = None
+    different_from: tuple[tuple[int, ...], ...] = ()
 
     def binding_groups(self, options: Options) -> list[np.ndarray]:
         """The exclusive groups with at least two options that may open (the others say
@@ -482,6 +487,12 @@ class Problem:
         _frozen(most)
         return most
 
+    def differing(self, opened: Sequence[Sequence[int]]) -> Problem:
+        """The same problem, its plan to open a set of options other than each of ``opened``."""
+        sets = tuple(tuple(sorted({int(o) for o in members})) for members in opened)
+        return dataclasses.replace(self, rules=dataclasses.replace(
+            self.rules, different_from=self.rules.different_from + sets))
+
     def closing(self, options: ArrayLike) -> Problem:
         """The same problem with ``options`` (indices, or a mask over the options) closed:
         excluded and not forced. Every option closed is the status quo."""
@@ -577,7 +588,7 @@ def _intake_problems(o: Options) -> list[str]:
 
 
 def _rule_problems(r: Rules, o: Options, T: int, O: int) -> list[str]:
-    """Problems with the exclusive groups and the annual budget."""
+    """Problems with the exclusive groups, the plans to differ from and the annual budget."""
     out: list[str] = []
     for i, group in enumerate(r.exclusive_groups):
         members = np.asarray(group, dtype=float)
@@ -588,6 +599,9 @@ def _rule_problems(r: Rules, o: Options, T: int, O: int) -> list[str]:
             if int(forced.sum()) > 1:
                 out.append(f"rules.exclusive_groups[{i}]: at most one of its options may open, but "
                            f"{int(forced.sum())} are forced open")
+    for i, members in enumerate(r.different_from):
+        if not all(isinstance(m, (int, np.integer)) and 0 <= m < O for m in members):
+            out.append(f"rules.different_from[{i}] must list option indices 0..{O - 1}")
     if r.annual_budget_per_period is not None:
         limits = np.asarray(r.annual_budget_per_period, float)
         if limits.shape != (T,) or np.any(np.isnan(limits)) or np.any(limits < 0):

@@ -66,6 +66,7 @@ $$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}} \pi_{g,t
 $$\textstyle\sum_{o,t} (F_o z_{o,t} + P_o s_{o,t}) \le B, \quad \sum_o (F_o z_{o,t} + P_o s_{o,t}) \le B_t \;\forall t \qquad\text{(capital budgets)}$$
 $$\textstyle\sum_{o,t} z_{o,t} \le N \quad\text{or}\quad = p \qquad\text{(number of options opened, forced ones included)}$$
 $$\textstyle\sum_{o \in X} \sum_{t \in T_o} z_{o,t} \le 1 \quad \forall X \in \mathcal X \qquad\text{(at most one option of each exclusive group)}$$
+$$\textstyle\sum_{o \notin P} \sum_{t} z_{o,t} - \sum_{o \in P} \sum_{t} z_{o,t} \ge 1 - |P| \quad \forall P \in \mathcal P \qquad\text{(a plan other than each earlier one: alternatives)}$$
 $$\textstyle\sum_o (A'_o S_{o,t} + R_o y_{o,t}) \le V_t \quad \forall t \qquad\text{(annual running-cost budget, undiscounted; } A'_o = A_o \text{ unless given)}$$
 
 Uncapacitated options ($M_o = \infty$) have no size, capacity or per-place cost: only
@@ -260,6 +261,7 @@ def build_model(problem: Problem, *, arcs: np.ndarray | None = None,
     add_budget_constraints(b, problem, ix)
     add_count_constraints(b, problem, ix)
     add_exclusive_constraints(b, problem, ix)
+    add_different_constraints(b, problem, ix)
     add_annual_budget_constraints(b, problem, ix)
     model = _finish(b, problem, ix)
     model.build_seconds = time.perf_counter() - start
@@ -609,6 +611,26 @@ def add_exclusive_constraints(b: _Builder, problem: Problem, ix: _Index) -> None
         return
     rows_a, cols_a = np.concatenate(rows), np.concatenate(cols)
     b.constraints("exclusive", len(groups), rows_a, cols_a, np.ones(len(cols_a)), -np.inf, 1.0)
+
+
+def add_different_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
+    """The plan opens a set of options other than each of ``rules.different_from``: for
+    each set S, the options opened outside S less those opened in S is at least 1 - |S|
+    (one row per set)."""
+    sets = problem.rules.different_from
+    zs = b.families["z"].start + np.arange(len(ix.z_option))
+    if not sets:
+        b.constraints("different", 0, np.empty(0), np.empty(0), np.empty(0), 1.0, np.inf)
+        return
+    rows, cols, vals, lower = [], [], [], []
+    for row, members in enumerate(sets):
+        inside = np.isin(ix.z_option, np.asarray(members, np.int64))
+        rows.append(np.full(len(zs), row))
+        cols.append(zs)
+        vals.append(np.where(inside, -1.0, 1.0))
+        lower.append(1.0 - len(set(members)))
+    b.constraints("different", len(sets), np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+                  np.asarray(lower), np.inf)
 
 
 def add_annual_budget_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:

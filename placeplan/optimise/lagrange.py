@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 def applicable(problem: Problem) -> bool:
     """One period, options of fixed size with no minimum occupancy, no exclusive group
-    with two options that may open and no annual budget.
+    with two options that may open, no annual budget and no earlier plan to differ from.
 
     Fixed size means ``min_size == max_size``: an option whose step is larger than its
     range (min 5, max 7, step 4) has no step to take, but its one size is the minimum,
@@ -54,7 +54,8 @@ def applicable(problem: Problem) -> bool:
     phased = np.any(o.usable_share(np.arange(o.count), 0) < 1)
     return (problem.periods.count == 1 and o.count > 0 and not problem.rejoins.count
             and bool(np.all(fixed | o.excluded)) and not np.any(o.min_occupancy > 0)
-            and not rules.binding_groups(o) and rules.annual_budget_per_period is None and not phased)
+            and not rules.binding_groups(o) and rules.annual_budget_per_period is None and not phased
+            and not rules.different_from)
 
 
 @dataclass

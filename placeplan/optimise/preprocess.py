@@ -217,13 +217,14 @@ def status_quo_plan(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
     """A plan that opens nothing: existing places filled greedily, the rest to the fallback.
 
     Returns (flow per arc, unplaced per group), or None when the rules need more than that
-    (a forced option, an exact number of options, or pupils who may not go to the
-    fallback and do not fit in existing places). It is the plan a solve stopped before
+    (a forced option, an exact number of options, an earlier plan that opened nothing to
+    differ from, or pupils who may not go to the fallback and do not fit in existing
+    places). It is the plan a solve stopped before
     finding any other can always return: with the fallback allowed, placing every pupil
     there is itself a plan, and the greedy fill only makes it cheaper.
     """
     g, o, a = problem.groups, problem.options, problem.arcs
-    if (o.forced & ~o.excluded).any() or problem.rules.exact_options:
+    if (o.forced & ~o.excluded).any() or problem.rules.exact_options or () in problem.rules.different_from:
         return None
     E = problem.existing.count
     arcs = _reachable_arcs(problem)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..demand import DemandFutures
-from ..optimise import Status, solve
+from ..optimise import Result, Status, solve
 from ..pipeline import Inputs, travel_for
 from ..plan.options import options_table
 from ..plan.results import capital_by_option, flows_by_member
@@ -66,20 +67,45 @@ class Outcome:
 
 def solve_job(context: Context, job: Job) -> Outcome:
     """Build and solve the plan for one demand future (one solver thread)."""
-    scenario = context.inputs.scenario.scenario
     planned = context.futures.planned(job.draw)
     send = prepare(context.inputs, planned=planned, pairs=context.pairs).send
+    return _outcome(context, job.draw, planned, send, _solve(context, send.problem))
+
+
+def alternatives_job(context: Context, count: int) -> list[Outcome]:
+    """The scenario's plan and the ``count`` next best distinct plans, one after another:
+    each opens a set of options other than every plan before it (each solved to the
+    scenario's gap). Fewer when the rules admit no more."""
+    planned = context.futures.planned(None)
+    send = prepare(context.inputs, planned=planned, pairs=context.pairs).send
+    outcomes: list[Outcome] = []
+    seen: list[tuple[int, ...]] = []
+    for _ in range(count + 1):
+        result = _solve(context, send.problem.differing(seen))
+        if not result.has_plan:
+            break
+        outcomes.append(_outcome(context, None, planned, send, result))
+        seen.append(tuple(int(o) for o in np.flatnonzero(result.option_open)))
+    return outcomes
+
+
+def _solve(context: Context, problem) -> Result:
+    scenario = context.inputs.scenario.scenario
     settings = scenario.solve
-    result = solve(send.problem, solver=settings.solver, time_limit=settings.time_limit_s,
-                   relative_gap=settings.relative_gap, threads=1, seed=scenario.demand.seed)
+    return solve(problem, solver=settings.solver, time_limit=settings.time_limit_s,
+                 relative_gap=settings.relative_gap, threads=1, seed=scenario.demand.seed)
+
+
+def _outcome(context: Context, draw: int | None, planned, send, result: Result) -> Outcome:
+    scenario = context.inputs.scenario.scenario
     last = send.years[-1]
     pupils = float(planned.demand.loc[planned.demand["year"] == last, "pupils"].sum())
     if not result.has_plan:
-        return Outcome(job.draw, str(result.status), float("nan"), float("nan"), 0.0, float("nan"), pupils, ())
+        return Outcome(draw, str(result.status), float("nan"), float("nan"), 0.0, float("nan"), pupils, ())
     split = flows_by_member(send, result)
     away = split.loc[(split["year"] == last) & (placement_where(send, split) != "local"), "pupils"].sum()
     options = options_table(send, result, scenario, None)
     chosen = options[options["chosen"]]
     opened = tuple(Opened(str(r.option_id), float(r.places), int(r.opening_year)) for r in chosen.itertuples())
-    return Outcome(job.draw, str(result.status), float(result.objective), float(result.gap),
+    return Outcome(draw, str(result.status), float(result.objective), float(result.gap),
                    float(capital_by_option(send, result).sum()), float(away), pupils, opened)

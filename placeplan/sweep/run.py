@@ -17,10 +17,10 @@ from ..plan.run import facilities_for
 from ..runs import scenario_inputs
 from .engine import run
 from .chart import grid_chart
-from .files import GRID_FILES, SWEEP_FILES
+from .files import ALTERNATIVES_FILES, GRID_FILES, SWEEP_FILES
 from .grid import check_points, combinations, grid_table, parse_axes
-from .jobs import Context, Job
-from .tables import draws_table, robustness_table, summary
+from .jobs import Context, Job, alternatives_job
+from .tables import alternatives_table, draws_table, robustness_table, summary
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,19 @@ def sweep_draws(inputs: Inputs, count: int, *, workers: int = 2, scheduler: str 
     options = _options(context)
     return Swept(robustness_table(options, draws, plan), draws_table(draws),
                  summary(draws, plan, inputs.scenario.scenario.demand.percentile))
+
+
+def sweep_alternatives(inputs: Inputs, count: int) -> pd.DataFrame:
+    """The scenario's plan and its ``count`` next best distinct plans (alternatives.csv).
+    Each is found after the ones before it, so they are solved in this process, in turn."""
+    log.info("sweep: the scenario's plan and the %d next best distinct plans, one after another", count)
+    return alternatives_table(alternatives_job(Context.of(inputs), count))
+
+
+def write_alternatives(table: pd.DataFrame, folder: Path, inputs: Inputs) -> list[Path]:
+    with RunFolder.begin(folder, names=ALTERNATIVES_FILES, inputs=scenario_inputs(inputs)) as run_folder:
+        write_csv_atomic(run_folder.path / "alternatives.csv", table)
+    return [folder / name for name in ALTERNATIVES_FILES]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..solved import MARKING
-from .files import DRAWS_COLUMNS, ROBUSTNESS_COLUMNS
+from .files import ALTERNATIVES_COLUMNS, DRAWS_COLUMNS, ROBUSTNESS_COLUMNS
 from .jobs import Outcome
 
 
@@ -67,3 +67,20 @@ def summary(draws: list[Outcome], plan: Outcome, percentile: int) -> dict:
                  "options": sorted(o.option_id for o in plan.opened)},
         "total_cost": spread(costs), "out_of_area_pupils": spread(away),
     }
+
+
+def alternatives_table(plans: list[Outcome]) -> pd.DataFrame:
+    """The best plan first, then each next best distinct plan: its cost above the best,
+    and the options it opens that the best does not (added) and those it leaves (dropped)."""
+    if not plans:
+        return pd.DataFrame(columns=list(ALTERNATIVES_COLUMNS))
+    best = {o.option_id for o in plans[0].opened}
+    rows = []
+    for rank, plan in enumerate(plans, start=1):
+        opened = {o.option_id for o in plan.opened}
+        rows.append({"marking": MARKING, "rank": rank, "status": plan.status, "total_cost": round(plan.total_cost, 2),
+                     "cost_difference": round(plan.total_cost - plans[0].total_cost, 2), "gap": round(plan.gap, 6),
+                     "capital": round(plan.capital, 2), "out_of_area_pupils": round(plan.out_of_area_pupils, 2),
+                     "options_opened": len(opened), "options": ";".join(sorted(opened)),
+                     "added": ";".join(sorted(opened - best)), "dropped": ";".join(sorted(best - opened))})
+    return pd.DataFrame(rows, columns=list(ALTERNATIVES_COLUMNS))
