@@ -186,3 +186,4 @@ def test_the_alternatives_file_says_what_each_plan_adds_and_drops(tiny_scenario,
     assert list(table["dropped"]) == ["", "O2", "O1"] and list(table["added"]) == ["", "", ""]
     assert table["cost_difference"].iloc[0] == 0 and (table["cost_difference"].diff().iloc[1:] > 0).all()
     assert "#2 £79,443 more" in result.output
+    assert list(table["proven_dearer"]) == ["", "yes", "yes"]    # the tiny case is solved to optimality

@@ -125,4 +125,8 @@ def _alternatives(scenario: str, count: int, out: Path | None, overrides: tuple[
     click.echo(f"{len(table) - 1} of {count} next best distinct plans found in {time.perf_counter() - started:.0f} s"
                + "".join(f"; #{r.rank} £{r.cost_difference:,.0f} more (+{r.added or 'nothing'} / "
                          f"-{r.dropped or 'nothing'})" for r in table.iloc[1:].itertuples()))
+    unproven = int((table["proven_dearer"] == "no").sum())
+    if unproven:
+        click.echo(f"{unproven} of them cost more than the best by less than the solver's gap: they are plans nearly "
+                   "as good, not proven dearer (lower solve.relative_gap to rank them)")
     click.echo(f"wrote {', '.join(str(p) for p in files)}")

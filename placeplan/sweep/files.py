@@ -13,6 +13,6 @@ SWEEP_FILES = ("robustness.csv", "draws.csv", "sweep.json")
 GRID_COLUMNS = ("status", "total_cost", "gap", "capital", "out_of_area_pupils", "options_opened", "options")
 GRID_FILES = ("grid.csv", "grid.png")
 #: The scenario's plan (rank 1) and the next best distinct plans (pupils: internal).
-ALTERNATIVES_COLUMNS = ("marking", "rank", "status", "total_cost", "cost_difference", "gap", "capital",
-                        "out_of_area_pupils", "options_opened", "options", "added", "dropped")
+ALTERNATIVES_COLUMNS = ("marking", "rank", "status", "total_cost", "cost_difference", "proven_dearer", "gap",
+                        "capital", "out_of_area_pupils", "options_opened", "options", "added", "dropped")
 ALTERNATIVES_FILES = ("alternatives.csv",)

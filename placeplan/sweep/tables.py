@@ -71,7 +71,10 @@ def summary(draws: list[Outcome], plan: Outcome, percentile: int) -> dict:
 
 def alternatives_table(plans: list[Outcome]) -> pd.DataFrame:
     """The best plan first, then each next best distinct plan: its cost above the best,
-    and the options it opens that the best does not (added) and those it leaves (dropped)."""
+    whether that is proven (``proven_dearer``: its own lower bound is above the best plan's
+    cost; with a gap of 0.5%, a difference of less than about that share of the cost is
+    not), and the options it opens that the best does not (added) and those it leaves
+    (dropped)."""
     if not plans:
         return pd.DataFrame(columns=list(ALTERNATIVES_COLUMNS))
     best = {o.option_id for o in plans[0].opened}
@@ -79,7 +82,10 @@ def alternatives_table(plans: list[Outcome]) -> pd.DataFrame:
     for rank, plan in enumerate(plans, start=1):
         opened = {o.option_id for o in plan.opened}
         rows.append({"marking": MARKING, "rank": rank, "status": plan.status, "total_cost": round(plan.total_cost, 2),
-                     "cost_difference": round(plan.total_cost - plans[0].total_cost, 2), "gap": round(plan.gap, 6),
+                     "cost_difference": round(plan.total_cost - plans[0].total_cost, 2),
+                     "proven_dearer": "" if rank == 1 else
+                     "yes" if plan.total_cost * (1 - plan.gap) > plans[0].total_cost else "no",
+                     "gap": round(plan.gap, 6),
                      "capital": round(plan.capital, 2), "out_of_area_pupils": round(plan.out_of_area_pupils, 2),
                      "options_opened": len(opened), "options": ";".join(sorted(opened)),
                      "added": ";".join(sorted(opened - best)), "dropped": ";".join(sorted(best - opened))})
