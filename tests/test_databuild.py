@@ -419,3 +419,27 @@ def test_council_with_no_specialist_pupils_is_refused_unless_with_a_neighbour(tm
     assert result.exit_code == 2 and "nothing to plan" in result.output
     report = build_dataset(["Isles of Scilly", "Cornwall"], tmp_path / "sc")
     assert report.pupils > 0
+
+
+def test_every_council_is_built_in_its_own_folder_and_those_that_cannot_be_say_why(tmp_path, monkeypatch):
+    """--la ALL, here over three councils: City of London and Rutland are built (each as
+    --la would build it alone), the Isles of Scilly, with no pupils in specialist settings,
+    is listed with the reason, and councils.csv says which is which."""
+    from placeplan.databuild import every
+
+    picked = {"201", "420", "857"}
+    real = every.every_council
+    monkeypatch.setattr(every, "every_council", lambda folder: [c for c in real(folder) if c.code in picked])
+    out = tmp_path / "every"
+    result = run_cli(["data", "build", "--la", "ALL", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 datasets" in result.output
+    table = pd.read_csv(out / "councils.csv", dtype={"la_code": str}, keep_default_na=False).set_index("la_code")
+    assert table.loc["201", "folder"] == "201-city-of-london" and table.loc["857", "built"] == "yes"
+    assert table.loc["420", "built"] == "no" and "no pupils in specialist settings" in table.loc["420", "why_not"]
+    assert not (out / table.loc["420", "folder"]).exists()
+    alone = tmp_path / "rutland"
+    build_dataset(["Rutland"], alone, command="placeplan data build --la 857 --out " + str(out / "857-rutland"))
+    assert load_dataset(out / "857-rutland")["demand"].equals(load_dataset(alone)["demand"])
+    mixed = run_cli(["data", "build", "--la", "ALL", "--la", "Essex", "--out", str(tmp_path / "mixed")])
+    assert mixed.exit_code == 2 and "ALL alone" in mixed.output

@@ -187,3 +187,44 @@ def test_the_alternatives_file_says_what_each_plan_adds_and_drops(tiny_scenario,
     assert table["cost_difference"].iloc[0] == 0 and (table["cost_difference"].diff().iloc[1:] > 0).all()
     assert "#2 £79,443 more" in result.output
     assert list(table["proven_dearer"]) == ["", "yes", "yes"]    # the tiny case is solved to optimality
+
+
+def test_a_national_sweep_plans_every_dataset_under_a_folder(tmp_path):
+    """Two councils' datasets (copies of the tiny one, one with a bigger caseload): each
+    planned with its default scenario, one row each, the same on two workers as in one
+    process; the shortfall is what the status quo leaves out of area."""
+    import shutil
+
+    from conftest import TINY
+
+    root = tmp_path / "datasets"
+    for name in ("001-first", "002-second"):
+        shutil.copytree(TINY, root / name)
+    demand = root / "002-second" / "demand.csv"
+    table = pd.read_csv(demand)
+    table.assign(pupils=table["pupils"] * 2).to_csv(demand, index=False)
+    (root / "notes").mkdir()    # not a dataset: left alone
+    files = {}
+    for workers in ("0", "2"):
+        out = tmp_path / f"national-{workers}"
+        result = run_cli(["sweep", "--datasets", str(root), "--workers", workers, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        files[workers] = {n: (out / n).read_bytes() for n in ("national.csv", "national_shortfall.csv")}
+    assert files["0"] == files["2"]
+    national = pd.read_csv(tmp_path / "national-0" / "national.csv").set_index("folder")
+    assert list(national.index) == ["001-first", "002-second"]
+    assert national.loc["002-second", "pupils"] > national.loc["001-first", "pupils"]
+    assert (national["saving"] >= 0).all() and (national["shortfall"] > 0).all()
+    shortfall = pd.read_csv(tmp_path / "national-0" / "national_shortfall.csv")
+    by_council = shortfall.groupby("folder")["pupils"].sum()
+    assert by_council.to_numpy() == pytest.approx(national["shortfall"].to_numpy(), abs=0.2)
+
+
+def test_a_national_sweep_needs_dataset_folders_and_an_out_folder(tmp_path, tiny_scenario):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_cli(["sweep", "--datasets", str(empty), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "holds no dataset folders" in result.output
+    both = run_cli(["sweep", str(tiny_scenario), "--datasets", str(empty), "--out", str(tmp_path / "out")])
+    assert both.exit_code == 2 and "expected no SCENARIO" in both.output
+    assert not (tmp_path / "out").exists()

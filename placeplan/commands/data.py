@@ -23,7 +23,8 @@ def data() -> None:
 
 @data.command()
 @click.option("--la", "names", multiple=True, metavar="NAME",
-              help="A council by name, DfE code or ONS code (repeat for several planned together).")
+              help="A council by name, DfE code or ONS code (repeat for several planned together); ALL: a "
+                   "dataset for every council, each in its own folder under --out.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the dataset to.")
 @click.option("--open-data", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
@@ -47,8 +48,24 @@ def build(names: tuple[str, ...], out: Path, open_data: Path | None, seed: int, 
     Example:
       placeplan data build --la "Kingston upon Thames" --la "Richmond upon Thames" --out data/kingston-richmond
       placeplan data build --la Essex --out data/essex --force
+      placeplan data build --la ALL --out datasets
     """
     from ..databuild import build_dataset
+    from ..databuild.every import EVERY, build_every
+
+    if [n.upper() for n in names] == [EVERY]:
+        every = build_every(out, folder=open_data, seed=seed, force=force)
+        table = every.table
+        click.echo(f"wrote {every.built} datasets to {every.path} ({len(table) - every.built} councils not built, "
+                   f"each with the reason in {every.path / 'councils.csv'})")
+        return
+    if EVERY in [n.upper() for n in names]:
+        from ..errors import InputError, Problems
+
+        problems = Problems()
+        problems.error("--la", "ALL builds every council, each on its own; expected ALL alone or council names",
+                       value=" ".join(names))
+        raise InputError("data build", problems.errors)
 
     command = "placeplan data build " + " ".join(shlex.quote(a) for a in sys.argv[3:]) \
         if sys.argv[1:3] == ["data", "build"] else ""

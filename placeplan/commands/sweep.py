@@ -12,7 +12,7 @@ from . import SET_HELP
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str), required=False)
 @click.option("--draws", type=click.IntRange(min=1), default=None,
               help="Demand futures to plan for: the projection's first N Monte Carlo draws (demand.seed).")
 @click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...",
@@ -20,6 +20,9 @@ from . import SET_HELP
                    "--grid rules.capital_budget=1000000,2000000.")
 @click.option("--alternatives", type=click.IntRange(min=1), default=None, metavar="K",
               help="The K next best plans, each opening a set of options other than every better one.")
+@click.option("--datasets", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Plan every dataset folder under DIR with its default scenario (placeplan data build --la ALL "
+                   "writes one per council); needs --out and no SCENARIO.")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
               help="Local worker processes, one solver thread each; 0 solves in this process.")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
@@ -28,12 +31,14 @@ from . import SET_HELP
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: the scenario's output folder with -sweep, or -grid, after its name).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
-def sweep(scenario: str, draws: int | None, grid: tuple[str, ...], alternatives: int | None, workers: int,
-          scheduler: str | None, out: Path | None, overrides: tuple[str, ...]) -> None:
+def sweep(scenario: str | None, draws: int | None, grid: tuple[str, ...], alternatives: int | None,
+          datasets: Path | None, workers: int, scheduler: str | None, out: Path | None,
+          overrides: tuple[str, ...]) -> None:
     """Solve the scenario's plan against N futures of its demand, drawn from the
     projection's own uncertainty, and show how often each option is chosen; or, with
     --grid, plan every combination of some settings' values side by side; or, with
-    --alternatives, find the next best distinct plans.
+    --alternatives, find the next best distinct plans; or, with --datasets DIR and no
+    SCENARIO, plan every council's dataset under DIR as one sweep.
 
     Writes robustness.csv (every option: the share of draws whose plan opens it, its
     mean places and opening year there, and whether the scenario's own plan opens it),
@@ -44,8 +49,10 @@ def sweep(scenario: str, draws: int | None, grid: tuple[str, ...], alternatives:
     grid.png (cost and out-of-area pupils against capital). With --alternatives:
     alternatives.csv (internal: the scenario's plan and the K next best plans, each with
     its cost above the best and the options it adds and drops; solved in turn in this
-    process, each within the scenario's gap). The same seed gives the same files on any
-    number of workers or any cluster.
+    process, each within the scenario's gap). With --datasets: national.csv (internal:
+    each council's pupils, shortfall without new provision, options opened, capital and
+    saving) and national_shortfall.csv (the shortfall by setting and phase). The same
+    seed gives the same files on any number of workers or any cluster.
 
     \b
     Example:
@@ -54,15 +61,27 @@ def sweep(scenario: str, draws: int | None, grid: tuple[str, ...], alternatives:
       placeplan sweep scenarios/kingston-richmond.toml --grid rules.capital_budget=1000000,3400000 \\
         --grid travel.speed_kmh=15,20
       placeplan sweep scenarios/kingston-richmond.toml --alternatives 3
+      placeplan data build --la ALL --out datasets && placeplan sweep --datasets datasets --out out/national
     """
     from ..errors import InputError, Problems
 
-    if sum([draws is not None, bool(grid), alternatives is not None]) != 1:
-        problems = Problems()
-        problems.error("--draws", "--grid and --alternatives are each a sweep of their own; expected one of "
-                                  "them, e.g. --draws 20, --grid rules.capital_budget=1000000,2000000 or "
-                                  "--alternatives 3")
+    problems = Problems()
+    if sum([draws is not None, bool(grid), alternatives is not None, datasets is not None]) != 1:
+        problems.error("--draws", "--grid, --alternatives and --datasets are each a sweep of their own; expected "
+                                  "one of them, e.g. --draws 20, --grid rules.capital_budget=1000000,2000000, "
+                                  "--alternatives 3 or --datasets DIR")
+    elif datasets is not None and (scenario or overrides or out is None):
+        problems.error("--datasets", "plans each dataset with its default scenario into --out; expected no "
+                                     "SCENARIO and no --set, and an --out folder", value=str(datasets))
+    elif datasets is None and not scenario:
+        problems.error("SCENARIO", "is missing; expected a scenario file, e.g. scenarios/kingston-richmond.toml")
+    if problems.errors:
         raise InputError("placeplan sweep", problems.errors)
+    if datasets is not None:
+        assert out is not None
+        _national(datasets, workers, scheduler, out)
+        return
+    assert scenario is not None
     if grid:
         _grid(scenario, grid, workers, scheduler, out, overrides)
     elif alternatives is not None:
@@ -129,4 +148,17 @@ def _alternatives(scenario: str, count: int, out: Path | None, overrides: tuple[
     if unproven:
         click.echo(f"{unproven} of them cost more than the best by less than the solver's gap: they are plans nearly "
                    "as good, not proven dearer (lower solve.relative_gap to rank them)")
+    click.echo(f"wrote {', '.join(str(p) for p in files)}")
+
+
+def _national(datasets: Path, workers: int, scheduler: str | None, out: Path) -> None:
+    from ..sweep.run import sweep_national, write_national
+
+    started = time.perf_counter()
+    tables = sweep_national(datasets, workers=workers, scheduler=scheduler)
+    files = write_national(tables, out, datasets)
+    table = tables[0]
+    click.echo(f"{len(table)} councils planned in {time.perf_counter() - started:.0f} s: "
+               f"{int(table['options_opened'].sum())} options opened for £{table['capital'].sum():,.0f} of capital, "
+               f"£{table['saving'].sum():,.0f} saved against their status quo")
     click.echo(f"wrote {', '.join(str(p) for p in files)}")

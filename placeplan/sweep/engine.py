@@ -39,7 +39,8 @@ def _client(workers: int, scheduler: str | None) -> Iterator[object]:
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    # a free port for the scheduler's own HTTP routes: two sweeps at once never contend for one
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 
@@ -82,3 +83,26 @@ def run(work: Sequence[tuple[Context, Job]], *, workers: int, scheduler: str | N
     if workers or scheduler:
         return run_jobs(work, workers=workers, scheduler=scheduler, progress=progress)
     return run_local(work, progress=progress)
+
+
+def map_in_order(function: Callable, items: Sequence, *, workers: int, scheduler: str | None,
+                 progress: Callable[[int, int], None] | None = None) -> list:
+    """``function`` of each item (plain data in and out) on the cluster, or in this process
+    with no workers and no scheduler; results in the order of ``items``."""
+    if not (workers or scheduler):
+        out = []
+        for done, item in enumerate(items, start=1):
+            out.append(function(item))
+            if progress is not None:
+                progress(done, len(items))
+        return out
+    from dask.distributed import as_completed
+
+    with _client(workers, scheduler) as client:
+        futures = [client.submit(function, item, pure=False) for item in items]
+        for done, future in enumerate(as_completed(futures), start=1):
+            if future.status == "error":
+                raise future.exception()
+            if progress is not None:
+                progress(done, len(items))
+        return [future.result() for future in futures]

@@ -16,3 +16,8 @@ GRID_FILES = ("grid.csv", "grid.png")
 ALTERNATIVES_COLUMNS = ("marking", "rank", "status", "total_cost", "cost_difference", "proven_dearer", "gap",
                         "capital", "out_of_area_pupils", "options_opened", "options", "added", "dropped")
 ALTERNATIVES_FILES = ("alternatives.csv",)
+#: One row per council of a national sweep (pupils and shortfall: internal).
+NATIONAL_COLUMNS = ("marking", "folder", "name", "la_codes", "status", "pupils", "shortfall", "options_opened",
+                    "capital", "total_cost", "saving", "gap")
+SHORTFALL_COLUMNS = ("marking", "folder", "setting", "phase", "pupils")
+NATIONAL_FILES = ("national.csv", "national_shortfall.csv")

@@ -15,11 +15,12 @@ from ..demand import plan_years
 from ..pipeline import Inputs, load_inputs
 from ..plan.run import facilities_for
 from ..runs import scenario_inputs
-from .engine import run
+from .engine import map_in_order, run
 from .chart import grid_chart
-from .files import ALTERNATIVES_FILES, GRID_FILES, SWEEP_FILES
+from .files import ALTERNATIVES_FILES, GRID_FILES, NATIONAL_FILES, SWEEP_FILES
 from .grid import check_points, combinations, grid_table, parse_axes
 from .jobs import Context, Job, alternatives_job
+from .national import dataset_folders, national_tables, plan_council
 from .tables import alternatives_table, draws_table, robustness_table, summary
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,23 @@ def write_alternatives(table: pd.DataFrame, folder: Path, inputs: Inputs) -> lis
     with RunFolder.begin(folder, names=ALTERNATIVES_FILES, inputs=scenario_inputs(inputs)) as run_folder:
         write_csv_atomic(run_folder.path / "alternatives.csv", table)
     return [folder / name for name in ALTERNATIVES_FILES]
+
+
+def sweep_national(root: Path, *, workers: int = 2, scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every dataset under ``root`` planned with its default scenario: national.csv and
+    national_shortfall.csv."""
+    folders = [str(p.resolve()) for p in dataset_folders(root)]
+    log.info("sweep: %d councils' datasets under %s, each with its default scenario", len(folders), root)
+    plans = map_in_order(plan_council, folders, workers=workers, scheduler=scheduler, progress=_progress)
+    return national_tables(plans)
+
+
+def write_national(tables: tuple[pd.DataFrame, pd.DataFrame], folder: Path, root: Path) -> list[Path]:
+    inputs = [p / "dataset.toml" for p in dataset_folders(root)]
+    with RunFolder.begin(folder, names=NATIONAL_FILES, inputs=inputs) as run_folder:
+        for name, table in zip(NATIONAL_FILES, tables):
+            write_csv_atomic(run_folder.path / name, table)
+    return [folder / name for name in NATIONAL_FILES]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,105 @@
+"""Every council planned with its default scenario, as one sweep (``placeplan sweep
+--datasets DIR``): one job per dataset folder, each worker loading its council and
+building its own model (the folders must be readable by the workers), and the national
+table of what each plan does.
+
+For each council: its pupils in the plan's last year; its shortfall, the pupils the
+status quo (no new provision) leaves to independent or out-of-area places in the last
+year, by setting and phase; the options the plan opens, their capital, and the saving
+against the status quo over the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import Problems
+from ..solved import MARKING
+from .files import NATIONAL_COLUMNS, SHORTFALL_COLUMNS
+
+
+@dataclass(frozen=True)
+class CouncilPlan:
+    """What one council's plan comes to, in plain data."""
+
+    folder: str
+    name: str
+    la_codes: str
+    status: str
+    pupils: float
+    shortfall: tuple[tuple[str, str, float], ...]     # (setting, phase, pupils), the last year
+    options_opened: int
+    capital: float
+    total_cost: float
+    status_quo_cost: float
+    gap: float
+    seconds: float
+
+
+def dataset_folders(root: Path) -> list[Path]:
+    """The dataset folders under ``root`` (each with a dataset.toml), in name order; an
+    InputError when there are none."""
+    root = Path(root)
+    found = sorted(p for p in root.iterdir() if (p / "dataset.toml").is_file()) if root.is_dir() else []
+    if not found:
+        problems = Problems()
+        problems.error("--datasets", "holds no dataset folders (each with a dataset.toml); expected the folder "
+                                     "placeplan data build --la ALL --out wrote", value=str(root))
+        problems.raise_if_errors("placeplan sweep")
+    return found
+
+
+def plan_council(folder: str) -> CouncilPlan:
+    """Load one council's dataset with default settings, plan it and its status quo."""
+    import time
+
+    import numpy as np
+
+    from ..pipeline import load_inputs
+    from ..plan.results import capital_by_option, flows_by_member
+    from ..plan.run import placement_where, prepare, solve_status_quo
+    from .jobs import Context, _solve
+
+    started = time.perf_counter()
+    inputs = load_inputs(folder)
+    context = Context.of(inputs)
+    scenario = inputs.scenario.scenario
+    send = prepare(inputs, planned=context.futures.planned(None), pairs=context.pairs).send
+    result = _solve(context, send.problem)
+    before = solve_status_quo(send, scenario, solver=scenario.solve.solver, time_limit=scenario.solve.time_limit_s)
+    last = send.years[-1]
+    shortfall: tuple[tuple[str, str, float], ...] = ()
+    if before.has_plan:
+        split = flows_by_member(send, before)
+        away = split[(split["year"] == last) & (placement_where(send, split) != "local").to_numpy()]
+        by = away.groupby(["setting", "phase"])["pupils"].sum()
+        shortfall = tuple((str(s), str(p), float(v)) for (s, p), v in by.items() if v > 0)
+    demand = send.problem.groups
+    pupils = float(np.sum(demand.demand[demand.period == len(send.years) - 1]))
+    codes = ";".join(sorted({str(c) for c in inputs.dataset["zones"].get("la_code", pd.Series(dtype=str)).dropna()}))
+    return CouncilPlan(
+        folder=Path(folder).name, name=inputs.dataset.meta.name, la_codes=codes, status=str(result.status),
+        pupils=pupils, shortfall=shortfall, options_opened=int(result.option_open.sum()) if result.has_plan else 0,
+        capital=float(capital_by_option(send, result).sum()) if result.has_plan else 0.0,
+        total_cost=float(result.objective) if result.has_plan else float("nan"),
+        status_quo_cost=float(before.objective) if before.has_plan else float("nan"),
+        gap=float(result.gap) if result.has_plan else float("nan"), seconds=time.perf_counter() - started)
+
+
+def national_tables(plans: list[CouncilPlan]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """national.csv (one row per council) and national_shortfall.csv (council, setting,
+    phase, pupils); every row marked internal (counts are not suppressed)."""
+    rows, long = [], []
+    for plan in plans:
+        short = sum(v for _, _, v in plan.shortfall)
+        rows.append({"marking": MARKING, "folder": plan.folder, "name": plan.name, "la_codes": plan.la_codes,
+                     "status": plan.status, "pupils": round(plan.pupils, 1), "shortfall": round(short, 1),
+                     "options_opened": plan.options_opened, "capital": round(plan.capital, 2),
+                     "total_cost": round(plan.total_cost, 2), "saving": round(plan.status_quo_cost - plan.total_cost, 2),
+                     "gap": round(plan.gap, 6)})
+        long += [{"marking": MARKING, "folder": plan.folder, "setting": s, "phase": p, "pupils": round(v, 1)}
+                 for s, p, v in plan.shortfall]
+    return pd.DataFrame(rows, columns=list(NATIONAL_COLUMNS)), pd.DataFrame(long, columns=list(SHORTFALL_COLUMNS))
