@@ -204,13 +204,24 @@ def test_a_national_sweep_plans_every_dataset_under_a_folder(tmp_path):
     table = pd.read_csv(demand)
     table.assign(pupils=table["pupils"] * 2).to_csv(demand, index=False)
     (root / "notes").mkdir()    # not a dataset: left alone
+    toml = root / "002-second" / "dataset.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('name = "', 'name = "<b>Oak & {{ 7*7 }}</b> ', 1),
+                    encoding="utf-8")
     files = {}
     for workers in ("0", "2"):
         out = tmp_path / f"national-{workers}"
         result = run_cli(["sweep", "--datasets", str(root), "--workers", workers, "--out", str(out)])
         assert result.exit_code == 0, result.output
-        files[workers] = {n: (out / n).read_bytes() for n in ("national.csv", "national_shortfall.csv")}
+        files[workers] = {n: (out / n).read_bytes()
+                          for n in ("national.csv", "national_shortfall.csv", "national.html")}
     assert files["0"] == files["2"]
+    page = files["0"]["national.html"].decode("utf-8")
+    import json
+    import re
+
+    data = json.loads(re.search(r'<script type="application/json" id="pp-data">(.*?)</script>', page, re.S).group(1))
+    names = [c["name"] for c in data["councils"]]
+    assert names[1] == "&lt;b&gt;Oak &amp; {{ 7*7 }}&lt;/b&gt; Tiny test borough" and "<b>Oak" not in page
     national = pd.read_csv(tmp_path / "national-0" / "national.csv").set_index("folder")
     assert list(national.index) == ["001-first", "002-second"]
     assert national.loc["002-second", "pupils"] > national.loc["001-first", "pupils"]

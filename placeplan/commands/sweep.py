@@ -51,7 +51,8 @@ def sweep(scenario: str | None, draws: int | None, grid: tuple[str, ...], altern
     its cost above the best and the options it adds and drops; solved in turn in this
     process, each within the scenario's gap). With --datasets: national.csv (internal:
     each council's pupils, shortfall without new provision, options opened, capital and
-    saving) and national_shortfall.csv (the shortfall by setting and phase). The same
+    saving), national_shortfall.csv (the shortfall by setting and phase) and
+    national.html (a map of the councils, by shortfall and saving). The same
     seed gives the same files on any number of workers or any cluster.
 
     \b

@@ -20,4 +20,4 @@ ALTERNATIVES_FILES = ("alternatives.csv",)
 NATIONAL_COLUMNS = ("marking", "folder", "name", "la_codes", "status", "pupils", "shortfall", "options_opened",
                     "capital", "total_cost", "saving", "gap")
 SHORTFALL_COLUMNS = ("marking", "folder", "setting", "phase", "pupils")
-NATIONAL_FILES = ("national.csv", "national_shortfall.csv")
+NATIONAL_FILES = ("national.csv", "national_shortfall.csv", "national.html")

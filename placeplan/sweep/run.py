@@ -14,6 +14,7 @@ from ..outputs_io import RunFolder, write_bytes_atomic, write_csv_atomic, write_
 from ..demand import plan_years
 from ..pipeline import Inputs, load_inputs
 from ..plan.run import facilities_for
+from ..outputs.national import national_page
 from ..runs import scenario_inputs
 from .engine import map_in_order, run
 from .chart import grid_chart
@@ -90,6 +91,7 @@ def write_national(tables: tuple[pd.DataFrame, pd.DataFrame], folder: Path, root
     with RunFolder.begin(folder, names=NATIONAL_FILES, inputs=inputs) as run_folder:
         for name, table in zip(NATIONAL_FILES, tables):
             write_csv_atomic(run_folder.path / name, table)
+        write_text_atomic(run_folder.path / "national.html", national_page(tables[0], root))
     return [folder / name for name in NATIONAL_FILES]
 
 
