@@ -105,8 +105,10 @@ def with_moves(groups: pd.DataFrame, members: pd.DataFrame, arcs: pd.DataFrame, 
     stays = np.concatenate(all_stays) if all_stays else np.zeros((0, T))
     joined = pd.concat(rejoins, ignore_index=True) if rejoins else pd.DataFrame(columns=["arc", "to", "share"])
     joined = joined.groupby(["arc", "to"], as_index=False, sort=True)["share"].sum()
+    # shares of one group's pupils: added up they can come to 1 + 2e-16 (Birmingham), never more
+    share = np.minimum(joined["share"].to_numpy(float), 1.0)
     return Moves(out_groups, pd.concat(all_members, ignore_index=True), arc_table, stays,
-                 joined["arc"].to_numpy(np.int64), joined["to"].to_numpy(np.int64), joined["share"].to_numpy(float))
+                 joined["arc"].to_numpy(np.int64), joined["to"].to_numpy(np.int64), share)
 
 
 def _batch(groups: pd.DataFrame, members: pd.DataFrame, arcs: pd.DataFrame, years: list[int], tops: np.ndarray,

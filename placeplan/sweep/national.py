@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import Problems
+from ..errors import PlacePlanError, Problems
 from ..solved import MARKING
 from .files import NATIONAL_COLUMNS, SHORTFALL_COLUMNS
 
@@ -53,7 +53,24 @@ def dataset_folders(root: Path) -> list[Path]:
 
 
 def plan_council(folder: str) -> CouncilPlan:
-    """Load one council's dataset with default settings, plan it and its status quo."""
+    """Load one council's dataset with default settings, plan it and its status quo. A
+    council that cannot be planned (its data, or a fault in placeplan on it) is a row
+    saying why, so that one council never stops the others."""
+    import time
+
+    started = time.perf_counter()
+    try:
+        return _plan_council(folder)
+    except PlacePlanError as error:
+        text = error.report() if hasattr(error, "report") else str(error)
+        message = " ".join(text.split())
+        return CouncilPlan(folder=Path(folder).name, name=Path(folder).name, la_codes="", status=f"error: {message}",
+                           pupils=float("nan"), shortfall=(), options_opened=0, capital=0.0,
+                           total_cost=float("nan"), status_quo_cost=float("nan"), gap=float("nan"),
+                           seconds=time.perf_counter() - started)
+
+
+def _plan_council(folder: str) -> CouncilPlan:
     import time
 
     import numpy as np
