@@ -116,3 +116,23 @@ def caveats_short(dataset: Dataset) -> list[str]:
     if kinds:
         lines.append("Estimated places: " + ", ".join(kinds))
     return list(dict.fromkeys(lines))
+
+
+#: Scenario settings that change how a run is reported or how fast it goes, not the plan:
+#: a whole section (None) or some of its keys.
+NOT_PLANNING: dict[str, tuple[str, ...] | None] = {
+    "output": None, "description": None, "solve": ("explain", "explain_workers", "threads")}
+
+
+def planning_hash(scenario: dict) -> str:
+    """SHA-256 of the merged scenario's settings that decide the plan (``scenario`` as
+    scenario.json holds it), so a sweep can be matched with the solved plan it was run for."""
+    import json
+
+    kept = {}
+    for key, value in scenario.items():
+        dropped = NOT_PLANNING.get(key, ())
+        if dropped is None:
+            continue
+        kept[key] = {k: v for k, v in value.items() if k not in dropped} if isinstance(value, dict) else value
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode("utf-8")).hexdigest()

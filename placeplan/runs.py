@@ -100,16 +100,17 @@ def solve_run(inputs: Inputs, folder: Path, *, solver: str | None, time_limit: f
 
 
 def rebuild_run(folder: Path, names: tuple[str, ...], *, maps_folder: Path | None = None,
-                copy_map: bool = True) -> Written:
-    """Rebuild some documents of a solved folder, swapped in whole like a solve."""
+                copy_map: bool = True, sweeps: tuple[Path, ...] = ()) -> Written:
+    """Rebuild some documents of a solved folder, swapped in whole like a solve, with
+    what the sweep folders ``sweeps`` found for its plan."""
     from .outputs import build_documents, write_documents
 
     folder = Path(folder)
     if not folder.is_dir():
         build_documents(folder, names=names)  # reports the missing folder as an input problem
-    read = _recorded_inputs(folder)
+    read = [*_recorded_inputs(folder), *sweeps]
     with RunFolder.begin(folder, names=_run_files(), inputs=read, keep_existing=True) as run:
-        built = build_documents(folder, names=names)  # read as it is; written to the copy
+        built = build_documents(folder, names=names, sweeps=sweeps)  # read as it is; written to the copy
         written = [run.target / p.name for p in write_documents(built, run.path)]
     copied = _copy_map(built, maps_folder, read) if copy_map else None
     return Written(written, copied)

@@ -20,6 +20,7 @@ from placeplan.sweep.jobs import Opened, Outcome
 from placeplan.sweep.tables import robustness_table
 
 FILES = ("robustness.csv", "draws.csv", "sweep.json")
+ROBUST_FILES = ("robust.csv", "robust_draws.csv", "robust_options.csv")
 
 
 def test_a_draw_is_one_future_of_the_projection_and_its_cells_add_up(tiny_scenario):
@@ -59,7 +60,8 @@ def test_the_robustness_table_counts_each_option_over_the_draws():
 def _sweep(tiny_scenario: Path, out: Path, *extra: str) -> dict[str, bytes]:
     result = run_cli(["sweep", str(tiny_scenario), "--draws", "4", "--out", str(out), *extra])
     assert result.exit_code == 0, result.output
-    return {name: (out / name).read_bytes() for name in FILES}
+    names = FILES + (ROBUST_FILES if "--robust" in extra else ())
+    return {name: (out / name).read_bytes() for name in names}
 
 
 def test_two_local_workers_give_the_files_one_process_gives(tiny_scenario, tmp_path):
@@ -96,14 +98,15 @@ def test_a_sweep_on_a_dask_cluster_started_from_the_command_line_gives_the_same_
                                        stderr=logs) for _ in range(2)]
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=60)
-        remote = _sweep(tiny_scenario, tmp_path / "remote", "--scheduler", address)
+        remote = _sweep(tiny_scenario, tmp_path / "remote", "--scheduler", address, "--robust", "3")
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
         logs.close()
-    assert remote == _sweep(tiny_scenario, tmp_path / "alone", "--workers", "0")
+    assert remote == _sweep(tiny_scenario, tmp_path / "alone", "--workers", "0", "--robust", "3")
+    assert set(remote) == set(FILES + ROBUST_FILES)
 
 
 def test_more_draws_than_the_projection_has_is_a_clear_error(tiny_scenario, tmp_path):
@@ -239,3 +242,68 @@ def test_a_national_sweep_needs_dataset_folders_and_an_out_folder(tmp_path, tiny
     both = run_cli(["sweep", str(tiny_scenario), "--datasets", str(empty), "--out", str(tmp_path / "out")])
     assert both.exit_code == 2 and "expected no SCENARIO" in both.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_robust_plan_is_the_best_candidate_and_its_gap_bounds_the_exact_one(tiny_scenario):
+    """The decomposition's plan against the exact sample average approximation (one model
+    of every draw): the exact plan is no dearer on average, and no cheaper than the bound."""
+    from placeplan.sweep.jobs import Context
+    from placeplan.sweep.robust import stacked_job
+    from placeplan.sweep.run import sweep_draws
+
+    inputs = load_inputs(str(tiny_scenario), ("solve.relative_gap=0",))
+    swept = sweep_draws(inputs, 5, workers=0, robust=4)
+    said, table, draws = swept.robust.summary, swept.robust.table.set_index("plan"), swept.robust.draws
+    exact, _ = stacked_job(Context.of(inputs), (0, 1, 2, 3))
+    assert exact.status == "optimal"
+    assert exact.expected_cost <= said["expected_cost"] * (1 + 1e-9)
+    assert said["bound"] <= exact.expected_cost * (1 + 1e-9)
+    assert said["gap"] == pytest.approx((said["expected_cost"] - said["bound"]) / said["expected_cost"], abs=1e-6)
+    # priced in every draw, the robust plan's mean over the draws it was chosen against is its expected cost
+    robust_rows = draws[draws["plan"] == "robust"]
+    assert list(robust_rows["draw"]) == [0, 1, 2, 3, 4]
+    assert robust_rows["total_cost"].iloc[:4].mean() == pytest.approx(said["expected_cost"], rel=1e-6)
+    # with the solves exact, no plan beats a draw's own plan there, and the robust plan is
+    # no dearer on average over its draws than the scenario's plan
+    assert (draws["regret"] >= -1e-3).all()
+    p50 = draws[draws["plan"] == "P50"]["total_cost"].iloc[:4].mean()
+    assert said["expected_cost"] <= p50 * (1 + 1e-9)
+    assert table.loc["robust", "chosen_against_draws"] == 4 and table.loc["robust", "priced_in_draws"] == 5
+
+
+def test_the_councillors_sentence_says_what_the_robust_plan_changes():
+    from placeplan.sweep.compare import compare
+    from placeplan.sweep.robust import Robust
+
+    options = pd.DataFrame({"option_id": ["A", "B", "C"], "name": ["Oak <b>SRP</b>", "{{ Elm }} unit", "Ash"],
+                            "kind": ["srp", "unit", "srp"]})
+    p50 = (Opened("A", 8, 2027), Opened("C", 10, 2027))
+    robust = (Opened("A", 16, 2027), Opened("B", 6, 2028), Opened("C", 10, 2027))
+    own = [Outcome(d, "optimal", 100.0 + 10 * d, 0.0, 5.0, 1.0, 50.0 + d, ()) for d in range(10)]
+    priced = [(Outcome(d, "optimal", 110.0 + 20 * d, 0.0, 5.0, 2.0, 50.0 + d, p50),
+               Outcome(d, "optimal", 112.0 + 12 * d, 0.0, 8.0, 1.0, 50.0 + d, robust)) for d in range(10)]
+    chosen = Robust("feasible", 166.0, 145.0, 0.13, 10, 3, robust, "test", 1)
+    plan = Outcome(None, "optimal", 150.0, 0.0, 5.0, 2.0, 55.0, p50)
+    compared = compare("P50", plan, chosen, own, priced, options)
+    table = compared.table.set_index("plan")
+    assert table.loc["P50", "expected_cost"] == 200.0 and table.loc["robust", "expected_cost"] == 166.0
+    assert table.loc["P50", "high_demand_cost"] == 290.0 and table.loc["robust", "high_demand_cost"] == 220.0
+    assert table.loc["P50", "max_regret"] == 100.0 and table.loc["robust", "max_regret"] == 30.0
+    assert table.loc["robust", "places_opened"] == 32 and table.loc["robust", "capital"] == 8.0
+    said = compared.summary
+    assert said["changes"] == {"adds": ["B"], "drops": [], "enlarges": ["A"], "shrinks": [], "moves_year": []}
+    sentence = said["sentence"]
+    assert "the 1 of 10 demand futures with the most pupils" in sentence
+    assert "the P50 plan costs £290 over the plan's years" in sentence and "costs £220 there" in sentence
+    assert "makes bigger Oak <b>SRP</b>; adds {{ Elm }} unit (+14 places in all, £3 more capital)" in sentence
+    assert list(compared.options["plan"]) == ["P50", "P50", "robust", "robust", "robust"]
+
+
+def test_a_robust_plan_needs_draws_and_no_more_draws_than_those(tiny_scenario, tmp_path):
+    alone = run_cli(["sweep", str(tiny_scenario), "--alternatives", "2", "--robust", "2", "--out", str(tmp_path / "a")])
+    assert alone.exit_code == 2 and "--robust" in alone.output and "--draws N beside it" in alone.output
+    more = run_cli(["sweep", str(tiny_scenario), "--draws", "3", "--robust", "4", "--workers", "0",
+                    "--out", str(tmp_path / "b")])
+    assert more.exit_code == 2 and "expected 1 to the 3 draws of --draws" in more.output
+    assert "Traceback" not in alone.output + more.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import printable
 from . import SET_HELP
 
 
@@ -15,6 +16,9 @@ from . import SET_HELP
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str), required=False)
 @click.option("--draws", type=click.IntRange(min=1), default=None,
               help="Demand futures to plan for: the projection's first N Monte Carlo draws (demand.seed).")
+@click.option("--robust", type=click.IntRange(min=1), default=None, metavar="M",
+              help="With --draws: also choose one plan against the first M draws together (the robust plan) and "
+                   "price it and the scenario's plan in every draw.")
 @click.option("--grid", "grid", multiple=True, metavar="KEY=V1,V2,...",
               help="Plan every combination of these values of scenario settings (repeatable), e.g. "
                    "--grid rules.capital_budget=1000000,2000000.")
@@ -31,7 +35,7 @@ from . import SET_HELP
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: the scenario's output folder with -sweep, or -grid, after its name).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
-def sweep(scenario: str | None, draws: int | None, grid: tuple[str, ...], alternatives: int | None,
+def sweep(scenario: str | None, draws: int | None, robust: int | None, grid: tuple[str, ...], alternatives: int | None,
           datasets: Path | None, workers: int, scheduler: str | None, out: Path | None,
           overrides: tuple[str, ...]) -> None:
     """Solve the scenario's plan against N futures of its demand, drawn from the
@@ -58,6 +62,7 @@ def sweep(scenario: str | None, draws: int | None, grid: tuple[str, ...], altern
     \b
     Example:
       placeplan sweep scenarios/kingston-richmond.toml --draws 20
+      placeplan sweep scenarios/kingston-richmond.toml --draws 20 --robust 5
       placeplan sweep scenarios/kingston-richmond.toml --draws 100 --scheduler tcp://127.0.0.1:8786
       placeplan sweep scenarios/kingston-richmond.toml --grid rules.capital_budget=1000000,3400000 \\
         --grid travel.speed_kmh=15,20
@@ -74,6 +79,9 @@ def sweep(scenario: str | None, draws: int | None, grid: tuple[str, ...], altern
     elif datasets is not None and (scenario or overrides or out is None):
         problems.error("--datasets", "plans each dataset with its default scenario into --out; expected no "
                                      "SCENARIO and no --set, and an --out folder", value=str(datasets))
+    elif robust is not None and draws is None:
+        problems.error("--robust", "chooses a plan against demand draws; expected --draws N beside it, e.g. "
+                                   "--draws 20 --robust 5", value=str(robust))
     elif datasets is None and not scenario:
         problems.error("SCENARIO", "is missing; expected a scenario file, e.g. scenarios/kingston-richmond.toml")
     if problems.errors:
@@ -89,10 +97,10 @@ def sweep(scenario: str | None, draws: int | None, grid: tuple[str, ...], altern
         _alternatives(scenario, alternatives, out, overrides)
     else:
         assert draws is not None
-        _draws(scenario, draws, workers, scheduler, out, overrides)
+        _draws(scenario, draws, robust, workers, scheduler, out, overrides)
 
 
-def _draws(scenario: str, draws: int, workers: int, scheduler: str | None, out: Path | None,
+def _draws(scenario: str, draws: int, robust: int | None, workers: int, scheduler: str | None, out: Path | None,
            overrides: tuple[str, ...]) -> None:
     from ..pipeline import load_inputs
     from ..sweep.run import sweep_draws, write_sweep
@@ -101,7 +109,7 @@ def _draws(scenario: str, draws: int, workers: int, scheduler: str | None, out: 
     own = inputs.scenario.output_folder
     folder = out or own.with_name(f"{own.name}-sweep")
     started = time.perf_counter()
-    swept = sweep_draws(inputs, draws, workers=workers, scheduler=scheduler)
+    swept = sweep_draws(inputs, draws, workers=workers, scheduler=scheduler, robust=robust)
     seconds = time.perf_counter() - started
     files = write_sweep(swept, folder, inputs)
     figures = swept.summary
@@ -115,6 +123,11 @@ def _draws(scenario: str, draws: int, workers: int, scheduler: str | None, out: 
     always = table[table["chosen_share"] >= 0.9]
     click.echo(f"options chosen in at least 90% of draws: {len(always)}; in the scenario's plan: "
                f"{int((table['in_plan'] == 'yes').sum())}")
+    if swept.robust is not None:
+        said = swept.robust.summary
+        click.echo(f"robust plan ({said['chosen_against_draws']} draws at once, the best of {said['candidates']} "
+                   f"candidates): {said['status']}, within {100 * said['gap']:.3f}% of the best any plan could do")
+        click.echo(printable(said["sentence"]))
     click.echo(f"wrote {', '.join(str(p) for p in files)}")
 
 
@@ -142,9 +155,10 @@ def _alternatives(scenario: str, count: int, out: Path | None, overrides: tuple[
     started = time.perf_counter()
     table = sweep_alternatives(inputs, count)
     files = write_alternatives(table, out or own.with_name(f"{own.name}-alternatives"), inputs)
-    click.echo(f"{len(table) - 1} of {count} next best distinct plans found in {time.perf_counter() - started:.0f} s"
-               + "".join(f"; #{r.rank} £{r.cost_difference:,.0f} more (+{r.added or 'nothing'} / "
-                         f"-{r.dropped or 'nothing'})" for r in table.iloc[1:].itertuples()))
+    changes = "".join(f"; #{r.rank} £{r.cost_difference:,.0f} more (+{r.added or 'nothing'} / "
+                      f"-{r.dropped or 'nothing'})" for r in table.iloc[1:].itertuples())
+    click.echo(printable(f"{len(table) - 1} of {count} next best distinct plans found in "
+                         f"{time.perf_counter() - started:.0f} s{changes}"))
     unproven = int((table["proven_dearer"] == "no").sum())
     if unproven:
         click.echo(f"{unproven} of them cost more than the best by less than the solver's gap: they are plans nearly "

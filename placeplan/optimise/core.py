@@ -369,6 +369,10 @@ class Rules:
     the plan must open another set (one more or one fewer will do), so that the next best
     plan can be found (alternatives).
 
+    ``same_plan``: sets of option indices that open together, in the same period at the
+    same size, or not at all: the copies of one option in a problem that stacks several
+    demand futures (:func:`placeplan.optimise.stack`), so that one plan is chosen for all.
+
     ``annual_budget_per_period[t]``: the most the options open in period t may cost to run
     that period, undiscounted: per place ``annual_budget_cost_per_place[o]`` (default the
     options' ``annual_cost_per_place``) times the places open, plus ``annual_fixed_cost``
@@ -382,6 +386,7 @@ class Rules:
     annual_budget_per_period: tuple[float, ...] | None = None
     annual_budget_cost_per_place: tuple[float, ...] | None = None
     different_from: tuple[tuple[int, ...], ...] = ()
+    same_plan: tuple[tuple[int, ...], ...] = ()
 
     def binding_groups(self, options: Options) -> list[np.ndarray]:
         """The exclusive groups with at least two options that may open (the others say
@@ -602,6 +607,7 @@ def _rule_problems(r: Rules, o: Options, T: int, O: int) -> list[str]:
     for i, members in enumerate(r.different_from):
         if not all(isinstance(m, (int, np.integer)) and 0 <= m < O for m in members):
             out.append(f"rules.different_from[{i}] must list option indices 0..{O - 1}")
+    out += _same_plan_problems(r, o, O)
     if r.annual_budget_per_period is not None:
         limits = np.asarray(r.annual_budget_per_period, float)
         if limits.shape != (T,) or np.any(np.isnan(limits)) or np.any(limits < 0):
@@ -610,6 +616,23 @@ def _rule_problems(r: Rules, o: Options, T: int, O: int) -> list[str]:
         per_place = np.asarray(r.annual_budget_cost_per_place, float)
         if per_place.shape != (O,) or not np.all(np.isfinite(per_place)) or np.any(per_place < 0):
             out.append(f"rules.annual_budget_cost_per_place needs {O} finite values >= 0")
+    return out
+
+
+def _same_plan_problems(r: Rules, o: Options, O: int) -> list[str]:
+    """Options that open together must be able to: the same periods, sizes and rules."""
+    out: list[str] = []
+    alike = ("earliest", "min_size", "max_size", "step", "forced", "excluded")
+    for i, members in enumerate(r.same_plan):
+        if not all(isinstance(m, (int, np.integer)) and 0 <= m < O for m in members):
+            out.append(f"rules.same_plan[{i}] must list option indices 0..{O - 1}")
+            continue
+        index = np.asarray(members, np.int64)
+        if len(index) and len(o.forced) == O and len(o.excluded) == O:
+            differ = [name for name in alike if len(np.unique(getattr(o, name)[index])) > 1]
+            if differ:
+                out.append(f"rules.same_plan[{i}]: options that open together must share "
+                           f"{', '.join(differ)}")
     return out
 
 

@@ -67,6 +67,7 @@ $$\textstyle\sum_{o,t} (F_o z_{o,t} + P_o s_{o,t}) \le B, \quad \sum_o (F_o z_{o
 $$\textstyle\sum_{o,t} z_{o,t} \le N \quad\text{or}\quad = p \qquad\text{(number of options opened, forced ones included)}$$
 $$\textstyle\sum_{o \in X} \sum_{t \in T_o} z_{o,t} \le 1 \quad \forall X \in \mathcal X \qquad\text{(at most one option of each exclusive group)}$$
 $$\textstyle\sum_{o \notin P} \sum_{t} z_{o,t} - \sum_{o \in P} \sum_{t} z_{o,t} \ge 1 - |P| \quad \forall P \in \mathcal P \qquad\text{(a plan other than each earlier one: alternatives)}$$
+$$z_{o,t} = z_{o',t}, \quad k_{o,t} = k_{o',t} \quad \forall t,\; o \in Q \text{ and its first member } o' \quad \forall Q \in \mathcal Q \qquad\text{(options that open together: the copies of one option in a problem of several demand futures)}$$
 $$\textstyle\sum_o (A'_o S_{o,t} + R_o y_{o,t}) \le V_t \quad \forall t \qquad\text{(annual running-cost budget, undiscounted; } A'_o = A_o \text{ unless given)}$$
 
 Uncapacitated options ($M_o = \infty$) have no size, capacity or per-place cost: only
@@ -262,6 +263,7 @@ def build_model(problem: Problem, *, arcs: np.ndarray | None = None,
     add_count_constraints(b, problem, ix)
     add_exclusive_constraints(b, problem, ix)
     add_different_constraints(b, problem, ix)
+    add_same_plan_constraints(b, problem, ix)
     add_annual_budget_constraints(b, problem, ix)
     model = _finish(b, problem, ix)
     model.build_seconds = time.perf_counter() - start
@@ -631,6 +633,26 @@ def add_different_constraints(b: _Builder, problem: Problem, ix: _Index) -> None
         lower.append(1.0 - len(set(members)))
     b.constraints("different", len(sets), np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
                   np.asarray(lower), np.inf)
+
+
+def add_same_plan_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
+    """z_{o,t} = z_{o',t} and k_{o,t} = k_{o',t} for every option o of a set of
+    ``rules.same_plan`` and the set's first member o': they open together, at one size."""
+    O, T = problem.options.count, problem.periods.count
+    pairs = [(int(m), int(members[0])) for members in problem.rules.same_plan for m in members[1:]
+             if int(m) != int(members[0])]
+    rows_of: list[np.ndarray] = []
+    for family, option, period in (("z", ix.z_option, ix.z_period), ("k", ix.k_option, ix.k_period)):
+        position = np.full((O, T), -1)
+        position[option, period] = b.families[family].start + np.arange(len(option))
+        for member, lead in pairs:
+            both = (position[member] >= 0) & (position[lead] >= 0)
+            rows_of.append(np.stack([position[member][both], position[lead][both]]))
+    links = np.concatenate(rows_of, axis=1) if rows_of else np.empty((2, 0), np.int64)
+    count = links.shape[1]
+    rows = np.concatenate([np.arange(count), np.arange(count)])
+    vals = np.concatenate([np.ones(count), -np.ones(count)])
+    b.constraints("same_plan", count, rows, links.reshape(-1), vals, 0.0, 0.0)
 
 
 def add_annual_budget_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:

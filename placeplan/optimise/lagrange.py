@@ -47,7 +47,7 @@ def applicable(problem: Problem) -> bool:
     range (min 5, max 7, step 4) has no step to take, but its one size is the minimum,
     not the ``max_size`` this relaxation works with, so it goes to the MIP. An annual fixed
     cost is, in one period, more fixed cost (:meth:`Options.fixed_cost_total`). Exclusive
-    groups, the annual budget and an intake that opens with some of the places go to the
+    groups, options that open together, the annual budget and an intake that opens with some of the places go to the
     MIP: the 0-1 problem here and the plans the heuristics try do not know them."""
     o, rules = problem.options, problem.rules
     fixed = ~o.capacitated | (o.min_size == o.max_size)
@@ -55,7 +55,7 @@ def applicable(problem: Problem) -> bool:
     return (problem.periods.count == 1 and o.count > 0 and not problem.rejoins.count
             and bool(np.all(fixed | o.excluded)) and not np.any(o.min_occupancy > 0)
             and not rules.binding_groups(o) and rules.annual_budget_per_period is None and not phased
-            and not rules.different_from)
+            and not rules.different_from and not rules.same_plan)
 
 
 @dataclass

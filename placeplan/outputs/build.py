@@ -17,6 +17,7 @@ from .map import map_html
 from .public import protect_plan
 from .report import MAP_FILE, report_html
 from .shortlist import shortlist, shortlist_page
+from .sweeps import read_sweeps
 from .sufficiency import sufficiency
 from .workbook import workbook_bytes
 
@@ -58,23 +59,25 @@ class Built:
 
 
 def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS,
-                    published_as: str | Path | None = None) -> Built:
+                    published_as: str | Path | None = None, sweeps: tuple[Path, ...] = ()) -> Built:
     """The documents asked for, in memory, from the solved folder ``folder`` (staged
-    somewhere else when ``published_as`` names the folder it will become)."""
+    somewhere else when ``published_as`` names the folder it will become), with what the
+    sweep folders ``sweeps`` found for the same plan."""
     start = time.perf_counter()
     plan = read_plan_folder(folder)
+    swept = read_sweeps(sweeps, plan)
     facts = gather(plan)
     public = protect_plan(facts)
     out: dict[str, bytes] = {}
     if MAP_FILE in names:
-        out[MAP_FILE] = map_html(facts, public, zone_shapes(plan.dataset)).encode("utf-8")
+        out[MAP_FILE] = map_html(facts, public, zone_shapes(plan.dataset), swept).encode("utf-8")
     if set(names) & set(REPORT):
         short = shortlist(facts, public)
         suff = sufficiency(facts)
         out["shortlist.csv"] = short.csv(plan.rule.marking).encode("utf-8")
-        out["shortlist.html"] = shortlist_page(facts, short).encode("utf-8")
-        out["plan.xlsx"] = workbook_bytes(facts, short, suff)
-        out["report.html"] = report_html(facts, short, suff).encode("utf-8")
+        out["shortlist.html"] = shortlist_page(facts, short, swept).encode("utf-8")
+        out["plan.xlsx"] = workbook_bytes(facts, short, suff, swept)
+        out["report.html"] = report_html(facts, short, suff, swept).encode("utf-8")
     out = {name: data for name, data in out.items() if name in names}
     log.info("built %s in %.1f s", ", ".join(f"{n} ({len(b) / 1e6:.2f} MB)" for n, b in out.items()),
              time.perf_counter() - start)

@@ -50,7 +50,7 @@ def map_script() -> str:
     return (resources.files(__package__) / "map.js").read_text(encoding="utf-8")
 
 
-def map_page(*, title: str, css: str, panels: str, data: dict) -> str:
+def map_page(*, title: str, css: str, panels: str, data: dict, script: str | None = None) -> str:
     """The whole map page.
 
     Parameters
@@ -63,8 +63,11 @@ def map_page(*, title: str, css: str, panels: str, data: dict) -> str:
         HTML of the title, legend and glossary panels, every name in it already escaped.
     data
         What :file:`map.js` draws: ``view``, ``colours``, ``zones``, ``base``, ``overlays``.
+    script
+        The fixed script that draws ``data`` (default :file:`map.js`; the national map
+        has its own), a file of this package.
     """
     return (f"{HEAD}<title>{esc(title)}</title>\n{inline_head()}\n"
             f"<style>{PAGE_CSS}{css}</style>\n</head>\n<body>\n{panels}\n<div id=\"pp-map\"></div>\n"
             f"<script type=\"application/json\" id=\"pp-data\">{script_json(data)}</script>\n"
-            f"<script>\n{script_safe(map_script())}</script>\n</body>\n</html>\n")
+            f"<script>\n{script_safe(map_script() if script is None else script)}</script>\n</body>\n</html>\n")

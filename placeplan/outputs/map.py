@@ -9,7 +9,9 @@ Layers a councillor can switch (Leaflet's layer control):
 * candidates not chosen, greyed, with the reason;
 * where pupils travel: flows from home zones to placements;
 * the travel-time reach of each chosen option;
-* a street map background, off by default (it needs a network).
+* a street map background, off by default (it needs a network);
+* given a sweep of demand draws (``placeplan map --sweep``), how often each option is
+  chosen by the draws' own plans, off by default.
 
 Under its title, a box that opens: what the plan assumes (:mod:`placeplan.outputs.caveats`).
 
@@ -37,6 +39,7 @@ from .leaflet import map_page
 from .popups import candidate_popup, option_popup, site_popup
 from .public import Public, ZoneView
 from .shortlist import travel_limits
+from .sweeps import Sweeps
 from .words import capital, date_words, esc, printed_number
 
 #: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
@@ -45,6 +48,7 @@ KIND_COLOURS = {
     "independent": "#D55E00", "special_expansion": "#56B4E9", "new_special": "#6A3D9A",
 }
 NOT_CHOSEN = "#8C8C8C"
+SHARE_COLOUR = "#6A3D9A"   # how often an option is chosen over demand draws
 ZERO, SMALL, WITHHELD = "#F7F7F7", "#DEEBF7", "#BDBDBD"
 RAMP = ("#9ECAE1", "#4292C6", "#08519C", "#08306B")
 
@@ -135,8 +139,8 @@ class MapBuilder:
     """Gathers the map's data from a plan's protected figures, one layer at a time: base
     layers (the demand views, one shown) and overlays, each in the layer list's order."""
 
-    def __init__(self, facts: Facts, public: Public, shapes: ZoneShapes):
-        self.facts, self.public, self.shapes = facts, public, shapes
+    def __init__(self, facts: Facts, public: Public, shapes: ZoneShapes, sweeps: Sweeps | None = None):
+        self.facts, self.public, self.shapes, self.sweeps = facts, public, shapes, sweeps
         self.plan = facts.plan
         self.final = academic_year(self.plan.final_year)
         table = facts.facilities.copy()
@@ -167,6 +171,7 @@ class MapBuilder:
         self.add_candidates()
         self.add_existing()
         self.add_chosen()
+        self.add_chosen_share()
         data = {"view": self.view(), "colours": self.colours, "zones": self.zones,
                 "base": self.base, "overlays": self.overlays}
         return map_page(title=f"{self.plan.title}: map", css=PANEL_CSS, panels=self.panels(), data=data)
@@ -306,6 +311,32 @@ class MapBuilder:
                                         "weight": 2, "fillColor": KIND_COLOURS.get(row["kind"], "#333333"),
                                         "fillOpacity": 0.95})
 
+    def add_chosen_share(self) -> None:
+        """How often each option is chosen when demand comes in otherwise: every option a
+        draw's plan opens, or the plan does, sized by the share of draws that open it."""
+        sweeps = self.sweeps
+        if sweeps is None or sweeps.robustness is None:
+            return
+        frame = sweeps.robustness.set_index("option_id")
+        ids = [i for i in frame.index if i in self.table.index
+               and (frame.at[i, "chosen_share"] > 0 or frame.at[i, "in_plan"] == "yes")]
+        rows = self.table.loc[ids].assign(share=[float(frame.at[i, "chosen_share"]) for i in ids],
+                                          chosen_in=[int(frame.at[i, "draws_chosen"]) for i in ids])
+        # smallest last, so a large circle never covers a small one's click
+        rows = rows.iloc[np.lexsort((rows.index.to_numpy(), -rows["share"].to_numpy()))]
+        draws = sweeps.draws
+
+        def popup(row) -> str:
+            in_plan = (f"In the plan: {float(row['places']):,.0f} places from {int(row['opening_year'])}."
+                       if row["chosen"] else "Not in the plan.")
+            return (f"<b>{esc(row['name'])}</b><br>Chosen by the plans of {row['chosen_in']} of {draws} demand "
+                    f"futures ({100 * row['share']:.0f}%).<br>{in_plan}")
+
+        self._points(rows, f"How often each option is chosen ({draws} demand futures)", show=False, popup=popup,
+                     style=lambda row: {"radius": round(4.0 + 14.0 * row["share"], 1), "color": "#000000",
+                                        "weight": 2 if row["chosen"] else 1, "fillColor": SHARE_COLOUR,
+                                        "fillOpacity": round(0.25 + 0.6 * row["share"], 2)})
+
     # --- title, legend, glossary ------------------------------------------------------------
 
     def panels(self) -> str:
@@ -369,6 +400,7 @@ PANEL_CSS = """
 """
 
 
-def map_html(facts: Facts, public: Public, shapes: ZoneShapes) -> str:
-    """The whole map as one HTML document."""
-    return MapBuilder(facts, public, shapes).build()
+def map_html(facts: Facts, public: Public, shapes: ZoneShapes, sweeps: Sweeps | None = None) -> str:
+    """The whole map as one HTML document (with a layer of how often each option is
+    chosen, given a sweep of demand draws)."""
+    return MapBuilder(facts, public, shapes, sweeps).build()

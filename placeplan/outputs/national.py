@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from .assets import inline_head, script_safe
 from .disclosure import Rule, protect_counts
-from .leaflet import HEAD, PAGE_CSS, script_json
+from .leaflet import map_page
 from .words import esc
 
 #: Saving over the plan (£m) at which each colour starts, lowest first.
@@ -74,7 +73,4 @@ def national_page(national: pd.DataFrame, datasets: Path, rule: Rule = Rule()) -
              f"<p>Each circle is a council, its size the pupils its places could not take without new "
              f"provision in the plan's last year, its colour what the plan saves against that:</p>{keys}</div>")
     data = {"councils": rows, "bounds": [[min(lats), min(lons)], [max(lats), max(lons)]]}
-    return (f"{HEAD}<title>Specialist places: every council</title>\n{inline_head()}\n"
-            f"<style>{PAGE_CSS}{CSS}</style>\n</head>\n<body>\n{panel}\n<div id=\"pp-map\"></div>\n"
-            f"<script type=\"application/json\" id=\"pp-data\">{script_json(data)}</script>\n"
-            f"<script>\n{script_safe(_script())}</script>\n</body>\n</html>\n")
+    return map_page(title="Specialist places: every council", css=CSS, panels=panel, data=data, script=_script())

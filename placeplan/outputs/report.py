@@ -25,7 +25,9 @@ from .facts import Facts, reference_minutes
 from .glossary import academic_year, glossary_for
 from .maths import formulation_html
 from .page import glossary, page, render, safe, table
+from .robustness import alternatives_html, robustness_html
 from .shortlist import Shortlist, chosen_html, not_chosen_html
+from .sweeps import Sweeps
 from .sufficiency import Sufficiency
 from .words import date_words, money
 
@@ -209,7 +211,7 @@ def status_words(status: str, gap: float) -> str:
             "prove how close this is to the best possible plan: a longer run may find a cheaper one.")
 
 
-def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> str:
+def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency, sweeps: Sweeps | None = None) -> str:
     plan = facts.plan
     s = plan.summary
     gap = float(s.get("gap") or 0.0)
@@ -234,7 +236,7 @@ def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> str:
         placements_chart=safe(years.placements_chart()) if years.placements is not None else "",
         filling_chart=safe(years.filling_chart()) if len(years.filling) else "")
     short = (render("<h2 id=\"shortlist\">The shortlist</h2>") + chosen_html(facts, shortlist)
-             + not_chosen_html(shortlist))
+             + not_chosen_html(shortlist) + alternatives_html(facts, sweeps) + robustness_html(facts, sweeps))
     tail = render(TAIL, solver=SOLVERS.get(str(s.get("solver", "")), str(s.get("solver", ""))), formulation=safe(formulation_html(FORMULATION)),
                   reference=f"{reference_minutes(plan):.0f}", growth=growth_words(s),
                   growth_notes=growth_notes(s),

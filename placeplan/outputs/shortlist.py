@@ -21,6 +21,8 @@ from .glossary import (KINDS, PHASE_WORDS, academic_year, ages_words, glossary_f
                        phases_of_range)
 from .page import glossary, page, render, safe, table
 from .public import Public
+from .robustness import alternatives_html
+from .sweeps import Sweeps
 from .words import capital, date_words, minutes, money, ratio
 
 WHOLE = ("rank", "places", "capital_cost", "capital_cost_per_place", "travel_limit_minutes", "journey_minutes",
@@ -285,12 +287,13 @@ def not_chosen_html(shortlist_: Shortlist) -> str:
                   "chosen.</p>{{ t }}", t=safe(table(frame)))
 
 
-def shortlist_page(facts: Facts, shortlist_: Shortlist) -> str:
+def shortlist_page(facts: Facts, shortlist_: Shortlist, sweeps: Sweeps | None = None) -> str:
     plan = facts.plan
     head = render("<h1>Consultation shortlist</h1><p class=\"subtitle\">{{ title }}. Plan of {{ day }}.</p>"
                   "<p class=\"note\">{{ rule }}</p>", title=plan.title, day=date_words(plan.solved_on),
                   rule=plan.rule.describe())
     body = head + caveats_html(plan) + chosen_html(facts, shortlist_) + not_chosen_html(shortlist_)
+    body += alternatives_html(facts, sweeps)
     body += render("<h2>What the words mean</h2>{{ g }}", g=safe(glossary(glossary_for(body))))
     return page(f"Consultation shortlist: {plan.title}", body)
 

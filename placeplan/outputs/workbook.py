@@ -30,7 +30,9 @@ from .caveats import TITLE as ASSUMES_TITLE, plan_caveats
 from .facts import Facts
 from .by_year import by_year
 from .shortlist import Shortlist
+from .robustness import robustness_sheet
 from .sufficiency import Sufficiency
+from .sweeps import Sweeps
 from .words import date_words, printed_number
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
@@ -149,7 +151,7 @@ def _format(sheet, frame: pd.DataFrame, *, start_row: int = 1, start_column: int
     sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
 
 
-def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> bytes:
+def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency, sweeps: Sweeps | None = None) -> bytes:
     plan = facts.plan
     sheets = {
         "Summary": (summary_table(facts, suff), ("value",)),
@@ -160,6 +162,9 @@ def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> byt
         "Assumptions": (settings_table(plan.scenario), ("what it means", "value")),
         "Sources": (sources_table(plan.dataset), ("attribution", "source")),
     }
+    robustness = robustness_sheet(facts, sweeps) if sweeps is not None else []
+    if robustness:
+        sheets["Robustness"] = (robustness[0], ("option",))
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, (frame, wrap) in sheets.items():
@@ -172,6 +177,13 @@ def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> byt
                 for side in by_year_tables(facts, shortlist, suff):
                     side.to_excel(writer, sheet_name=name, index=False, startcol=column)
                     _format(sheet, side, start_column=column + 1, wrap=("name",))
+                    column += len(side.columns) + 1
+            if name == "Robustness":
+                column = len(frame.columns) + 1
+                for side in robustness[1:]:
+                    side.to_excel(writer, sheet_name=name, index=False, startcol=column)
+                    _format(sheet, side, start_column=column + 1, wrap=("measure", "option", "opens as well",
+                                                                        "leaves out"))
                     column += len(side.columns) + 1
             if name == "Allocation":
                 sheet["A1"] = f"{ALLOCATION_MARKING}. Pupils by home zone, not suppressed: delete this sheet " \

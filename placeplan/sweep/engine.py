@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import PlacePlanError
 from .jobs import Context, Job, Outcome, solve_job
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class SweepError(PlacePlanError):
-    """The cluster could not be reached or a worker failed outside placeplan."""
+    """The Dask scheduler asked for could not be reached."""
 
     exit_code = 2
 
@@ -45,64 +45,74 @@ def _client(workers: int, scheduler: str | None) -> Iterator[object]:
         yield client
 
 
-def run_jobs(work: Sequence[tuple[Context, Job]], *, workers: int = 2, scheduler: str | None = None,
-             progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
-    """Solve every (context, job) on the cluster, each context sent once to every worker;
-    outcomes in the order of ``work``."""
-    from dask.distributed import as_completed
+class Cluster:
+    """Where a sweep's jobs run: a Dask client, or this process (``client`` None). Each
+    shared context is sent once to every worker, however many batches of jobs use it."""
 
-    jobs = list(work)
+    def __init__(self, client: object | None) -> None:
+        self.client = client
+        self._sent: dict[int, object] = {}
+
+    def run(self, function: Callable[[Context, Any], Any], work: Sequence[tuple[Context, Any]],
+            progress: Callable[[int, int], None] | None = None) -> list:
+        """``function(context, job)`` of every pair of ``work``, results in its order."""
+        if self.client is None:
+            return _in_this_process(lambda pair: function(*pair), work, progress)
+        client: Any = self.client
+        for context, _ in work:
+            if id(context) not in self._sent:
+                self._sent[id(context)] = client.scatter(context, broadcast=True)
+        return _in_order([client.submit(function, self._sent[id(context)], job, pure=False)
+                          for context, job in work], progress)
+
+    def map(self, function: Callable, items: Sequence, progress: Callable[[int, int], None] | None = None) -> list:
+        """``function`` of each item (plain data in and out), results in the order of ``items``."""
+        if self.client is None:
+            return _in_this_process(function, items, progress)
+        client: Any = self.client
+        return _in_order([client.submit(function, item, pure=False) for item in items], progress)
+
+
+@contextmanager
+def cluster(workers: int, scheduler: str | None) -> Iterator[Cluster]:
+    """The cluster a sweep runs on: this process when there are no workers and no scheduler."""
+    if not (workers or scheduler):
+        yield Cluster(None)
+        return
     with _client(workers, scheduler) as client:
-        sent: dict[int, object] = {}
-        for context, _ in jobs:
-            if id(context) not in sent:
-                sent[id(context)] = client.scatter(context, broadcast=True)
-        futures = [client.submit(solve_job, sent[id(context)], job, pure=False) for context, job in jobs]
-        for done, future in enumerate(as_completed(futures), start=1):
-            if future.status == "error":
-                raise future.exception()   # as the worker raised it: bad input (exit 2) or a bug (exit 1)
-            if progress is not None:
-                progress(done, len(jobs))
-        return [future.result() for future in futures]
-
-
-def run_local(work: Sequence[tuple[Context, Job]],
-              progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
-    """The same solves in this process, one after another (``--workers 0``)."""
-    outcomes = []
-    for done, (context, job) in enumerate(work, start=1):
-        outcomes.append(solve_job(context, job))
-        if progress is not None:
-            progress(done, len(work))
-    return outcomes
+        yield Cluster(client)
 
 
 def run(work: Sequence[tuple[Context, Job]], *, workers: int, scheduler: str | None,
         progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
-    """On the cluster, or in this process when there are no workers and no scheduler."""
-    if workers or scheduler:
-        return run_jobs(work, workers=workers, scheduler=scheduler, progress=progress)
-    return run_local(work, progress=progress)
+    """Solve every (context, job) on a cluster of its own; outcomes in the order of ``work``."""
+    with cluster(workers, scheduler) as where:
+        return where.run(solve_job, work, progress)
 
 
 def map_in_order(function: Callable, items: Sequence, *, workers: int, scheduler: str | None,
                  progress: Callable[[int, int], None] | None = None) -> list:
-    """``function`` of each item (plain data in and out) on the cluster, or in this process
-    with no workers and no scheduler; results in the order of ``items``."""
-    if not (workers or scheduler):
-        out = []
-        for done, item in enumerate(items, start=1):
-            out.append(function(item))
-            if progress is not None:
-                progress(done, len(items))
-        return out
+    """``function`` of each item on a cluster of its own; results in the order of ``items``."""
+    with cluster(workers, scheduler) as where:
+        return where.map(function, items, progress)
+
+
+def _in_this_process(function: Callable, items: Sequence, progress: Callable[[int, int], None] | None) -> list:
+    out = []
+    for done, item in enumerate(items, start=1):
+        out.append(function(item))
+        if progress is not None:
+            progress(done, len(items))
+    return out
+
+
+def _in_order(futures: list, progress: Callable[[int, int], None] | None) -> list:
+    """The futures' results in their own order, reporting each as it finishes."""
     from dask.distributed import as_completed
 
-    with _client(workers, scheduler) as client:
-        futures = [client.submit(function, item, pure=False) for item in items]
-        for done, future in enumerate(as_completed(futures), start=1):
-            if future.status == "error":
-                raise future.exception()
-            if progress is not None:
-                progress(done, len(items))
-        return [future.result() for future in futures]
+    for done, future in enumerate(as_completed(futures), start=1):
+        if future.status == "error":
+            raise future.exception()   # as the worker raised it: bad input (exit 2) or a bug (exit 1)
+        if progress is not None:
+            progress(done, len(futures))
+    return [future.result() for future in futures]

@@ -69,7 +69,7 @@ def solve_job(context: Context, job: Job) -> Outcome:
     """Build and solve the plan for one demand future (one solver thread)."""
     planned = context.futures.planned(job.draw)
     send = prepare(context.inputs, planned=planned, pairs=context.pairs).send
-    return _outcome(context, job.draw, planned, send, _solve(context, send.problem))
+    return outcome_of(context, job.draw, planned, send, solve_plan(context, send.problem))
 
 
 def alternatives_job(context: Context, count: int) -> list[Outcome]:
@@ -81,29 +81,35 @@ def alternatives_job(context: Context, count: int) -> list[Outcome]:
     outcomes: list[Outcome] = []
     seen: list[tuple[int, ...]] = []
     for _ in range(count + 1):
-        result = _solve(context, send.problem.differing(seen))
+        result = solve_plan(context, send.problem.differing(seen))
         if not result.has_plan:
             break
-        outcomes.append(_outcome(context, None, planned, send, result))
+        outcomes.append(outcome_of(context, None, planned, send, result))
         seen.append(tuple(int(o) for o in np.flatnonzero(result.option_open)))
     return outcomes
 
 
-def _solve(context: Context, problem) -> Result:
+def solve_plan(context: Context, problem) -> Result:
+    """``problem`` solved as the scenario says, with one thread (a worker's)."""
     scenario = context.inputs.scenario.scenario
     settings = scenario.solve
     return solve(problem, solver=settings.solver, time_limit=settings.time_limit_s,
                  relative_gap=settings.relative_gap, threads=1, seed=scenario.demand.seed)
 
 
-def _outcome(context: Context, draw: int | None, planned, send, result: Result) -> Outcome:
+def placed_away(send, result: Result, year: int) -> pd.DataFrame:
+    """The flows of ``result`` to independent or out-of-area places in ``year``."""
+    split = flows_by_member(send, result)
+    return split[(split["year"] == year) & (placement_where(send, split) != "local")]
+
+
+def outcome_of(context: Context, draw: int | None, planned, send, result: Result) -> Outcome:
     scenario = context.inputs.scenario.scenario
     last = send.years[-1]
     pupils = float(planned.demand.loc[planned.demand["year"] == last, "pupils"].sum())
     if not result.has_plan:
         return Outcome(draw, str(result.status), float("nan"), float("nan"), 0.0, float("nan"), pupils, ())
-    split = flows_by_member(send, result)
-    away = split.loc[(split["year"] == last) & (placement_where(send, split) != "local"), "pupils"].sum()
+    away = placed_away(send, result, last)["pupils"].sum()
     options = options_table(send, result, scenario, None)
     chosen = options[options["chosen"]]
     opened = tuple(Opened(str(r.option_id), float(r.places), int(r.opening_year)) for r in chosen.itertuples())

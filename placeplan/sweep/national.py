@@ -36,7 +36,6 @@ class CouncilPlan:
     total_cost: float
     status_quo_cost: float
     gap: float
-    seconds: float
 
 
 def dataset_folders(root: Path) -> list[Path]:
@@ -56,9 +55,6 @@ def plan_council(folder: str) -> CouncilPlan:
     """Load one council's dataset with default settings, plan it and its status quo. A
     council that cannot be planned (its data, or a fault in placeplan on it) is a row
     saying why, so that one council never stops the others."""
-    import time
-
-    started = time.perf_counter()
     try:
         return _plan_council(folder)
     except PlacePlanError as error:
@@ -66,33 +62,27 @@ def plan_council(folder: str) -> CouncilPlan:
         message = " ".join(text.split())
         return CouncilPlan(folder=Path(folder).name, name=Path(folder).name, la_codes="", status=f"error: {message}",
                            pupils=float("nan"), shortfall=(), options_opened=0, capital=0.0,
-                           total_cost=float("nan"), status_quo_cost=float("nan"), gap=float("nan"),
-                           seconds=time.perf_counter() - started)
+                           total_cost=float("nan"), status_quo_cost=float("nan"), gap=float("nan"))
 
 
 def _plan_council(folder: str) -> CouncilPlan:
-    import time
-
     import numpy as np
 
     from ..pipeline import load_inputs
-    from ..plan.results import capital_by_option, flows_by_member
-    from ..plan.run import placement_where, prepare, solve_status_quo
-    from .jobs import Context, _solve
+    from ..plan.results import capital_by_option
+    from ..plan.run import prepare, solve_status_quo
+    from .jobs import Context, placed_away, solve_plan
 
-    started = time.perf_counter()
     inputs = load_inputs(folder)
     context = Context.of(inputs)
     scenario = inputs.scenario.scenario
     send = prepare(inputs, planned=context.futures.planned(None), pairs=context.pairs).send
-    result = _solve(context, send.problem)
+    result = solve_plan(context, send.problem)
     before = solve_status_quo(send, scenario, solver=scenario.solve.solver, time_limit=scenario.solve.time_limit_s)
     last = send.years[-1]
     shortfall: tuple[tuple[str, str, float], ...] = ()
     if before.has_plan:
-        split = flows_by_member(send, before)
-        away = split[(split["year"] == last) & (placement_where(send, split) != "local").to_numpy()]
-        by = away.groupby(["setting", "phase"])["pupils"].sum()
+        by = placed_away(send, before, last).groupby(["setting", "phase"])["pupils"].sum()
         shortfall = tuple((str(s), str(p), float(v)) for (s, p), v in by.items() if v > 0)
     demand = send.problem.groups
     pupils = float(np.sum(demand.demand[demand.period == len(send.years) - 1]))
@@ -103,7 +93,7 @@ def _plan_council(folder: str) -> CouncilPlan:
         capital=float(capital_by_option(send, result).sum()) if result.has_plan else 0.0,
         total_cost=float(result.objective) if result.has_plan else float("nan"),
         status_quo_cost=float(before.objective) if before.has_plan else float("nan"),
-        gap=float(result.gap) if result.has_plan else float("nan"), seconds=time.perf_counter() - started)
+        gap=float(result.gap) if result.has_plan else float("nan"))
 
 
 def national_tables(plans: list[CouncilPlan]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -15,12 +16,15 @@ from ..demand import plan_years
 from ..pipeline import Inputs, load_inputs
 from ..plan.run import facilities_for
 from ..outputs.national import national_page
+from ..provenance import dataset_hash, planning_hash
 from ..runs import scenario_inputs
-from .engine import map_in_order, run
+from .engine import Cluster, cluster, map_in_order, run
 from .chart import grid_chart
-from .files import ALTERNATIVES_FILES, GRID_FILES, NATIONAL_FILES, SWEEP_FILES
+from .compare import Compared, compare
+from .files import ALTERNATIVES_FILES, GRID_FILES, NATIONAL_FILES, ROBUST_FILES, SWEEP_FILES
 from .grid import check_points, combinations, grid_table, parse_axes
-from .jobs import Context, Job, alternatives_job
+from .jobs import Context, Job, Outcome, alternatives_job, solve_job
+from .robust import PriceJob, candidates, choose, price_job
 from .national import dataset_folders, national_tables, plan_council
 from .tables import alternatives_table, draws_table, robustness_table, summary
 
@@ -32,36 +36,79 @@ class Swept:
     robustness: pd.DataFrame
     draws: pd.DataFrame
     summary: dict
+    robust: Compared | None = None
 
 
 def _progress(done: int, total: int) -> None:
     log.info("sweep: %d of %d plans solved", done, total)
 
 
-def check_draws(count: int, available: int) -> None:
-    """An InputError unless 1 <= count <= the projection's draws."""
-    if 1 <= count <= available:
-        return
+def _priced(done: int, total: int) -> None:
+    log.info("sweep: plans priced in %d of %d draws", done, total)
+
+
+def made_from(inputs: Inputs) -> dict:
+    """What the sweep was run on, so the documents of a solved plan take only a sweep of
+    the same plan: the scenario's name, its settings that decide the plan, the dataset."""
+    return {"scenario": inputs.scenario.scenario.name,
+            "planning_hash": planning_hash(inputs.scenario.scenario.model_dump(mode="json")),
+            "dataset_hash": dataset_hash(inputs.dataset.path)}
+
+
+def check_draws(count: int, available: int, robust: int | None = None) -> None:
+    """An InputError unless 1 <= count <= the projection's draws, and the robust plan's
+    draws (if any) are at most ``count``."""
     problems = Problems()
-    problems.error("--draws", f"asks for {count} demand draws; expected 1 to {available}, the projection's "
-                              "draws (raise demand.draws for more)", value=str(count))
+    if not 1 <= count <= available:
+        problems.error("--draws", f"asks for {count} demand draws; expected 1 to {available}, the projection's "
+                                  "draws (raise demand.draws for more)", value=str(count))
+    if robust is not None and not 1 <= robust <= count:
+        problems.error("--robust", f"asks for a plan chosen against {robust} draws; expected 1 to the {count} "
+                                   "draws of --draws (the robust plan is priced in all of them)", value=str(robust))
     problems.raise_if_errors("placeplan sweep")
 
 
-def sweep_draws(inputs: Inputs, count: int, *, workers: int = 2, scheduler: str | None = None) -> Swept:
+def sweep_draws(inputs: Inputs, count: int, *, workers: int = 2, scheduler: str | None = None,
+                robust: int | None = None) -> Swept:
     """The scenario's own plan and the plans of its projection's first ``count`` demand
-    draws (the draws are the projection's, from demand.seed: the same on any cluster)."""
+    draws (the draws are the projection's, from demand.seed: the same on any cluster).
+    With ``robust``, also the one plan chosen against the first ``robust`` draws together,
+    and both plans priced in every draw."""
     context = Context.of(inputs)
-    check_draws(count, context.futures.draws)
+    check_draws(count, context.futures.draws, robust)
     jobs = [Job(None), *(Job(d) for d in range(count))]
     log.info("sweep: the scenario's plan and %d demand draws on %s", count,
              f"the Dask scheduler at {scheduler}" if scheduler else
              f"{workers} local worker process{'es' if workers != 1 else ''}" if workers else "this process")
-    outcomes = run([(context, job) for job in jobs], workers=workers, scheduler=scheduler, progress=_progress)
-    plan, draws = outcomes[0], outcomes[1:]
+    percentile = inputs.scenario.scenario.demand.percentile
     options = _options(context)
-    return Swept(robustness_table(options, draws, plan), draws_table(draws),
-                 summary(draws, plan, inputs.scenario.scenario.demand.percentile))
+    with cluster(workers, scheduler) as where:
+        outcomes = where.run(solve_job, [(context, job) for job in jobs], _progress)
+        plan, draws = outcomes[0], outcomes[1:]
+        compared = None
+        if robust is not None:
+            compared = _robust(where, context, plan, draws, robust, f"P{percentile}", options)
+    figures = {**summary(draws, plan, percentile), "made_from": made_from(inputs)}
+    if compared is not None:
+        figures["robust"] = compared.summary
+    return Swept(robustness_table(options, draws, plan), draws_table(draws), figures, compared)
+
+
+def _robust(where: Cluster, context: Context, plan: Outcome, draws: list[Outcome], count: int, plan_name: str,
+            options: pd.DataFrame) -> Compared:
+    """The robust plan over the first ``count`` draws (:mod:`.robust`'s decomposition), and
+    it and the scenario's plan priced in every draw."""
+    chosen_against = draws[:count]
+    offered = candidates(plan, chosen_against)
+    log.info("sweep: the robust plan over %d draws: %d candidate plans, each priced in the %d draws", count,
+             len(offered), len(draws))
+    priced = where.run(price_job, [(context, PriceJob(int(o.draw), tuple(offered))) for o in draws], _priced)
+    chosen = choose(offered, list(priced[:count]), chosen_against)
+    log.info("sweep: robust plan %s, gap %.4f%% to the draws' own bounds", chosen.status, 100 * chosen.gap)
+    pairs = [(row[0] if plan.has_plan else dataclasses.replace(plan, draw=draw.draw),
+              row[chosen.candidate] if chosen.candidate >= 0 else dataclasses.replace(plan, draw=draw.draw))
+             for row, draw in zip(priced, draws)]
+    return compare(plan_name, plan, chosen, draws, pairs, options)
 
 
 def sweep_alternatives(inputs: Inputs, count: int) -> pd.DataFrame:
@@ -72,8 +119,10 @@ def sweep_alternatives(inputs: Inputs, count: int) -> pd.DataFrame:
 
 
 def write_alternatives(table: pd.DataFrame, folder: Path, inputs: Inputs) -> list[Path]:
+    said = {"alternatives": len(table) - 1, "made_from": made_from(inputs)}
     with RunFolder.begin(folder, names=ALTERNATIVES_FILES, inputs=scenario_inputs(inputs)) as run_folder:
         write_csv_atomic(run_folder.path / "alternatives.csv", table)
+        write_text_atomic(run_folder.path / "sweep.json", json.dumps(said, indent=2) + "\n")
     return [folder / name for name in ALTERNATIVES_FILES]
 
 
@@ -139,9 +188,13 @@ def _options(context: Context) -> pd.DataFrame:
 
 def write_sweep(swept: Swept, folder: Path, inputs: Inputs) -> list[Path]:
     """The sweep's files into ``folder``, whole or not at all."""
-    with RunFolder.begin(folder, names=SWEEP_FILES, inputs=scenario_inputs(inputs)) as run:
+    names = SWEEP_FILES + (ROBUST_FILES if swept.robust is not None else ())
+    with RunFolder.begin(folder, names=names, inputs=scenario_inputs(inputs)) as run:
         write_csv_atomic(run.path / "robustness.csv", swept.robustness)
         write_csv_atomic(run.path / "draws.csv", swept.draws)
         write_text_atomic(run.path / "sweep.json", json.dumps(swept.summary, indent=2) + "\n")
-    return [folder / name for name in SWEEP_FILES]
+        if swept.robust is not None:
+            for name, table in zip(ROBUST_FILES, (swept.robust.table, swept.robust.draws, swept.robust.options)):
+                write_csv_atomic(run.path / name, table)
+    return [folder / name for name in names]
 
