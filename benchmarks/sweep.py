@@ -8,9 +8,12 @@ scenario's own plan is solved too and counted as time, not as a draw), the speed
 workers over 1 measured in the same run (target at least 1.7x), and whether every run of
 every configuration wrote byte-identical files. With ``--national``: every council's
 dataset built and planned on 2 workers, the time and the largest process's peak memory.
-The robust plan's solve time and gap are printed as not measured until the code exists.
+With ``--robust M``: a sweep of M draws with a robust plan chosen against all of them on
+2 workers (its time, the decomposition's proven gap, and the robust plan against the P50
+plan), and the exact stacked model of the first ``--exact`` draws solved in this process
+beside the decomposition on the same draws (time, gap and mean cost of each).
 
-    python3 benchmarks/sweep.py [--draws 7] [--runs 3] [--hundred] [--national]
+    python3 benchmarks/sweep.py [--draws 7] [--runs 3] [--hundred] [--national] [--robust 20 [--exact 3]]
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ NATIONAL_TARGET_S = 1800.0
 WORKER_MEMORY_GB = 4.0
 
 
-def _sweep(out: Path, draws: int, workers: int) -> tuple[float, str]:
+def _sweep(out: Path, draws: int, workers: int, *extra: str) -> tuple[float, str]:
     command = [sys.executable, "-c", "from placeplan.cli import run; run()", "--quiet", "sweep", SCENARIO,
-               "--draws", str(draws), "--workers", str(workers), "--out", str(out)]
+               "--draws", str(draws), "--workers", str(workers), "--out", str(out), *extra]
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
@@ -62,6 +65,10 @@ def main() -> None:
     parser.add_argument("--hundred", action="store_true", help="also time 100 draws on 2 workers (once)")
     parser.add_argument("--national", action="store_true",
                         help="also build every council's dataset and plan them all on 2 workers (once)")
+    parser.add_argument("--robust", type=int, default=0, metavar="M",
+                        help="also a sweep of M draws with the robust plan over all of them, on 2 workers (once)")
+    parser.add_argument("--exact", type=int, default=3, metavar="K",
+                        help="with --robust: the exact stacked model of the first K draws beside the decomposition")
     args = parser.parse_args()
     print("scenario,draws,workers,runs,median_s,min_s,max_s,draws_per_minute", flush=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -78,7 +85,47 @@ def main() -> None:
                   f"{'met' if hundred[0] <= HUNDRED_TARGET_S else 'NOT MET'})")
         if args.national:
             _national(work)
-    print("robust plan (sample average approximation): not measured: not built yet")
+        if args.robust:
+            _robust(work, args.robust, args.exact)
+
+
+def _robust(work: Path, draws: int, exact: int) -> None:
+    """The robust plan by decomposition over ``draws`` draws (a user's sweep), and the exact
+    stacked model of the first ``exact`` draws against the decomposition on those draws."""
+    import json
+
+    import pandas as pd
+
+    out = work / f"robust-{draws}"
+    seconds, _ = _sweep(out, draws, 2, "--robust", str(draws))
+    said = json.loads((out / "sweep.json").read_text(encoding="utf-8"))["robust"]
+    print(f"robust plan over {draws} draws on 2 workers (the whole sweep: the draws' own plans, then "
+          f"{said['candidates']} candidates priced in every draw): {seconds:.0f} s; {said['status']}, proven within "
+          f"{100 * said['gap']:.3f}% of the exact robust plan's mean cost")
+    table = pd.read_csv(out / "robust.csv").set_index("plan")
+    columns = ["expected_cost", "p90_cost", "worst_cost", "high_demand_cost", "mean_regret", "max_regret",
+               "capital", "options_opened", "places_opened", "mean_out_of_area_pupils"]
+    print("plan," + ",".join(columns))
+    for plan, row in table[columns].iterrows():
+        print(f"{plan}," + ",".join(f"{v:.2f}" for v in row))
+    print(said["sentence"])
+    small = work / f"robust-{exact}"
+    _sweep(small, exact, 2, "--robust", str(exact))
+    decomposed = json.loads((small / "sweep.json").read_text(encoding="utf-8"))["robust"]
+    start = time.perf_counter()
+    stacked, solve_seconds = _stacked(exact)
+    print(f"the first {exact} draws: exact stacked model {stacked.status} in {time.perf_counter() - start:.0f} s "
+          f"(solve {solve_seconds:.0f} s), gap {100 * stacked.gap:.3f}%, mean cost {stacked.expected_cost:,.0f}; "
+          f"decomposition {decomposed['status']}, gap {100 * decomposed['gap']:.3f}%, mean cost "
+          f"{decomposed['expected_cost']:,.0f} ({100 * (decomposed['expected_cost'] / stacked.expected_cost - 1):+.3f}%)")
+
+
+def _stacked(count: int):
+    from placeplan.pipeline import load_inputs
+    from placeplan.sweep.jobs import Context
+    from placeplan.sweep.robust import stacked_job
+
+    return stacked_job(Context.of(load_inputs(SCENARIO, ())), tuple(range(count)))
 
 
 def _national(work: Path) -> None:

@@ -232,3 +232,27 @@ def test_real_council_plan_repeats_exactly(rutland):
     again = solve_scenario(inputs)
     pd.testing.assert_frame_equal(solved.allocation, again.allocation)
     assert again.summary["objective"] == solved.summary["objective"]
+
+
+def test_without_the_search_the_first_plan_is_returned_with_a_true_gap():
+    """search=False stops at the LP strategy's first plan (the dive's): never better than
+    the optimum, its bound never above it, its gap the distance between the two."""
+    import numpy as np
+
+    from placeplan.optimise import Arcs, Existing, Groups, Options, Problem
+    from placeplan.optimise import solve as solve_core
+
+    rng = np.random.default_rng(3)
+    groups = 12
+    problem = Problem.make(
+        groups=Groups.make(rng.uniform(2, 9, groups), period=np.repeat([0, 1, 2], 4), fallback_cost=[80.0] * groups),
+        existing=Existing.make([[10.0, 10.0, 10.0]]),
+        options=Options.make(rng.uniform(8, 16, 6).round(), min_size=[4.0] * 6, step=[2.0] * 6,
+                             fixed_cost=rng.uniform(50, 150, 6), cost_per_place=[5.0] * 6),
+        arcs=Arcs.dense(rng.uniform(1, 10, (groups, 7))))
+    best = solve_core(problem)
+    first = solve_core(problem, search=False)
+    assert first.objective >= best.objective - 1e-6
+    assert first.best_bound <= best.objective + 1e-6
+    assert first.gap == pytest.approx((first.objective - first.best_bound) / first.objective, abs=1e-9)
+    assert solve_core(problem, search=False).objective == first.objective

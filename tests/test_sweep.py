@@ -223,8 +223,13 @@ def test_a_national_sweep_plans_every_dataset_under_a_folder(tmp_path):
     import re
 
     data = json.loads(re.search(r'<script type="application/json" id="pp-data">(.*?)</script>', page, re.S).group(1))
-    names = [c["name"] for c in data["councils"]]
+    councils = data["councils"]["features"]
+    names = [c["properties"]["name"] for c in councils]
     assert names[1] == "&lt;b&gt;Oak &amp; {{ 7*7 }}&lt;/b&gt; Tiny test borough" and "<b>Oak" not in page
+    # each council an area around its zones, shaded by each view's classes
+    assert all(c["geometry"]["type"] in ("Polygon", "MultiPolygon") for c in councils)
+    assert set(data["views"]) == {"shortfall", "saving"}
+    assert all(set(c["properties"]["fill"]) == {"shortfall", "saving"} for c in councils)
     national = pd.read_csv(tmp_path / "national-0" / "national.csv").set_index("folder")
     assert list(national.index) == ["001-first", "002-second"]
     assert national.loc["002-second", "pupils"] > national.loc["001-first", "pupils"]

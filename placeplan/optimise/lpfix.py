@@ -12,7 +12,10 @@ problems the Lagrangian stage does not cover (several periods, sizes, budgets).
    (plan - bound) cannot be 1 in any plan better than the one in hand, so it is fixed to 0.
    This is exact: the full problem's optimum is unchanged.
 4. The full model, with those fixings and warm-started from the plan, proves the optimum
-   or narrows the gap until the time runs out.
+   or narrows the gap until the time runs out. Without the search (``search=False``) the
+   dive's plan is the answer, with its gap to the LP bound: a count of LPs, not a clock,
+   has then decided it (a sweep of every council uses this, so that no council's figures
+   depend on how busy the machine was).
 """
 
 from __future__ import annotations
@@ -150,7 +153,7 @@ def _objective(model: Model, values: np.ndarray) -> float:
 
 
 def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative_gap: float, threads: int,
-                seed: int, hint: np.ndarray | None = None, progress=None) -> Outcome:
+                seed: int, hint: np.ndarray | None = None, progress=None, search: bool = True) -> Outcome:
     """Steps 1-4 above on ``model``; every solution returned is a solution of ``model``."""
     started = time.perf_counter()
     stages: dict[str, float] = {}
@@ -179,11 +182,13 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
     rounded = round_and_fix(model, lp, lower, upper,
                             deadline=None if time_limit is None else started + 0.5 * time_limit)
     attempts = [rounded, (lower, upper), (model.lower, fix_support(model, lp))]
+    dive_limit = None
     for lower_i, upper_i in attempts:
         raw = backend.run(model, solver=solver, lower=lower_i, upper=upper_i, time_limit=left(0.5),
                           relative_gap=max(relative_gap, 1e-7), threads=threads, seed=seed)
         if raw.limit == "time":
             log.warning("dive: its MIP stopped at the time limit: the plan depends on the machine's speed")
+            dive_limit = "time"
         if raw.values is not None and _objective(model, raw.values) < best_value:
             best, best_value = raw.values, _objective(model, raw.values)
         if raw.values is not None:
@@ -196,6 +201,10 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
                   "incumbent": best_value, "bound": bound})
     if best is not None and best_value - bound <= max(relative_gap, 1e-6) * abs(best_value):
         return Outcome(best, best_value, bound, "optimal", None, stages)
+    if not search and best is not None:
+        log.info("no search asked for: the dive's plan, within %.4f%% of the LP bound",
+                 100 * (best_value - bound) / max(abs(best_value), 1e-9))
+        return Outcome(best, best_value, bound, "first_plan", dive_limit, stages)
 
     t0 = time.perf_counter()
     fixed_upper, fixed = fix_by_reduced_cost(model, lp, best_value)

@@ -65,7 +65,7 @@ class Plan:
 def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: float | None = None,
           relative_gap: float = 0.0, threads: int = 1, warm_start: Result | Plan | None = None,
           progress: Progress | None = None, strategy: str = "auto", seed: int = 0,
-          verbose: bool = False) -> Result:
+          verbose: bool = False, search: bool = True) -> Result:
     """Solve ``model`` (or build one from a problem) and return a frozen :class:`Result`.
 
     ``strategy="auto"`` runs the stages above; ``"direct"`` hands exactly this model to the
@@ -75,12 +75,16 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
     fallback allowed, nothing forced), that plan is returned (:func:`status_quo_plan`):
     a short time limit still gives a plan, never "no plan found".
     ``threads`` defaults to 1 so the same inputs always give the same plan.
+    ``search=False`` stops the LP strategy (several periods, sizes or budgets) at its first
+    plan, the dive's, with the LP bound's gap: the plan then depends on no clock (within
+    any time limit the dive itself needs), only on the model.
     """
     started = time.perf_counter()
     if isinstance(model, Problem):
         model = build_model(model)
     result = _solve(model, solver=solver, time_limit=time_limit, relative_gap=relative_gap, threads=threads,
-                    warm_start=warm_start, progress=progress, strategy=strategy, seed=seed, verbose=verbose)
+                    warm_start=warm_start, progress=progress, strategy=strategy, seed=seed, verbose=verbose,
+                    search=search)
     if result.has_plan or result.status != Status.TIME_LIMIT:
         return result
     found = status_quo_plan(model.problem)
@@ -108,7 +112,7 @@ def _trivial_bound(problem: Problem) -> float:
 
 def _solve(model: Model, *, solver: str, time_limit: float | None, relative_gap: float, threads: int,
            warm_start: Result | Plan | None, progress: Progress | None, strategy: str, seed: int,
-           verbose: bool) -> Result:
+           verbose: bool, search: bool = True) -> Result:
     started = time.perf_counter()
     problem = model.problem
     stages: dict[str, float] = {}
@@ -158,7 +162,8 @@ def _solve(model: Model, *, solver: str, time_limit: float | None, relative_gap:
     elif strategy == "auto" and problem.options.count:
         # several periods, sizes or budgets: LP bound, dive and reduced-cost fixing
         return _lp_stage(problem, warm=hint_plan, solver=solver, time_limit=left(), relative_gap=relative_gap,
-                         threads=threads, seed=seed, progress=progress, started=started, stages=stages)
+                         threads=threads, seed=seed, progress=progress, started=started, stages=stages,
+                         search=search)
 
     # 3. solve
     t0 = time.perf_counter()
@@ -189,12 +194,12 @@ def _solve(model: Model, *, solver: str, time_limit: float | None, relative_gap:
 
 def _lp_stage(problem: Problem, *, warm: Plan | None, solver: str, time_limit: float | None, relative_gap: float,
               threads: int, seed: int, progress: Progress | None, started: float,
-              stages: dict[str, float]) -> Result:
+              stages: dict[str, float], search: bool = True) -> Result:
     """:mod:`lpfix`'s strategy on the model without strong linking rows."""
     model = lpfix.without_linking(problem)
     hint = values_from_plan(model, warm) if warm is not None else None
     outcome = lpfix.solve_by_lp(model, solver=solver, time_limit=time_limit, relative_gap=relative_gap,
-                                threads=threads, seed=seed, hint=hint, progress=progress)
+                                threads=threads, seed=seed, hint=hint, progress=progress, search=search)
     stages.update(outcome.stages)
     if outcome.values is None:
         status = {"infeasible": Status.INFEASIBLE, "unbounded": Status.UNBOUNDED}.get(outcome.reason)

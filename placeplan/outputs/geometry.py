@@ -58,16 +58,16 @@ def zone_shapes(dataset: Dataset) -> ZoneShapes:
     return ZoneShapes(ids, voronoi_cells(points), points, approximate=True)
 
 
-def voronoi_cells(points: np.ndarray) -> np.ndarray:
+def voronoi_cells(points: np.ndarray, *, reach: float = 250.0) -> np.ndarray:
     """The Voronoi cell of each point, cut to a circle of the distance to its third
-    nearest neighbour (at least 250 m), so outer cells stay near their points."""
+    nearest neighbour (at least ``reach`` metres), so outer cells stay near their points."""
     if len(points) == 1:
         return np.array([shapely.Point(points[0]).buffer(1000.0)], dtype=object)
     unique, inverse = np.unique(points, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
     k = min(4, len(unique))
     distance, _ = cKDTree(unique).query(unique, k=k)
-    radius = np.maximum(250.0, distance[:, -1]) if len(unique) > 1 else np.array([1000.0])
+    radius = np.maximum(reach, distance[:, -1]) if len(unique) > 1 else np.array([1000.0])
     if len(unique) == 1:
         cells_unique = np.array([shapely.Point(unique[0]).buffer(radius[0])], dtype=object)
     else:

@@ -165,7 +165,7 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
     log.info("solving with %s (time limit %g s)", solver, time_limit)
     result = _timed(stages, "solve", lambda: solve(
         send.problem, solver=solver, time_limit=time_limit, relative_gap=settings.relative_gap,
-        threads=settings.threads, progress=Progress(), seed=scenario.demand.seed))
+        threads=settings.threads, progress=Progress(), seed=scenario.demand.seed, search=settings.search))
     if result.status == Status.ERROR:
         raise SolverError(f"the solver failed: {result.message}")
     if not result.has_plan:

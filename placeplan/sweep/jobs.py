@@ -94,7 +94,7 @@ def solve_plan(context: Context, problem) -> Result:
     scenario = context.inputs.scenario.scenario
     settings = scenario.solve
     return solve(problem, solver=settings.solver, time_limit=settings.time_limit_s,
-                 relative_gap=settings.relative_gap, threads=1, seed=scenario.demand.seed)
+                 relative_gap=settings.relative_gap, threads=1, seed=scenario.demand.seed, search=settings.search)
 
 
 def placed_away(send, result: Result, year: int) -> pd.DataFrame:
