@@ -103,3 +103,20 @@ def test_a_folder_that_is_not_a_sweep_is_refused(swept, tmp_path):
     empty.mkdir()
     refused = run_cli(["map", str(swept["plan"]), "--sweep", str(empty), "--no-copy"])
     assert refused.exit_code == 2 and "sweep.json" in refused.output and "is missing" in refused.output
+
+
+def test_an_option_the_draws_choose_but_the_plan_does_not_is_listed(swept, tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    draws = shutil.copytree(swept["draws"], tmp_path / "draws")
+    table = pd.read_csv(draws / "robustness.csv", dtype=str, keep_default_na=False)
+    table.loc[table["option_id"] == "O3", ["chosen_share", "draws_chosen", "mean_places", "mean_opening_year"]] = \
+        ["0.6", "3", "8.0", "2026.0"]
+    table.to_csv(draws / "robustness.csv", index=False)
+    plan = shutil.copytree(swept["as_solved"], tmp_path / "plan")
+    result = run_cli(["report", str(plan), "--sweep", str(draws)])
+    assert result.exit_code == 0, result.output
+    text = _text((plan / "report.html").read_text(encoding="utf-8"))
+    assert "Town Primary ESTA no 60% (3 of 5) 8.0" in text

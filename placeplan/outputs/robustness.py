@@ -43,7 +43,7 @@ def chosen_share_rows(facts: Facts, sweeps: Sweeps) -> pd.DataFrame:
     return pd.DataFrame({
         "option": [names.get(str(i), str(i)) for i in shown["option_id"]],
         "in the plan": [f"{p:,.0f} places from {y:.0f}" if r == "yes" else "no"
-                        for r, p, y in zip(shown["in_plan"], shown["plan_places"], shown["plan_opening_year"].astype(float))],
+                        for r, p, y in zip(shown["in_plan"], shown["plan_places"], shown["plan_opening_year"])],
         "chosen in": [f"{_share(s)} ({d:.0f} of {sweeps.draws})" for s, d in zip(shown["chosen_share"], shown["draws_chosen"])],
         "mean places when chosen": [f"{p:,.1f}" if math.isfinite(p) else "" for p in shown["mean_places"]],
     })

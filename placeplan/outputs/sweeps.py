@@ -28,7 +28,8 @@ from .folder import PlanFolder
 MAX_JSON_BYTES = 10_000_000
 #: Numbers the documents compute with, by file.
 NUMBERS = {
-    "robustness.csv": ("chosen_share", "draws_chosen", "mean_places", "mean_opening_year", "plan_places"),
+    "robustness.csv": ("chosen_share", "draws_chosen", "mean_places", "mean_opening_year", "plan_places",
+                       "plan_opening_year"),
     "robust.csv": ("chosen_against_draws", "priced_in_draws", "draws_without_a_plan", "expected_cost", "p90_cost",
                    "worst_cost", "mean_regret", "p90_regret", "max_regret", "high_demand_cost", "capital",
                    "options_opened", "places_opened", "mean_out_of_area_pupils", "p90_out_of_area_pupils"),
