@@ -73,6 +73,7 @@ def test_the_map_gains_a_layer_of_how_often_each_option_is_chosen(swept):
     popups = [f["properties"]["popup"] for f in layer[0]["features"]["features"]]
     assert any("of 5 demand futures" in p for p in popups)
     assert any("&lt;b&gt;Oak&lt;/b&gt;" in p for p in popups) and not any("<b>Oak</b>" in p for p in popups)
+    assert "how often an option is chosen over 5 demand futures" in html
 
 
 def test_without_a_sweep_the_documents_are_those_solve_wrote(swept, tmp_path):

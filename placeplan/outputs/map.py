@@ -339,6 +339,13 @@ class MapBuilder:
 
     # --- title, legend, glossary ------------------------------------------------------------
 
+    def _share_key(self) -> str:
+        """The legend's line for how often each option is chosen, when the map has that layer."""
+        if self.sweeps is None or self.sweeps.robustness is None:
+            return ""
+        return (f'<div><span class="pp-dot" style="background:{SHARE_COLOUR}"></span>how often an option is chosen '
+                f"over {self.sweeps.draws} demand futures (larger: more often)</div>")
+
     def panels(self) -> str:
         """The title, legend and glossary panels as HTML (every name escaped)."""
         plan = self.plan
@@ -356,6 +363,7 @@ class MapBuilder:
                   f"{swatches}<b>Provision</b>{circles}"
                   f'<div><span class="pp-dot pp-new"></span>new places (thick outline)</div>'
                   f'<div><span class="pp-dot" style="background:{NOT_CHOSEN}"></span>candidate not chosen</div>'
+                  f"{self._share_key()}"
                   f'<div class="pp-small">Circles are sized by places. {esc(plan.rule.describe())} '
                   f"{esc(approx)}</div></div>")
         assumes = "".join(f"<li>{esc(line)}</li>" for line in plan_caveats(plan))

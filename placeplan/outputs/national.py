@@ -42,8 +42,9 @@ def _script() -> str:
 
 
 #: Pupils short of local places at which each shade starts, lowest first.
-SHORTFALL_CLASSES = ((0.0, "#f3f2f1", "none"), (0.5, "#fde0c5", "1 to 49"), (49.5, "#f9a66c", "50 to 199"),
-                     (199.5, "#e2592b", "200 to 499"), (499.5, "#8f1d0b", "500 or more"))
+SHORTFALL_CLASSES = ((0.0, "#f3f2f1", "none"), (0.5, "#fde0c5", "1 to 249"), (249.5, "#f9a66c", "250 to 499"),
+                     (499.5, "#e2592b", "500 to 999"), (999.5, "#b8321a", "1,000 to 1,999"),
+                     (1999.5, "#6b1206", "2,000 or more"))
 #: Simplification of the council areas (metres): the page stays a few MB for all of England.
 AREA_SIMPLIFY_M = 250.0
 #: Every zone's cell reaches at least this far (metres), so rural councils have no holes.
