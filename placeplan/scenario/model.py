@@ -435,7 +435,7 @@ class Solve(Section):
     time_limit_s: float = Field(120, gt=0, le=MAX_SECONDS, description="Seconds before the best plan found is returned with its gap.")
     relative_gap: float = Field(0.0, ge=0, le=1, description="Stop when the plan is proven within this share of the optimum.")
     threads: int = Field(1, ge=1, le=64, description="Solver threads; 1 gives the same plan every run.")
-    search: bool = Field(True, description="After the first plan (the LP relaxation's dive), search for a better "
+    search: bool = Field(True, description="After the first plan (rounded from the linear relaxation), search for a better "
                                            "one until relative_gap or time_limit_s. false: the first plan, with "
                                            "its proven gap, so that no clock decides it (the national sweep's "
                                            "setting).")
