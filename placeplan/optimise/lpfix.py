@@ -30,13 +30,15 @@ import numpy as np
 from . import backend
 from .core import Problem
 from .formulation import Model, build_model
+from .relaxation import Relaxation
 
 log = logging.getLogger(__name__)
 
 SUPPORT_TOLERANCE = 1e-6
-#: The LP solver of the relaxation, the dive's rounding and polishing: HiGHS's simplex
-#: solves these LPs 2.3 times (Kingston and Richmond: 1.0 s against GLOP's 2.4 s) to 8
-#: times (Sheffield: 2.8 s against 22 s) faster than GLOP, at the same optimum.
+#: The LP solver of the relaxation, the dive's rounding and polishing (:mod:`.relaxation`):
+#: HiGHS's simplex solves these LPs 2.3 times (Kingston and Richmond: 1.0 s against GLOP's
+#: 2.4 s) to 8 times (Sheffield: 2.8 s against 22 s) faster than GLOP, at the same optimum,
+#: and after a change of bounds starts again from its last basis.
 LP_SOLVER = "highs"
 
 
@@ -46,10 +48,6 @@ def lp_support(model: Model, values: np.ndarray) -> np.ndarray:
     support = np.zeros(model.problem.options.count, dtype=bool)
     support[model.option_of_z[z > SUPPORT_TOLERANCE]] = True
     return support | model.problem.options.forced
-
-
-def relax(model: Model, *, solver: str = LP_SOLVER, time_limit: float | None = None) -> backend.RawSolution:
-    return backend.run(model, solver=solver, relax=True, time_limit=time_limit, want_duals=True)
 
 
 def fix_by_reduced_cost(model: Model, lp: backend.RawSolution, upper_bound: float) -> tuple[np.ndarray, int]:
@@ -105,14 +103,17 @@ def dive_bounds(model: Model, lp: backend.RawSolution) -> tuple[np.ndarray, np.n
 DIVE_ROUNDS = 12
 
 
-def round_and_fix(model: Model, lp: backend.RawSolution, lower: np.ndarray, upper: np.ndarray, *,
-                  rounds: int = DIVE_ROUNDS, deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def round_and_fix(relaxation: Relaxation, lp: backend.RawSolution, lower: np.ndarray, upper: np.ndarray, *,
+                  rounds: int = DIVE_ROUNDS, deadline: float | None = None,
+                  basis=None) -> tuple[np.ndarray, np.ndarray]:
     """Open the options the LP opens most and solve the LP again, until no opening is
     fractional (or after ``rounds`` LPs): bounds for a MIP left with sizes (and whatever
     is still fractional) only. Each round opens every opening at a half or more, or else
     the largest one. The ``deadline`` (a time.perf_counter value) is a safety for short
     time limits only, and says so when it ends the rounding: the plan then depends on the
-    machine's speed."""
+    machine's speed. The first LP starts from ``basis`` (the relaxation's last one if None),
+    each later one from the LP before it."""
+    model = relaxation.model
     z = model.families["z"]
     values = lp.values
     for done in range(rounds):
@@ -131,13 +132,14 @@ def round_and_fix(model: Model, lp: backend.RawSolution, lower: np.ndarray, uppe
             picks = np.array([int(np.argmax(np.where(fractional, share, -1.0)))])
         trial = lower.copy()
         trial[z.start + picks] = 1.0
-        relaxed = backend.run(model, solver=LP_SOLVER, relax=True, lower=trial, upper=upper)
+        relaxed = relaxation.solve(trial, upper, basis=basis)
+        basis = None
         if relaxed.reason == "optimal" and relaxed.values is not None:
             lower, values = trial, relaxed.values
         else:
             upper = upper.copy()
             upper[z.start + picks] = 0.0
-            relaxed = backend.run(model, solver=LP_SOLVER, relax=True, lower=lower, upper=upper)
+            relaxed = relaxation.solve(lower, upper)
             if relaxed.reason != "optimal" or relaxed.values is None:
                 break
             values = relaxed.values
@@ -163,7 +165,9 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
             return None
         return max(0.05, share * (time_limit - (time.perf_counter() - started)))
 
-    lp = relax(model, time_limit=left(0.3))
+    relaxation = Relaxation(model)
+    lp = relaxation.solve(time_limit=left(0.3), want_duals=True)
+    lp_basis = relaxation.basis
     stages["lp"] = time.perf_counter() - started
     if lp.reason != "optimal" or lp.values is None:
         raw = backend.run(model, solver=solver, time_limit=left(), relative_gap=relative_gap, threads=threads,
@@ -173,13 +177,13 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
     log.info("LP relaxation: bound %.10g in %.2f s", bound, stages["lp"])
     best, best_value = hint, (_objective(model, hint) if hint is not None else math.inf)
     if hint is not None:
-        polished = polish(model, hint)
+        polished = polish(relaxation, hint)
         if polished is not None and _objective(model, polished) < best_value:
             best, best_value = polished, _objective(model, polished)
 
     t0 = time.perf_counter()
     lower, upper = dive_bounds(model, lp)
-    rounded = round_and_fix(model, lp, lower, upper,
+    rounded = round_and_fix(relaxation, lp, lower, upper, basis=lp_basis,
                             deadline=None if time_limit is None else started + 0.5 * time_limit)
     attempts = [rounded, (lower, upper), (model.lower, fix_support(model, lp))]
     dive_limit = None
@@ -219,15 +223,16 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
     return Outcome(best, best_value, min(final_bound, best_value), raw.reason, raw.limit, stages)
 
 
-def polish(model: Model, values: np.ndarray) -> np.ndarray | None:
+def polish(relaxation: Relaxation, values: np.ndarray) -> np.ndarray | None:
     """A plan with the same openings and sizes as ``values`` and the best placements for
     them (an LP): a warm start that moved pupils to the fallback becomes a fair plan."""
+    model = relaxation.model
     integer = model.integer
     lower, upper = model.lower.copy(), model.upper.copy()
     rounded = np.round(values[integer])
     lower[integer] = rounded
     upper[integer] = rounded
-    raw = backend.run(model, solver=LP_SOLVER, relax=True, lower=lower, upper=upper)
+    raw = relaxation.solve(lower, upper)
     return raw.values if raw.reason == "optimal" else None
 
 

@@ -20,10 +20,10 @@ import time
 
 import numpy as np
 
-from . import backend
 from .core import Problem
 from .formulation import Model, build_model, usable_arcs
 from .lpfix import LP_SOLVER
+from .relaxation import Relaxation
 from .result import Result, Status, empty_result
 from .solve import Plan, _as_plan, _plan_objective, _result, plan_from_values, values_from_plan
 
@@ -42,8 +42,9 @@ def _linking_needed(problem: Problem) -> np.ndarray:
 
 class Replacing:
     """The pupils of ``plan`` placed again with some of its options closed, every other
-    opening as the plan has it. The model is built once and each question only changes
-    the bounds of the opening and size variables."""
+    opening as the plan has it. The model is built and loaded into the LP solver once; each
+    question only changes the bounds of the opening and size variables, and starts from the
+    plan's own optimal basis, so no answer depends on the questions asked before it."""
 
     def __init__(self, problem: Problem, plan: Plan | Result) -> None:
         self.problem = problem
@@ -51,12 +52,11 @@ class Replacing:
         integer = self.model.integer
         self._fixed = np.round(values_from_plan(self.model, _as_plan(plan))[integer])
         self._integer = np.flatnonzero(integer)
+        self._relaxation = Relaxation(self.model)
+        self._relaxation.solve(*self._bounds([]))
+        self._start = self._relaxation.basis
 
-    def without(self, options: list[int] | np.ndarray) -> Result:
-        """Options closed, the rest of the plan as it is, pupils placed at least cost:
-        ``optimal`` (the LP's optimum: bound and objective equal), or ``infeasible`` when
-        the places left cannot take the pupils who may not fall back."""
-        started = time.perf_counter()
+    def _bounds(self, options: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         model = self.model
         lower, upper = model.lower.copy(), model.upper.copy()
         lower[self._integer] = self._fixed
@@ -65,7 +65,15 @@ class Replacing:
         for name, mask in (("z", shut), ("k", np.isin(model.option_of_k, options))):
             columns = model.families[name].start + np.flatnonzero(mask)
             lower[columns] = upper[columns] = 0.0
-        raw = backend.run(model, solver=LP_SOLVER, relax=True, lower=lower, upper=upper)
+        return lower, upper
+
+    def without(self, options: list[int] | np.ndarray) -> Result:
+        """Options closed, the rest of the plan as it is, pupils placed at least cost:
+        ``optimal`` (the LP's optimum: bound and objective equal), or ``infeasible`` when
+        the places left cannot take the pupils who may not fall back."""
+        started = time.perf_counter()
+        model = self.model
+        raw = self._relaxation.solve(*self._bounds(options), basis=self._start)
         if raw.reason != "optimal" or raw.values is None:
             status = Status.INFEASIBLE if raw.reason in ("infeasible", "infeasible_or_unbounded") else Status.ERROR
             message = ("the places left cannot take every pupil who may not be placed out of area"

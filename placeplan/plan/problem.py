@@ -350,9 +350,11 @@ def _arcs(groups: pd.DataFrame, pairs: pd.DataFrame, facilities: Facilities, ban
     pairs = pairs.assign(zone_id=pairs["zone_id"].astype(str))
     groups = groups.assign(group=np.arange(len(groups)))
     limits = {phase: getattr(scenario.travel.max_minutes, phase) for phase in PHASES}
-    joined = groups[["group", "zone_id", "cls", "band", "phase"]].merge(
+    # each group's limit looked up once: mapping the joined rows' phases is most of the time
+    limit = groups["phase"].map(limits).to_numpy(dtype=float)
+    joined = groups[["group", "zone_id", "cls", "band"]].merge(
         pairs[["zone_id", "facility", "minutes", "km"]], on="zone_id", how="inner")
-    within = joined["minutes"].to_numpy() <= joined["phase"].map(limits).to_numpy()
+    within = joined["minutes"].to_numpy() <= limit[joined["group"].to_numpy()]
     joined = joined[within]
     eligible = np.zeros(len(joined), dtype=bool)
     cls, band, facility = joined["cls"].to_numpy(), joined["band"].to_numpy(), joined["facility"].to_numpy()
