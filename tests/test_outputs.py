@@ -445,3 +445,16 @@ def test_only_a_proven_value_is_stated_and_ranked():
         "explain_status": ["time_limit", "optimal", "optimal", "infeasible", "forced open"],
         "cost_increase": [9e9, 10.0, 500.0, float("inf"), float("nan")], "places": [8, 8, 8, 8, 8]})
     assert list(rank_order(chosen)["name"]) == ["indispensable", "large", "small", "forced", "stopped"]
+
+
+def test_the_report_says_which_rule_ended_the_solve():
+    from placeplan.outputs.report import status_words
+
+    within = status_words("feasible", 0.003, search=True, relative_gap=0.005)
+    assert "within 0.3%" in within and "solve.relative_gap" in within
+    first = status_words("feasible", 0.012, search=False, relative_gap=0.005)
+    assert first.startswith("The first plan") and "within 1.2%" in first and "solve.search = false" in first
+    assert "relative_gap" not in first and "time allowed" not in first
+    # the first plan inside the scenario's gap is simply a plan within the gap
+    assert "solve.relative_gap" in status_words("feasible", 0.003, search=False, relative_gap=0.005)
+    assert "time allowed" in status_words("time_limit", 0.02, search=False, relative_gap=0.005)

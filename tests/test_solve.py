@@ -256,3 +256,43 @@ def test_without_the_search_the_first_plan_is_returned_with_a_true_gap():
     assert first.best_bound <= best.objective + 1e-6
     assert first.gap == pytest.approx((first.objective - first.best_bound) / first.objective, abs=1e-9)
     assert solve_core(problem, search=False).objective == first.objective
+
+
+def test_without_the_search_the_plan_is_made_by_lps_alone_and_no_clock_moves_it(monkeypatch):
+    """search=False: the dive rounds openings and then sizes by LPs only (lp_dive), so its
+    plan is whole, the same whatever the time limit, and never asks the MIP solver."""
+    import numpy as np
+
+    from placeplan.optimise import Arcs, Existing, Groups, Options, Problem, backend
+    from placeplan.optimise import solve as solve_core
+
+    rng = np.random.default_rng(11)
+    groups = 16
+    problem = Problem.make(
+        groups=Groups.make(rng.uniform(2, 9, groups), period=np.repeat([0, 1, 2, 3], 4),
+                           fallback_cost=[90.0] * groups),
+        existing=Existing.make([[12.0] * 4]),
+        options=Options.make(rng.uniform(8, 20, 8).round(), min_size=[4.0] * 8, step=[2.0] * 8,
+                             fixed_cost=rng.uniform(40, 160, 8), cost_per_place=[6.0] * 8),
+        arcs=Arcs.dense(rng.uniform(1, 12, (groups, 9))))
+    mip_calls = []
+    run = backend.run
+
+    def counting(model, **kwargs):
+        if not kwargs.get("relax"):
+            mip_calls.append(kwargs)
+        return run(model, **kwargs)
+
+    monkeypatch.setattr(backend, "run", counting)
+    plans = [solve_core(problem, search=False, time_limit=limit) for limit in (None, 30.0, 3000.0)]
+    assert not [c for c in mip_calls if c.get("lower") is not None], "the dive asked the MIP solver"
+    first = plans[0]
+    assert first.has_plan and first.status.value in ("optimal", "feasible")
+    for other in plans[1:]:
+        assert other.objective == first.objective
+        assert np.array_equal(other.option_period, first.option_period)
+        assert np.array_equal(other.option_size, first.option_size, equal_nan=True)
+    opened = first.option_period >= 0
+    sizes = first.option_size[opened]
+    assert np.allclose((sizes - 4.0) / 2.0, np.round((sizes - 4.0) / 2.0))   # whole steps above the minimum
+    assert first.objective >= solve_core(problem).objective - 1e-6

@@ -234,6 +234,8 @@ def test_a_national_sweep_plans_every_dataset_under_a_folder(tmp_path):
     assert list(national.index) == ["001-first", "002-second"]
     assert national.loc["002-second", "pupils"] > national.loc["001-first", "pupils"]
     assert (national["saving"] >= 0).all() and (national["shortfall"] > 0).all()
+    # the shortfall is some of the last year's pupils (all of them, not only that year's joiners)
+    assert (national["shortfall"] <= national["pupils"]).all()
     shortfall = pd.read_csv(tmp_path / "national-0" / "national_shortfall.csv")
     by_council = shortfall.groupby("folder")["pupils"].sum()
     assert by_council.to_numpy() == pytest.approx(national["shortfall"].to_numpy(), abs=0.2)

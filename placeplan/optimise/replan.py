@@ -1,4 +1,6 @@
-"""A plan's openings held as they are, and its pupils placed again: :class:`Replacing`.
+"""A plan's openings held as they are, and its pupils placed again: :class:`Placing` for
+any plan's openings (what a plan costs in another demand future), :class:`Replacing` for a
+plan with some of its options closed.
 
 What a plan loses without one of its options, measured the way facility interdiction
 measures the loss of a facility (Church, Scaparra and Middleton, 2004): the option is
@@ -40,44 +42,46 @@ def _linking_needed(problem: Problem) -> np.ndarray:
     return uncapacitated
 
 
-class Replacing:
-    """The pupils of ``plan`` placed again with some of its options closed, every other
-    opening as the plan has it. The model is built and loaded into the LP solver once; each
-    question only changes the bounds of the opening and size variables, and starts from the
-    plan's own optimal basis, so no answer depends on the questions asked before it."""
+class Placing:
+    """Any plan's openings held fixed and the pupils placed at least cost (a linear
+    programme). The model is built and loaded into the LP solver once; each plan only
+    changes the bounds of the opening and size variables, and its LP starts from the basis
+    given, or else from the one the last plan's ended with."""
 
-    def __init__(self, problem: Problem, plan: Plan | Result) -> None:
+    def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.model: Model = build_model(problem, linking=_linking_needed(problem))
-        integer = self.model.integer
-        self._fixed = np.round(values_from_plan(self.model, _as_plan(plan))[integer])
-        self._integer = np.flatnonzero(integer)
+        self._integer = np.flatnonzero(self.model.integer)
         self._relaxation = Relaxation(self.model)
-        self._relaxation.solve(*self._bounds([]))
-        self._start = self._relaxation.basis
 
-    def _bounds(self, options: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def basis(self):
+        return self._relaxation.basis
+
+    def bounds(self, option_period: np.ndarray, option_size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds fixing every opening and size variable as the plan has them (``option_period``
+        -1: not opened, and then no places)."""
         model = self.model
+        options = self.problem.options.count
+        plan = Plan(np.zeros(self.problem.arcs.count), np.zeros(self.problem.groups.count),
+                    np.asarray(option_period, np.int64).reshape(options), np.asarray(option_size, float).reshape(options))
+        fixed = np.round(values_from_plan(model, plan)[self._integer])
         lower, upper = model.lower.copy(), model.upper.copy()
-        lower[self._integer] = self._fixed
-        upper[self._integer] = self._fixed
-        shut = np.isin(model.option_of_z, options)
-        for name, mask in (("z", shut), ("k", np.isin(model.option_of_k, options))):
-            columns = model.families[name].start + np.flatnonzero(mask)
-            lower[columns] = upper[columns] = 0.0
+        lower[self._integer] = upper[self._integer] = fixed
         return lower, upper
 
-    def without(self, options: list[int] | np.ndarray) -> Result:
-        """Options closed, the rest of the plan as it is, pupils placed at least cost:
-        ``optimal`` (the LP's optimum: bound and objective equal), or ``infeasible`` when
-        the places left cannot take the pupils who may not fall back."""
+    def place(self, option_period: np.ndarray, option_size: np.ndarray, *, basis=None,
+              infeasible: str = "the plan's places cannot take every pupil who may not be placed out of area, "
+                                "or fill a unit to its minimum occupancy") -> Result:
+        """The plan's pupils placed at least cost: ``optimal`` (the LP's optimum: bound and
+        objective equal), or ``infeasible`` when the plan cannot meet the rules (places for
+        every pupil who may not be placed out of area, each unit's minimum occupancy)."""
         started = time.perf_counter()
         model = self.model
-        raw = self._relaxation.solve(*self._bounds(options), basis=self._start)
+        raw = self._relaxation.solve(*self.bounds(option_period, option_size), basis=basis)
         if raw.reason != "optimal" or raw.values is None:
             status = Status.INFEASIBLE if raw.reason in ("infeasible", "infeasible_or_unbounded") else Status.ERROR
-            message = ("the places left cannot take every pupil who may not be placed out of area"
-                       if status == Status.INFEASIBLE else raw.detail or raw.reason)
+            message = infeasible if status == Status.INFEASIBLE else raw.detail or raw.reason
             return empty_result(self.problem, status, seconds=time.perf_counter() - started, solver=LP_SOLVER,
                                 message=message, model_size=model.size())
         plan = plan_from_values(model, raw.values)
@@ -85,3 +89,28 @@ class Replacing:
         # problem's own data, as every plan's cost is, not the solver's rounding of it).
         return _result(self.problem, plan, bound=_plan_objective(self.problem, plan), status_reason="optimal",
                        started=started, solver=LP_SOLVER, size=model.size(), stages={}, relative_gap=0.0)
+
+
+class Replacing:
+    """The pupils of ``plan`` placed again with some of its options closed, every other
+    opening as the plan has it (:class:`Placing`). Each question starts from the plan's own
+    optimal basis, so no answer depends on the questions asked before it."""
+
+    def __init__(self, problem: Problem, plan: Plan | Result) -> None:
+        self.problem = problem
+        held = _as_plan(plan)
+        self._period, self._size = held.option_period, held.option_size
+        self._placing = Placing(problem)
+        self.model: Model = self._placing.model
+        self._placing.place(self._period, self._size)
+        self._start = self._placing.basis
+
+    def without(self, options: list[int] | np.ndarray) -> Result:
+        """Options closed, the rest of the plan as it is, pupils placed at least cost:
+        ``optimal``, or ``infeasible`` when the places left cannot take the pupils who may
+        not fall back."""
+        period, size = self._period.copy(), self._size.copy()
+        period[np.asarray(options, np.int64)] = -1
+        size[np.asarray(options, np.int64)] = np.nan
+        return self._placing.place(period, size, basis=self._start, infeasible="the places left cannot take every "
+                                   "pupil who may not be placed out of area")

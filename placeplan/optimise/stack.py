@@ -26,9 +26,8 @@ from typing import Sequence
 import numpy as np
 
 from .core import Arcs, Existing, Groups, Options, Problem, ProblemError, Rejoins, Rules
-from .formulation import build_model
+from .replan import Placing
 from .result import Result
-from .solve import solve
 
 #: The option arrays that are costs: each copy pays its future's share of them.
 _COSTS = ("fixed_cost", "cost_per_place", "annual_cost_per_place", "annual_fixed_cost")
@@ -138,25 +137,10 @@ def _rules(first: Problem, share: np.ndarray) -> Rules:
         same_plan=tuple(tuple(d * O + o for d in range(D)) for o in range(O)) if D > 1 else ())
 
 
-def evaluate(problem: Problem, option_period: np.ndarray, option_size: np.ndarray, *,
-             solver: str = "highs") -> Result:
+def evaluate(problem: Problem, option_period: np.ndarray, option_size: np.ndarray) -> Result:
     """``problem`` with the openings fixed (``option_period`` -1: not opened) and the
     placements chosen at least cost: what that plan costs in this future. Infeasible when
     the plan cannot meet the rules there (a minimum occupancy it cannot fill, pupils it
-    cannot place with the fallback forbidden)."""
-    option_period = np.asarray(option_period, np.int64)
-    option_size = np.asarray(option_size, float)
-    closed = problem.closing(np.flatnonzero(option_period < 0))
-    model = build_model(closed)
-    lower, upper = model.lower.copy(), model.upper.copy()
-    z = model.families["z"]
-    chosen = (option_period[model.option_of_z] == model.period_of_z).astype(float)
-    lower[z], upper[z] = chosen, chosen
-    k = model.families["k"]
-    o = problem.options
-    steps = np.where(o.step > 0, o.step, 1.0)[model.option_of_k]
-    extra = np.nan_to_num(option_size[model.option_of_k] - o.min_size[model.option_of_k]) / steps
-    value = np.where(chosen[model.z_of_k] > 0, np.round(extra, 9), 0.0)
-    lower[k], upper[k] = value, value
-    fixed = dataclasses.replace(model, lower=lower, upper=np.maximum(lower, upper))
-    return solve(fixed, solver=solver, strategy="direct")
+    cannot place with the fallback forbidden). To price many plans in one future, keep one
+    :class:`~.replan.Placing`."""
+    return Placing(problem).place(option_period, option_size)

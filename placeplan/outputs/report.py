@@ -196,10 +196,16 @@ def growth_notes(summary: dict) -> list[str]:
     return [str(n).rstrip(".") for n in notes] if isinstance(notes, list) else []
 
 
-def status_words(status: str, gap: float) -> str:
-    """The solver's outcome as a committee would want it said."""
+def status_words(status: str, gap: float, *, search: bool = True, relative_gap: float = 0.0) -> str:
+    """The solver's outcome as a committee would want it said. Without the search
+    (``solve.search = false``) a plan outside the scenario's relative gap is the first plan,
+    which a count of LPs decided, not the gap or a clock."""
     if status == "optimal":
         return "No cheaper plan meets the rules: the solver proved this plan the best."
+    if status == "feasible" and not search and gap > relative_gap and gap <= 1.0:
+        return (f"The first plan the solver found, proven within {100 * gap:.1f}% of the best possible: a better one, "
+                f"if there is one, costs at most {100 * gap:.1f}% less (the scenario asks for no search after the "
+                "first plan, solve.search = false, so no clock decided it).")
     if status == "feasible" and gap <= 1.0:
         # the scenario's relative_gap ended the search, not a clock: say so
         return (f"A plan proven within {100 * gap:.1f}% of the best possible: a better one, if there is one, "
@@ -218,7 +224,8 @@ def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency, sweeps: S
     head = render(HEAD, title=plan.title, day=date_words(plan.solved_on), dataset=plan.dataset.meta.name,
                   first=s["years"][0], last=s["years"][-1], description=plan.scenario.description,
                   rule=plan.rule.describe(), figures=headline_figures(facts, suff),
-                  status=status_words(str(s["status"]), gap),
+                  status=status_words(str(s["status"]), gap, search=plan.scenario.solve.search,
+                                      relative_gap=plan.scenario.solve.relative_gap),
                   discount=f"{100 * plan.scenario.costs.discount_rate:g}%",
                   status_quo_note=facts.status_quo_note, map_file=MAP_FILE, assumes=safe(caveats_html(plan)))
     charts = render(CHARTS, first=academic_year(plan.years[0]), last=academic_year(plan.final_year),

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..optimise import Status
-from ..optimise.stack import evaluate, stack
+from ..optimise.replan import Placing
+from ..optimise.stack import stack
 from ..plan.problem import SendProblem
 from ..plan.run import prepare
 from .jobs import Context, Opened, Outcome, outcome_of, solve_plan
@@ -89,14 +90,13 @@ def choose(options: list[tuple[Opened, ...]], priced: list[tuple[Outcome, ...]],
 
 
 def price_job(context: Context, job: PriceJob) -> tuple[Outcome, ...]:
-    """Each plan of ``job`` in its draw: openings fixed, placements at least cost."""
+    """Each plan of ``job`` in its draw: openings fixed, placements at least cost (one
+    model of the draw, each plan a change of bounds from the one before)."""
     planned = context.futures.planned(job.draw)
     send = prepare(context.inputs, planned=planned, pairs=context.pairs).send
-    priced = []
-    for opened in job.plans:
-        period, size = arrays_of(send, opened)
-        priced.append(outcome_of(context, job.draw, planned, send, evaluate(send.problem, period, size)))
-    return tuple(priced)
+    placing = Placing(send.problem)
+    return tuple(outcome_of(context, job.draw, planned, send, placing.place(*arrays_of(send, opened)))
+                 for opened in job.plans)
 
 
 def stacked_job(context: Context, draws: tuple[int, ...]) -> tuple[Robust, float]:
