@@ -1,5 +1,6 @@
 """placeplan sweep on Kingston and Richmond: draws per minute on 1 and 2 workers of this
-machine, and (with ``--hundred``) the time for 100 demand draws on 2.
+machine, and (with ``--hundred``) the time for 100 demand draws on 2, and on 1 (the
+speed-up of a long sweep, where the start is a small share).
 
 Each configuration runs ``placeplan sweep`` as a user does (a new process, its local Dask
 cluster started and stopped inside the timing) ``--runs`` times; the script prints the
@@ -66,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--draws", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--hundred", action="store_true", help="also time 100 draws on 2 workers (once)")
+    parser.add_argument("--hundred", action="store_true", help="also time 100 draws on 2 workers and on 1 (once each)")
     parser.add_argument("--national", action="store_true",
                         help="also build every council's dataset and plan them all on 2 workers (once)")
     parser.add_argument("--robust", type=int, default=0, metavar="M",
@@ -84,9 +85,13 @@ def main() -> None:
               f"{'met' if speed_up >= SPEED_UP_TARGET else 'NOT MET'})")
         print(f"files byte-identical over every run on 1 and 2 workers: {'yes' if len(first | second) == 1 else 'NO'}")
         if args.hundred:
-            hundred, _ = _configuration(work, 100, 2, 1)
+            hundred, on_two = _configuration(work, 100, 2, 1)
             print(f"100 draws on 2 workers: {hundred[0]:.0f} s (target at most {HUNDRED_TARGET_S:.0f} s: "
                   f"{'met' if hundred[0] <= HUNDRED_TARGET_S else 'NOT MET'})")
+            alone, on_one = _configuration(work, 100, 1, 1)
+            print(f"100 draws, 2 workers / 1 worker: {alone[0] / hundred[0]:.2f}x (target at least "
+                  f"{SPEED_UP_TARGET}x: {'met' if alone[0] / hundred[0] >= SPEED_UP_TARGET else 'NOT MET'}); "
+                  f"files byte-identical: {'yes' if len(on_one | on_two) == 1 else 'NO'}")
         if args.national:
             _national(work)
         if args.robust:
