@@ -31,22 +31,34 @@ def test_a_draw_is_one_future_of_the_projection_and_its_cells_add_up(tiny_scenar
     assert not first["pupils"].equals(second["pupils"])
     for year, rows in first.groupby("year"):
         for (need, phase), cells in rows.groupby(["need", "phase"]):
-            council = projected.phase_draws[0, projected.needs.index(need), list(PHASES).index(phase),
-                                            year - projected.base_year]
+            council = projected.phase_draws[
+                0, projected.needs.index(need), list(PHASES).index(phase), year - projected.base_year
+            ]
             assert cells["pupils"].sum() == pytest.approx(council, abs=0.001 * len(cells))
     # Over many draws the cells' median is the planned percentile's.
-    draws = np.array([projected.draw(d).set_index(["zone_id", "need", "ncy", "year"])["pupils"]
-                      .reindex(pd.MultiIndex.from_frame(projected.planned()[["zone_id", "need", "ncy", "year"]]))
-                      .fillna(0.0).to_numpy() for d in range(projected.draws)])
+    draws = np.array(
+        [
+            projected.draw(d)
+            .set_index(["zone_id", "need", "ncy", "year"])["pupils"]
+            .reindex(pd.MultiIndex.from_frame(projected.planned()[["zone_id", "need", "ncy", "year"]]))
+            .fillna(0.0)
+            .to_numpy()
+            for d in range(projected.draws)
+        ]
+    )
     assert np.median(draws, axis=0) == pytest.approx(projected.planned()["pupils"].to_numpy(), rel=0.01, abs=0.01)
 
 
 def test_the_robustness_table_counts_each_option_over_the_draws():
-    options = pd.DataFrame({"option_id": ["A", "B", "C"], "name": ["a", "=HYPERLINK(1)", "c"],
-                            "kind": ["srp", "esta", "srp"]})
-    draws = [Outcome(d, "optimal", 1.0, 0.0, 1.0, 0.0, 10.0, opened) for d, opened in enumerate([
-        (Opened("A", 8, 2027), Opened("B", 4, 2028)), (Opened("A", 12, 2028),), (Opened("A", 10, 2027),),
-        ()])]
+    options = pd.DataFrame(
+        {"option_id": ["A", "B", "C"], "name": ["a", "=HYPERLINK(1)", "c"], "kind": ["srp", "esta", "srp"]}
+    )
+    draws = [
+        Outcome(d, "optimal", 1.0, 0.0, 1.0, 0.0, 10.0, opened)
+        for d, opened in enumerate(
+            [(Opened("A", 8, 2027), Opened("B", 4, 2028)), (Opened("A", 12, 2028),), (Opened("A", 10, 2027),), ()]
+        )
+    ]
     plan = Outcome(None, "optimal", 1.0, 0.0, 1.0, 0.0, 10.0, (Opened("B", 6, 2027),))
     table = robustness_table(options, draws, plan).set_index("option_id")
     assert list(table.index) == ["A", "B", "C"]
@@ -90,12 +102,19 @@ def test_a_sweep_on_a_dask_cluster_started_from_the_command_line_gives_the_same_
     dask = [sys.executable, "-m", "dask", "scheduler"]
     worker = [sys.executable, "-m", "dask", "worker"]
     logs = open(tmp_path / "dask.log", "w")
-    processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-                                   "--no-dashboard"], stdout=logs, stderr=logs)]
+    processes = [
+        subprocess.Popen(
+            [*dask, "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+            stdout=logs,
+            stderr=logs,
+        )
+    ]
     try:
         time.sleep(1.0)
-        processes += [subprocess.Popen([*worker, address, "--nthreads", "1", "--no-dashboard"], stdout=logs,
-                                       stderr=logs) for _ in range(2)]
+        processes += [
+            subprocess.Popen([*worker, address, "--nthreads", "1", "--no-dashboard"], stdout=logs, stderr=logs)
+            for _ in range(2)
+        ]
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=60)
         remote = _sweep(tiny_scenario, tmp_path / "remote", "--scheduler", address, "--robust", "3")
@@ -110,16 +129,25 @@ def test_a_sweep_on_a_dask_cluster_started_from_the_command_line_gives_the_same_
 
 
 def test_more_draws_than_the_projection_has_is_a_clear_error(tiny_scenario, tmp_path):
-    result = run_cli(["sweep", str(tiny_scenario), "--draws", "5000", "--workers", "0",
-                      "--out", str(tmp_path / "out")])
+    result = run_cli(["sweep", str(tiny_scenario), "--draws", "5000", "--workers", "0", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "--draws" in result.output and "expected 1 to 1000" in result.output and "demand.draws" in result.output
     assert not (tmp_path / "out").exists()
 
 
 def test_a_scheduler_that_does_not_answer_is_a_clear_error(tiny_scenario, tmp_path):
-    result = run_cli(["sweep", str(tiny_scenario), "--draws", "2", "--scheduler", f"tcp://127.0.0.1:{_free_port()}",
-                      "--out", str(tmp_path / "out")])
+    result = run_cli(
+        [
+            "sweep",
+            str(tiny_scenario),
+            "--draws",
+            "2",
+            "--scheduler",
+            f"tcp://127.0.0.1:{_free_port()}",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert "no Dask scheduler answered" in result.output
 
@@ -135,8 +163,20 @@ def test_grid_values_split_at_top_level_commas_and_every_combination_is_planned(
 
 def test_a_grid_is_the_same_on_two_workers_and_in_one_process(tiny_scenario, tmp_path):
     def grid(out: Path, workers: str) -> dict[str, bytes]:
-        result = run_cli(["sweep", str(tiny_scenario), "--grid", "rules.capital_budget=100000,1000000",
-                          "--grid", "travel.speed_kmh=15,24", "--workers", workers, "--out", str(out)])
+        result = run_cli(
+            [
+                "sweep",
+                str(tiny_scenario),
+                "--grid",
+                "rules.capital_budget=100000,1000000",
+                "--grid",
+                "travel.speed_kmh=15,24",
+                "--workers",
+                workers,
+                "--out",
+                str(out),
+            ]
+        )
         assert result.exit_code == 0, result.output
         return {name: (out / name).read_bytes() for name in ("grid.csv", "grid.png")}
 
@@ -150,8 +190,18 @@ def test_a_grid_is_the_same_on_two_workers_and_in_one_process(tiny_scenario, tmp
 
 
 def test_a_grid_value_that_is_not_a_valid_setting_is_reported_with_every_other(tiny_scenario, tmp_path):
-    result = run_cli(["sweep", str(tiny_scenario), "--grid", "travel.speed_kmh=15,fast,-3", "--workers", "0",
-                      "--out", str(tmp_path / "out")])
+    result = run_cli(
+        [
+            "sweep",
+            str(tiny_scenario),
+            "--grid",
+            "travel.speed_kmh=15,fast,-3",
+            "--workers",
+            "0",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "fast" in result.output and "-3" in result.output
     assert not (tmp_path / "out").exists()
@@ -189,7 +239,22 @@ def test_the_alternatives_file_says_what_each_plan_adds_and_drops(tiny_scenario,
     assert list(table["dropped"]) == ["", "O2", "O1"] and list(table["added"]) == ["", "", ""]
     assert table["cost_difference"].iloc[0] == 0 and (table["cost_difference"].diff().iloc[1:] > 0).all()
     assert "#2 £79,443 more" in result.output
-    assert list(table["proven_dearer"]) == ["", "yes", "yes"]    # the tiny case is solved to optimality
+    assert list(table["proven_dearer"]) == ["", "yes", "yes"]  # the tiny case is solved to optimality
+
+
+def test_alternatives_found_out_of_order_are_ranked_by_cost():
+    """Each next best plan is solved only to the gap, so the third found can cost less than
+    the second: the table ranks them by cost, the scenario's plan first."""
+    from placeplan.sweep.jobs import Opened, Outcome
+    from placeplan.sweep.tables import alternatives_table
+
+    def plan(cost: float, *ids: str) -> Outcome:
+        return Outcome(None, "feasible", cost, 0.003, 0.0, 0.0, 100.0, tuple(Opened(i, 8.0, 2027) for i in ids))
+
+    table = alternatives_table([plan(1000.0, "A", "B"), plan(1220.0, "A", "B", "C"), plan(1067.0, "A", "D")])
+    assert list(table["rank"]) == [1, 2, 3]
+    assert list(table["cost_difference"]) == [0.0, 67.0, 220.0]
+    assert list(table["added"]) == ["", "D", "C"] and list(table["dropped"]) == ["", "B", ""]
 
 
 def test_a_national_sweep_plans_every_dataset_under_a_folder(tmp_path):
@@ -206,17 +271,19 @@ def test_a_national_sweep_plans_every_dataset_under_a_folder(tmp_path):
     demand = root / "002-second" / "demand.csv"
     table = pd.read_csv(demand)
     table.assign(pupils=table["pupils"] * 2).to_csv(demand, index=False)
-    (root / "notes").mkdir()    # not a dataset: left alone
+    (root / "notes").mkdir()  # not a dataset: left alone
     toml = root / "002-second" / "dataset.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('name = "', 'name = "<b>Oak & {{ 7*7 }}</b> ', 1),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('name = "', 'name = "<b>Oak & {{ 7*7 }}</b> ', 1), encoding="utf-8"
+    )
     files = {}
     for workers in ("0", "2"):
         out = tmp_path / f"national-{workers}"
         result = run_cli(["sweep", "--datasets", str(root), "--workers", workers, "--out", str(out)])
         assert result.exit_code == 0, result.output
-        files[workers] = {n: (out / n).read_bytes()
-                          for n in ("national.csv", "national_shortfall.csv", "national.html")}
+        files[workers] = {
+            n: (out / n).read_bytes() for n in ("national.csv", "national_shortfall.csv", "national.html")
+        }
     assert files["0"] == files["2"]
     page = files["0"]["national.html"].decode("utf-8")
     import json
@@ -282,13 +349,23 @@ def test_the_councillors_sentence_says_what_the_robust_plan_changes():
     from placeplan.sweep.compare import compare
     from placeplan.sweep.robust import Robust
 
-    options = pd.DataFrame({"option_id": ["A", "B", "C"], "name": ["Oak <b>SRP</b>", "{{ Elm }} unit", "Ash"],
-                            "kind": ["srp", "unit", "srp"]})
+    options = pd.DataFrame(
+        {
+            "option_id": ["A", "B", "C"],
+            "name": ["Oak <b>SRP</b>", "{{ Elm }} unit", "Ash"],
+            "kind": ["srp", "unit", "srp"],
+        }
+    )
     p50 = (Opened("A", 8, 2027), Opened("C", 10, 2027))
     robust = (Opened("A", 16, 2027), Opened("B", 6, 2028), Opened("C", 10, 2027))
     own = [Outcome(d, "optimal", 100.0 + 10 * d, 0.0, 5.0, 1.0, 50.0 + d, ()) for d in range(10)]
-    priced = [(Outcome(d, "optimal", 110.0 + 20 * d, 0.0, 5.0, 2.0, 50.0 + d, p50),
-               Outcome(d, "optimal", 112.0 + 12 * d, 0.0, 8.0, 1.0, 50.0 + d, robust)) for d in range(10)]
+    priced = [
+        (
+            Outcome(d, "optimal", 110.0 + 20 * d, 0.0, 5.0, 2.0, 50.0 + d, p50),
+            Outcome(d, "optimal", 112.0 + 12 * d, 0.0, 8.0, 1.0, 50.0 + d, robust),
+        )
+        for d in range(10)
+    ]
     chosen = Robust("feasible", 166.0, 145.0, 0.13, 10, 3, robust, "test", 1)
     plan = Outcome(None, "optimal", 150.0, 0.0, 5.0, 2.0, 55.0, p50)
     compared = compare("P50", plan, chosen, own, priced, options)
@@ -309,8 +386,9 @@ def test_the_councillors_sentence_says_what_the_robust_plan_changes():
 def test_a_robust_plan_needs_draws_and_no_more_draws_than_those(tiny_scenario, tmp_path):
     alone = run_cli(["sweep", str(tiny_scenario), "--alternatives", "2", "--robust", "2", "--out", str(tmp_path / "a")])
     assert alone.exit_code == 2 and "--robust" in alone.output and "--draws N beside it" in alone.output
-    more = run_cli(["sweep", str(tiny_scenario), "--draws", "3", "--robust", "4", "--workers", "0",
-                    "--out", str(tmp_path / "b")])
+    more = run_cli(
+        ["sweep", str(tiny_scenario), "--draws", "3", "--robust", "4", "--workers", "0", "--out", str(tmp_path / "b")]
+    )
     assert more.exit_code == 2 and "expected 1 to the 3 draws of --draws" in more.output
     assert "Traceback" not in alone.output + more.output
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
