@@ -65,16 +65,22 @@ def host_rules(chosen: pd.DataFrame, candidates: pd.DataFrame, rules: dict) -> C
     check = Check("host rules")
     hosted = chosen[chosen["kind"].isin(HOSTED)].merge(
         candidates[["option_id", "host_on_roll", "host_selective", "host_ncy_min", "host_ncy_max"]],
-        on="option_id", how="left")
+        on="option_id",
+        how="left",
+    )
     share = float(rules["host_max_share_of_roll"])
     for row in hosted.itertuples():
         if pd.notna(row.host_on_roll) and row.places > share * row.host_on_roll + 1e-9:
-            check.failures.append(f"{row.option_id}: {row.places:g} places > {share:.0%} of {row.host_on_roll:g} on roll")
+            check.failures.append(
+                f"{row.option_id}: {row.places:g} places > {share:.0%} of {row.host_on_roll:g} on roll"
+            )
         if str(row.host_selective).lower() in {"yes", "true", "1"} and not rules["allow_selective_hosts"]:
             check.failures.append(f"{row.option_id}: selective host")
         if pd.notna(row.host_ncy_min) and (row.ncy_min < row.host_ncy_min or row.ncy_max > row.host_ncy_max):
-            check.failures.append(f"{row.option_id}: NCY {row.ncy_min}-{row.ncy_max} outside the host's "
-                                  f"{row.host_ncy_min:g}-{row.host_ncy_max:g}")
+            check.failures.append(
+                f"{row.option_id}: NCY {row.ncy_min}-{row.ncy_max} outside the host's "
+                f"{row.host_ncy_min:g}-{row.host_ncy_max:g}"
+            )
     if not rules["allow_several_per_host"]:
         counts = hosted.groupby("host")["option_id"].agg(list)
         check.failures += [f"host {host}: {', '.join(ids)}" for host, ids in counts.items() if len(ids) > 1]
@@ -107,12 +113,15 @@ def away_by_year(pupils: list[dict]) -> pd.Series:
 
 def run_off(summary: dict) -> tuple[Check, pd.DataFrame]:
     check = Check(f"out of area: first year >= {FIRST_YEAR_AWAY_SHARE:.0%} of the status quo's, last year lower")
-    table = pd.DataFrame({"plan": away_by_year(summary["pupils"]),
-                          "status_quo": away_by_year(summary["status_quo"]["pupils"])})
+    table = pd.DataFrame(
+        {"plan": away_by_year(summary["pupils"]), "status_quo": away_by_year(summary["status_quo"]["pupils"])}
+    )
     first, last = table.index.min(), table.index.max()
     if table.loc[first, "plan"] < FIRST_YEAR_AWAY_SHARE * table.loc[first, "status_quo"]:
-        check.failures.append(f"{first}: {table.loc[first, 'plan']:.0f} < {FIRST_YEAR_AWAY_SHARE:.0%} of "
-                              f"{table.loc[first, 'status_quo']:.0f}")
+        check.failures.append(
+            f"{first}: {table.loc[first, 'plan']:.0f} < {FIRST_YEAR_AWAY_SHARE:.0%} of "
+            f"{table.loc[first, 'status_quo']:.0f}"
+        )
     if not table.loc[last, "plan"] < table.loc[last, "status_quo"]:
         check.failures.append(f"{last}: {table.loc[last, 'plan']:.0f} not below {table.loc[last, 'status_quo']:.0f}")
     return check, table
@@ -124,8 +133,12 @@ def check_folder(folder: Path, *, earliest: int = EARLIEST_OPENING) -> bool:
     chosen = options[options["chosen"]].copy()
     rules = scenario["rules"]
     away_check, away = run_off(summary)
-    checks = [host_rules(chosen, candidates, rules), special_at_esta(allocation, options),
-              lead_times(chosen, summary, rules, earliest), away_check]
+    checks = [
+        host_rules(chosen, candidates, rules),
+        special_at_esta(allocation, options),
+        lead_times(chosen, summary, rules, earliest),
+        away_check,
+    ]
     _print_plan(summary, chosen, away)
     for check in checks:
         print(f"  [{'pass' if check.passed else 'FAIL'}] {check.name}")
@@ -135,20 +148,31 @@ def check_folder(folder: Path, *, earliest: int = EARLIEST_OPENING) -> bool:
 
 
 def _print_plan(summary: dict, chosen: pd.DataFrame, away: pd.DataFrame) -> None:
-    print(f"\n## {summary['scenario']}: {summary['status']}, gap {summary['gap']:.3%}, "
-          f"objective £{summary['objective']:,.0f}")
-    by_kind = chosen.groupby("kind").agg(options=("option_id", "size"), places=("places", "sum"),
-                                         smallest=("places", "min"), largest=("places", "max"),
-                                         capital=("capital", "sum"))
+    print(
+        f"\n## {summary['scenario']}: {summary['status']}, gap {summary['gap']:.3%}, "
+        f"objective £{summary['objective']:,.0f}"
+    )
+    by_kind = chosen.groupby("kind").agg(
+        options=("option_id", "size"),
+        places=("places", "sum"),
+        smallest=("places", "min"),
+        largest=("places", "max"),
+        capital=("capital", "sum"),
+    )
     by_kind["opening years"] = chosen.groupby("kind")["opening_year"].apply(
-        lambda years: ", ".join(f"{int(y)}: {n}" for y, n in years.value_counts().sort_index().items()))
+        lambda years: ", ".join(f"{int(y)}: {n}" for y, n in years.value_counts().sort_index().items())
+    )
     print(f"  {len(chosen)} options, {chosen['places'].sum():.0f} places, capital £{chosen['capital'].sum():,.0f}")
     print("  " + by_kind.to_string().replace("\n", "\n  "))
     saving = summary["saving"]["total"]
-    print(f"  saving against the status quo: £{saving['undiscounted']:,.0f} over the plan "
-          f"(£{saving['net_of_capital_undiscounted']:,.0f} net of capital); payback {summary['payback_year']}")
-    print("  pupils out of area by year (plan / status quo): " + "; ".join(
-        f"{year} {row.plan:.0f}/{row.status_quo:.0f}" for year, row in away.iterrows()))
+    print(
+        f"  saving against the status quo: £{saving['undiscounted']:,.0f} over the plan "
+        f"(£{saving['net_of_capital_undiscounted']:,.0f} net of capital); payback {summary['payback_year']}"
+    )
+    print(
+        "  pupils out of area by year (plan / status quo): "
+        + "; ".join(f"{year} {row.plan:.0f}/{row.status_quo:.0f}" for year, row in away.iterrows())
+    )
 
 
 def _solve(target: str, out: Path, overrides: list[str]) -> Path:
@@ -165,8 +189,9 @@ def _solve(target: str, out: Path, overrides: list[str]) -> Path:
 
 def _build(la: str, work: Path) -> Path:
     folder = work / "".join(ch for ch in la.lower() if ch.isalnum())
-    done = subprocess.run(["placeplan", "data", "build", "--la", la, "--out", str(folder)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["placeplan", "data", "build", "--la", la, "--out", str(folder)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise SystemExit(f"data build --la {la} exited {done.returncode}:\n{done.stderr[-2000:]}")
     return folder
@@ -178,8 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", action="append", default=[], help="a scenario file to solve")
     parser.add_argument("--solved", action="append", default=[], help="a folder placeplan solve wrote")
     parser.add_argument("--set", action="append", default=[], dest="overrides", help="passed to every solve")
-    parser.add_argument("--earliest", type=int, default=EARLIEST_OPENING,
-                        help=f"no option may open before this year (default {EARLIEST_OPENING})")
+    parser.add_argument(
+        "--earliest",
+        type=int,
+        default=EARLIEST_OPENING,
+        help=f"no option may open before this year (default {EARLIEST_OPENING})",
+    )
     parser.add_argument("--work", help="folder for datasets and solved folders (default: a temporary one)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:

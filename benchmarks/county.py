@@ -52,16 +52,27 @@ def main() -> None:
     print("run,build_s,model_s,solve_s,status,gap_pct,objective,variables,peak_mb", flush=True)
     rows = []
     for run in range(1, args.runs + 1):
-        done = subprocess.run([sys.executable, "-c", ONE_RUN, json.dumps(args.overrides), str(args.time_limit)],
-                              cwd=ROOT, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", ONE_RUN, json.dumps(args.overrides), str(args.time_limit)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         row = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)
-        print(f"{run},{row['build_s']:.2f},{row['model_s']:.2f},{row['solve_s']:.1f},{row['status']},"
-              f"{100 * row['gap']:.3f},{row['objective']:.0f},{row['variables']},{row['peak_mb']:.0f}", flush=True)
+        print(
+            f"{run},{row['build_s']:.2f},{row['model_s']:.2f},{row['solve_s']:.1f},{row['status']},"
+            f"{100 * row['gap']:.3f},{row['objective']:.0f},{row['variables']},{row['peak_mb']:.0f}",
+            flush=True,
+        )
     medians = {key: statistics.median(r[key] for r in rows) for key in keys}
-    print(f"# median of {len(rows)}: build {medians['build_s']:.2f} s, model {medians['model_s']:.2f} s, solve "
-          f"{medians['solve_s']:.1f} s, gap {100 * medians['gap']:.3f}%, peak {medians['peak_mb']:.0f} MB "
-          f"(target: gap <= 0.5% within 60 s, <= 4096 MB)", flush=True)
+    print(
+        f"# median of {len(rows)}: build {medians['build_s']:.2f} s, model {medians['model_s']:.2f} s, solve "
+        f"{medians['solve_s']:.1f} s, gap {100 * medians['gap']:.3f}%, peak {medians['peak_mb']:.0f} MB "
+        f"(target: gap <= 0.5% within 60 s, <= 4096 MB)",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ dataset included) and of loading and validating it again, as `validate` does.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import tempfile
 import time
@@ -38,12 +39,15 @@ def main() -> None:
             names = [n.strip() for n in group.split(",")]
             builds, loads = [], []
             for run in range(args.runs):
-                seconds, report = _timed(lambda: build_dataset(names, Path(folder) / f"g{number}-{run}"))
+                seconds, report = _timed(functools.partial(build_dataset, names, Path(folder) / f"g{number}-{run}"))
                 builds.append(seconds)
-                loads.append(_timed(lambda: load_dataset(report.path))[0])
-            print(f"\"{' + '.join(names)}\",{report.zones},{report.pupils},{report.sites},{report.options},"
-                  f"{statistics.median(builds):.2f},{min(builds):.2f},{max(builds):.2f},"
-                  f"{statistics.median(loads):.2f}", flush=True)
+                loads.append(_timed(functools.partial(load_dataset, report.path))[0])
+            print(
+                f'"{" + ".join(names)}",{report.zones},{report.pupils},{report.sites},{report.options},'
+                f"{statistics.median(builds):.2f},{min(builds):.2f},{max(builds):.2f},"
+                f"{statistics.median(loads):.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from placeplan.optimise import p_median, solve  # noqa: E402
+from placeplan.optimise import p_median, solve
 
 DEVON = Path(__file__).resolve().parents[2] / "shared" / "data" / "open" / "devon"
 

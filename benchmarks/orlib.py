@@ -37,8 +37,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from placeplan.optimise import Status, cflp, solve  # noqa: E402
-from placeplan.optimise.orlib import CapInstance, read_cap  # noqa: E402
+from placeplan.optimise import Status, cflp, solve
+from placeplan.optimise.orlib import CapInstance, read_cap
 
 ORLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib"
 TOLERANCE = 1e-6
@@ -50,14 +50,15 @@ TEXTBOOK_SETS = ("capa", "capb", "capc")
 class Timing:
     objective: float
     status: str
-    wall: float        # seconds
-    cpu: float         # seconds of CPU time used by this process
+    wall: float  # seconds
+    cpu: float  # seconds of CPU time used by this process
 
 
 def instances(folder: Path) -> list[tuple[str, float]]:
     with open(folder / "OPTIMA.csv", newline="") as handle:
-        return [(row["instance"], float(row["optimal_value"])) for row in csv.DictReader(handle)
-                if row["problem"] == "CFLP"]
+        return [
+            (row["instance"], float(row["optimal_value"])) for row in csv.DictReader(handle) if row["problem"] == "CFLP"
+        ]
 
 
 def load(folder: Path, name: str) -> CapInstance:
@@ -88,8 +89,10 @@ def textbook(inst: CapInstance, *, time_limit: float | None) -> Timing:
     for j in range(n):
         for i in range(m):
             solver.Add(x[j][i] <= y[i])
-    solver.Minimize(solver.Sum([float(inst.fixed_cost[i]) * y[i] for i in range(m)])
-                    + solver.Sum([float(inst.cost[j, i]) * x[j][i] for j in range(n) for i in range(m)]))
+    solver.Minimize(
+        solver.Sum([float(inst.fixed_cost[i]) * y[i] for i in range(m)])
+        + solver.Sum([float(inst.cost[j, i]) * x[j][i] for j in range(n) for i in range(m)])
+    )
     solver.SetNumThreads(1)
     if time_limit is not None:
         solver.SetTimeLimit(int(time_limit * 1000))
@@ -104,25 +107,38 @@ def textbook(inst: CapInstance, *, time_limit: float | None) -> Timing:
 
 def median_timing(runs: list[Timing]) -> Timing:
     """The first run's answer with the median wall and CPU times of all runs."""
-    return Timing(runs[0].objective, runs[0].status, statistics.median(r.wall for r in runs),
-                  statistics.median(r.cpu for r in runs))
+    return Timing(
+        runs[0].objective,
+        runs[0].status,
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+    )
 
 
 def compare(pairs: dict[str, tuple[Timing, Timing]]) -> None:
     """The textbook table and the ratio of the totals (a lower bound if a solve was cut off)."""
-    print("instance,core_seconds,textbook_seconds,core_cpu_seconds,textbook_cpu_seconds,textbook_objective,"
-          "textbook_status", flush=True)
+    print(
+        "instance,core_seconds,textbook_seconds,core_cpu_seconds,textbook_cpu_seconds,textbook_objective,"
+        "textbook_status",
+        flush=True,
+    )
     for name, (ours, theirs) in pairs.items():
-        print(f"{name},{ours.wall:.2f},{theirs.wall:.2f},{ours.cpu:.2f},{theirs.cpu:.2f},{theirs.objective:.3f},"
-              f"{theirs.status}", flush=True)
+        print(
+            f"{name},{ours.wall:.2f},{theirs.wall:.2f},{ours.cpu:.2f},{theirs.cpu:.2f},{theirs.objective:.3f},"
+            f"{theirs.status}",
+            flush=True,
+        )
     cut = any(theirs.status != "optimal" for _, theirs in pairs.values())
     sign = ">= " if cut else ""
     for label, field in (("wall", "wall"), ("cpu", "cpu")):
         ours = sum(getattr(o, field) for o, _ in pairs.values())
         theirs = sum(getattr(t, field) for _, t in pairs.values())
         ratio = theirs / ours if ours else float("inf")
-        print(f"# {'/'.join(TEXTBOOK_SETS)} {label}: core {ours:.1f} s, textbook {theirs:.1f} s, "
-              f"textbook/core = {sign}{ratio:.1f}x (target >= 5x)", flush=True)
+        print(
+            f"# {'/'.join(TEXTBOOK_SETS)} {label}: core {ours:.1f} s, textbook {theirs:.1f} s, "
+            f"textbook/core = {sign}{ratio:.1f}x (target >= 5x)",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,8 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--solver", default="scip", choices=["scip", "highs", "cp-sat"])
     parser.add_argument("--repeat", type=int, default=3, help="core solves per instance; the median time is shown")
     parser.add_argument("--skip-textbook", action="store_true", help="do not time the textbook model")
-    parser.add_argument("--textbook-limit", type=float, default=1800.0,
-                        help="seconds per textbook solve (a hit makes the ratio a lower bound)")
+    parser.add_argument(
+        "--textbook-limit",
+        type=float,
+        default=1800.0,
+        help="seconds per textbook solve (a hit makes the ratio a lower bound)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log the core's stages")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
@@ -155,16 +175,25 @@ def main(argv: list[str] | None = None) -> int:
         ok = ours.status == str(Status.OPTIMAL) and rel <= TOLERANCE and same
         failures += not ok
         timings.append(ours.wall)
-        row = [name, f"{ours.objective:.3f}", f"{optimum:.3f}", f"{rel:.2e}", ours.status if same else "unsteady",
-               f"{ours.wall:.2f}"]
+        row = [
+            name,
+            f"{ours.objective:.3f}",
+            f"{optimum:.3f}",
+            f"{rel:.2e}",
+            ours.status if same else "unsteady",
+            f"{ours.wall:.2f}",
+        ]
         rows.append(row)
         print(",".join(row), flush=True)
         if name.partition("_")[0] in TEXTBOOK_SETS and not args.skip_textbook:
             pairs[name] = (ours, textbook(inst, time_limit=args.textbook_limit))
     if timings:
-        print(f"# core: {len(todo) - failures}/{len(todo)} instances proven optimal within {TOLERANCE:g} of the "
-              f"published optimum; median of {max(1, args.repeat)} runs each: {sum(timings):.1f} s in all, "
-              f"median {statistics.median(timings):.2f} s, max {max(timings):.2f} s", flush=True)
+        print(
+            f"# core: {len(todo) - failures}/{len(todo)} instances proven optimal within {TOLERANCE:g} of the "
+            f"published optimum; median of {max(1, args.repeat)} runs each: {sum(timings):.1f} s in all, "
+            f"median {statistics.median(timings):.2f} s, max {max(timings):.2f} s",
+            flush=True,
+        )
     if args.csv:
         with open(args.csv, "w", newline="") as handle:
             writer = csv.writer(handle)

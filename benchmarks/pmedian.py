@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from placeplan.optimise import Status, p_median, solve  # noqa: E402
-from placeplan.optimise.orlib import read_pmed  # noqa: E402
+from placeplan.optimise import Status, p_median, solve
+from placeplan.optimise.orlib import read_pmed
 
 ORLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib"
 TOLERANCE = 1e-6
@@ -38,8 +38,11 @@ CAPACITY_SLACK = 1.2
 
 def optima(folder: Path) -> dict[str, float]:
     with open(folder / "OPTIMA.csv", newline="") as handle:
-        return {row["instance"]: float(row["optimal_value"]) for row in csv.DictReader(handle)
-                if row["problem"] == "p-median"}
+        return {
+            row["instance"]: float(row["optimal_value"])
+            for row in csv.DictReader(handle)
+            if row["problem"] == "p-median"
+        }
 
 
 def capacity_for(n: int, p: int) -> float:
@@ -59,8 +62,7 @@ def spopt_solve(distance: np.ndarray, p: int, capacity: float | None, time_limit
 
     start = time.perf_counter()
     capacities = None if capacity is None else np.full(len(distance), capacity)
-    model = PMedian.from_cost_matrix(distance, np.ones(len(distance)), p_facilities=p,
-                                     facility_capacities=capacities)
+    model = PMedian.from_cost_matrix(distance, np.ones(len(distance)), p_facilities=p, facility_capacities=capacities)
     model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1))
     seconds = time.perf_counter() - start
     status = pulp.LpStatus[model.problem.status].lower()
@@ -74,8 +76,11 @@ def _names(text: str | None, known: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="comma-separated instances for the core (default: all 40)")
-    parser.add_argument("--spopt", default=",".join(f"pmed{i}" for i in range(1, 11)),
-                        help="comma-separated instances to solve with spopt too ('' for none)")
+    parser.add_argument(
+        "--spopt",
+        default=",".join(f"pmed{i}" for i in range(1, 11)),
+        help="comma-separated instances to solve with spopt too ('' for none)",
+    )
     parser.add_argument("--spopt-limit", type=float, default=600.0, help="seconds per spopt solve")
     parser.add_argument("--capacitated", action="store_true", help="also the capacitated variant")
     parser.add_argument("--csv", help="also write the core rows to this CSV file")
@@ -95,13 +100,24 @@ def main(argv: list[str] | None = None) -> int:
         ok = status == str(Status.OPTIMAL) and rel <= TOLERANCE
         failures += not ok
         core_seconds[name], core_objective[name] = seconds, objective
-        row = [name, str(len(inst.distance)), str(inst.p), f"{objective:.0f}", f"{best[name]:.0f}", f"{rel:.2e}",
-               status, f"{seconds:.2f}"]
+        row = [
+            name,
+            str(len(inst.distance)),
+            str(inst.p),
+            f"{objective:.0f}",
+            f"{best[name]:.0f}",
+            f"{rel:.2e}",
+            status,
+            f"{seconds:.2f}",
+        ]
         rows.append(row)
         print(",".join(row), flush=True)
     times = list(core_seconds.values())
-    print(f"# core: {len(names) - failures}/{len(names)} proven optimal at the published optimum; "
-          f"{sum(times):.1f} s in all, median {statistics.median(times):.2f} s, max {max(times):.2f} s", flush=True)
+    print(
+        f"# core: {len(names) - failures}/{len(names)} proven optimal at the published optimum; "
+        f"{sum(times):.1f} s in all, median {statistics.median(times):.2f} s, max {max(times):.2f} s",
+        flush=True,
+    )
     if args.csv:
         with open(args.csv, "w", newline="") as handle:
             csv.writer(handle).writerows([header.split(","), *rows])
@@ -112,8 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         if not compare:
             break
         print(f"# {label} p-median: the core and spopt (PuLP + CBC) on the same instances", flush=True)
-        print("instance,variant,core_objective,core_seconds,spopt_objective,spopt_status,spopt_seconds,"
-              "equal_objective,speedup", flush=True)
+        print(
+            "instance,variant,core_objective,core_seconds,spopt_objective,spopt_status,spopt_seconds,"
+            "equal_objective,speedup",
+            flush=True,
+        )
         ratios = []
         for name in compare:
             inst = instances.get(name) or read_pmed(folder / f"{name}.txt")
@@ -125,11 +144,16 @@ def main(argv: list[str] | None = None) -> int:
             s_obj, s_status, s_seconds = spopt_solve(inst.distance, inst.p, capacity, args.spopt_limit)
             equal = abs(s_obj - objective) <= TOLERANCE * max(1.0, abs(objective))
             ratios.append(s_seconds / seconds)
-            print(f"{name},{label},{objective:.0f},{seconds:.2f},{s_obj:.0f},{s_status},{s_seconds:.2f},"
-                  f"{equal},{s_seconds / seconds:.1f}", flush=True)
-        print(f"# {label}: spopt/core time, median {statistics.median(ratios):.1f}x, "
-              f"min {min(ratios):.1f}x, max {max(ratios):.1f}x over {len(ratios)} instances (target >= 10x)",
-              flush=True)
+            print(
+                f"{name},{label},{objective:.0f},{seconds:.2f},{s_obj:.0f},{s_status},{s_seconds:.2f},"
+                f"{equal},{s_seconds / seconds:.1f}",
+                flush=True,
+            )
+        print(
+            f"# {label}: spopt/core time, median {statistics.median(ratios):.1f}x, "
+            f"min {min(ratios):.1f}x, max {max(ratios):.1f}x over {len(ratios)} instances (target >= 10x)",
+            flush=True,
+        )
     return 1 if failures else 0
 
 

@@ -37,12 +37,22 @@ REPEATED = ("shortlist.csv", "explain.csv", "map.html")
 def _run_main_job(out: Path, *extra: str) -> tuple[float, dict[str, str]]:
     start = time.perf_counter()
     # the console script's own entry point, in this interpreter: what `placeplan solve` runs
-    command = [sys.executable, "-c", "from placeplan.cli import run; run()", "--quiet", "solve", MAIN_JOB,
-               "--out", str(out), *extra]
+    command = [
+        sys.executable,
+        "-c",
+        "from placeplan.cli import run; run()",
+        "--quiet",
+        "solve",
+        MAIN_JOB,
+        "--out",
+        str(out),
+        *extra,
+    ]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
-    return seconds, {name: hashlib.sha256((out / name).read_bytes()).hexdigest()
-                     for name in REPEATED if (out / name).is_file()}
+    return seconds, {
+        name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in REPEATED if (out / name).is_file()
+    }
 
 
 def main_job(runs: int) -> None:
@@ -59,8 +69,10 @@ def main_job(runs: int) -> None:
     print("job,runs,median_s,min_s,max_s", flush=True)
     print(f"main job (placeplan solve {MAIN_JOB}),{runs},{median:.1f},{min(full):.1f},{max(full):.1f}")
     print(f"same job with --no-explain,{runs},{base:.1f},{min(quick):.1f},{max(quick):.1f}")
-    print(f"main job / --no-explain: {median / base:.2f}x; target at most {MAIN_JOB_TARGET_S:.0f} s: "
-          f"{'met' if median <= MAIN_JOB_TARGET_S else 'NOT met'}")
+    print(
+        f"main job / --no-explain: {median / base:.2f}x; target at most {MAIN_JOB_TARGET_S:.0f} s: "
+        f"{'met' if median <= MAIN_JOB_TARGET_S else 'NOT met'}"
+    )
     print(f"{', '.join(REPEATED)} byte-identical over {runs} runs: {'yes' if same else 'NO'}", flush=True)
 
 
@@ -86,9 +98,12 @@ def main() -> None:
                 solved = solve_scenario(inputs, solver=solver, time_limit=args.time_limit, with_explain=False)
                 seconds.append(time.perf_counter() - start)
             summary = solved.summary
-            print(f"{path},{solver},{summary['status']},{summary['objective']:.0f},{summary['gap']:.2e},"
-                  f"{summary['model_size'].get('variables', 0)},{statistics.median(seconds):.1f},"
-                  f"{min(seconds):.1f},{max(seconds):.1f}", flush=True)
+            print(
+                f"{path},{solver},{summary['status']},{summary['objective']:.0f},{summary['gap']:.2e},"
+                f"{summary['model_size'].get('variables', 0)},{statistics.median(seconds):.1f},"
+                f"{min(seconds):.1f},{max(seconds):.1f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

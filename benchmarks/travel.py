@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _source(path: str | None) -> Path:
-    for candidate in ([Path(path)] if path else []) + [ROOT / "data" / "open", ROOT.parent / "shared" / "data" / "open"]:
+    for candidate in ([Path(path)] if path else []) + [
+        ROOT / "data" / "open",
+        ROOT.parent / "shared" / "data" / "open",
+    ]:
         if (candidate / "schools.csv.gz").is_file() and (candidate / "lsoa_population.csv.gz").is_file():
             return candidate
     raise SystemExit("open data not found: pass --source DIR holding schools.csv.gz and lsoa_population.csv.gz")
@@ -33,14 +36,24 @@ def _source(path: str | None) -> Path:
 def load(source: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     lsoas = pd.read_csv(source / "lsoa_population.csv.gz", usecols=["lsoa21_code", "easting", "northing"])
     zones = lsoas.rename(columns={"lsoa21_code": "zone_id", "easting": "x", "northing": "y"})
-    schools = pd.read_csv(source / "schools.csv.gz", usecols=["urn", "education_phase", "send_setting_category",
-                                                           "easting", "northing"]).dropna(subset=["easting"])
+    schools = pd.read_csv(
+        source / "schools.csv.gz", usecols=["urn", "education_phase", "send_setting_category", "easting", "northing"]
+    ).dropna(subset=["easting"])
     phase_ncy = {"Primary": (0, 6), "Secondary": (7, 11), "All-through": (0, 13), "Not applicable": (-1, 14)}
-    schools = schools[schools["education_phase"].isin(phase_ncy) &
-                      schools["send_setting_category"].str.match("special|mainstream_(la|academy|free)")]
+    schools = schools[
+        schools["education_phase"].isin(phase_ncy)
+        & schools["send_setting_category"].str.match("special|mainstream_(la|academy|free)")
+    ]
     ncy = schools["education_phase"].map(phase_ncy)
-    facilities = pd.DataFrame({"facility_id": "URN" + schools["urn"].astype(str), "x": schools["easting"],
-                               "y": schools["northing"], "ncy_min": [a for a, _ in ncy], "ncy_max": [b for _, b in ncy]})
+    facilities = pd.DataFrame(
+        {
+            "facility_id": "URN" + schools["urn"].astype(str),
+            "x": schools["easting"],
+            "y": schools["northing"],
+            "ncy_min": [a for a, _ in ncy],
+            "ncy_max": [b for _, b in ncy],
+        }
+    )
     return zones, facilities.reset_index(drop=True)
 
 
@@ -50,11 +63,12 @@ def brute_force(zones: pd.DataFrame, facilities: pd.DataFrame, settings: Travel)
     zx, zy = zones["x"].to_numpy(float), zones["y"].to_numpy(float)
     kept = 0
     for start in range(0, len(facilities), 500):
-        block = facilities.iloc[start:start + 500]
-        metres = np.hypot(zx[:, None] - block["x"].to_numpy(float)[None, :],
-                          zy[:, None] - block["y"].to_numpy(float)[None, :])
+        block = facilities.iloc[start : start + 500]
+        metres = np.hypot(
+            zx[:, None] - block["x"].to_numpy(float)[None, :], zy[:, None] - block["y"].to_numpy(float)[None, :]
+        )
         minutes = settings.terminal_minutes + metres / 1000 * settings.circuity / settings.speed_kmh * 60
-        kept += int((minutes <= limits[start:start + 500][None, :]).sum())
+        kept += int((minutes <= limits[start : start + 500][None, :]).sum())
     return kept
 
 
@@ -78,8 +92,10 @@ def main() -> None:
     print("method,zones,facilities,all_pairs,pairs_within_reach,median_seconds")
     print(f"kd_tree,{len(zones)},{len(facilities)},{all_pairs},{len(pairs)},{statistics.median(indexed):.3f}")
     print(f"all_pairs,{len(zones)},{len(facilities)},{all_pairs},{kept},{statistics.median(brute):.3f}")
-    print(f"# ratio all_pairs/kd_tree = {statistics.median(brute) / statistics.median(indexed):.2f} "
-          f"(median of {args.runs} runs each; pairs within reach = {len(pairs) / all_pairs:.1%} of all pairs)")
+    print(
+        f"# ratio all_pairs/kd_tree = {statistics.median(brute) / statistics.median(indexed):.2f} "
+        f"(median of {args.runs} runs each; pairs within reach = {len(pairs) / all_pairs:.1%} of all pairs)"
+    )
 
 
 if __name__ == "__main__":

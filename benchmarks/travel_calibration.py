@@ -33,8 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _data(path: str | None) -> Path:
-    for candidate in ([Path(path)] if path else []) + [ROOT / "data" / "open" / "devon",
-                                                       ROOT.parent / "shared" / "data" / "open" / "devon"]:
+    for candidate in ([Path(path)] if path else []) + [
+        ROOT / "data" / "open" / "devon",
+        ROOT.parent / "shared" / "data" / "open" / "devon",
+    ]:
         if (candidate / "travel_matrix_car.csv").is_file():
             return candidate
     raise SystemExit("Devon data not found: pass --data DIR holding travel_matrix_car.csv")
@@ -48,8 +50,10 @@ def load(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     wide = pd.read_csv(folder / "travel_matrix_car.csv").set_index("from_id")
     origins = lsoas.loc[wide.index]
     destinations = sites.loc[wide.columns]
-    metres = np.hypot(origins["pwc_easting"].to_numpy()[:, None] - destinations["easting"].to_numpy()[None, :],
-                      origins["pwc_northing"].to_numpy()[:, None] - destinations["northing"].to_numpy()[None, :])
+    metres = np.hypot(
+        origins["pwc_easting"].to_numpy()[:, None] - destinations["easting"].to_numpy()[None, :],
+        origins["pwc_northing"].to_numpy()[:, None] - destinations["northing"].to_numpy()[None, :],
+    )
     return metres.ravel() / 1000.0, wide.to_numpy(dtype=float).ravel()
 
 
@@ -80,15 +84,22 @@ def main() -> None:
     args = parser.parse_args()
     km, minutes = load(_data(args.data))
     circuity = Travel().circuity
-    groups = {"all": np.ones(len(km), dtype=bool), f"short_lt_{args.short_km:g}km": km < args.short_km,
-              f"long_ge_{args.short_km:g}km": km >= args.short_km}
-    print("fit,pairs,terminal_minutes,minutes_per_straight_km,speed_kmh_at_circuity_"
-          f"{circuity:g},median_abs_error_minutes,r2,terminal_95pct_low,terminal_95pct_high")
+    groups = {
+        "all": np.ones(len(km), dtype=bool),
+        f"short_lt_{args.short_km:g}km": km < args.short_km,
+        f"long_ge_{args.short_km:g}km": km >= args.short_km,
+    }
+    print(
+        "fit,pairs,terminal_minutes,minutes_per_straight_km,speed_kmh_at_circuity_"
+        f"{circuity:g},median_abs_error_minutes,r2,terminal_95pct_low,terminal_95pct_high"
+    )
     for name, mask in groups.items():
         a, b, error, r2 = fit(km[mask], minutes[mask])
         low, high = intercept_interval(km[mask], minutes[mask], seed=args.seed)
-        print(f"{name},{int(mask.sum())},{a:.2f},{b:.3f},{60 * circuity / b:.1f},{error:.2f},{r2:.3f},"
-              f"{low:.2f},{high:.2f}")
+        print(
+            f"{name},{int(mask.sum())},{a:.2f},{b:.3f},{60 * circuity / b:.1f},{error:.2f},{r2:.3f},"
+            f"{low:.2f},{high:.2f}"
+        )
     # placeplan's own estimate on the same pairs: how far above the car it sits.
     print("estimate,speed_kmh,terminal_minutes,group,median_minus_car_minutes,share_at_or_above_car")
     default = Travel()

@@ -38,15 +38,20 @@ def horizon_problems(horizon: Horizon, base_year: int, *, layer_of: LayerOf = _s
     problems = Problems()
     first = horizon.first_year
     if first is not None and first <= base_year:
-        problems.error(layer_of("horizon.first_year"),
-                       f"starts the plan in {_year(first)}, not after the dataset's base year "
-                       f"{_year(base_year)}; expected {base_year + 1} or later (or leave it out for "
-                       f"{_year(horizon.first_plan_year(base_year))}, three years after the base year)", key="horizon.first_year", value=first)
+        problems.error(
+            layer_of("horizon.first_year"),
+            f"starts the plan in {_year(first)}, not after the dataset's base year "
+            f"{_year(base_year)}; expected {base_year + 1} or later (or leave it out for "
+            f"{_year(horizon.first_plan_year(base_year))}, three years after the base year)",
+            key="horizon.first_year",
+            value=first,
+        )
     return problems
 
 
-def option_id_problems(option_ids: Iterable[str], site_ids: Iterable[str], rules: Rules, *,
-                       layer_of: LayerOf = _scenario) -> Problems:
+def option_id_problems(
+    option_ids: Iterable[str], site_ids: Iterable[str], rules: Rules, *, layer_of: LayerOf = _scenario
+) -> Problems:
     """rules.force_open and rules.exclude name candidate options, and no option is both."""
     problems = Problems()
     known = [str(i) for i in option_ids]
@@ -59,14 +64,24 @@ def option_id_problems(option_ids: Iterable[str], site_ids: Iterable[str], rules
                 hint = "is an existing site, not an option; expected an option_id from candidates"
             else:
                 guess = suggest(option_id, known, cutoff=0.6)
-                hint = f"is not an option; did you mean {guess}?" if guess else \
-                    "is not an option; expected an option_id from candidates" + (
-                        f" ({', '.join(known[:8])}{', ...' if len(known) > 8 else ''})" if known else
-                        ", and the dataset has no candidate options")
+                hint = (
+                    f"is not an option; did you mean {guess}?"
+                    if guess
+                    else "is not an option; expected an option_id from candidates"
+                    + (
+                        f" ({', '.join(known[:8])}{', ...' if len(known) > 8 else ''})"
+                        if known
+                        else ", and the dataset has no candidate options"
+                    )
+                )
             problems.error(layer_of(f"rules.{key}"), hint, key=f"rules.{key}", value=option_id)
     for option_id in sorted(set(rules.force_open) & set(rules.exclude)):
-        problems.error(layer_of("rules.force_open"), "is both forced open and excluded; expected one or the other",
-                       key="rules.force_open", value=option_id)
+        problems.error(
+            layer_of("rules.force_open"),
+            "is both forced open and excluded; expected one or the other",
+            key="rules.force_open",
+            value=option_id,
+        )
     return problems
 
 
@@ -77,9 +92,18 @@ def scenario_against_dataset(loaded: LoadedScenario, dataset: Dataset) -> Proble
     problems.extend(horizon_problems(scenario.horizon, dataset.meta.base_year, layer_of=loaded.layer_of))
     options = dataset.tables.get("candidates")
     option_ids = options["option_id"] if options is not None else ()
-    problems.extend(option_id_problems(option_ids, dataset["sites"]["site_id"], scenario.rules,
-                                       layer_of=loaded.layer_of))
+    problems.extend(
+        option_id_problems(option_ids, dataset["sites"]["site_id"], scenario.rules, layer_of=loaded.layer_of)
+    )
     facilities = facilities_frame(dataset["sites"], options)
-    problems.extend(travel_problems(dataset["zones"], facilities, scenario.travel, dataset.tables.get("travel"),
-                                    label="travel.csv", layer=loaded.layer_of("travel.source")))
+    problems.extend(
+        travel_problems(
+            dataset["zones"],
+            facilities,
+            scenario.travel,
+            dataset.tables.get("travel"),
+            label="travel.csv",
+            layer=loaded.layer_of("travel.source"),
+        )
+    )
     return problems

@@ -67,9 +67,20 @@ def suggest(value: str, choices: list[str] | tuple[str, ...], *, cutoff: float =
 # Common synonyms officers write instead of the DfE code. They are not accepted
 # silently (the code must be the DfE one) but they drive the "did you mean" hint.
 _NEED_SYNONYMS = {
-    "AUT": "ASD", "AUTISM": "ASD", "ASC": "ASD", "SEMHD": "SEMH", "BESD": "SEMH",
-    "SLC": "SLCN", "SPLD/DYSLEXIA": "SPLD", "DYSLEXIA": "SPLD", "PMD": "PMLD",
-    "DOWN": "DS", "DOWNS": "DS", "OTHER": "OTH", "HEARING": "HI", "VISUAL": "VI",
+    "AUT": "ASD",
+    "AUTISM": "ASD",
+    "ASC": "ASD",
+    "SEMHD": "SEMH",
+    "BESD": "SEMH",
+    "SLC": "SLCN",
+    "SPLD/DYSLEXIA": "SPLD",
+    "DYSLEXIA": "SPLD",
+    "PMD": "PMLD",
+    "DOWN": "DS",
+    "DOWNS": "DS",
+    "OTHER": "OTH",
+    "HEARING": "HI",
+    "VISUAL": "VI",
 }
 
 
@@ -90,6 +101,9 @@ def parse_needs(cell: str) -> tuple[list[str], list[str]]:
     unknown = [p for p in parts if p not in NEEDS]
     return known, unknown
 
+
 #: Kinds of place in the council's own area (existing or new): every other site kind
 #: (independent, out of area) and the fallback count as placed away.
 LOCAL_KINDS = ("special", "srp", "unit", "esta", "special_expansion", "new_special")
+#: Kinds of option that sit in a mainstream host school, whose own admissions they affect.
+HOSTED_KINDS = ("srp", "esta", "unit")

@@ -12,15 +12,28 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .codes import suggest
 from .errors import Problems, value_kind
-from .read import (CSV_SUFFIX, GPKG_SUFFIX, WORKBOOK_SUFFIXES, RawTable, first_bad_line,
-                   guess_encoding, read_csv, read_gpkg, read_sheets)
+from .read import (
+    CSV_SUFFIX,
+    GPKG_SUFFIX,
+    WORKBOOK_SUFFIXES,
+    RawTable,
+    first_bad_line,
+    guess_encoding,
+    read_csv,
+    read_gpkg,
+    read_sheets,
+)
 from .schema import tables
 from .validation import check_geometry, check_relations, parse_table
+
+if TYPE_CHECKING:
+    from geopandas import GeoSeries
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +73,7 @@ class Dataset:
     path: Path
     meta: DatasetMeta
     tables: dict[str, pd.DataFrame]
-    geometry: object | None = None  # zone polygons, when zones came from a GeoPackage
+    geometry: GeoSeries | None = None  # zone polygons, when zones came from a GeoPackage
     warnings: list = field(default_factory=list)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -86,8 +99,9 @@ def _text_setting(raw: dict, key: str, problems: Problems, example: str) -> str 
     value = raw.get(key)
     if value is None or isinstance(value, str):
         return value
-    problems.error(META_FILE, f"is {value_kind(value)}; expected text, for example {key} = {example}",
-                   key=key, value=value)
+    problems.error(
+        META_FILE, f"is {value_kind(value)}; expected text, for example {key} = {example}", key=key, value=value
+    )
     return None
 
 
@@ -102,13 +116,18 @@ def _read_toml(path: Path, problems: Problems) -> dict | None:
     except UnicodeDecodeError:
         encoding = guess_encoding(data)
         if encoding.startswith("UTF-16"):
-            problems.error(META_FILE, f"is not UTF-8 text: it looks like {encoding}; expected UTF-8 "
-                                      "(in Notepad: Save as, Encoding UTF-8)")
+            problems.error(
+                META_FILE,
+                f"is not UTF-8 text: it looks like {encoding}; expected UTF-8 (in Notepad: Save as, Encoding UTF-8)",
+            )
             return None
         line, shown = first_bad_line(data)
-        problems.error(META_FILE, f"is not UTF-8 text: line {line} looks like {encoding}; "
-                                  "expected UTF-8 (in Notepad: Save as, Encoding UTF-8)",
-                       value=shown or None)
+        problems.error(
+            META_FILE,
+            f"is not UTF-8 text: line {line} looks like {encoding}; "
+            "expected UTF-8 (in Notepad: Save as, Encoding UTF-8)",
+            value=shown or None,
+        )
         return None
     try:
         return tomllib.loads(text)
@@ -123,8 +142,10 @@ def _read_meta(folder: Path, problems: Problems) -> tuple[DatasetMeta | None, di
     on a wrong one (its problem is already recorded)."""
     path = folder / META_FILE
     if not path.is_file():
-        problems.error(str(path), "is missing; expected a dataset.toml naming the dataset, "
-                                  "its coordinate reference system and base year")
+        problems.error(
+            str(path),
+            "is missing; expected a dataset.toml naming the dataset, its coordinate reference system and base year",
+        )
         return None, {}
     raw = _read_toml(path, problems)
     if raw is None:
@@ -139,15 +160,22 @@ def _read_meta(folder: Path, problems: Problems) -> tuple[DatasetMeta | None, di
     if name is not None and not name.strip():
         problems.error(META_FILE, "is empty; expected the dataset's name", key="name", value="")
     elif "name" not in raw:
-        problems.error(META_FILE, "is missing; expected the dataset's name, for example "
-                                  "name = \"Kingston and Richmond\"", key="name")
+        problems.error(
+            META_FILE,
+            'is missing; expected the dataset\'s name, for example name = "Kingston and Richmond"',
+            key="name",
+        )
     description = _text_setting(raw, "description", problems, '"Open data, January 2025"')
     licence = _text_setting(raw, "licence", problems, '"OGL-UK-3.0"')
     crs = _text_setting(raw, "crs", problems, '"EPSG:27700"')
     clean["crs"] = crs if crs is not None or "crs" in raw else "EPSG:27700"  # None: unusable
     if crs is not None and _usable_crs(clean) is None:
-        problems.error(META_FILE, "is not a coordinate reference system pyproj knows; "
-                                  "expected for example EPSG:27700", key="crs", value=crs)
+        problems.error(
+            META_FILE,
+            "is not a coordinate reference system pyproj knows; expected for example EPSG:27700",
+            key="crs",
+            value=crs,
+        )
     base_year = _base_year(raw, problems)
     sources = _sources(raw.get("sources", []), problems)
     for key in ("workbook", "files"):
@@ -155,39 +183,54 @@ def _read_meta(folder: Path, problems: Problems) -> tuple[DatasetMeta | None, di
             clean[key] = raw[key]
     if problems.errors or name is None or base_year is None:
         return None, clean
-    meta = DatasetMeta(name=name, description=description or "", crs=crs or "EPSG:27700",
-                       base_year=base_year, licence=licence or "", sources=tuple(sources))
+    meta = DatasetMeta(
+        name=name,
+        description=description or "",
+        crs=crs or "EPSG:27700",
+        base_year=base_year,
+        licence=licence or "",
+        sources=tuple(sources),
+    )
     return meta, clean
 
 
 def _base_year(raw: dict, problems: Problems) -> int | None:
     value = raw.get("base_year", "")
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        problems.error(META_FILE, f"is {value_kind(value)}; expected an academic year as text, for "
-                                  "example base_year = \"2024/25\"", key="base_year", value=value)
+        problems.error(
+            META_FILE,
+            f'is {value_kind(value)}; expected an academic year as text, for example base_year = "2024/25"',
+            key="base_year",
+            value=value,
+        )
         return None
     base_year = parse_base_year(value)
     if base_year is None:
-        problems.error(META_FILE, "is not an academic year; expected for example \"2024/25\"",
-                       key="base_year", value=value)
+        problems.error(
+            META_FILE, 'is not an academic year; expected for example "2024/25"', key="base_year", value=value
+        )
     return base_year
 
 
 def _sources(value: object, problems: Problems) -> list[Source]:
     if not isinstance(value, list):
-        problems.error(META_FILE, f"is {value_kind(value)}; expected [[sources]] tables, each with at "
-                                  "least a name", key="sources", value=value)
+        problems.error(
+            META_FILE,
+            f"is {value_kind(value)}; expected [[sources]] tables, each with at least a name",
+            key="sources",
+            value=value,
+        )
         return []
     sources = []
     for i, source in enumerate(value):
         if not isinstance(source, dict) or not isinstance(source.get("name"), str):
-            problems.error(META_FILE, "expected a table with at least a name", key=f"sources[{i}]",
-                           value=source)
+            problems.error(META_FILE, "expected a table with at least a name", key=f"sources[{i}]", value=source)
             continue
         for key, item in source.items():
             if key in Source.__annotations__ and not isinstance(item, str):
-                problems.error(META_FILE, f"is {value_kind(item)}; expected text",
-                               key=f"sources[{i}].{key}", value=item)
+                problems.error(
+                    META_FILE, f"is {value_kind(item)}; expected text", key=f"sources[{i}].{key}", value=item
+                )
         sources.append(Source(**{k: str(v) for k, v in source.items() if k in Source.__annotations__}))
     return sources
 
@@ -199,8 +242,12 @@ def _inside(folder: Path, value: str, key: str, problems: Problems) -> Path | No
     base = Path(os.path.abspath(folder))
     target = Path(os.path.normpath(base / value))
     if target != base and base not in target.parents:
-        problems.error(META_FILE, f"points outside the dataset folder, to {target}; expected a "
-                                  f"file in {base}", key=key, value=value)
+        problems.error(
+            META_FILE,
+            f"points outside the dataset folder, to {target}; expected a file in {base}",
+            key=key,
+            value=value,
+        )
         return None
     return target
 
@@ -209,9 +256,12 @@ def _files(folder: Path, raw_meta: dict, problems: Problems) -> dict[str, Path]:
     """The [files] table: a file name for each table not named after it."""
     files = raw_meta.get("files", {})
     if not isinstance(files, dict):
-        problems.error(META_FILE, f"is {value_kind(files)}; expected a table of file names, for "
-                                  "example [files] demand = \"caseload.csv\"", key="files",
-                       value=files)
+        problems.error(
+            META_FILE,
+            f'is {value_kind(files)}; expected a table of file names, for example [files] demand = "caseload.csv"',
+            key="files",
+            value=files,
+        )
         return {}
     names = list(tables())
     out = {}
@@ -222,13 +272,23 @@ def _files(folder: Path, raw_meta: dict, problems: Problems) -> dict[str, Path]:
             hint = f"did you mean {guess}?" if guess else f"expected one of {', '.join(names)}"
             problems.error(META_FILE, f"is not a table of the data standard; {hint}", key=key)
         elif not isinstance(value, str) or not value.strip():
-            problems.error(META_FILE, f"is {'empty' if isinstance(value, str) else value_kind(value)}; "
-                                      f"expected a file name, for example {name} = "
-                                      f"\"{name}-2025.csv\"", key=key, value=value)
+            problems.error(
+                META_FILE,
+                f"is {'empty' if isinstance(value, str) else value_kind(value)}; "
+                f"expected a file name, for example {name} = "
+                f'"{name}-2025.csv"',
+                key=key,
+                value=value,
+            )
         elif Path(value).suffix.lower() in WORKBOOK_SUFFIXES:
-            problems.error(META_FILE, "is a workbook; expected a CSV file (a workbook's sheets are "
-                                      "found by name: set workbook = and name the sheet "
-                                      f"{name})", key=key, value=value)
+            problems.error(
+                META_FILE,
+                "is a workbook; expected a CSV file (a workbook's sheets are "
+                "found by name: set workbook = and name the sheet "
+                f"{name})",
+                key=key,
+                value=value,
+            )
         elif (path := _inside(folder, value, key, problems)) is not None:
             out[name] = path
     return out
@@ -239,27 +299,35 @@ def _workbooks(folder: Path, raw_meta: dict, problems: Problems) -> list[Path]:
     files (``~$name.xlsx``, there while a workbook is open in Excel) and macOS's ``._``
     files are not workbooks and are skipped."""
     if "workbook" not in raw_meta:
-        found = sorted(p for p in folder.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES
-                       and not p.name.startswith(("~$", "._")) and p.is_file())
-        for path in folder.glob("~$*"):
-            log.info("skipped %s: an Office lock file (the workbook is open in Excel)", path.name)
+        found = sorted(
+            p
+            for p in folder.iterdir()
+            if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(("~$", "._")) and p.is_file()
+        )
+        for lock in folder.glob("~$*"):
+            log.info("skipped %s: an Office lock file (the workbook is open in Excel)", lock.name)
         return found
     value = raw_meta["workbook"]
     if not isinstance(value, str) or not value.strip():
-        problems.error(META_FILE, f"is {'empty' if isinstance(value, str) else value_kind(value)}; "
-                                  "expected the file name of a workbook in the folder, for example "
-                                  "workbook = \"send-data.xlsx\"", key="workbook", value=value)
+        problems.error(
+            META_FILE,
+            f"is {'empty' if isinstance(value, str) else value_kind(value)}; "
+            "expected the file name of a workbook in the folder, for example "
+            'workbook = "send-data.xlsx"',
+            key="workbook",
+            value=value,
+        )
         return []
     if Path(value).suffix.lower() not in WORKBOOK_SUFFIXES:
-        problems.error(META_FILE, "is not an Excel workbook; expected an .xlsx (or .xlsm) file",
-                       key="workbook", value=value)
+        problems.error(
+            META_FILE, "is not an Excel workbook; expected an .xlsx (or .xlsm) file", key="workbook", value=value
+        )
         return []
     path = _inside(folder, value, "workbook", problems)
     if path is None:
         return []
     if not path.is_file():
-        problems.error(META_FILE, "names a workbook that does not exist", key="workbook",
-                       value=value)
+        problems.error(META_FILE, "names a workbook that does not exist", key="workbook", value=value)
         return []
     return [path]
 
@@ -274,23 +342,26 @@ def _locate(folder: Path, raw_meta: dict, problems: Problems) -> tuple[dict[str,
         found_sheets, books[book.name] = read_sheets(book, names, problems)
         for name, sheet in found_sheets.items():
             if name in sheets:
-                problems.error(sheet.label, f"is a second sheet for {name}, beside "
-                                            f"{sheets[name].label}; expected one (name the "
-                                            "workbook to read with workbook = in dataset.toml)")
+                problems.error(
+                    sheet.label,
+                    f"is a second sheet for {name}, beside "
+                    f"{sheets[name].label}; expected one (name the "
+                    "workbook to read with workbook = in dataset.toml)",
+                )
             sheets[name] = sheet
     found: dict[str, RawTable] = {}
     missing: list[str] = []
     zones_crs = None
-    named = raw_meta.get("files") if isinstance(raw_meta.get("files"), dict) else {}
+    files = raw_meta.get("files")
+    named = files if isinstance(files, dict) else {}
     for name in names:
-        candidates = []
+        candidates: list[Path | RawTable] = []
         if name in explicit:
             candidates.append(explicit[name])
         elif name in named:
             continue  # named in [files], wrongly: that problem is reported already
         else:
-            candidates += [p for p in (folder / f"{name}{CSV_SUFFIX}", folder / f"{name}{GPKG_SUFFIX}")
-                           if p.is_file()]
+            candidates += [p for p in (folder / f"{name}{CSV_SUFFIX}", folder / f"{name}{GPKG_SUFFIX}") if p.is_file()]
         if name in sheets:
             candidates.append(sheets[name])
         if len(candidates) > 1:
@@ -307,8 +378,7 @@ def _locate(folder: Path, raw_meta: dict, problems: Problems) -> tuple[dict[str,
         elif not source.is_file():
             shown = str(source.relative_to(os.path.abspath(folder)))
             if source.is_dir():
-                problems.error(shown, f"is a folder (named for {name} in dataset.toml); expected "
-                                      "a CSV file")
+                problems.error(shown, f"is a folder (named for {name} in dataset.toml); expected a CSV file")
             else:
                 problems.error(shown, f"is missing (named for {name} in dataset.toml)")
         elif source.suffix.lower() == GPKG_SUFFIX:
@@ -326,8 +396,9 @@ def _locate(folder: Path, raw_meta: dict, problems: Problems) -> tuple[dict[str,
     return found, zones_crs
 
 
-def _report_missing(folder: Path, missing: list[str], books: dict[str, list[str]],
-                    used: set[str], problems: Problems) -> None:
+def _report_missing(
+    folder: Path, missing: list[str], books: dict[str, list[str]], used: set[str], problems: Problems
+) -> None:
     """A required table found nowhere: say which workbook sheets and files there are, and
     which of them was probably meant ('Demand 2025' for demand, or the only spare sheet)."""
     files = sorted(p.name for p in folder.iterdir() if p.is_file())
@@ -338,8 +409,7 @@ def _report_missing(folder: Path, missing: list[str], books: dict[str, list[str]
         if near:
             text += f"; found {near[0]}: file names are matched exactly, rename it {name}{Path(near[0]).suffix.lower()}"
         if unread and not books:
-            text += (f"; found {', '.join(unread)}, which placeplan does not read: save it as an "
-                     "Excel Workbook (.xlsx)")
+            text += f"; found {', '.join(unread)}, which placeplan does not read: save it as an Excel Workbook (.xlsx)"
         for book, sheet_names in books.items():
             spare = [s for s in sheet_names if s.strip().lower() not in used]
             guess = next((s for s in spare if name in s.lower()), None) or suggest(name, spare, cutoff=0.75)
@@ -377,8 +447,9 @@ def load_dataset(folder: str | Path) -> Dataset:
         check_geometry(raws["zones"], problems)
         _points_from_geometry(raws["zones"])
         if meta is not None and zones_crs is not None and not _same_crs(zones_crs, meta.crs):
-            problems.error(raws["zones"].label, f"is in {zones_crs} but dataset.toml declares "
-                                                f"{meta.crs}; expected the same CRS")
+            problems.error(
+                raws["zones"].label, f"is in {zones_crs} but dataset.toml declares {meta.crs}; expected the same CRS"
+            )
     frames = {}
     for name, raw in raws.items():
         frame = parse_table(raw, tables()[name], problems)

@@ -78,9 +78,17 @@ def demand_record(projected: Projection, demand: pd.DataFrame, years: list[int])
     council = projected.council
     every = council[(council["need"] == "ALL") & (council["phase"] == "all")].set_index("year")
     planned = demand.groupby("year")["pupils"].sum()
-    rows = [{"year": f"{y}/{(y + 1) % 100:02d}", "p10": round(float(every.at[y, "p10"]), 1),
-             "p50": round(float(every.at[y, "p50"]), 1), "p90": round(float(every.at[y, "p90"]), 1),
-             "planned": round(float(planned.get(y, 0.0)), 1)} for y in years if y in every.index]
+    rows = [
+        {
+            "year": f"{y}/{(y + 1) % 100:02d}",
+            "p10": round(float(every.at[y, "p10"]), 1),
+            "p50": round(float(every.at[y, "p50"]), 1),
+            "p90": round(float(every.at[y, "p90"]), 1),
+            "planned": round(float(planned.get(y, 0.0)), 1),
+        }
+        for y in years
+        if y in every.index
+    ]
     return Record(range=rows, growth=_growth(projected, every, years[-1]))
 
 
@@ -91,10 +99,13 @@ def _growth(projected: Projection, every: pd.DataFrame, last: int) -> dict:
     base, final = projected.base_year, float(every.at[last, "p50"]) if last in every.index else np.nan
     start = float(every.at[base, "p50"]) if base in every.index else np.nan
     rate = (final / start) ** (1.0 / (last - base)) - 1.0 if start > 0 and final > 0 and last > base else None
-    return {"method": projected.method, "annual_rate": None if rate is None else round(rate, 4),
-            "basis": f"projected P50 of all pupils, {base}/{(base + 1) % 100:02d} to {last}/{(last + 1) % 100:02d}",
-            "percentile": projected.percentile,
-            "notes": [n for n in projected.notes if n.startswith(GROWTH_NOTES)]}
+    return {
+        "method": projected.method,
+        "annual_rate": None if rate is None else round(rate, 4),
+        "basis": f"projected P50 of all pupils, {base}/{(base + 1) % 100:02d} to {last}/{(last + 1) % 100:02d}",
+        "percentile": projected.percentile,
+        "notes": [n for n in projected.notes if n.startswith(GROWTH_NOTES)],
+    }
 
 
 def planned_demand(dataset: Dataset, scenario: Scenario) -> Planned:
@@ -119,7 +130,7 @@ class DemandFutures:
     mix_notes: tuple[str, ...]
 
     @classmethod
-    def of(cls, dataset: Dataset, scenario: Scenario) -> "DemandFutures":
+    def of(cls, dataset: Dataset, scenario: Scenario) -> DemandFutures:
         base_year = dataset.meta.base_year
         years = plan_years(scenario, base_year)
         prior = years[0] - 1
@@ -127,8 +138,13 @@ class DemandFutures:
         # the plan years' draws are the same however many years before them are projected
         projected = project_dataset(dataset, scenario.demand, projected_years, extra_years=years_needed(years))
         notes: list[str] = []
-        mix = (setting_mix(projected.codes, None, notes, own=history_rows(dataset, ("setting",)),
-                           pool=scenario.demand.pool) if _moves_mix(scenario) else {})
+        mix = (
+            setting_mix(
+                projected.codes, None, notes, own=history_rows(dataset, ("setting",)), pool=scenario.demand.pool
+            )
+            if _moves_mix(scenario)
+            else {}
+        )
         return cls(dataset, scenario, projected, years, mix, tuple(notes))
 
     @property
@@ -143,17 +159,33 @@ class DemandFutures:
         table = self.projected.planned() if draw is None else self.projected.draw(draw)
         if prior == base_year:
             base = dataset["demand"]
-            first = base.assign(zone_id=base["zone_id"].astype(str), ncy=base["ncy"].astype(int),
-                                phase=base["ncy"].astype(int).map(phase_of), year=base_year)
-            table = pd.concat([first.groupby(["zone_id", "need", "ncy", "phase", "year"], as_index=False)["pupils"]
-                               .sum().astype({"pupils": float}), table], ignore_index=True)
-        both = split_by_setting(table, dataset["demand"], self.scenario.settings, years, mix=self.mix,
-                                base_year=base_year)
+            first = base.assign(
+                zone_id=base["zone_id"].astype(str),
+                ncy=base["ncy"].astype(int),
+                phase=base["ncy"].astype(int).map(phase_of),
+                year=base_year,
+            )
+            table = pd.concat(
+                [
+                    first.groupby(["zone_id", "need", "ncy", "phase", "year"], as_index=False)["pupils"]
+                    .sum()
+                    .astype({"pupils": float}),
+                    table,
+                ],
+                ignore_index=True,
+            )
+        both = split_by_setting(
+            table, dataset["demand"], self.scenario.settings, years, mix=self.mix, base_year=base_year
+        )
         demand, before = both[both["year"] >= years[0]], both[both["year"] == prior]
         if draw is None:
             totals = demand.groupby("year")["pupils"].sum()
-            log.info("demand (%s, P%d): %s", self.projected.method, self.projected.percentile,
-                     ", ".join(f"{y}/{(y + 1) % 100:02d} {v:,.0f}" for y, v in totals.items()))
+            log.info(
+                "demand (%s, P%d): %s",
+                self.projected.method,
+                self.projected.percentile,
+                ", ".join(f"{y}/{(y + 1) % 100:02d} {v:,.0f}" for y, v in totals.items()),
+            )
         record = demand_record(self.projected, demand, years)
         record.growth["notes"].extend(self.mix_notes)
         return Planned(demand.reset_index(drop=True), before.reset_index(drop=True), record)

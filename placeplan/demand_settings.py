@@ -30,8 +30,9 @@ def _base_settings(base: pd.DataFrame) -> pd.DataFrame:
     """zone_id, need, ncy, setting, pupils of the base year; blank settings are 'any'."""
     if "setting" not in base:
         base = base.assign(setting=ANY)
-    frame = base.assign(setting=base["setting"].astype(object).where(base["setting"].notna(), ANY),
-                        zone_id=base["zone_id"].astype(str))
+    frame = base.assign(
+        setting=base["setting"].astype(object).where(base["setting"].notna(), ANY), zone_id=base["zone_id"].astype(str)
+    )
     return frame.groupby(["zone_id", "need", "ncy", "setting"], as_index=False)["pupils"].sum()
 
 
@@ -43,9 +44,14 @@ def _shares(base: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return counts[[*keys, "setting", "share"]]
 
 
-def split_by_setting(planned: pd.DataFrame, base: pd.DataFrame, settings: Settings,
-                     years: list[int], mix: dict[str, float] | None = None,
-                     base_year: int | None = None) -> pd.DataFrame:
+def split_by_setting(
+    planned: pd.DataFrame,
+    base: pd.DataFrame,
+    settings: Settings,
+    years: list[int],
+    mix: dict[str, float] | None = None,
+    base_year: int | None = None,
+) -> pd.DataFrame:
     """``planned`` (zone_id, need, ncy, phase, year, pupils) as rows by setting, with a
     ``stepdown`` flag; the pupils of every (zone, need, ncy, year) add up as before.
     ``mix`` is each setting's annual log growth relative to all settings (from
@@ -98,8 +104,12 @@ def _step_down(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Split special (resourced) rows into the share resourced (enhanced) provision may
     take (``stepdown`` True) and the rest."""
     tables = {"special": settings.special_to_resourced, "resourced": settings.resourced_to_enhanced}
-    share = np.array([settings.step_down(tables[s], n, p) if s in tables else 0.0
-                      for s, n, p in zip(frame["setting"], frame["need"], frame["phase"])])
+    share = np.array(
+        [
+            settings.step_down(tables[s], n, p) if s in tables else 0.0
+            for s, n, p in zip(frame["setting"], frame["need"], frame["phase"])
+        ]
+    )
     stay = frame.assign(stepdown=False, pupils=frame["pupils"] * (1.0 - share))
     step = frame.assign(stepdown=True, pupils=frame["pupils"] * share)[share > 0]
     return pd.concat([stay, step], ignore_index=True)

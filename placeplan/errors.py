@@ -1,15 +1,19 @@
-"""Problems found in inputs, and the small exception family the CLI turns into exit codes.
+"""Problems found in inputs, and every exception placeplan raises on purpose.
 
 Every check appends a :class:`Problem` to a :class:`Problems` list instead of raising, so
-that one run reports everything wrong at once.
+that one run reports everything wrong at once. The exceptions are one family under
+:class:`PlacePlanError`; the CLI's table (:data:`placeplan.cli.EXIT_CODES`) turns each into
+its exit code: 2 for what the user can fix, 3 when the rules admit no plan, 130 when
+stopped, 1 for anything else (a bug in placeplan).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -99,12 +103,28 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def error(self, file: str, message: str, *, row: int | None = None,
-              column: str | None = None, value: object = None, key: str | None = None) -> None:
+    def error(
+        self,
+        file: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        key: str | None = None,
+    ) -> None:
         self.items.append(Problem(file, message, row, column, _text(value), "error", key))
 
-    def warning(self, file: str, message: str, *, row: int | None = None,
-                column: str | None = None, value: object = None, key: str | None = None) -> None:
+    def warning(
+        self,
+        file: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        key: str | None = None,
+    ) -> None:
         self.items.append(Problem(file, message, row, column, _text(value), "warning", key))
 
     def extend(self, other: Problems) -> None:
@@ -130,13 +150,9 @@ def _text(value: object) -> str | None:
 class PlacePlanError(Exception):
     """Base of every error placeplan raises on purpose."""
 
-    exit_code = 1
-
 
 class InputError(PlacePlanError, ValueError):
     """Input files or a scenario are wrong; carries every problem found."""
-
-    exit_code = 2
 
     def __init__(self, what: str, problems: list[Problem], warnings: list[Problem] | None = None):
         self.what = what
@@ -163,10 +179,60 @@ class OutputError(PlacePlanError):
     input, holds files placeplan did not write, or the disk refuses (full, read-only).
     The user's to fix, so exit 2; what was there before is left as it was."""
 
-    exit_code = 2
-
 
 class Interrupted(PlacePlanError):
     """The run was stopped (Ctrl-C); nothing new was written."""
 
-    exit_code = 130
+
+class ProblemError(PlacePlanError, ValueError):
+    """The arrays given to the optimiser core are inconsistent; lists every problem."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"optimisation problem: {count} problem{'s' if count != 1 else ''} found"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class InfeasibleError(PlacePlanError):
+    """The rules admit no plan; carries the shortfalls found (the core's
+    :class:`~placeplan.optimise.core.Shortfall` records; empty when only the solver proved it)."""
+
+    def __init__(self, message: str, shortfalls: Sequence[Any] = ()):
+        self.shortfalls = tuple(shortfalls)
+        super().__init__(message)
+
+
+class NoPlanError(InfeasibleError):
+    """The solve ended without a plan (rules admit none, or none found in the time)."""
+
+
+class SolverError(PlacePlanError):
+    """The solver refused the model or failed (for example CP-SAT on fractional demand)."""
+
+
+class ProjectionError(PlacePlanError, ValueError):
+    """The projection cannot run as the scenario asks (a method lacks the data it needs)."""
+
+
+class BacktestError(PlacePlanError, ValueError):
+    """The backtest cannot run as asked (no origin fits, a method needs what the file lacks)."""
+
+
+class OpenDataError(PlacePlanError, ValueError):
+    """The open-data folder is missing a file or a column the builder needs."""
+
+
+class SweepError(PlacePlanError):
+    """The Dask scheduler asked for could not be reached."""
+
+
+class Unreadable(Exception):
+    """A scenario path is not a file placeplan will read (missing, a folder, a device, too
+    big); the scenario loader turns it into a :class:`ScenarioError`."""
+
+
+class BadText(Exception):
+    """A scenario file was read, but its text is not a scenario (encoding, TOML, nesting);
+    the scenario loader turns it into a :class:`ScenarioError`."""

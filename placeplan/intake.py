@@ -8,6 +8,7 @@ documents read back here to draw the places each provision has year by year.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -24,7 +25,7 @@ def from_text(text: object) -> tuple[float, ...]:
         return ()
     words = str(text).split()
     shares = tuple(float(word) for word in words)
-    if any(not 0 < share <= 1 for share in shares) or any(b < a for a, b in zip(shares, shares[1:])):
+    if any(not 0 < share <= 1 for share in shares) or any(b < a for a, b in itertools.pairwise(shares)):
         raise ValueError(f"'{text}' is not an intake: expected shares above 0 and at most 1 that never fall")
     return shares
 

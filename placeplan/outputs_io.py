@@ -57,8 +57,10 @@ def _umask() -> int:
 def disk_error(path: Path, exc: OSError) -> OutputError:
     """An OSError from writing ``path`` in words an officer can act on."""
     what = DISK_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
-    return OutputError(f"could not write {path}: {what} ({exc.strerror or exc}); "
-                       "nothing of this run was kept, and what was there before is unchanged")
+    return OutputError(
+        f"could not write {path}: {what} ({exc.strerror or exc}); "
+        "nothing of this run was kept, and what was there before is unchanged"
+    )
 
 
 @contextmanager
@@ -105,17 +107,25 @@ def write_csv_atomic(path: Path, frame: pd.DataFrame, *, inert: bool = True) -> 
 
 # --- never over an input -------------------------------------------------------------------
 
+
 def refuse_inputs(target: Path, inputs: Iterable[Path], *, whole_folder: bool) -> None:
     """Refuse a ``target`` that is an input, or (when the whole folder is replaced) a folder
     that holds one: before anything is solved or written."""
     target = Path(target).resolve()
-    hit = sorted({str(p) for p in (Path(i).resolve() for i in inputs)
-                  if (p.is_relative_to(target) if whole_folder else p == target)})
+    hit = sorted(
+        {
+            str(p)
+            for p in (Path(i).resolve() for i in inputs)
+            if (p.is_relative_to(target) if whole_folder else p == target)
+        }
+    )
     if hit:
         shown = ", ".join(hit[:5]) + (f" and {len(hit) - 5} more" if len(hit) > 5 else "")
         where = "is an input" if not whole_folder or str(target) in hit else "holds inputs of this run"
-        raise OutputError(f"the output {target} {where} ({shown}); writing there would replace them: "
-                          "choose an output folder that holds no input (for example one beside the dataset)")
+        raise OutputError(
+            f"the output {target} {where} ({shown}); writing there would replace them: "
+            "choose an output folder that holds no input (for example one beside the dataset)"
+        )
 
 
 # --- a run's folder, written whole -----------------------------------------------------------
@@ -196,8 +206,9 @@ class RunFolder:
         self.target, self.path = target, staging
 
     @classmethod
-    def begin(cls, target: str | Path, *, names: Collection[str], inputs: Iterable[Path] = (),
-              keep_existing: bool = False) -> RunFolder:
+    def begin(
+        cls, target: str | Path, *, names: Collection[str], inputs: Iterable[Path] = (), keep_existing: bool = False
+    ) -> RunFolder:
         """Check ``target`` and make the staging folder now, before any work: a folder that
         cannot be written is found before a long solve, not after. ``names`` are the files a
         run may write there; ``keep_existing`` starts from a copy of the target's files (to
@@ -218,8 +229,10 @@ class RunFolder:
         free, needed = shutil.disk_usage(parent).free, MIN_FREE_BYTES + 2 * previous
         if free < needed:
             folder.abandon()
-            raise OutputError(f"cannot write the run into {target}: the disk has {free / 1e6:,.1f} MB free; "
-                              f"expected at least {needed / 1e6:,.0f} MB")
+            raise OutputError(
+                f"cannot write the run into {target}: the disk has {free / 1e6:,.1f} MB free; "
+                f"expected at least {needed / 1e6:,.0f} MB"
+            )
         if keep_existing and target.is_dir():
             try:
                 with _disk(target):

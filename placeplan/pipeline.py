@@ -64,8 +64,9 @@ def load_inputs(path: str | Path, overrides: tuple[str, ...] = ()) -> Inputs:
     return Inputs(reading.loaded, dataset)
 
 
-def _error(path: Path, folder: Path | None, of_scenario: Problems, of_dataset: Problems,
-           crossed: Problems) -> InputError:
+def _error(
+    path: Path, folder: Path | None, of_scenario: Problems, of_dataset: Problems, crossed: Problems
+) -> InputError:
     """One error for everything found; a ScenarioError when only the scenario is wrong."""
     problems = Problems()
     for part in (of_scenario, of_dataset, crossed):
@@ -88,7 +89,13 @@ def travel_for(inputs: Inputs) -> pd.DataFrame:
     dataset, settings = inputs.dataset, inputs.scenario.scenario.travel
     facilities = facilities_frame(dataset["sites"], dataset.tables.get("candidates"))
     start = time.perf_counter()
-    pairs = travel_pairs(dataset["zones"], facilities, crs=dataset.meta.crs, settings=settings,
-                         table=dataset.tables.get("travel"), label="travel.csv")
+    pairs = travel_pairs(
+        dataset["zones"],
+        facilities,
+        crs=dataset.meta.crs,
+        settings=settings,
+        table=dataset.tables.get("travel"),
+        label="travel.csv",
+    )
     log.info("travel: %d pairs in %.2f s", len(pairs), time.perf_counter() - start)
     return pairs

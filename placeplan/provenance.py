@@ -12,7 +12,6 @@ import pandas as pd
 from .dataset import Dataset
 from .read import CSV_SUFFIX, GPKG_SUFFIX, WORKBOOK_SUFFIXES
 
-
 #: Files a dataset can be read from (dataset.toml, tables as CSV, GeoPackage or workbook
 #: sheets): what the record hashes. A README or a map saved beside the data is not data.
 DATA_SUFFIXES = (".toml", CSV_SUFFIX, GPKG_SUFFIX, *WORKBOOK_SUFFIXES)
@@ -22,8 +21,7 @@ def dataset_files(folder: Path) -> dict[str, str]:
     """SHA-256 of each data file of the dataset folder, by its path in the folder (in name order)."""
     folder = Path(folder)
     paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
-    return {str(path.relative_to(folder).as_posix()): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in paths}
+    return {str(path.relative_to(folder).as_posix()): hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
 
 
 def files_hash(files: dict[str, str]) -> str:
@@ -44,8 +42,9 @@ def changed_files(recorded: dict[str, str], now: dict[str, str]) -> list[str]:
     """The dataset's files that differ from the record: changed, added or removed."""
     names = sorted(set(recorded) | set(now))
     words = {(True, False): "removed", (False, True): "added", (True, True): "changed"}
-    return [f"{name} ({words[(name in recorded, name in now)]})" for name in names
-            if recorded.get(name) != now.get(name)]
+    return [
+        f"{name} ({words[(name in recorded, name in now)]})" for name in names if recorded.get(name) != now.get(name)
+    ]
 
 
 def estimated_places(sites: pd.DataFrame) -> pd.Series:
@@ -64,30 +63,44 @@ def caveats(dataset: Dataset) -> list[str]:
     sites = dataset["sites"]
     estimated = estimated_places(sites)
     if estimated.any():
-        out.append(f"{int(estimated.sum())} of {len(sites)} sites' places are estimated, not commissioned "
-                   "figures (sites.csv capacity_source).")
+        out.append(
+            f"{int(estimated.sum())} of {len(sites)} sites' places are estimated, not commissioned "
+            "figures (sites.csv capacity_source)."
+        )
     return out
 
 
 #: The dataset builder's caveats (placeplan data build), each found by words only it writes,
 #: said shortly for the documents' "What this plan assumes"; the long text stays in caveats.
 BUILDER_CAVEATS = (
-    ("Demand is not a caseload", "Demand is spread over areas from published totals, not the councils' own "
-                                 "caseload"),
-    ("the DfE counts the setting a pupil attends", "Demand counts the setting pupils attend, not the one they "
-                                                   "need; pupils waiting for a place are not counted"),
-    ("GIAS's list can be narrower than who attends", "Special schools take the needs GIAS lists, which can be "
-                                                     "fewer than the needs they teach"),
-    ("Resourced provision and SEN units: GIAS lists", "Resourced provision places are estimated: published "
-                                                      "pupils shared over the schools GIAS lists"),
-    ("Candidates: an SRP and an ESTA at every", "Candidates are an SRP and an ESTA at every state mainstream "
-                                                "school, at default costs and sizes"),
+    ("Demand is not a caseload", "Demand is spread over areas from published totals, not the councils' own caseload"),
+    (
+        "the DfE counts the setting a pupil attends",
+        "Demand counts the setting pupils attend, not the one they need; pupils waiting for a place are not counted",
+    ),
+    (
+        "GIAS's list can be narrower than who attends",
+        "Special schools take the needs GIAS lists, which can be fewer than the needs they teach",
+    ),
+    (
+        "Resourced provision and SEN units: GIAS lists",
+        "Resourced provision places are estimated: published pupils shared over the schools GIAS lists",
+    ),
+    (
+        "Candidates: an SRP and an ESTA at every",
+        "Candidates are an SRP and an ESTA at every state mainstream school, at default costs and sizes",
+    ),
 )
 #: Longest caveat said as it is written; a longer one is cut at a word.
 SHORT_CAVEAT = 140
 #: Kinds of site by what their places are called, for the estimated places' caveat.
-PLACES_OF = {"special": "special schools", "srp": "resourced provision", "unit": "SEN units",
-             "esta": "ESTAs", "independent": "independent and out-of-area schools"}
+PLACES_OF = {
+    "special": "special schools",
+    "srp": "resourced provision",
+    "unit": "SEN units",
+    "esta": "ESTAs",
+    "independent": "independent and out-of-area schools",
+}
 
 
 def short_caveat(text: str) -> str:
@@ -110,9 +123,11 @@ def caveats_short(dataset: Dataset) -> list[str]:
     lines = [short_caveat(text) for text in caveats(dataset)]
     sites = dataset["sites"]
     estimated = estimated_places(sites)
-    kinds = [f"{PLACES_OF.get(kind, kind)} ({int(estimated[sites['kind'] == kind].sum())} of "
-             f"{int((sites['kind'] == kind).sum())})"
-             for kind in dict.fromkeys(sites.loc[estimated, "kind"].astype(str))]
+    kinds = [
+        f"{PLACES_OF.get(kind, kind)} ({int(estimated[sites['kind'] == kind].sum())} of "
+        f"{int((sites['kind'] == kind).sum())})"
+        for kind in dict.fromkeys(sites.loc[estimated, "kind"].astype(str))
+    ]
     if kinds:
         lines.append("Estimated places: " + ", ".join(kinds))
     return list(dict.fromkeys(lines))
@@ -121,7 +136,10 @@ def caveats_short(dataset: Dataset) -> list[str]:
 #: Scenario settings that change how a run is reported or how fast it goes, not the plan:
 #: a whole section (None) or some of its keys.
 NOT_PLANNING: dict[str, tuple[str, ...] | None] = {
-    "output": None, "description": None, "solve": ("explain", "explain_workers", "threads")}
+    "output": None,
+    "description": None,
+    "solve": ("explain", "explain_workers", "threads"),
+}
 
 
 def planning_hash(scenario: dict) -> str:

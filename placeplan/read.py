@@ -32,11 +32,15 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .errors import Problems
+
+if TYPE_CHECKING:
+    from geopandas import GeoSeries
 
 #: Table file endings we look for, in order. GeoPackage is accepted for zones only.
 CSV_SUFFIX = ".csv"
@@ -46,7 +50,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Rows searched for a header when row 1 is not one.
 HEADER_SEARCH_ROWS = 10
 
-_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"   # removed
+_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"  # removed
 _ODD_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"  # become a plain space
 ODD_CHARACTERS = re.compile(f"[{_INVISIBLE}{_ODD_SPACES}]")
 
@@ -56,10 +60,10 @@ class RawTable:
     """A table as text, with where it came from so problems can point back to it."""
 
     name: str
-    label: str            # e.g. "demand.csv" or "dataset.xlsx, sheet demand"
-    frame: pd.DataFrame   # every cell a stripped string; "" means blank
-    first_row: int = 2    # file row of frame row 0
-    geometry: object | None = None  # a GeoSeries for zones read from GeoPackage
+    label: str  # e.g. "demand.csv" or "dataset.xlsx, sheet demand"
+    frame: pd.DataFrame  # every cell a stripped string; "" means blank
+    first_row: int = 2  # file row of frame row 0
+    geometry: GeoSeries | None = None  # zones read from GeoPackage
     rows: tuple[int, ...] | None = None  # file row of each frame row, when blank rows were dropped
     #: column -> {frame position: the cell as written}, for cells whose invisible
     #: characters or unusual spaces were removed
@@ -89,8 +93,7 @@ def _clean_column(col: pd.Series) -> tuple[pd.Series, dict[int, str], bool]:
         return col.str.strip(), {}, hashes
     odd = col.str.contains(ODD_CHARACTERS.pattern, regex=True).to_numpy()
     before = col[odd]
-    fixed = (before.str.replace(f"[{_INVISIBLE}]", "", regex=True)
-             .str.replace(f"[{_ODD_SPACES}]", " ", regex=True))
+    fixed = before.str.replace(f"[{_INVISIBLE}]", "", regex=True).str.replace(f"[{_ODD_SPACES}]", " ", regex=True)
     out = col.str.strip()
     out[odd] = fixed.str.strip()
     positions = np.flatnonzero(odd)
@@ -131,30 +134,35 @@ def header_index(rows: list[list[str]], columns: tuple[str, ...]) -> int:
     return 0
 
 
-def _title_warning(label: str, above: list[list[str]], header_row: int,
-                   problems: Problems) -> None:
+def _title_warning(label: str, above: list[list[str]], header_row: int, problems: Problems) -> None:
     """The rows above a header found below row 1: accepted, and said so, so the officer
     knows which row was taken for the header."""
     title = " ".join(str(c).strip() for row in above for c in row if str(c).strip())
     rows = {2: "row 1 is", 3: "rows 1 and 2 are"}.get(header_row, f"rows 1 to {header_row - 1} are")
     if title:
-        problems.warning(label, f"is above the header, which is on row {header_row}; {rows} read "
-                                "as a title and skipped (expected the header on row 1)",
-                         row=1, value=title)
+        problems.warning(
+            label,
+            f"is above the header, which is on row {header_row}; {rows} read "
+            "as a title and skipped (expected the header on row 1)",
+            row=1,
+            value=title,
+        )
     else:
-        problems.warning(label, f"is blank and the header is on row {header_row}; {rows} "
-                                "skipped (expected the header on row 1)", row=1)
+        problems.warning(
+            label,
+            f"is blank and the header is on row {header_row}; {rows} skipped (expected the header on row 1)",
+            row=1,
+        )
 
 
-def _with_header(grid: pd.DataFrame, name: str, label: str, *, header: int = 0,
-                 offset: int = 0) -> RawTable:
+def _with_header(grid: pd.DataFrame, name: str, label: str, *, header: int = 0, offset: int = 0) -> RawTable:
     """A table read without a header (so repeated column names survive, where pandas would
     rename the second 'pupils' to 'pupils.1'): row ``header`` becomes the header, wholly
     blank rows are dropped, and each remaining row keeps its file row number (grid row 0
     is file row ``offset + 1``)."""
     grid, cleaned, hashes = _strip(grid)
     names = list(grid.iloc[header]) if len(grid) > header else []
-    body = grid.iloc[header + 1:]
+    body = grid.iloc[header + 1 :]
     keep = [i for i, h in enumerate(names) if h != "" or (body.iloc[:, i] != "").any()]
     body = body.iloc[:, keep]
     body.columns = [names[i] or f"(no name, column {i + 1})" for i in keep]
@@ -168,14 +176,16 @@ def _with_header(grid: pd.DataFrame, name: str, label: str, *, header: int = 0,
     for j, column in zip(keep, body.columns):
         if cleaned.get(j):
             at = np.searchsorted(grid_rows, list(cleaned[j]))
-            changed = {int(p): v for p, (g, v) in zip(at, cleaned[j].items())
-                       if p < len(grid_rows) and grid_rows[p] == g}
+            changed = {
+                int(p): v for p, (g, v) in zip(at, cleaned[j].items()) if p < len(grid_rows) and grid_rows[p] == g
+            }
             if changed:
                 raw.cleaned[column] = changed
     return raw
 
 
 # --- encodings ---------------------------------------------------------------------------
+
 
 def guess_encoding(data: bytes) -> str:
     """What text that is not UTF-8 most likely is, in words for a message."""
@@ -218,12 +228,18 @@ def _parser_problem(label: str, exc: Exception, problems: Problems) -> None:
     text = str(exc)
     if match := _FIELDS.search(text):
         expected, line, saw = (int(g) for g in match.groups())
-        problems.error(label, f"has {saw} values; expected {expected}, one for each column of "
-                              "the header (a value containing a comma must be in double quotes)",
-                       row=line)
+        problems.error(
+            label,
+            f"has {saw} values; expected {expected}, one for each column of "
+            "the header (a value containing a comma must be in double quotes)",
+            row=line,
+        )
     elif match := _OPEN_QUOTE.search(text):
-        problems.error(label, "has a double quote that is never closed; expected quotes in "
-                              "pairs around a value", row=int(match.group(1)) + 1)
+        problems.error(
+            label,
+            "has a double quote that is never closed; expected quotes in pairs around a value",
+            row=int(match.group(1)) + 1,
+        )
     else:
         problems.error(label, f"could not be read as CSV: {text}".strip())
 
@@ -243,8 +259,9 @@ def _records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
     return records, ends
 
 
-def _layout(head: bytes, columns: tuple[str, ...], label: str,
-            problems: Problems) -> tuple[int, list[list[str]]] | None:
+def _layout(
+    head: bytes, columns: tuple[str, ...], label: str, problems: Problems
+) -> tuple[int, list[list[str]]] | None:
     """Lines to skip before the header, and the records skipped; None (with a problem)
     when the file is split by something other than commas."""
     text = head.decode("utf-8-sig", errors="replace")
@@ -257,9 +274,13 @@ def _layout(head: bytes, columns: tuple[str, ...], label: str,
             split, split_ends = _records(text, sep)
             at = next((i for i, r in enumerate(split) if _names_any(r, columns)), None)
             if at is not None:
-                problems.error(label, f"is split by {words}, not commas; expected a comma-separated "
-                                      "file (in Excel: Save as 'CSV UTF-8 (Comma delimited)')",
-                               row=(split_ends[at - 1] + 1) if at else 1, value=sep.join(split[at]))
+                problems.error(
+                    label,
+                    f"is split by {words}, not commas; expected a comma-separated "
+                    "file (in Excel: Save as 'CSV UTF-8 (Comma delimited)')",
+                    row=(split_ends[at - 1] + 1) if at else 1,
+                    value=sep.join(split[at]),
+                )
                 return None
     if index == 0:
         return 0, []
@@ -278,8 +299,7 @@ def _required_columns(name: str) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns if c.required) if table else ()
 
 
-def read_csv(path: Path, name: str, problems: Problems, *,
-             columns: tuple[str, ...] | None = None) -> RawTable | None:
+def read_csv(path: Path, name: str, problems: Problems, *, columns: tuple[str, ...] | None = None) -> RawTable | None:
     """A CSV file as text. ``columns`` (by default the table's required columns in the
     data standard) are what a header row looks like, to find one below a title."""
     label = path.name
@@ -290,8 +310,10 @@ def read_csv(path: Path, name: str, problems: Problems, *,
         problems.error(label, f"could not be opened: {exc.strerror or exc}")
         return None
     if _is_utf16(head):
-        problems.error(label, f"is not UTF-8 text: it looks like {guess_encoding(head)}; expected a "
-                              "file saved as 'CSV UTF-8' from Excel")
+        problems.error(
+            label,
+            f"is not UTF-8 text: it looks like {guess_encoding(head)}; expected a file saved as 'CSV UTF-8' from Excel",
+        )
         return None
     layout = _layout(head, _required_columns(name) if columns is None else columns, label, problems)
     if layout is None:
@@ -300,16 +322,24 @@ def read_csv(path: Path, name: str, problems: Problems, *,
     if skip:
         _title_warning(label, title, skip + 1, problems)
     try:
-        grid = pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
-                           encoding="utf-8-sig", skipinitialspace=False, skip_blank_lines=False,
-                           skiprows=skip)
+        grid = pd.read_csv(
+            path,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            skipinitialspace=False,
+            skip_blank_lines=False,
+            skiprows=skip,
+        )
     except pd.errors.EmptyDataError:
         problems.error(label, "is empty; expected a header row naming the columns")
         return None
     except UnicodeDecodeError:
         line, text = first_bad_line(path.read_bytes())
-        problems.error(label, "is not UTF-8 text; expected a file saved as 'CSV UTF-8' from "
-                              "Excel", row=line, value=text)
+        problems.error(
+            label, "is not UTF-8 text; expected a file saved as 'CSV UTF-8' from Excel", row=line, value=text
+        )
         return None
     except pd.errors.ParserError as exc:
         _parser_problem(label, exc, problems)
@@ -321,6 +351,7 @@ def read_csv(path: Path, name: str, problems: Problems, *,
 
 
 # --- Excel --------------------------------------------------------------------------------
+
 
 def _cell_text(value: object) -> str:
     """A workbook value as the text a CSV export would hold."""
@@ -379,8 +410,7 @@ def _formulas(path: Path, sheets: list[str]) -> dict[str, dict[tuple[int, int], 
         book.close()
 
 
-def read_sheets(path: Path, names: list[str],
-                problems: Problems) -> tuple[dict[str, RawTable], list[str]]:
+def read_sheets(path: Path, names: list[str], problems: Problems) -> tuple[dict[str, RawTable], list[str]]:
     """Every sheet of a workbook named like a table of the standard (any case, spaces
     around ignored), and the names of all its sheets for messages about missing ones."""
     from openpyxl import load_workbook
@@ -400,15 +430,20 @@ def read_sheets(path: Path, names: list[str],
     finally:
         book.close()
     if path.suffix.lower() == ".xlsm":
-        problems.warning(path.name, "is a macro-enabled workbook: its cell values are read as "
-                                    "Excel last saved them, its macros are never run")
+        problems.warning(
+            path.name,
+            "is a macro-enabled workbook: its cell values are read as Excel last saved them, its macros are never run",
+        )
     formulas = _formulas(path, list(matched)) if matched and _has_formulas(path) else {}
     found = {}
     for title, name in matched.items():
         label = f"{path.name}, sheet {title}"
         rows = grids[title]
-        uncomputed = {rc: f for rc, f in formulas.get(title, {}).items()
-                      if rc[0] < len(rows) and (rc[1] >= len(rows[rc[0]]) or rows[rc[0]][rc[1]] == "")}
+        uncomputed = {
+            rc: f
+            for rc, f in formulas.get(title, {}).items()
+            if rc[0] < len(rows) and (rc[1] >= len(rows[rc[0]]) or rows[rc[0]][rc[1]] == "")
+        }
         for (r, c), formula in uncomputed.items():  # kept visible so the row is not dropped
             rows[r] += [""] * (c + 1 - len(rows[r]))
             rows[r][c] = formula
@@ -438,6 +473,7 @@ def _mark_formulas(raw: RawTable, header: list[str], uncomputed: dict[tuple[int,
 
 # --- GeoPackage ---------------------------------------------------------------------------
 
+
 def _layer(path: Path, name: str, problems: Problems) -> str | None:
     """The layer to read: the only one, else the one named like the table."""
     import pyogrio
@@ -451,11 +487,11 @@ def _layer(path: Path, name: str, problems: Problems) -> str | None:
         return None
     same = [n for n in layers if n.strip().lower() == name]
     if len(same) == 1:
-        problems.warning(path.name, f"has {len(layers)} layers ({shown}); the layer named {name} "
-                                    "is read and the others are ignored")
+        problems.warning(
+            path.name, f"has {len(layers)} layers ({shown}); the layer named {name} is read and the others are ignored"
+        )
         return same[0]
-    problems.error(path.name, f"has {len(layers)} layers ({shown}); expected one layer, or one "
-                              f"named {name}")
+    problems.error(path.name, f"has {len(layers)} layers ({shown}); expected one layer, or one named {name}")
     return None
 
 

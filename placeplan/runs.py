@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .outputs_io import RunFolder, refuse_inputs, write_bytes_atomic
 from .pipeline import Inputs
+from .solved import SOLVED_FILES
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,7 @@ class Written:
 
 def _run_files() -> tuple[str, ...]:
     """Every file a run may write into its folder (a run without documents writes fewer)."""
-    from .outputs import DOCUMENTS
-    from .plan.run import TABLES
-
-    return TABLES + DOCUMENTS
+    return tuple(SOLVED_FILES)
 
 
 def _copy_map(built, maps_folder: Path | None, inputs: Iterable[Path]) -> Path | None:
@@ -77,8 +75,15 @@ def _copy_map(built, maps_folder: Path | None, inputs: Iterable[Path]) -> Path |
     return path
 
 
-def solve_run(inputs: Inputs, folder: Path, *, solver: str | None, time_limit: float | None,
-              with_explain: bool | None, documents: bool):
+def solve_run(
+    inputs: Inputs,
+    folder: Path,
+    *,
+    solver: str | None,
+    time_limit: float | None,
+    with_explain: bool | None,
+    documents: bool,
+):
     """Solve the scenario into ``folder``; returns the solved plan and what was written."""
     from .outputs import build_documents, write_documents
     from .plan import solve_scenario, write_outputs
@@ -86,8 +91,11 @@ def solve_run(inputs: Inputs, folder: Path, *, solver: str | None, time_limit: f
     read = scenario_inputs(inputs)
     threshold = inputs.scenario.scenario.output.suppression_threshold
     if threshold <= 1:
-        log.warning("warning: output.suppression_threshold is %d, so no count of pupils is suppressed: every "
-                    "document is marked NOT FOR PUBLICATION", threshold)
+        log.warning(
+            "warning: output.suppression_threshold is %d, so no count of pupils is suppressed: every "
+            "document is marked NOT FOR PUBLICATION",
+            threshold,
+        )
     with RunFolder.begin(folder, names=_run_files(), inputs=read) as run:
         solved = solve_scenario(inputs, solver=solver, time_limit=time_limit, with_explain=with_explain)
         names = [p.name for p in write_outputs(solved, run.path)]
@@ -99,8 +107,14 @@ def solve_run(inputs: Inputs, folder: Path, *, solver: str | None, time_limit: f
     return solved, Written([run.target / name for name in names], copied)
 
 
-def rebuild_run(folder: Path, names: tuple[str, ...], *, maps_folder: Path | None = None,
-                copy_map: bool = True, sweeps: tuple[Path, ...] = ()) -> Written:
+def rebuild_run(
+    folder: Path,
+    names: tuple[str, ...],
+    *,
+    maps_folder: Path | None = None,
+    copy_map: bool = True,
+    sweeps: tuple[Path, ...] = (),
+) -> Written:
     """Rebuild some documents of a solved folder, swapped in whole like a solve, with
     what the sweep folders ``sweeps`` found for its plan."""
     from .outputs import build_documents, write_documents

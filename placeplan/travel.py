@@ -59,8 +59,7 @@ def facility_limits(ncy_min: pd.Series, ncy_max: pd.Series, limits: dict[str, fl
     return out
 
 
-def estimated_minutes(road_km: np.ndarray | float, *, speed_kmh: float,
-                      terminal_minutes: float) -> np.ndarray | float:
+def estimated_minutes(road_km: np.ndarray | float, *, speed_kmh: float, terminal_minutes: float) -> np.ndarray | float:
     """Minutes of an estimated journey: the fixed door-to-door time plus the road distance
     at the average speed."""
     return terminal_minutes + road_km / speed_kmh * 60.0
@@ -70,20 +69,31 @@ def reference_minutes(scenario: Scenario) -> float:
     """The journey counted for an independent or out-of-area place: the transport
     reference distance (road km, the cost model's own assumption) estimated as any other."""
     travel = scenario.travel
-    return float(estimated_minutes(scenario.costs.transport_reference_km, speed_kmh=travel.speed_kmh,
-                                   terminal_minutes=travel.terminal_minutes))
+    return float(
+        estimated_minutes(
+            scenario.costs.transport_reference_km, speed_kmh=travel.speed_kmh, terminal_minutes=travel.terminal_minutes
+        )
+    )
 
 
-def reach_km(max_minutes: np.ndarray | float, *, circuity: float, speed_kmh: float,
-             terminal_minutes: float) -> np.ndarray | float:
+def reach_km(
+    max_minutes: np.ndarray | float, *, circuity: float, speed_kmh: float, terminal_minutes: float
+) -> np.ndarray | float:
     """Straight-line km an estimated journey of ``max_minutes`` covers: the inverse of
     :func:`estimated_minutes` over straight km, negative when the terminal time alone is
     longer than the limit (nothing is within reach)."""
     return (np.asarray(max_minutes, dtype=float) - terminal_minutes) / 60.0 * speed_kmh / circuity
 
 
-def straight_line_pairs(zones: Points, facilities: Points, max_minutes: np.ndarray, *,
-                        circuity: float, speed_kmh: float, terminal_minutes: float) -> pd.DataFrame:
+def straight_line_pairs(
+    zones: Points,
+    facilities: Points,
+    max_minutes: np.ndarray,
+    *,
+    circuity: float,
+    speed_kmh: float,
+    terminal_minutes: float,
+) -> pd.DataFrame:
     """Pairs within each facility's limit, by straight line x circuity at a speed, plus the
     terminal minutes.
 
@@ -92,8 +102,8 @@ def straight_line_pairs(zones: Points, facilities: Points, max_minutes: np.ndarr
     the terminal minutes, at the speed, over the circuity), so every pair is found and
     measured in compiled code.
     """
-    radius_m = 1000.0 * reach_km(max_minutes, circuity=circuity, speed_kmh=speed_kmh,
-                                 terminal_minutes=terminal_minutes)
+    reach = reach_km(max_minutes, circuity=circuity, speed_kmh=speed_kmh, terminal_minutes=terminal_minutes)
+    radius_m = 1000.0 * np.asarray(reach)  # an array, as max_minutes is
     zone_tree = cKDTree(np.column_stack([zones.x, zones.y]))
     zone_index, facility_index, metres = [], [], []
     for radius in np.unique(radius_m[radius_m >= 0]):
@@ -109,19 +119,20 @@ def straight_line_pairs(zones: Points, facilities: Points, max_minutes: np.ndarr
     # Ids as categoricals over the original id lists: no per-pair strings are made, which
     # is most of the cost when a county has millions of pairs. The order is the KD-trees'
     # and so repeats exactly for the same inputs.
-    return pd.DataFrame({
-        "zone_id": pd.Categorical.from_codes(zone_at, categories=pd.Index(zones.ids)),
-        "facility_id": pd.Categorical.from_codes(facility_at, categories=pd.Index(facilities.ids)),
-        "minutes": estimated_minutes(km, speed_kmh=speed_kmh, terminal_minutes=terminal_minutes),
-        "km": km,
-    })
+    return pd.DataFrame(
+        {
+            "zone_id": pd.Categorical.from_codes(zone_at, categories=pd.Index(zones.ids)),
+            "facility_id": pd.Categorical.from_codes(facility_at, categories=pd.Index(facilities.ids)),
+            "minutes": estimated_minutes(km, speed_kmh=speed_kmh, terminal_minutes=terminal_minutes),
+            "km": km,
+        }
+    )
 
 
 def _estimated_km(pairs: pd.DataFrame, zones: Points, facilities: Points, circuity: float) -> np.ndarray:
     zone_pos = pd.Index(zones.ids).get_indexer(pairs["zone_id"])
     facility_pos = pd.Index(facilities.ids).get_indexer(pairs["facility_id"])
-    metres = np.hypot(zones.x[zone_pos] - facilities.x[facility_pos],
-                      zones.y[zone_pos] - facilities.y[facility_pos])
+    metres = np.hypot(zones.x[zone_pos] - facilities.x[facility_pos], zones.y[zone_pos] - facilities.y[facility_pos])
     return metres / 1000.0 * circuity
 
 
@@ -141,8 +152,15 @@ def missing_pairs(table: pd.DataFrame, zone_ids: np.ndarray, facility_ids: np.nd
     return _missing(_known_rows(table, zone_ids, facility_ids), zone_ids, facility_ids)
 
 
-def table_pairs(table: pd.DataFrame, zones: Points, facilities: Points, max_minutes: np.ndarray,
-                settings: Travel, *, label: str = "travel table") -> pd.DataFrame:
+def table_pairs(
+    table: pd.DataFrame,
+    zones: Points,
+    facilities: Points,
+    max_minutes: np.ndarray,
+    settings: Travel,
+    *,
+    label: str = "travel table",
+) -> pd.DataFrame:
     """Pairs from a routing engine's table, applying the unreachable marker and the policy
     for zone-facility pairs the table leaves out."""
     rows = _known_rows(table, zones.ids, facilities.ids)
@@ -152,8 +170,9 @@ def table_pairs(table: pd.DataFrame, zones: Points, facilities: Points, max_minu
     if len(missing) and settings.missing_pairs == "straight_line":
         extra = pd.DataFrame(missing.to_list(), columns=["zone_id", "facility_id"])
         extra["km"] = _estimated_km(extra, zones, facilities, settings.circuity)
-        extra["minutes"] = estimated_minutes(extra["km"], speed_kmh=settings.speed_kmh,
-                                             terminal_minutes=settings.terminal_minutes)
+        extra["minutes"] = estimated_minutes(
+            extra["km"], speed_kmh=settings.speed_kmh, terminal_minutes=settings.terminal_minutes
+        )
         rows = pd.concat([rows, extra[rows.columns]], ignore_index=True)
     rows = rows.astype({"minutes": float, "km": float})
     reachable = rows["minutes"] < settings.unreachable_minutes
@@ -171,8 +190,12 @@ def table_pairs(table: pd.DataFrame, zones: Points, facilities: Points, max_minu
 
 def _handle_missing(missing: pd.MultiIndex, settings: Travel, label: str) -> None:
     if settings.missing_pairs != "error":
-        log.info("%s: %d zone-facility pairs missing, treated as %s", label, len(missing),
-                 settings.missing_pairs.replace("_", " "))
+        log.info(
+            "%s: %d zone-facility pairs missing, treated as %s",
+            label,
+            len(missing),
+            settings.missing_pairs.replace("_", " "),
+        )
         return
     missing_pair_problems(missing, settings, label=label).raise_if_errors("travel")
 
@@ -184,9 +207,13 @@ def missing_pair_problems(missing: pd.MultiIndex, settings: Travel, *, label: st
     if settings.missing_pairs != "error":
         return problems
     for zone, facility in missing[:25]:
-        problems.error(label, f"has no row for zone {zone} to {facility}; expected every zone to "
-                              "every site and option (or set travel.missing_pairs to "
-                              "'unreachable' or 'straight_line')", column="minutes")
+        problems.error(
+            label,
+            f"has no row for zone {zone} to {facility}; expected every zone to "
+            "every site and option (or set travel.missing_pairs to "
+            "'unreachable' or 'straight_line')",
+            column="minutes",
+        )
     if len(missing) > 25:
         problems.error(label, f"{len(missing) - 25} more zone-facility pairs are missing")
     return problems
@@ -199,9 +226,15 @@ def resolved_source(settings: Travel, table: pd.DataFrame | None) -> str:
     return settings.source
 
 
-def travel_problems(zones: pd.DataFrame, facilities: pd.DataFrame, settings: Travel,
-                    table: pd.DataFrame | None, *, label: str = "travel table",
-                    layer: str = "scenario") -> Problems:
+def travel_problems(
+    zones: pd.DataFrame,
+    facilities: pd.DataFrame,
+    settings: Travel,
+    table: pd.DataFrame | None,
+    *,
+    label: str = "travel table",
+    layer: str = "scenario",
+) -> Problems:
     """Everything :func:`travel_pairs` would refuse, found without working out a pair: a
     table source without a table, and the pairs a table leaves out. ``layer`` is the file
     (or --set) that set travel.source."""
@@ -209,9 +242,13 @@ def travel_problems(zones: pd.DataFrame, facilities: pd.DataFrame, settings: Tra
     if resolved_source(settings, table) != "table":
         return problems
     if table is None:
-        problems.error(layer, "needs the dataset's travel table (travel.csv), which it does not have; "
-                              "expected 'auto' or 'straight_line', or a travel table in the dataset",
-                       key="travel.source", value=settings.source)
+        problems.error(
+            layer,
+            "needs the dataset's travel table (travel.csv), which it does not have; "
+            "expected 'auto' or 'straight_line', or a travel table in the dataset",
+            key="travel.source",
+            value=settings.source,
+        )
         return problems
     zone_ids = zones["zone_id"].to_numpy(dtype=object)
     facility_ids = facilities["facility_id"].to_numpy(dtype=object)
@@ -223,13 +260,21 @@ def facilities_frame(sites: pd.DataFrame, options: pd.DataFrame | None) -> pd.Da
     """Sites and options as one table of places a pupil could travel to."""
     frames = [sites.rename(columns={"site_id": "facility_id"})[["facility_id", "x", "y", "ncy_min", "ncy_max"]]]
     if options is not None and len(options):
-        frames.append(options.rename(columns={"option_id": "facility_id"})[
-            ["facility_id", "x", "y", "ncy_min", "ncy_max"]])
+        frames.append(
+            options.rename(columns={"option_id": "facility_id"})[["facility_id", "x", "y", "ncy_min", "ncy_max"]]
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def travel_pairs(zones: pd.DataFrame, facilities: pd.DataFrame, *, crs: str, settings: Travel,
-                 table: pd.DataFrame | None = None, label: str = "travel table") -> pd.DataFrame:
+def travel_pairs(
+    zones: pd.DataFrame,
+    facilities: pd.DataFrame,
+    *,
+    crs: str,
+    settings: Travel,
+    table: pd.DataFrame | None = None,
+    label: str = "travel table",
+) -> pd.DataFrame:
     """Zone-to-facility minutes and km for every pair within some phase's limit."""
     zone_points = Points.from_frame(zones, "zone_id", crs)
     facility_points = Points.from_frame(facilities, "facility_id", crs)
@@ -241,24 +286,34 @@ def travel_pairs(zones: pd.DataFrame, facilities: pd.DataFrame, *, crs: str, set
             travel_problems(zones, facilities, settings, table, label=label).raise_if_errors("travel")
         pairs = table_pairs(table, zone_points, facility_points, max_minutes, settings, label=label)
     else:
-        pairs = straight_line_pairs(zone_points, facility_points, max_minutes,
-                                    circuity=settings.circuity, speed_kmh=settings.speed_kmh,
-                                    terminal_minutes=settings.terminal_minutes)
-        log.info("travel by straight line x %.2f at %.0f km/h plus %.0f minutes door to door: %d pairs "
-                 "within reach of %d zones x %d facilities", settings.circuity, settings.speed_kmh,
-                 settings.terminal_minutes, len(pairs), len(zone_points.ids), len(facility_points.ids))
+        pairs = straight_line_pairs(
+            zone_points,
+            facility_points,
+            max_minutes,
+            circuity=settings.circuity,
+            speed_kmh=settings.speed_kmh,
+            terminal_minutes=settings.terminal_minutes,
+        )
+        log.info(
+            "travel by straight line x %.2f at %.0f km/h plus %.0f minutes door to door: %d pairs "
+            "within reach of %d zones x %d facilities",
+            settings.circuity,
+            settings.speed_kmh,
+            settings.terminal_minutes,
+            len(pairs),
+            len(zone_points.ids),
+            len(facility_points.ids),
+        )
     return pairs[PAIR_COLUMNS]
 
 
-def phase_pairs(pairs: pd.DataFrame, facilities: pd.DataFrame, phase: str, limit: float) -> pd.DataFrame:
-    """Pairs usable by one phase: the facility admits it and the journey is within its limit."""
-    first, last = PHASES[phase]
-    admits = facilities[(facilities["ncy_min"] <= last) & (facilities["ncy_max"] >= first)]["facility_id"]
-    return pairs[pairs["facility_id"].isin(admits) & (pairs["minutes"] <= limit)]
-
-
-def melt_matrix(wide: pd.DataFrame, *, origin_column: str, origin_ids: dict[str, str] | None = None,
-                destination_ids: dict[str, str] | None = None) -> pd.DataFrame:
+def melt_matrix(
+    wide: pd.DataFrame,
+    *,
+    origin_column: str,
+    origin_ids: dict[str, str] | None = None,
+    destination_ids: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """A routing engine's wide matrix (one row per origin, one column per destination)
     as the standard's long travel table: zone_id, site_id, minutes.
 

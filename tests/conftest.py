@@ -13,8 +13,8 @@ import io
 import logging
 import shutil
 import traceback
-from html.parser import HTMLParser
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -29,8 +29,10 @@ TINY_TABLES = ("zones", "demand", "sites", "candidates")
 #: The zone and dataset description of the one-zone cases worked by hand.
 ONE_ZONE = {
     "zones.csv": "zone_id,name,x,y,la_code\nZ1,Only Zone,520000,170000,999\n",
-    "dataset.toml": ('name = "One zone"\ndescription = "By hand"\ncrs = "EPSG:27700"\nbase_year = "2024/25"\n'
-                     'licence = "CC0"\n\n[[sources]]\nname = "Made up"\n'),
+    "dataset.toml": (
+        'name = "One zone"\ndescription = "By hand"\ncrs = "EPSG:27700"\nbase_year = "2024/25"\n'
+        'licence = "CC0"\n\n[[sources]]\nname = "Made up"\n'
+    ),
 }
 
 
@@ -52,6 +54,7 @@ ALL_PLACES_FROM_OPENING = "rules.phased_intake={srp = [], esta = [], unit = [], 
 
 # --- the tiny dataset ------------------------------------------------------------------
 
+
 @pytest.fixture
 def tiny_copy(tmp_path: Path) -> Path:
     """A fresh, valid copy of tests/fixtures/tiny in tmp_path/tiny."""
@@ -62,12 +65,16 @@ def tiny_copy(tmp_path: Path) -> Path:
 def tiny_scenario(tiny_copy: Path) -> Path:
     """A scenario file beside the copy, like tests/fixtures/tiny.toml, naming it."""
     path = tiny_copy.parent / "tiny.toml"
-    path.write_text('name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
-                    '[travel]\nspeed_kmh = 24\n', encoding="utf-8")
+    path.write_text(
+        'name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
+        "[travel]\nspeed_kmh = 24\n",
+        encoding="utf-8",
+    )
     return path
 
 
 # --- reading pages ------------------------------------------------------------------------
+
 
 class PageTables(HTMLParser):
     """Every table of a page as rows of cell text (entities read back)."""
@@ -100,6 +107,7 @@ class PageTables(HTMLParser):
 
 
 # --- editing CSV files ---------------------------------------------------------------------
+
 
 def read_rows(path: Path) -> list[list[str]]:
     """Every row of a CSV file as lists of text, the header first."""
@@ -141,8 +149,11 @@ def tiny_tree(root: Path, *, name: str = "Tiny test scenario", extra: str = "") 
     (``extra``: more TOML at its end); returns the scenario's path."""
     shutil.copytree(TINY, root / "tiny")
     path = root / "tiny.toml"
-    path.write_text(f'name = "{name}"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
-                    f'[travel]\nspeed_kmh = 24\n{extra}', encoding="utf-8")
+    path.write_text(
+        f'name = "{name}"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
+        f"[travel]\nspeed_kmh = 24\n{extra}",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -157,7 +168,7 @@ def drop_column(folder: Path, table: str, column: str) -> None:
     path = table_path(folder, table)
     rows = read_rows(path)
     i = rows[0].index(column)
-    write_rows(path, [r[:i] + r[i + 1:] for r in rows])
+    write_rows(path, [r[:i] + r[i + 1 :] for r in rows])
 
 
 def duplicate_column(folder: Path, table: str, column: str) -> None:
@@ -165,7 +176,7 @@ def duplicate_column(folder: Path, table: str, column: str) -> None:
     path = table_path(folder, table)
     rows = read_rows(path)
     i = rows[0].index(column)
-    write_rows(path, [r + [r[i]] for r in rows])
+    write_rows(path, [[*r, r[i]] for r in rows])
 
 
 def append_row(folder: Path, table: str, values: dict[str, str]) -> int:
@@ -189,7 +200,7 @@ def copy_row(folder: Path, table: str, row: int, **changes: str) -> int:
 def keep_rows(folder: Path, table: str, count: int) -> None:
     """Keep the header and the first count records."""
     path = table_path(folder, table)
-    write_rows(path, read_rows(path)[:count + 1])
+    write_rows(path, read_rows(path)[: count + 1])
 
 
 def write_travel(folder: Path, rows: list[tuple[str, str, str]]) -> None:
@@ -207,11 +218,15 @@ def full_travel(folder: Path) -> list[tuple[str, str, str]]:
 
 def hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under a folder, keyed by relative path."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- running the CLI -----------------------------------------------------------------------
+
 
 @dataclass
 class CliResult:
@@ -241,7 +256,7 @@ def run_cli(args: list[str]) -> CliResult:
                 code = main([str(a) for a in args])
             except SystemExit as exc:  # click's --help/--version exit through here
                 code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-            except Exception:  # noqa: BLE001 - the interpreter's behaviour for an escaping error
+            except Exception:
                 err.write(traceback.format_exc().encode())
                 code = 1
             stdout = out.getvalue().decode("utf-8", "replace")

@@ -32,7 +32,7 @@ def test_the_report_and_the_workbook_print_money_as_money(tmp_path):
     result = run_cli(["solve", str(scenario), "--out", str(tmp_path / "out"), "--no-explain"])
     assert result.exit_code == 0, result.output
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    section = report[report.index('id="assumptions"'):]
+    section = report[report.index('id="assumptions"') :]
     assert "£64,000" in section and not EXPONENT.search(re.sub(r"<[^>]+>", " ", section))
     sheet = openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx")["Assumptions"]
     rows = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0]}

@@ -44,14 +44,29 @@ def test_backtest_recovers_a_known_growth(tmp_path):
     assert scores.loc[("trend", "all"), "mape"] < 1.0
     assert abs(scores.loc[("trend", "all"), "bias"]) < 0.5
     # No growth at all is 3 years of 8% too few: about -21%.
-    assert scores.loc[("last", "all"), "bias"] == pytest.approx(100 * (1 / 1.08 ** 3 - 1), abs=1.0)
+    assert scores.loc[("last", "all"), "bias"] == pytest.approx(100 * (1 / 1.08**3 - 1), abs=1.0)
     assert scores.loc[("pooled", "all"), "mape"] < 1.0
 
 
 def test_csv_has_one_row_per_method_and_origin_default_first(tmp_path):
     path = _write(tmp_path, _growing(0.05))
-    result = run_cli(["backtest", "--history", str(path), "--horizon", "2", "--origin", "2019",
-                      "--origin", "2021/22", "--draws", "200", "--format", "csv"])
+    result = run_cli(
+        [
+            "backtest",
+            "--history",
+            str(path),
+            "--horizon",
+            "2",
+            "--origin",
+            "2019",
+            "--origin",
+            "2021/22",
+            "--draws",
+            "200",
+            "--format",
+            "csv",
+        ]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout), dtype={"origin": str})
     assert list(table.columns) == ["method", "origin", "horizon", "mape", "bias", "coverage80", "interval_score"]
@@ -87,14 +102,19 @@ def test_by_need_table_when_the_history_has_needs(tmp_path):
 
 def test_history_problems_are_reported_together_with_rows_and_columns(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("area,year,pupils,need\nA,2019,10,ASD\nA,2020,-3,ASD\nA,2021,12,AUT\nA,2021/22,12,ASD\n"
-                    "A,2022,x,ASD\nB,2020,5,\n", encoding="utf-8")
+    path.write_text(
+        "area,year,pupils,need\nA,2019,10,ASD\nA,2020,-3,ASD\nA,2021,12,AUT\nA,2021/22,12,ASD\n"
+        "A,2022,x,ASD\nB,2020,5,\n",
+        encoding="utf-8",
+    )
     result = run_cli(["backtest", "--history", str(path)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    for text in ("bad.csv row 3, column pupils: '-3' is negative",
-                 "bad.csv row 4, column need: 'AUT' is not a need code; did you mean ASD?",
-                 "bad.csv row 6, column pupils: 'x' is not a number"):
+    for text in (
+        "bad.csv row 3, column pupils: '-3' is negative",
+        "bad.csv row 4, column need: 'AUT' is not a need code; did you mean ASD?",
+        "bad.csv row 6, column pupils: 'x' is not a number",
+    ):
         assert text in result.output
 
 
@@ -119,8 +139,19 @@ def test_methods_a_history_cannot_test_and_origins_it_cannot_check(tmp_path):
 
 
 def test_a_datasets_history_is_one_area():
-    result = run_cli(["backtest", "--history", str(ROOT / "data" / "essex" / "history.csv"), "--horizon", "2",
-                      "--draws", "200", "--format", "csv"])
+    result = run_cli(
+        [
+            "backtest",
+            "--history",
+            str(ROOT / "data" / "essex" / "history.csv"),
+            "--horizon",
+            "2",
+            "--draws",
+            "200",
+            "--format",
+            "csv",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1].startswith("trend,2019,2,")
 
@@ -142,8 +173,9 @@ def test_project_writes_the_projection_the_council_table_and_the_scap_return(tin
 
 def test_project_names_the_planned_percentile_column(tiny_scenario, tmp_path):
     out = tmp_path / "out"
-    result = run_cli(["project", str(tiny_scenario), "--out", str(out), "--set", "demand.percentile=75",
-                      "--set", "demand.draws=200"])
+    result = run_cli(
+        ["project", str(tiny_scenario), "--out", str(out), "--set", "demand.percentile=75", "--set", "demand.draws=200"]
+    )
     assert result.exit_code == 0, result.output
     assert "p75" in pd.read_csv(out / "demand_projection.csv").columns
 

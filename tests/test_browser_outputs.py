@@ -19,11 +19,24 @@ from test_names_are_data import SHOWN_IN, SLOTS, Named, shown, solve_named
 from test_outputs import HOSTILE_OPTION, HOSTILE_SITE, kingston, map_json, solve_tiny  # noqa: F401 (a fixture)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
-EXPECTED_LAYERS = ("All needs", "Primary", "Street map background (needs an internet connection)",
-                   "Travel-time reach of chosen options", "Candidates not chosen",
-                   "Existing: special schools", "New places the plan chooses")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+EXPECTED_LAYERS = (
+    "All needs",
+    "Primary",
+    "Street map background (needs an internet connection)",
+    "Travel-time reach of chosen options",
+    "Candidates not chosen",
+    "Existing: special schools",
+    "New places the plan chooses",
+)
 
 
 def _browser_missing() -> str | None:
@@ -95,8 +108,9 @@ def test_the_map_renders_offline_with_its_layers(browser, solved):
     page = Page(browser, solved / "map.html")
     assert page.errors == [] and page.refused == []
     assert page.js("typeof L !== 'undefined' && L.version") == "1.9.3"
-    labels = page.js("Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
-                     ".map(l => l.textContent.trim())")
+    labels = page.js(
+        "Array.from(document.querySelectorAll('.leaflet-control-layers label')).map(l => l.textContent.trim())"
+    )
     for expected in EXPECTED_LAYERS:
         assert expected in labels, (expected, labels)
     assert any(label.startswith("Where pupils travel") for label in labels)
@@ -140,8 +154,9 @@ def test_hostile_names_show_as_text_in_popups(browser, solved, name):
     text = page.js("document.querySelector('.leaflet-popup-content').innerText")
     assert name in text
     # the layer list folds away while a popup is open, so it never covers it
-    assert not page.js("document.querySelector('.leaflet-control-layers').classList"
-                       ".contains('leaflet-control-layers-expanded')")
+    assert not page.js(
+        "document.querySelector('.leaflet-control-layers').classList.contains('leaflet-control-layers-expanded')"
+    )
     assert page.js("typeof window.pwned") == "undefined"
     assert page.errors == []
     page.page.close()

@@ -37,8 +37,11 @@ def _solve(root: Path) -> Path:
     old = next(line for line in text.splitlines() if line.startswith("description = "))
     description = json.loads(old.removeprefix("description = ")) + "\n" + HOSTILE_CAVEAT
     toml.write_text(text.replace(old, "description = " + json.dumps(description)), encoding="utf-8")
-    (root / "tiny.toml").write_text('name = "Tiny caveats"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\n'
-                                    'years = 3\n\n[travel]\nspeed_kmh = 24\n', encoding="utf-8")
+    (root / "tiny.toml").write_text(
+        'name = "Tiny caveats"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\n'
+        "years = 3\n\n[travel]\nspeed_kmh = 24\n",
+        encoding="utf-8",
+    )
     result = run_cli(["solve", str(root / "tiny.toml"), "--out", str(root / "out"), "--no-explain"])
     assert result.exit_code == 0, result.output
     return root / "out"
@@ -56,7 +59,7 @@ def _summary(folder: Path) -> dict:
 def _box(html: str) -> str:
     """The box's text as a reader sees it (entities read back; the escaping is tested apart)."""
     start = html.index(escape(TITLE))
-    return unescape(html[start:start + 6000])
+    return unescape(html[start : start + 6000])
 
 
 def _sheet_lines(folder: Path) -> list[str]:
@@ -110,7 +113,7 @@ def test_the_box_prints_the_scenarios_costs_as_money(solved):
 def test_the_headline_gives_the_saving_payback_range_and_growth(solved):
     summary = _summary(solved)
     report = (solved / "report.html").read_text(encoding="utf-8")
-    head = report[report.index('id="headlines"'):report.index('id="map"')]
+    head = report[report.index('id="headlines"') : report.index('id="map"')]
     saving = summary["saving"]["total"]
     assert f"£{abs(saving['undiscounted']):,.0f}" in head or "million" in head
     assert "net of the capital" in head and "not discounted" in head
@@ -119,7 +122,7 @@ def test_the_headline_gives_the_saving_payback_range_and_growth(solved):
     last = summary["demand_range"][-1]
     assert f"{round(last['p10']):,} to {round(last['p90']):,}" in head
     assert f"the plan is for {round(last['planned']):,} (P50)" in head
-    assumptions = report[report.index('id="assumptions"'):]
+    assumptions = report[report.index('id="assumptions"') :]
     assert "% a year (trend method" in assumptions and "What the forecast rests on" in assumptions
 
 
@@ -171,7 +174,7 @@ def test_settings_the_demand_method_does_not_read_are_not_listed():
 
 def test_the_trend_reports_assumptions_leave_out_the_growth_rates(solved):
     report = (solved / "report.html").read_text(encoding="utf-8")
-    section = report[report.index('id="assumptions"'):report.index('id="sources"')]
+    section = report[report.index('id="assumptions"') : report.index('id="sources"')]
     assert "<td>demand.method</td>" in section and "<td>demand.growth</td>" not in section
     sheet = openpyxl.load_workbook(solved / "plan.xlsx")["Assumptions"]
     assert "demand.growth" not in {row[0] for row in sheet.iter_rows(values_only=True)}
@@ -184,8 +187,9 @@ def test_the_builders_caveats_are_said_in_a_short_line():
     dataset = load_dataset(folder)
     lines = caveats_short(dataset)
     assert "Demand is spread over areas from published totals, not the councils' own caseload" in lines
-    assert any(re.fullmatch(r"\d+ of \d+ sites' places are estimated, not commissioned figures.*", line)
-               for line in lines)
+    assert any(
+        re.fullmatch(r"\d+ of \d+ sites' places are estimated, not commissioned figures.*", line) for line in lines
+    )
     assert any(line.startswith("Estimated places: ") and "resourced provision" in line for line in lines)
     assert all(len(line) <= SHORT_CAVEAT + 3 for line in lines)
 

@@ -47,16 +47,24 @@ OVERVIEW = {
     "places candidate options could add (at most)": 32,
 }
 PUPILS = {  # need: (primary, secondary, total)
-    "ASD": (9, 5, 14), "SEMH": (0, 8, 8), "SLD": (0, 1, 1), "SLCN": (3, 0, 3), "total": (12, 14, 26),
+    "ASD": (9, 5, 14),
+    "SEMH": (0, 8, 8),
+    "SLD": (0, 1, 1),
+    "SLCN": (3, 0, 3),
+    "total": (12, 14, 26),
 }
 PLACES = {"special": (7, 3, 10), "srp": (4, 0, 4), "independent": (9, 11, 20)}
 SUFFICIENCY = {  # (need, phase): (pupils, local_places, surplus)
-    ("ASD", "primary"): (9, 9, 0), ("ASD", "secondary"): (5, 3, -2),
-    ("SLD", "secondary"): (1, 1, 0), ("SLCN", "primary"): (3, 2, -1),
+    ("ASD", "primary"): (9, 9, 0),
+    ("ASD", "secondary"): (5, 3, -2),
+    ("SLD", "secondary"): (1, 1, 0),
+    ("SLCN", "primary"): (3, 2, -1),
     ("SEMH", "secondary"): (8, 0, -8),
 }
 OPTIONS = {  # kind: (options, min_places, max_places, with_oversubscribed_host)
-    "srp": (1, 6, 12, 1), "special_expansion": (1, 4, 12, 0), "esta": (1, 4, 8, 0),
+    "srp": (1, 6, 12, 1),
+    "special_expansion": (1, 4, 12, 0),
+    "esta": (1, 4, 8, 0),
 }
 
 
@@ -126,10 +134,13 @@ def test_validate_json():
     assert {row["metric"]: row["value"] for row in data["overview"]} == OVERVIEW
     assert {r["need"]: (r["primary"], r["secondary"], r["total"]) for r in data["pupils"]} == PUPILS
     assert {r["kind"]: (r["primary"], r["secondary"], r["total"]) for r in data["places"]} == PLACES
-    assert {(r["need"], r["phase"]): (r["pupils"], r["local_places"], r["surplus"])
-            for r in data["sufficiency"]} == SUFFICIENCY
-    assert {r["kind"]: (r["options"], r["min_places"], r["max_places"],
-                        r["with_oversubscribed_host"]) for r in data["options"]} == OPTIONS
+    assert {
+        (r["need"], r["phase"]): (r["pupils"], r["local_places"], r["surplus"]) for r in data["sufficiency"]
+    } == SUFFICIENCY
+    assert {
+        r["kind"]: (r["options"], r["min_places"], r["max_places"], r["with_oversubscribed_host"])
+        for r in data["options"]
+    } == OPTIONS
 
 
 def test_validate_csv():
@@ -140,19 +151,31 @@ def test_validate_csv():
     overview = frame[frame["section"] == "overview"]
     assert dict(zip(overview["metric"], overview["value"].astype(int))) == OVERVIEW
     pupils = frame[frame["section"] == "pupils"]
-    assert {n: (int(p), int(s), int(t)) for n, p, s, t in
-            zip(pupils["need"], pupils["primary"], pupils["secondary"], pupils["total"])} == PUPILS
+    assert {
+        n: (int(p), int(s), int(t))
+        for n, p, s, t in zip(pupils["need"], pupils["primary"], pupils["secondary"], pupils["total"])
+    } == PUPILS
     places = frame[frame["section"] == "places"]
-    assert {k: (int(p), int(s), int(t)) for k, p, s, t in
-            zip(places["kind"], places["primary"], places["secondary"], places["total"])} == PLACES
+    assert {
+        k: (int(p), int(s), int(t))
+        for k, p, s, t in zip(places["kind"], places["primary"], places["secondary"], places["total"])
+    } == PLACES
     suff = frame[frame["section"] == "sufficiency"]
-    assert {(n, ph): (int(p), int(lp), int(s)) for n, ph, p, lp, s in
-            zip(suff["need"], suff["phase"], suff["pupils"], suff["local_places"], suff["surplus"])} \
-        == SUFFICIENCY
+    assert {
+        (n, ph): (int(p), int(lp), int(s))
+        for n, ph, p, lp, s in zip(suff["need"], suff["phase"], suff["pupils"], suff["local_places"], suff["surplus"])
+    } == SUFFICIENCY
     options = frame[frame["section"] == "options"]
-    assert {k: (int(o), int(lo), int(hi), int(ov)) for k, o, lo, hi, ov in
-            zip(options["kind"], options["options"], options["min_places"], options["max_places"],
-                options["with_oversubscribed_host"])} == OPTIONS
+    assert {
+        k: (int(o), int(lo), int(hi), int(ov))
+        for k, o, lo, hi, ov in zip(
+            options["kind"],
+            options["options"],
+            options["min_places"],
+            options["max_places"],
+            options["with_oversubscribed_host"],
+        )
+    } == OPTIONS
 
 
 def _section(text: str, title: str) -> list[str]:
@@ -175,8 +198,7 @@ def test_validate_table():
     overview = [line.rsplit(None, 1) for line in _section(text, "Overview")]
     assert overview[0] == ["metric", "value"]
     assert {metric: int(value) for metric, value in overview[1:]} == OVERVIEW
-    pupils = [line.split() for line in
-              _section(text, "Pupils needing a specialist place, by need and phase")]
+    pupils = [line.split() for line in _section(text, "Pupils needing a specialist place, by need and phase")]
     assert pupils[0] == ["need", "primary", "secondary", "post16", "total"]
     # post16 is shown because S3 admits NCY 12-14, but no pupils are in it
     assert {r[0]: (int(r[1]), int(r[2]), int(r[4])) for r in pupils[1:]} == PUPILS
@@ -208,7 +230,8 @@ def test_a_run_prints_its_stages_and_verbose_adds_the_solvers_steps(tiny_scenari
     assert quiet_steps.exit_code == 0, quiet_steps.output
     assert "model input:" in quiet_steps.output and "solving with" in quiet_steps.output
     assert "built model:" not in quiet_steps.output and "LP relaxation" not in quiet_steps.output
-    verbose = run_cli(["--verbose", "solve", str(tiny_scenario), "--out", str(tmp_path / "b"), "--no-explain",
-                       "--no-outputs"])
+    verbose = run_cli(
+        ["--verbose", "solve", str(tiny_scenario), "--out", str(tmp_path / "b"), "--no-explain", "--no-outputs"]
+    )
     assert verbose.exit_code == 0 and "built model:" in verbose.output and "model input:" in verbose.output
     assert len(verbose.output.splitlines()) > len(quiet_steps.output.splitlines())

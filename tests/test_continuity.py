@@ -19,16 +19,22 @@ from conftest import one_zone_case, run_cli
 
 TABLES = {
     "demand.csv": "zone_id,need,ncy,pupils\nZ1,SLD,9,1\nZ1,SLD,10,1\nZ1,SLD,11,1\n",
-    "sites.csv": ("site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
-                  "S1,Far Hall (independent),independent,521000,170000,ALL,0,14,10,3,64000\n"),
-    "candidates.csv": ("option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
-                       "capital_per_place,annual_cost_per_place,earliest_year\n"
-                       "N1,New Special School,new_special,520500,170000,SLD,7,11,3,3,0,0,20000,2025\n"),
+    "sites.csv": (
+        "site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
+        "S1,Far Hall (independent),independent,521000,170000,ALL,0,14,10,3,64000\n"
+    ),
+    "candidates.csv": (
+        "option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
+        "capital_per_place,annual_cost_per_place,earliest_year\n"
+        "N1,New Special School,new_special,520500,170000,SLD,7,11,3,3,0,0,20000,2025\n"
+    ),
 }
-SCENARIO = ('name = "Continuity by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
-            '[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
-            '[costs]\ndiscount_rate = 0\n\n[rules]\nlead_time_years = { new_special = 1 }\n'
-            'phased_intake = { new_special = [] }\n')
+SCENARIO = (
+    'name = "Continuity by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
+    '[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
+    "[costs]\ndiscount_rate = 0\n\n[rules]\nlead_time_years = { new_special = 1 }\n"
+    "phased_intake = { new_special = [] }\n"
+)
 
 
 @pytest.fixture
@@ -40,14 +46,16 @@ def _solve(scenario, out, *extra):
     result = run_cli(["solve", str(scenario), "--out", str(out), "--no-explain", "--no-outputs", *extra])
     assert result.exit_code == 0, result.output
     allocation = pd.read_csv(out / "allocation.csv", dtype={"facility_id": str}, keep_default_na=False)
-    return allocation.groupby(["year", "facility_id"])["pupils"].sum().round(6).to_dict(), \
-        json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return allocation.groupby(["year", "facility_id"])["pupils"].sum().round(6).to_dict(), json.loads(
+        (out / "summary.json").read_text(encoding="utf-8")
+    )
 
 
 def test_pupils_already_placed_stay_until_a_transfer_point(case, tmp_path):
     placed, summary = _solve(case, tmp_path / "out")
-    assert placed == pytest.approx({(2025, "S1"): 2, (2025, "N1"): 1, (2026, "S1"): 1, (2026, "N1"): 2,
-                                    (2027, "N1"): 3})
+    assert placed == pytest.approx(
+        {(2025, "S1"): 2, (2025, "N1"): 1, (2026, "S1"): 1, (2026, "N1"): 2, (2027, "N1"): 3}
+    )
     by_year = {row["year"]: row for row in summary["placements_by_year"]}
     assert by_year["2025/26"]["continuing"] == pytest.approx(2) and by_year["2025/26"]["new_local"] == pytest.approx(1)
     assert by_year["2027/28"]["continuing"] == pytest.approx(2) and by_year["2027/28"]["new_away"] == pytest.approx(0)
@@ -70,8 +78,7 @@ def test_project_writes_the_continuing_and_joining_pupils_solve_plans_for(case, 
     result = run_cli(["project", str(case), "--out", str(tmp_path / "projection")])
     assert result.exit_code == 0, result.output
     flows = pd.read_csv(tmp_path / "projection" / "pupil_flows.csv")
-    assert list(flows.columns) == ["zone", "need", "setting", "ncy", "phase", "year", "pupils", "continuing",
-                                   "joining"]
+    assert list(flows.columns) == ["zone", "need", "setting", "ncy", "phase", "year", "pupils", "continuing", "joining"]
     joining = flows.groupby(["year", "ncy"])["joining"].sum()
     assert joining[(2025, 9)] == pytest.approx(1) and joining[(2025, 10)] == pytest.approx(0)
     by_year = flows.groupby("year")[["continuing", "joining"]].sum()
@@ -88,7 +95,7 @@ def test_project_and_solve_agree_on_every_years_continuing_and_joining_pupils_on
 
     scenario = ROOT / "scenarios" / "kingston-richmond.toml"
     from placeplan.pipeline import load_inputs
-    from placeplan.plan.run import pupil_flows, prepare
+    from placeplan.plan.run import prepare, pupil_flows
 
     inputs = load_inputs(scenario, ())
     flows = pupil_flows(inputs).groupby("year")[["continuing", "joining"]].sum()

@@ -10,14 +10,15 @@ saving and payback, and the documents built without solving the status quo again
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import operator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ALL_PLACES_FROM_OPENING, read_rows, run_cli, set_by_id, write_rows
 
 from placeplan.demand import project
@@ -25,9 +26,16 @@ from placeplan.pipeline import load_inputs
 from placeplan.plan import solve_scenario
 from placeplan.plan.results import payback_year
 
-HAND = ["horizon.first_year=2026", "horizon.years=1", "demand.growth={default = 0.0}",
-        "costs.discount_rate=0", "costs.transport_per_pupil=0", "horizon.decision_year=2024",
-        "solve.explain=false", ALL_PLACES_FROM_OPENING]
+HAND = [
+    "horizon.first_year=2026",
+    "horizon.years=1",
+    "demand.growth={default = 0.0}",
+    "costs.discount_rate=0",
+    "costs.transport_per_pupil=0",
+    "horizon.decision_year=2024",
+    "solve.explain=false",
+    ALL_PLACES_FROM_OPENING,
+]
 NO_RUNNING = "costs.annual_fixed_cost={srp = 0, esta = 0}"
 
 
@@ -63,25 +71,26 @@ def add_candidate(folder: Path, **values: str) -> None:
 
 # --- the running cost of an opened unit -------------------------------------------------------
 
+
 def test_a_units_running_cost_is_paid_every_year_it_is_open(tiny_scenario):
     # The default £48,000 a year for an SRP: O1 costs 190,000 + 128,000 + 48,000 = £366,000,
     # still less than £512,000 out of area: 877,000 + 48,000.
     result = solved(tiny_scenario)
     assert chosen(result) == {"O1": 8}
-    assert result.summary["objective"] == pytest.approx(925_000)
-    assert result.summary["terms"]["annual_fixed"] == pytest.approx(48_000)
-    assert sum(result.summary["terms"].values()) == pytest.approx(result.summary["objective"])
+    assert result.summary.objective == pytest.approx(925_000)
+    assert result.summary.terms["annual_fixed"] == pytest.approx(48_000)
+    assert sum(result.summary.terms.values()) == pytest.approx(result.summary.objective)
     assert result.options.set_index("option_id").loc["O1", "annual_fixed_cost"] == 48_000
     # over three years (weights 1) it is paid three times
     three = solved(tiny_scenario, "horizon.years=3")
-    assert three.summary["terms"]["annual_fixed"] == pytest.approx(3 * 48_000)
+    assert three.summary.terms["annual_fixed"] == pytest.approx(3 * 48_000)
 
 
 def test_a_candidates_own_running_cost_comes_before_the_default(tiny_scenario):
     add_column(tiny_scenario.parent / "tiny", "candidates", "annual_fixed_cost", {"O1": "10000"})
     result = solved(tiny_scenario)
-    assert result.summary["terms"]["annual_fixed"] == pytest.approx(10_000)
-    assert result.summary["objective"] == pytest.approx(887_000)
+    assert result.summary.terms["annual_fixed"] == pytest.approx(10_000)
+    assert result.summary.objective == pytest.approx(887_000)
 
 
 def test_a_running_cost_above_the_saving_keeps_the_unit_shut(tiny_scenario):
@@ -93,6 +102,7 @@ def test_a_running_cost_above_the_saving_keeps_the_unit_shut(tiny_scenario):
 
 # --- host rules -----------------------------------------------------------------------------
 
+
 def test_host_roll_cuts_the_largest_size(tiny_scenario):
     # 10% of 70 pupils on roll is 7 places: O1's sizes 6, 8, ... are cut to 6, and 2 of the
     # 8 SEMH pupils go out of area.
@@ -101,7 +111,7 @@ def test_host_roll_cuts_the_largest_size(tiny_scenario):
     assert chosen(result) == {"O1": 6}
     assert result.options.set_index("option_id").loc["O1", "max_places"] == 7
     # 150,000 + 30,000 + 96,000 for 6 pupils, 2 x 64,000 for the others
-    assert result.summary["objective"] == pytest.approx(877_000 - 318_000 + 276_000 + 128_000)
+    assert result.summary.objective == pytest.approx(877_000 - 318_000 + 276_000 + 128_000)
     # a larger share lets it hold all 8
     assert chosen(solved(tiny_scenario, NO_RUNNING, "rules.host_max_share_of_roll=0.2")) == {"O1": 8}
 
@@ -110,8 +120,9 @@ def test_a_host_too_small_for_the_smallest_size_is_ruled_out(tiny_scenario):
     add_column(tiny_scenario.parent / "tiny", "candidates", "host_on_roll", {"O1": "50"})
     result = solved(tiny_scenario, NO_RUNNING)
     assert chosen(result) == {}
-    assert reason(result, "O1") == ("host school too small: 10% of its 50 pupils on roll is 5 places, below the "
-                                    "smallest size of 6")
+    assert reason(result, "O1") == (
+        "host school too small: 10% of its 50 pupils on roll is 5 places, below the smallest size of 6"
+    )
 
 
 def test_no_unit_at_a_selective_school_unless_allowed(tiny_scenario):
@@ -129,8 +140,7 @@ def test_the_hosts_age_range_must_hold_the_options(tiny_scenario):
     add_column(folder, "candidates", "host_ncy_max", {"O1": "9"})
     result = solved(tiny_scenario, NO_RUNNING)
     assert chosen(result) == {}
-    assert reason(result, "O1") == ("the host school's age range (NCY 7 to 9) does not hold the option's "
-                                    "(NCY 7 to 11)")
+    assert reason(result, "O1") == ("the host school's age range (NCY 7 to 9) does not hold the option's (NCY 7 to 11)")
     set_by_id(folder, "candidates", "O1", "11", column="host_ncy_max")
     assert chosen(solved(tiny_scenario, NO_RUNNING)) == {"O1": 8}
 
@@ -138,10 +148,27 @@ def test_the_hosts_age_range_must_hold_the_options(tiny_scenario):
 def _second_unit_at_riverside(folder: Path) -> None:
     """O4: a secondary ASD SRP at O1's host, free to build and £16,000 a place a year: it
     takes the 5 secondary ASD pupils, which frees Oak for the 4 who went out of area."""
-    add_candidate(folder, option_id="O4", name="Riverside Academy ASD SRP", kind="srp", site_id="200001",
-                  x="526000", y="170100", needs="ASD", ncy_min="7", ncy_max="11", min_places="4", max_places="6",
-                  place_step="1", capital_fixed="0", capital_per_place="0", annual_cost_per_place="16000",
-                  earliest_year="2026", host_first_preference_ratio="1.4", deliverability="1")
+    add_candidate(
+        folder,
+        option_id="O4",
+        name="Riverside Academy ASD SRP",
+        kind="srp",
+        site_id="200001",
+        x="526000",
+        y="170100",
+        needs="ASD",
+        ncy_min="7",
+        ncy_max="11",
+        min_places="4",
+        max_places="6",
+        place_step="1",
+        capital_fixed="0",
+        capital_per_place="0",
+        annual_cost_per_place="16000",
+        earliest_year="2026",
+        host_first_preference_ratio="1.4",
+        deliverability="1",
+    )
 
 
 def test_at_most_one_unit_per_host_school_unless_allowed(tiny_scenario):
@@ -156,10 +183,10 @@ def test_at_most_one_unit_per_host_school_unless_allowed(tiny_scenario):
     assert reason(result, other) == f"one option per host school: {name} opens there"
     # the better one of the two: O1 saves 194,000; O4 saves 4 x 64,000 - 5 x 16,000 + 5 x 23,900
     # - 10 x 23,900 + ... (the solver's arithmetic): whichever it is, the plan is the cheaper
-    o1_only = solved(tiny_scenario, NO_RUNNING, 'rules.exclude=["O4"]').summary["objective"]
-    o4_only = solved(tiny_scenario, NO_RUNNING, 'rules.exclude=["O1"]').summary["objective"]
-    assert result.summary["objective"] == pytest.approx(min(o1_only, o4_only))
-    assert several.summary["objective"] < result.summary["objective"]
+    o1_only = solved(tiny_scenario, NO_RUNNING, 'rules.exclude=["O4"]').summary.objective
+    o4_only = solved(tiny_scenario, NO_RUNNING, 'rules.exclude=["O1"]').summary.objective
+    assert result.summary.objective == pytest.approx(min(o1_only, o4_only))
+    assert several.summary.objective < result.summary.objective
 
 
 def test_two_units_forced_open_at_one_host_both_open(tiny_scenario, caplog):
@@ -176,8 +203,11 @@ def test_without_the_host_columns_the_rules_do_not_apply_and_the_log_says_so(tin
     assert chosen(result) == {"O1": 8}
     text = caplog.text
     assert "host rules could not be checked" in text
-    for rule in ("size against the host's roll (no host_on_roll): 2 of 2", "selection (no host_selective): 2 of 2",
-                 "age range (no host_ncy_min and host_ncy_max): 2 of 2"):
+    for rule in (
+        "size against the host's roll (no host_on_roll): 2 of 2",
+        "selection (no host_selective): 2 of 2",
+        "age range (no host_ncy_min and host_ncy_max): 2 of 2",
+    ):
         assert rule in text
 
 
@@ -191,20 +221,35 @@ def test_a_blank_host_cell_leaves_that_option_unchecked(tiny_scenario, caplog):
 
 # --- timing ---------------------------------------------------------------------------------
 
+
 def test_lead_times_count_from_the_decision_year(tiny_scenario):
     # Decided in 2025/26 (the default: the year before the plan): the Oak expansion's two
     # years make 2027/28, after the plan's one year; O1's one year makes 2026/27.
-    result = solve_scenario(load_inputs(tiny_scenario, (*HAND[:5], NO_RUNNING, ALL_PLACES_FROM_OPENING, "solve.explain=false")))
+    result = solve_scenario(
+        load_inputs(tiny_scenario, (*HAND[:5], NO_RUNNING, ALL_PLACES_FROM_OPENING, "solve.explain=false"))
+    )
     table = result.options.set_index("option_id")
     assert table.loc["O2", "earliest_year"] == 2027
-    assert reason(result, "O2") == ("cannot open before the end of the plan: its earliest year 2027/28 (decided "
-                                    "in 2025/26 with a lead time of 2 years) is after the plan's last year "
-                                    "2026/27")
+    assert reason(result, "O2") == (
+        "cannot open before the end of the plan: its earliest year 2027/28 (decided "
+        "in 2025/26 with a lead time of 2 years) is after the plan's last year "
+        "2026/27"
+    )
     assert table.loc["O1", "earliest_year"] == 2026 and chosen(result) == {"O1": 8}
-    assert result.summary["decision_year"] == "2025/26"
+    assert result.summary.decision_year == "2025/26"
     # a lead time of one year lets the expansion open
-    quick = solve_scenario(load_inputs(tiny_scenario, (*HAND[:5], NO_RUNNING, ALL_PLACES_FROM_OPENING, "solve.explain=false",
-                                                       "rules.lead_time_years={special_expansion = 1}")))
+    quick = solve_scenario(
+        load_inputs(
+            tiny_scenario,
+            (
+                *HAND[:5],
+                NO_RUNNING,
+                ALL_PLACES_FROM_OPENING,
+                "solve.explain=false",
+                "rules.lead_time_years={special_expansion = 1}",
+            ),
+        )
+    )
     assert reason(quick, "O2").startswith("not worth its cost")
     # an SRP decided in 2026/27 cannot open in 2026/27
     late = solved(tiny_scenario, NO_RUNNING, "horizon.decision_year=2026")
@@ -232,7 +277,7 @@ def test_years_between_the_base_and_the_plan_are_projected_not_planned(tiny_scen
     a = project(early.dataset, early.scenario.scenario)
     assert sorted(b["year"].unique()) == [2027, 2028]
     by = b.groupby(["year", "need"])["pupils"].sum()
-    assert by[(2027, "SEMH")] == pytest.approx(8 * 1.5 ** 3, abs=1e-3)
+    assert by[(2027, "SEMH")] == pytest.approx(8 * 1.5**3, abs=1e-3)
     pd.testing.assert_frame_equal(a[a["year"] >= 2027].reset_index(drop=True), b.reset_index(drop=True))
     # The cohort method moves pupils up a year group each year, the two years between too:
     # with no joiners and no leavers the 8 SEMH pupils of NCY 8 are in NCY 11 in 2027/28,
@@ -255,6 +300,7 @@ def test_the_shipped_scenarios_plan_from_2027():
 
 # --- invest to save -------------------------------------------------------------------------
 
+
 def _three_years(tiny_scenario, *extra: str, explain: bool = False):
     # Three years of the same 26 pupils. O1's capital raised to £700,000 + £5,000 a place, so
     # that it takes more than a year to pay back. Per year, without new provision: SEMH 8 out
@@ -269,9 +315,9 @@ def test_status_quo_saving_and_payback_by_hand(tiny_scenario):
     result = _three_years(tiny_scenario)
     assert chosen(result) == {"O1": 8, "O2": 4}
     summary = result.summary
-    assert summary["status_quo"]["objective"] == pytest.approx(3 * 1_071_000)
-    assert summary["objective"] == pytest.approx(980_000 + 3 * 574_600)
-    saving = summary["saving"]
+    assert summary.status_quo["objective"] == pytest.approx(3 * 1_071_000)
+    assert summary.objective == pytest.approx(980_000 + 3 * 574_600)
+    saving = summary.saving
     rows = saving["by_year"]
     assert [r["year"] for r in rows] == ["2026/27", "2027/28", "2028/29"]
     assert [r["status_quo"] for r in rows] == pytest.approx([1_071_000] * 3)
@@ -281,7 +327,7 @@ def test_status_quo_saving_and_payback_by_hand(tiny_scenario):
     assert saving["total"]["undiscounted"] == pytest.approx(3 * 496_400)
     assert saving["total"]["net_of_capital_undiscounted"] == pytest.approx(3 * 496_400 - 980_000)
     # 496,400 < 980,000 after one year; 992,800 >= 980,000 after two
-    assert summary["payback_year"] == "2027/28"
+    assert summary.payback_year == "2027/28"
     # per option, against the out-of-area places it replaces: O1 spends 740,000 + 176,000
     # against 512,000 in its first year, 404,000 ahead; 68,000 after two, paid back in three.
     # O2: 240,000 + 95,600 against 256,000, 79,600 ahead; paid back in its second year.
@@ -290,20 +336,21 @@ def test_status_quo_saving_and_payback_by_hand(tiny_scenario):
     assert table.loc["O1", "payback_basis"] == "fallback it replaces"
     assert pd.isna(table.loc["O3", "payback_year"]) and table.loc["O3", "payback_basis"] == ""
     # pupils rows shaped like the plan's
-    before = pd.DataFrame(summary["status_quo"]["pupils"])
-    assert list(before.columns) == list(pd.DataFrame(summary["pupils"]).columns)
+    before = pd.DataFrame(summary.status_quo["pupils"])
+    assert list(before.columns) == list(pd.DataFrame(summary.pupils).columns)
     assert before["unplaced"].sum() == pytest.approx(3 * 12)
     assert before["local"].sum() + before["independent"].sum() + before["unplaced"].sum() == pytest.approx(3 * 26)
 
 
 def test_discounting_weighs_the_saving_as_the_objective_does(tiny_scenario):
     result = _three_years(tiny_scenario, "costs.discount_rate=0.1")
-    rows = result.summary["saving"]["by_year"]
+    rows = result.summary.saving["by_year"]
     weights = [1, 1 / 1.1, 1 / 1.21]
     for row, weight in zip(rows, weights):
         assert row["saving_discounted"] == pytest.approx(row["saving"] * weight, rel=1e-6)
-    assert result.summary["saving"]["total"]["discounted"] == pytest.approx(
-        sum(r["saving_discounted"] for r in rows), rel=1e-6)
+    assert result.summary.saving["total"]["discounted"] == pytest.approx(
+        sum(r["saving_discounted"] for r in rows), rel=1e-6
+    )
 
 
 def test_payback_from_the_counterfactual_where_explain_ran(tiny_scenario):
@@ -330,8 +377,8 @@ def test_no_status_quo_when_the_rules_admit_none(tiny_scenario):
     set_by_id(tiny_scenario.parent / "tiny", "sites", "S3", "2", column="capacity")
     result = solved(tiny_scenario, NO_RUNNING, "rules.allow_fallback=false")
     assert chosen(result) == {"O1": 8, "O2": 4}
-    assert result.summary["status_quo"] is None and result.summary["saving"] is None
-    assert result.summary["payback_year"] is None
+    assert result.summary.status_quo is None and result.summary.saving is None
+    assert result.summary.payback_year is None
 
 
 def test_revenue_limit_caps_the_running_cost_of_new_provision(tiny_scenario):
@@ -346,9 +393,10 @@ def test_revenue_limit_caps_the_running_cost_of_new_provision(tiny_scenario):
 
 # --- the folder and its documents -------------------------------------------------------------
 
+
 def test_summary_json_and_options_csv_carry_the_decision(tiny_scenario, tmp_path):
     out = tmp_path / "out"
-    sets = sum((["--set", s] for s in (*HAND, "horizon.years=3")), [])
+    sets = functools.reduce(operator.iadd, (["--set", s] for s in (*HAND, "horizon.years=3")), [])
     result = run_cli(["solve", str(tiny_scenario), "--out", str(out), "--no-outputs", *sets])
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -363,7 +411,7 @@ def test_summary_json_and_options_csv_carry_the_decision(tiny_scenario, tmp_path
 
 def test_the_documents_do_not_solve_the_status_quo_again(tiny_scenario, tmp_path, monkeypatch):
     out = tmp_path / "out"
-    sets = sum((["--set", s] for s in (*HAND, "horizon.years=3")), [])
+    sets = functools.reduce(operator.iadd, (["--set", s] for s in (*HAND, "horizon.years=3")), [])
     assert run_cli(["solve", str(tiny_scenario), "--out", str(out), "--no-outputs", *sets]).exit_code == 0
 
     def refuse(*args, **kwargs):

@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, hashes, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from placeplan.databuild import build_dataset, caseload, councils, hosts, opendata, provision
-from placeplan.databuild.rounding import largest_remainder, systematic_spread
-from placeplan.databuild.settings import defaults
+from placeplan import caseload, opendata
+from placeplan.databuild import build_dataset, councils, hosts, provision
 from placeplan.dataset import load_dataset
-
-from conftest import ROOT, hashes, run_cli
+from placeplan.rounding import largest_remainder, systematic_spread
+from placeplan.scenario.builder import defaults
 
 EXPECTED = pd.read_csv(ROOT / "tests" / "expected" / "published_specialist_by_need.csv")
 SHARED_OPEN = ROOT.parent / "shared" / "data" / "open"
@@ -40,8 +40,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     """Three councils not shipped with placeplan: a small unitary, a large rural county, and
     a council created in the 2023 reorganisation."""
     root = tmp_path_factory.mktemp("built")
-    return {name: build_dataset([name], root / name.lower()).path
-            for name in ("Rutland", "Devon", "Cumberland")}
+    return {name: build_dataset([name], root / name.lower()).path for name in ("Rutland", "Devon", "Cumberland")}
 
 
 @pytest.mark.parametrize("council", ["Rutland", "Devon", "Cumberland"])
@@ -111,6 +110,7 @@ def shipped(tmp_path_factory) -> dict:
 
 # --- real data, checked against the published figures and the register ---------------------
 
+
 def _gias_needs() -> dict[str, set[str]]:
     """URN -> need codes, read straight from the GIAS types of SEN provision."""
     frame = opendata.read(OPEN, "gias_sen_provision_types.csv.gz")
@@ -128,11 +128,14 @@ def _needs(cell) -> set[str]:
 
 def _published_placements(code: str) -> dict[str, int]:
     placement = opendata.read(OPEN, "ehcp_placement.csv.gz")
-    row = placement[(placement["geographic_level"] == "Local authority") & (placement["old_la_code"] == code)
-                    & (placement["time_period"] == "202425") & (placement["breakdown_topic"] == "All EHC plans")]
+    row = placement[
+        (placement["geographic_level"] == "Local authority")
+        & (placement["old_la_code"] == code)
+        & (placement["time_period"] == "202425")
+        & (placement["breakdown_topic"] == "All EHC plans")
+    ]
     numbers = opendata.counts(row, list(opendata.SPECIALIST_COLUMNS)).iloc[0]
-    return {"special": int(numbers["special_total"]),
-            "resourced": int(numbers.drop("special_total").sum())}
+    return {"special": int(numbers["special_total"]), "resourced": int(numbers.drop("special_total").sum())}
 
 
 def test_kingston_special_schools_admit_their_gias_needs(shipped):
@@ -188,11 +191,17 @@ def test_demand_by_setting_keeps_the_published_needs():
     placement = opendata.read(OPEN, "ehcp_placement.csv.gz")
     council = councils.resolve(["Kingston upon Thames"], OPEN)[0]
     case = caseload.council_caseload(need, placement, council)
-    rows = need[(need["geographic_level"] == "Local authority") & (need["old_la_code"] == "314")
-                & (need["breakdown_topic"] == "Type of placement")].set_index("breakdown")
+    rows = need[
+        (need["geographic_level"] == "Local authority")
+        & (need["old_la_code"] == "314")
+        & (need["breakdown_topic"] == "Type of placement")
+    ].set_index("breakdown")
     for setting, placements in opendata.SETTING_PLACEMENTS.items():
-        published_need = opendata.counts(rows.loc[rows.index.isin(placements)],
-                                         list(caseload.NEED_CODES)).sum().rename(caseload.NEED_CODES)
+        published_need = (
+            opendata.counts(rows.loc[rows.index.isin(placements)], list(caseload.NEED_CODES))
+            .sum()
+            .rename(caseload.NEED_CODES)
+        )
         built = case.by_setting[setting].sum(axis=1)
         for code, pupils in published_need.items():
             assert built.get(code, 0) == pupils, (setting, code)
@@ -254,8 +263,9 @@ def test_shipped_datasets_are_what_the_builder_makes(tmp_path):
     for folder, names in pairs.items():
         fresh = build_dataset(names, tmp_path / folder).path
         for table in ("zones", "demand", "sites", "candidates", "history"):
-            assert filecmp.cmp(fresh / f"{table}.csv", ROOT / "data" / folder / f"{table}.csv",
-                               shallow=False), f"data/{folder}/{table}.csv is stale: rebuild it"
+            assert filecmp.cmp(fresh / f"{table}.csv", ROOT / "data" / folder / f"{table}.csv", shallow=False), (
+                f"data/{folder}/{table}.csv is stale: rebuild it"
+            )
 
 
 def test_two_councils_together_keep_each_councils_total(shipped):
@@ -291,8 +301,7 @@ def test_cli_builds_and_refuses_to_overwrite_without_force(tmp_path):
 
 
 def test_cli_unknown_council_suggests_the_right_one(tmp_path):
-    result = run_cli(["data", "build", "--la", "Kingston upon Thame", "--la", "Nowhere", "--out",
-                      str(tmp_path / "x")])
+    result = run_cli(["data", "build", "--la", "Kingston upon Thame", "--la", "Nowhere", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "did you mean Kingston upon Thames?" in result.output
     assert "'Nowhere'" in result.output
@@ -308,9 +317,10 @@ def test_cli_council_by_code(tmp_path):
 
 # --- the pieces, on hand-checkable cases ----------------------------------------------------
 
+
 def test_ncy_of_age():
-    assert caseload.ncy_of_age("age 4") == 0       # reception
-    assert caseload.ncy_of_age("age 11") == 7      # Year 7
+    assert caseload.ncy_of_age("age 4") == 0  # reception
+    assert caseload.ncy_of_age("age 11") == 7  # Year 7
     assert caseload.ncy_of_age("under 3") == -1
     assert caseload.ncy_of_age("age 25") == 20
 
@@ -356,16 +366,18 @@ def test_resourced_places_follow_the_year_groups_each_school_teaches():
 
 def test_statutory_ages_become_national_curriculum_years(tmp_path):
     columns = opendata.FILES["schools_capacity.csv.gz"].columns
-    rows = pd.DataFrame([["1", 4, 11], ["2", 3, 11], ["3", 11, 18], ["4", 11, 16], ["5", 2, 7]],
-                        columns=["urn_2025", "statutory_low_age", "statutory_high_age"])
+    rows = pd.DataFrame(
+        [["1", 4, 11], ["2", 3, 11], ["3", 11, 18], ["4", 11, 16], ["5", 2, 7]],
+        columns=["urn_2025", "statutory_low_age", "statutory_high_age"],
+    )
     rows = rows.reindex(columns=list(columns), fill_value="")
     rows.to_csv(tmp_path / "schools_capacity.csv.gz", index=False)
     ncy = hosts.statutory_ncy(tmp_path)
-    assert ncy.loc["1"].tolist() == [0, 6]      # reception to Year 6
-    assert ncy.loc["2"].tolist() == [-1, 6]     # with a nursery
-    assert ncy.loc["3"].tolist() == [7, 13]     # Year 7 to Year 13
+    assert ncy.loc["1"].tolist() == [0, 6]  # reception to Year 6
+    assert ncy.loc["2"].tolist() == [-1, 6]  # with a nursery
+    assert ncy.loc["3"].tolist() == [7, 13]  # Year 7 to Year 13
     assert ncy.loc["4"].tolist() == [7, 11]
-    assert ncy.loc["5"].tolist() == [-1, 2]     # age 2 joins the nursery year
+    assert ncy.loc["5"].tolist() == [-1, 2]  # age 2 joins the nursery year
 
 
 def test_fit_matches_both_margins():
@@ -379,8 +391,11 @@ def test_fit_matches_both_margins():
 def test_expected_figures_are_the_published_ones():
     need = pd.read_csv(SHARED_OPEN / "ehcp_la_need.csv", dtype=str)
     for council, rows in EXPECTED.groupby("council"):
-        published_rows = need[(need["geographic_level"] == "Local authority") & (need["la_name"] == council)
-                              & need["breakdown"].isin(opendata.SPECIALIST_PLACEMENTS)]
+        published_rows = need[
+            (need["geographic_level"] == "Local authority")
+            & (need["la_name"] == council)
+            & need["breakdown"].isin(opendata.SPECIALIST_PLACEMENTS)
+        ]
         assert len(published_rows) >= 3, council
         total = pd.to_numeric(published_rows["ehc_plans"]).sum()
         assert rows["pupils"].sum() == total, council

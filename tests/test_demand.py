@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import run_cli
 
 from placeplan.demand import plan_years, project, projection
@@ -28,8 +27,10 @@ def _projected(*overrides: str, scenario: Path = FIXTURES / "tiny.toml"):
 
 
 def test_growth_by_need_compounds_from_the_base_year():
-    inputs = load_inputs(FIXTURES / "tiny.toml", ("demand.growth={default = 0.1, SEMH = 0.5}",
-                                                  "horizon.first_year=2025", "horizon.years=2"))
+    inputs = load_inputs(
+        FIXTURES / "tiny.toml",
+        ("demand.growth={default = 0.1, SEMH = 0.5}", "horizon.first_year=2025", "horizon.years=2"),
+    )
     projected = project(inputs.dataset, inputs.scenario.scenario)
     by = projected.groupby(["year", "need"])["pupils"].sum()
     # Base year 2024/25. SEMH: 8 pupils x 1.5 in 2025/26, x 2.25 in 2026/27.
@@ -102,19 +103,24 @@ def test_planned_percentile_lies_between_the_others():
 
 
 def test_cohort_with_no_joiners_or_leavers_moves_everyone_up_and_keeps_the_total():
-    _, projected = _projected("demand.method=cohort", "demand.cohort.source=scenario",
-                              "demand.cohort.stay_post16=1", "demand.cohort.stay_post19=1")
+    _, projected = _projected(
+        "demand.method=cohort",
+        "demand.cohort.source=scenario",
+        "demand.cohort.stay_post16=1",
+        "demand.cohort.stay_post19=1",
+    )
     cells = projected.cells
     assert cells.groupby("year")["p50"].sum().tolist() == pytest.approx([26.0, 26.0, 26.0])
     # Z4's six SEMH pupils in NCY 8 are in NCY 9, 10 and 11 in the three plan years.
     z4 = cells[(cells["zone"] == "Z4") & (cells["need"] == "SEMH")].set_index("year")["ncy"]
     assert z4.to_dict() == {2025: 9, 2026: 10, 2027: 11}
-    assert (cells["p10"] == cells["p90"]).all()   # the scenario's own rates: no range
+    assert (cells["p10"] == cells["p90"]).all()  # the scenario's own rates: no range
 
 
 def test_cohort_joiners_follow_the_need_and_phase_of_the_base_year():
-    _, projected = _projected("demand.method=cohort", "demand.cohort.source=scenario", "horizon.years=1",
-                              "demand.cohort.join={default = 0.5}")
+    _, projected = _projected(
+        "demand.method=cohort", "demand.cohort.source=scenario", "horizon.years=1", "demand.cohort.join={default = 0.5}"
+    )
     cells = projected.cells
     # SLCN (3 pupils in Z5, NCY 1) move up and half as many join NCY 2, also in Z5.
     slcn = cells[cells["need"] == "SLCN"]
@@ -136,23 +142,29 @@ def test_inclusion_scenario_moves_the_share_down_by_the_last_plan_year():
 
 
 def test_prevalence_follows_population_projections(tiny_copy):
-    rows = [(zone, year, age, 100 * (2 if zone == "Z5" and year >= 2025 else 1))
-            for zone in ("Z1", "Z2", "Z3", "Z4", "Z5") for year in range(2024, 2028) for age in range(3, 16)]
+    rows = [
+        (zone, year, age, 100 * (2 if zone == "Z5" and year >= 2025 else 1))
+        for zone in ("Z1", "Z2", "Z3", "Z4", "Z5")
+        for year in range(2024, 2028)
+        for age in range(3, 16)
+    ]
     pd.DataFrame(rows, columns=["zone_id", "year", "age", "count"]).to_csv(tiny_copy / "population.csv", index=False)
     scenario = tiny_copy.parent / "tiny.toml"
     scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nfirst_year = 2025\nyears = 3\n', encoding="utf-8")
-    _, projected = _projected("demand.method=prevalence", "demand.pool=false", "demand.rate_trend=0.0",
-                              scenario=scenario)
+    _, projected = _projected(
+        "demand.method=prevalence", "demand.pool=false", "demand.rate_trend=0.0", scenario=scenario
+    )
     cells = projected.cells
     z5 = cells[cells["zone"] == "Z5"].groupby("year")["p50"].sum()
-    assert z5.tolist() == pytest.approx([10.0, 10.0, 10.0])    # 2 ASD + 3 SLCN, doubled
+    assert z5.tolist() == pytest.approx([10.0, 10.0, 10.0])  # 2 ASD + 3 SLCN, doubled
     others = cells[cells["zone"] != "Z5"].groupby("year")["p50"].sum()
     assert others.tolist() == pytest.approx([21.0, 21.0, 21.0])
 
 
 def test_cohort_from_history_by_year_group_needs_two_januaries(tiny_copy):
-    pd.DataFrame({"year": [2024], "need": [""], "ncy": [3], "pupils": [5]}).to_csv(tiny_copy / "history.csv",
-                                                                                  index=False)
+    pd.DataFrame({"year": [2024], "need": [""], "ncy": [3], "pupils": [5]}).to_csv(
+        tiny_copy / "history.csv", index=False
+    )
     scenario = tiny_copy.parent / "tiny.toml"
     scenario.write_text('name = "t"\ndataset = "tiny"\n', encoding="utf-8")
     with pytest.raises(ProjectionError, match="at least two consecutive Januaries"):
@@ -165,8 +177,9 @@ def test_cohort_rates_from_the_datasets_history_by_year_group(tiny_copy):
     pd.DataFrame(rows, columns=["year", "need", "ncy", "pupils"]).to_csv(tiny_copy / "history.csv", index=False)
     scenario = tiny_copy.parent / "tiny.toml"
     scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nfirst_year = 2025\nyears = 1\n', encoding="utf-8")
-    _, projected = _projected("demand.method=cohort", "demand.cohort.prior_pupils=0", "demand.pool=false",
-                              scenario=scenario)
+    _, projected = _projected(
+        "demand.method=cohort", "demand.cohort.prior_pupils=0", "demand.pool=false", scenario=scenario
+    )
     assert any("history by year group" in note for note in projected.notes)
     # Ratios of 1 from NCY 1 to 11: ASD's 5 pupils in NCY 8 are 5 in NCY 9 next year. Two
     # steps of one council's history leave its range partly England's, so the P50 of the
@@ -180,15 +193,18 @@ def test_trend_by_need_follows_needs_whose_difference_persisted(tiny_copy):
     # ASD grows 20% a year and SEMH 10% for five years while SLD and SLCN stay flat: with
     # every need's difference persisting, each keeps its own difference from the total.
     rates = {"ASD": 0.20, "SEMH": 0.10, "SLD": 0.0, "SLCN": 0.0}
-    rows = [(year, need, "", round(100 * (1 + rate) ** (year - 2019))) for year in range(2019, 2025)
-            for need, rate in rates.items()]
+    rows = [
+        (year, need, "", round(100 * (1 + rate) ** (year - 2019)))
+        for year in range(2019, 2025)
+        for need, rate in rates.items()
+    ]
     pd.DataFrame(rows, columns=["year", "need", "ncy", "pupils"]).to_csv(tiny_copy / "history.csv", index=False)
     scenario = tiny_copy.parent / "tiny.toml"
     scenario.write_text('name = "t"\ndataset = "tiny"\n[horizon]\nfirst_year = 2025\nyears = 2\n', encoding="utf-8")
     _, projected = _projected("demand.pool=false", "demand.draws=300", scenario=scenario)
     by = projected.cells.groupby(["year", "need"])["p50"].sum()
     # Base: ASD 14, SLD 1. Two years on the ratio has moved by (1.2 / 1.0) ** 2, give or take rounding.
-    assert (by[(2026, "ASD")] / by[(2026, "SLD")]) / 14 == pytest.approx(1.2 ** 2, rel=0.01)
+    assert (by[(2026, "ASD")] / by[(2026, "SLD")]) / 14 == pytest.approx(1.2**2, rel=0.01)
     assert (by[(2025, "SEMH")] / by[(2025, "SLD")]) / 8 == pytest.approx(1.1, rel=0.01)
 
 

@@ -39,8 +39,7 @@ def _typed(text: str) -> object:
     return text if text != "" else None
 
 
-def write_workbook(folder: Path, name: str = "tiny.xlsx",
-                   edit: tuple[str, int, str, object] | None = None) -> Path:
+def write_workbook(folder: Path, name: str = "tiny.xlsx", edit: tuple[str, int, str, object] | None = None) -> Path:
     """Move every table of the folder into one workbook, a sheet per table.
 
     edit = (sheet, row, column, value) changes one cell; row as the sheet shows it.
@@ -70,10 +69,13 @@ def write_zones_gpkg(folder: Path, *, keep_xy: bool, crs: str = "EPSG:27700") ->
     from shapely.geometry import box
 
     zones = pd.read_csv(folder / "zones.csv", dtype=str)
-    squares = [box(float(x) - HALF_SIDE, float(y) - HALF_SIDE, float(x) + HALF_SIDE,
-                   float(y) + HALF_SIDE) for x, y in zip(zones["x"], zones["y"])]
-    frame = gpd.GeoDataFrame(zones if keep_xy else zones.drop(columns=["x", "y"]),
-                             geometry=squares, crs="EPSG:27700").to_crs(crs)
+    squares = [
+        box(float(x) - HALF_SIDE, float(y) - HALF_SIDE, float(x) + HALF_SIDE, float(y) + HALF_SIDE)
+        for x, y in zip(zones["x"], zones["y"])
+    ]
+    frame = gpd.GeoDataFrame(
+        zones if keep_xy else zones.drop(columns=["x", "y"]), geometry=squares, crs="EPSG:27700"
+    ).to_crs(crs)
     out = folder / "zones.gpkg"
     frame.to_file(out, driver="GPKG", layer="zones")
     (folder / "zones.csv").unlink()
@@ -104,7 +106,7 @@ def test_zones_as_geopackage_with_x_and_y(tiny_copy, original):
     dataset = load_dataset(tiny_copy)
     assert_same_tables(dataset.tables, original)
     assert len(dataset.geometry) == 5
-    assert dataset.geometry.area.tolist() == [4 * HALF_SIDE ** 2] * 5
+    assert dataset.geometry.area.tolist() == [4 * HALF_SIDE**2] * 5
 
 
 def test_zones_as_geopackage_without_x_and_y_use_points_inside_the_polygons(tiny_copy, original):
@@ -121,8 +123,7 @@ def test_geopackage_in_another_crs_than_declared_is_an_error(tiny_copy):
     write_zones_gpkg(tiny_copy, keep_xy=False, crs="EPSG:4326")
     result = run_cli(["validate", tiny_copy])
     assert result.exit_code == 2
-    assert "zones.gpkg: is in EPSG:4326 but dataset.toml declares EPSG:27700; expected the same CRS" \
-        in result.stderr
+    assert "zones.gpkg: is in EPSG:4326 but dataset.toml declares EPSG:27700; expected the same CRS" in result.stderr
 
 
 def test_every_format_gives_the_same_validate_output(tiny_copy, tmp_path):
@@ -139,8 +140,7 @@ def test_errors_in_a_sheet_name_the_workbook_and_sheet(tiny_copy):
     result = run_cli(["validate", tiny_copy])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert ("tiny.xlsx, sheet demand row 4, column need: 'AUT' is not a need code; did you mean "
-            "ASD?") in result.stderr
+    assert ("tiny.xlsx, sheet demand row 4, column need: 'AUT' is not a need code; did you mean ASD?") in result.stderr
     assert hashes(tiny_copy) == before
 
 
@@ -148,8 +148,9 @@ def test_numbers_typed_as_text_in_a_sheet_are_reported_with_the_sheet(tiny_copy)
     write_workbook(tiny_copy, edit=("sites", 3, "capacity", "four"))
     result = run_cli(["validate", tiny_copy])
     assert result.exit_code == 2
-    assert ("tiny.xlsx, sheet sites row 3, column capacity: 'four' is not a number; expected a "
-            "whole number") in result.stderr
+    assert (
+        "tiny.xlsx, sheet sites row 3, column capacity: 'four' is not a number; expected a whole number"
+    ) in result.stderr
 
 
 def test_a_table_both_as_csv_and_as_a_sheet_is_an_error(tiny_copy):
@@ -158,5 +159,6 @@ def test_a_table_both_as_csv_and_as_a_sheet_is_an_error(tiny_copy):
     (tiny_copy / "kept.csv").rename(tiny_copy / "demand.csv")
     result = run_cli(["validate", tiny_copy])
     assert result.exit_code == 2
-    assert ("demand: is given more than once (demand.csv, tiny.xlsx, sheet demand); expected one "
-            "file or sheet") in result.stderr
+    assert (
+        "demand: is given more than once (demand.csv, tiny.xlsx, sheet demand); expected one file or sheet"
+    ) in result.stderr

@@ -35,9 +35,9 @@ def _growing(demand: float, *, min_occupancy: float = 0.0) -> Problem:
     return Problem.make(
         periods=Periods.make(3),
         groups=Groups.make([demand] * 3, period=[0, 1, 2], fallback_cost=[50] * 3),
-        options=Options.make([10], annual_cost_per_place=[1], min_occupancy=[min_occupancy],
-                             intake=[[0.4, 0.7]]),
-        arcs=Arcs.make([0, 1, 2], [0, 0, 0], [0, 0, 0]))
+        options=Options.make([10], annual_cost_per_place=[1], min_occupancy=[min_occupancy], intake=[[0.4, 0.7]]),
+        arcs=Arcs.make([0, 1, 2], [0, 0, 0], [0, 0, 0]),
+    )
 
 
 def test_an_option_has_its_intakes_share_of_places_by_hand():
@@ -63,8 +63,12 @@ def test_minimum_occupancy_is_a_share_of_the_places_it_has_by_hand():
 def test_a_shortfall_counts_only_the_places_an_option_has_by_then():
     # 10 units a period that may not fall back; the option has 5 of its 10 places in its
     # first period open, so 5 cannot be placed in period 0 whatever the plan
-    problem = Problem.make(periods=Periods.make(2), groups=Groups.make([10, 10], period=[0, 1]),
-                           options=Options.make([10], intake=[[0.5]]), arcs=Arcs.make([0, 1], [0, 0]))
+    problem = Problem.make(
+        periods=Periods.make(2),
+        groups=Groups.make([10, 10], period=[0, 1]),
+        options=Options.make([10], intake=[[0.5]]),
+        arcs=Arcs.make([0, 1], [0, 0]),
+    )
     [found] = shortfalls(problem)
     assert (found.period, found.demand, found.capacity) == (0, 10, 5)
     assert solve(problem).status == "infeasible"
@@ -73,14 +77,12 @@ def test_a_shortfall_counts_only_the_places_an_option_has_by_then():
 def test_an_intake_must_be_shares_that_never_fall():
     for shares, expected in (([0.5, 0.3], "must not fall"), ([0.0, 1.0], "above 0"), ([1.2], "above 0")):
         with pytest.raises(ProblemError, match=expected):
-            Problem.make(groups=Groups.make([1]), options=Options.make([10], intake=[shares]),
-                         arcs=Arcs.make([0], [0]))
+            Problem.make(groups=Groups.make([1]), options=Options.make([10], intake=[shares]), arcs=Arcs.make([0], [0]))
 
 
 def test_the_one_period_lagrangian_leaves_a_phased_intake_to_the_mip():
     whole = Problem.make(groups=Groups.make([1]), options=Options.make([10]), arcs=Arcs.make([0], [0]))
-    phased = Problem.make(groups=Groups.make([1]), options=Options.make([10], intake=[[0.5]]),
-                          arcs=Arcs.make([0], [0]))
+    phased = Problem.make(groups=Groups.make([1]), options=Options.make([10], intake=[[0.5]]), arcs=Arcs.make([0], [0]))
     assert applicable(whole) and not applicable(phased)
 
 
@@ -97,15 +99,21 @@ def test_intake_text_round_trips_and_refuses_what_is_not_one():
 
 TABLES = {
     "demand.csv": "zone_id,need,ncy,pupils\nZ1,SLD,3,14\n",
-    "sites.csv": ("site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
-                  "S1,Far Hall (independent),independent,521000,170000,ALL,0,14,20,14,64000\n"),
-    "candidates.csv": ("option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
-                       "capital_per_place,annual_cost_per_place,annual_fixed_cost,earliest_year\n"
-                       "R1,Elm SRP,srp,520500,170000,SLD,1,6,14,14,0,0,10000,0,2025\n"),
+    "sites.csv": (
+        "site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
+        "S1,Far Hall (independent),independent,521000,170000,ALL,0,14,20,14,64000\n"
+    ),
+    "candidates.csv": (
+        "option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
+        "capital_per_place,annual_cost_per_place,annual_fixed_cost,earliest_year\n"
+        "R1,Elm SRP,srp,520500,170000,SLD,1,6,14,14,0,0,10000,0,2025\n"
+    ),
 }
-SCENARIO = ('name = "Intake by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 4\n'
-            'decision_year = 2020\n\n[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
-            '[costs]\ndiscount_rate = 0\ntransport_per_pupil = 0\n\n[rules]\npupils_stay = false\nhost_preference = "ignore"\n')
+SCENARIO = (
+    'name = "Intake by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 4\n'
+    'decision_year = 2020\n\n[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
+    '[costs]\ndiscount_rate = 0\ntransport_per_pupil = 0\n\n[rules]\npupils_stay = false\nhost_preference = "ignore"\n'
+)
 
 
 @pytest.fixture
@@ -147,8 +155,9 @@ def test_without_a_phased_intake_it_is_full_from_opening(case, tmp_path):
 
 
 def test_a_scenarios_intake_that_falls_is_refused_with_its_key(case, tmp_path):
-    result = run_cli(["solve", str(case), "--out", str(tmp_path / "out"), "--set",
-                      "rules.phased_intake={srp = [0.5, 0.25]}"])
+    result = run_cli(
+        ["solve", str(case), "--out", str(tmp_path / "out"), "--set", "rules.phased_intake={srp = [0.5, 0.25]}"]
+    )
     assert result.exit_code == 2
     assert "phased_intake" in result.output and "falls from one year to the next: 0.5, 0.25" in result.output
     assert not (tmp_path / "out").exists()

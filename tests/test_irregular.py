@@ -24,15 +24,17 @@ def _write(tmp_path: Path, frame: pd.DataFrame, name: str = "history.csv") -> Pa
     return path
 
 
-def _simulated(rng: np.random.Generator, *, areas: int, years: list[int], growth: float, lasting: float,
-               passing: float) -> pd.DataFrame:
+def _simulated(
+    rng: np.random.Generator, *, areas: int, years: list[int], growth: float, lasting: float, passing: float
+) -> pd.DataFrame:
     """Areas x years of counts whose annual log growth is ``growth`` plus a lasting
     difference per area and fresh noise each year (sds ``lasting`` and ``passing``)."""
     every = range(years[0], years[-1] + 1)
     own = rng.normal(0.0, lasting, size=(areas, 1))
     annual = growth + own + rng.normal(0.0, passing, size=(areas, len(every) - 1))
     logs = np.log(rng.uniform(200, 2000, size=(areas, 1))) + np.concatenate(
-        [np.zeros((areas, 1)), np.cumsum(annual, axis=1)], axis=1)
+        [np.zeros((areas, 1)), np.cumsum(annual, axis=1)], axis=1
+    )
     wide = pd.DataFrame(np.exp(logs), index=[f"A{i}" for i in range(areas)], columns=list(every))
     return wide[years]
 
@@ -62,8 +64,9 @@ def test_years_two_apart_recover_a_known_growth_and_an_honest_range():
         fit = fit_pool(train)
         models = area_growths(fit, train)
         found.append(fit.growth)
-        sd = np.sqrt(4 * (models["persistent"] + models["common_persistent"])
-                     + 2 * (models["annual"] + models["common_annual"]))
+        sd = np.sqrt(
+            4 * (models["persistent"] + models["common_persistent"]) + 2 * (models["annual"] + models["common_annual"])
+        )
         error = np.log(wide[2019] / train[2017]) - 2 * models["growth"]
         inside.extend(np.abs(error) <= Z80 * sd)
     assert np.mean(found) == pytest.approx(0.06, abs=0.005)
@@ -75,8 +78,7 @@ def test_a_history_two_years_apart_is_not_forecast_as_no_change(tmp_path):
     about 8% a year: from 2015, two years on. Before, every count-to-count growth was
     missing, so trend forecast the last value (bias -14%) and no range covered anything."""
     rng = np.random.default_rng(15)
-    wide = _simulated(rng, areas=15, years=[2011, 2013, 2015, 2017], growth=np.log(1.08), lasting=0.01,
-                      passing=0.02)
+    wide = _simulated(rng, areas=15, years=[2011, 2013, 2015, 2017], growth=np.log(1.08), lasting=0.01, passing=0.02)
     long = wide.rename_axis("area").reset_index().melt(id_vars="area", var_name="year", value_name="pupils")
     result = run_backtest(read_history(_write(tmp_path, long)), settings=EXACT)
     scores = result.scores.set_index(["method", "origin"])
@@ -89,8 +91,7 @@ def test_a_history_two_years_apart_is_not_forecast_as_no_change(tmp_path):
 
 def test_a_single_area_gets_a_range_that_widens_with_distance_and_narrows_with_evidence():
     rng = np.random.default_rng(7)
-    long_history = _simulated(rng, areas=1, years=list(range(2012, 2025, 2)), growth=0.05, lasting=0.0,
-                              passing=0.03)
+    long_history = _simulated(rng, areas=1, years=list(range(2012, 2025, 2)), growth=0.05, lasting=0.0, passing=0.03)
     short_history = long_history[[2020, 2022, 2024]]
     short, long = (area_growths(fit_pool(w), w).iloc[0] for w in (short_history, long_history))
     from placeplan.projection.trend import area_growth
@@ -137,8 +138,14 @@ def test_areas_outside_the_pool_and_by_setting(tmp_path):
 
 
 def test_a_setting_given_on_some_rows_of_an_area_only_is_refused(tmp_path):
-    frame = pd.DataFrame({"area": ["A", "A", "A"], "setting": ["special", "", "special"],
-                          "year": [2020, 2021, 2022], "pupils": [10, 11, 12]})
+    frame = pd.DataFrame(
+        {
+            "area": ["A", "A", "A"],
+            "setting": ["special", "", "special"],
+            "year": [2020, 2021, 2022],
+            "pupils": [10, 11, 12],
+        }
+    )
     result = run_cli(["backtest", "--history", str(_write(tmp_path, frame))])
     assert result.exit_code == 2
     assert "row 3" in result.output and "setting" in result.output
@@ -154,8 +161,10 @@ def test_the_reference_variance_is_englands_from_the_open_data():
     from placeplan.projection import dfe
 
     series = dfe.council_series(ROOT / "data" / "open", measure="specialist")
-    fit = fit_pool(series.pivot_table(index="area", columns="year", values="pupils"),
-                   series.drop_duplicates("area").set_index("area")["region"])
+    fit = fit_pool(
+        series.pivot_table(index="area", columns="year", values="pupils"),
+        series.drop_duplicates("area").set_index("area")["region"],
+    )
     assert fit.lasting + fit.passing == pytest.approx(REFERENCE_VARIANCE, abs=0.0002)
 
 
@@ -163,15 +172,29 @@ def test_the_mix_of_settings_moves_with_their_growth_and_the_total_stays():
     from placeplan.demand_settings import split_by_setting
     from placeplan.scenario.settings import Settings as SettingsOfScenario
 
-    base = pd.DataFrame({"zone_id": ["Z", "Z"], "need": ["ASD", "ASD"], "ncy": [3, 3],
-                         "setting": ["special", "resourced"], "pupils": [10, 10]})
-    planned = pd.DataFrame({"zone_id": ["Z", "Z"], "need": ["ASD", "ASD"], "ncy": [3, 3],
-                            "phase": ["primary", "primary"], "year": [2024, 2026], "pupils": [20.0, 30.0]})
-    out = split_by_setting(planned, base, SettingsOfScenario(), [2025, 2026], mix={"resourced": 0.1},
-                           base_year=2024)
+    base = pd.DataFrame(
+        {
+            "zone_id": ["Z", "Z"],
+            "need": ["ASD", "ASD"],
+            "ncy": [3, 3],
+            "setting": ["special", "resourced"],
+            "pupils": [10, 10],
+        }
+    )
+    planned = pd.DataFrame(
+        {
+            "zone_id": ["Z", "Z"],
+            "need": ["ASD", "ASD"],
+            "ncy": [3, 3],
+            "phase": ["primary", "primary"],
+            "year": [2024, 2026],
+            "pupils": [20.0, 30.0],
+        }
+    )
+    out = split_by_setting(planned, base, SettingsOfScenario(), [2025, 2026], mix={"resourced": 0.1}, base_year=2024)
     by = out.groupby(["year", "setting"])["pupils"].sum()
     assert by[(2024, "resourced")] == pytest.approx(10.0)
-    share = np.exp(0.2) / (1 + np.exp(0.2))     # two years of 0.1 more growth than the other half
+    share = np.exp(0.2) / (1 + np.exp(0.2))  # two years of 0.1 more growth than the other half
     assert by[(2026, "resourced")] == pytest.approx(30.0 * share)
     assert by.loc[2026].sum() == pytest.approx(30.0)
 
@@ -200,20 +223,30 @@ def test_a_history_by_setting_and_totals_counts_each_pupil_once(tmp_path):
     from placeplan.dataset import load_dataset
     from placeplan.projection.council import history_rows, history_totals
 
-    folder = _kingston_with_history(tmp_path, "2022,,,,100\n2023,,,,110\n2022,special,,,60\n2022,resourced,,,40\n"
-                                              "2023,special,,,62\n2023,resourced,,,48\n2023,special,ASD,,30\n")
+    folder = _kingston_with_history(
+        tmp_path,
+        "2022,,,,100\n2023,,,,110\n2022,special,,,60\n2022,resourced,,,40\n"
+        "2023,special,,,62\n2023,resourced,,,48\n2023,special,ASD,,30\n",
+    )
     dataset = load_dataset(folder)
     assert list(history_totals(dataset)) == [100.0, 110.0]
     by_setting = history_rows(dataset, ("setting",))
     assert by_setting.set_index(["year", "setting"])["pupils"].to_dict() == {
-        (2022, "resourced"): 40, (2022, "special"): 60, (2023, "resourced"): 48, (2023, "special"): 62}
+        (2022, "resourced"): 40,
+        (2022, "special"): 60,
+        (2023, "resourced"): 48,
+        (2023, "special"): 62,
+    }
     # Needs are only given within a setting: their sum over settings is the count by need.
     assert history_rows(dataset, ("need",)).to_dict("records") == [{"year": 2023, "need": "ASD", "pupils": 30}]
 
 
 def _setting_rows(special: float, resourced: float) -> str:
-    return "".join(f"{y},special,,,{round(900 * (1 + special) ** (y - 2019))}\n"
-                   f"{y},resourced,,,{round(150 * (1 + resourced) ** (y - 2019))}\n" for y in range(2019, 2025))
+    return "".join(
+        f"{y},special,,,{round(900 * (1 + special) ** (y - 2019))}\n"
+        f"{y},resourced,,,{round(150 * (1 + resourced) ** (y - 2019))}\n"
+        for y in range(2019, 2025)
+    )
 
 
 def test_the_councils_own_history_by_setting_comes_before_the_dfe_series(tmp_path):

@@ -23,19 +23,23 @@ import pandas as pd
 import pytest
 from conftest import one_zone_case, run_cli
 
-SITES = ("site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
-         "I,Infant SRP,srp,520100,170000,SLD,0,2,10,2,{infant}\n"
-         "J,Junior Special,special,520200,170000,SLD,3,6,10,2,25000\n"
-         "P,Primary Special,special,520300,170000,SLD,0,6,10,0,30000\n")
+SITES = (
+    "site_id,name,kind,x,y,needs,ncy_min,ncy_max,capacity,on_roll,annual_cost_per_place\n"
+    "I,Infant SRP,srp,520100,170000,SLD,0,2,10,2,{infant}\n"
+    "J,Junior Special,special,520200,170000,SLD,3,6,10,2,25000\n"
+    "P,Primary Special,special,520300,170000,SLD,0,6,10,0,30000\n"
+)
 TABLES = {
     "demand.csv": "zone_id,need,ncy,pupils\nZ1,SLD,2,2\nZ1,SLD,3,2\n",
     # the one candidate serves a need nobody here has
     "candidates.csv": "option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places\n"
-                      "X1,Unused PMLD SRP,srp,520000,170000,PMLD,0,6,8,8\n",
+    "X1,Unused PMLD SRP,srp,520000,170000,PMLD,0,6,8,8\n",
 }
-SCENARIO = ('name = "Moving on by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
-            '[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
-            '[costs]\ndiscount_rate = 0\ntransport_per_pupil = 0\n')
+SCENARIO = (
+    'name = "Moving on by hand"\ndataset = "data"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
+    '[demand]\nmethod = "growth"\ngrowth = { default = 0.0 }\n\n'
+    "[costs]\ndiscount_rate = 0\ntransport_per_pupil = 0\n"
+)
 
 
 def _case(tmp_path, infant: int):
@@ -83,11 +87,16 @@ def test_the_plan_without_an_option_drops_the_pupils_who_would_have_moved_on_fro
     from placeplan.plan.run import prepare
 
     sites = SITES.format(infant=20_000).replace("I,Infant SRP,srp,520100,170000,SLD,0,2,10,2,20000\n", "")
-    candidates = ("option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
-                  "capital_per_place,annual_cost_per_place,annual_fixed_cost,earliest_year\n"
-                  "O1,Infant SRP,srp,520100,170000,SLD,0,2,2,2,0,0,20000,0,2025\n")
-    scenario = one_zone_case(tmp_path, {**TABLES, "sites.csv": sites, "candidates.csv": candidates},
-                             SCENARIO + '\n[rules]\nhost_preference = "ignore"\nphased_intake = { srp = [] }\n')
+    candidates = (
+        "option_id,name,kind,x,y,needs,ncy_min,ncy_max,min_places,max_places,capital_fixed,"
+        "capital_per_place,annual_cost_per_place,annual_fixed_cost,earliest_year\n"
+        "O1,Infant SRP,srp,520100,170000,SLD,0,2,2,2,0,0,20000,0,2025\n"
+    )
+    scenario = one_zone_case(
+        tmp_path,
+        {**TABLES, "sites.csv": sites, "candidates.csv": candidates},
+        SCENARIO + '\n[rules]\nhost_preference = "ignore"\nphased_intake = { srp = [] }\n',
+    )
     send = prepare(load_inputs(scenario, ("horizon.decision_year=2020",))).send
     result = solve(send.problem)
     assert result.option_open.tolist() == [True] and send.problem.rejoins.count

@@ -74,7 +74,7 @@ class Named:
 
     out: Path
     marker: Path
-    names: dict[str, str]   # table:key -> the exact name written into the input
+    names: dict[str, str]  # table:key -> the exact name written into the input
 
     def of(self, table: str, key: str) -> str:
         return self.names[f"{table}:{key}"]
@@ -114,19 +114,24 @@ def solve_named(root: Path, rotation: int, *extra: str) -> Named:
     (data / "dataset.toml").write_text(
         f"name = {toml_string(names['dataset.toml:name'])}\n"
         'description = "Five zones on a line."\ncrs = "EPSG:27700"\nbase_year = "2024/25"\nlicence = "CC0"\n\n'
-        f"[[sources]]\nname = {toml_string(names['dataset.toml:source name'])}\nlicence = \"CC0\"\n"
-        f"attribution = {toml_string(names['dataset.toml:attribution'])}\n", encoding="utf-8")
+        f'[[sources]]\nname = {toml_string(names["dataset.toml:source name"])}\nlicence = "CC0"\n'
+        f"attribution = {toml_string(names['dataset.toml:attribution'])}\n",
+        encoding="utf-8",
+    )
     scenario = root / "named.toml"
     scenario.write_text(
         f"name = {toml_string(names['scenario:name'])}\n"
         f"description = {toml_string(names['scenario:description'])}\n"
-        'dataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n[travel]\nspeed_kmh = 24\n', encoding="utf-8")
+        'dataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n[travel]\nspeed_kmh = 24\n',
+        encoding="utf-8",
+    )
     result = run_cli(["solve", str(scenario), "--out", str(root / "out"), *extra])
     assert result.exit_code == 0, result.output
     return Named(root / "out", marker, names)
 
 
 # --- reading the documents back ---------------------------------------------------------------
+
 
 class _Read(HTMLParser):
     """An HTML text as a browser would build it: its text (outside scripts and styles), its
@@ -201,6 +206,7 @@ def _strings(value) -> list[str]:
 
 # --- the solves -------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module", params=ROTATIONS, ids=lambda r: f"rotation{r}")
 def named(request, tmp_path_factory) -> Named:
     # with the counterfactuals (explain), whose 'what happens without it' names schools too
@@ -269,8 +275,9 @@ def test_the_maps_data_holds_each_name_escaped_once(named):
         if slot != "zone":  # a popup headed by the name, in bold
             assert any(shown(p).startswith(name) and _elements(p)[:1] == ["b"] for p in popups), (slot, name)
     host = named.of("sites", "S1")
-    assert any(shown(p).startswith(named.of("candidates", "O2")) and f"hosted by {host}" in shown(p)
-               for p in popups), host
+    assert any(shown(p).startswith(named.of("candidates", "O2")) and f"hosted by {host}" in shown(p) for p in popups), (
+        host
+    )
     for text in _strings(data):
         assert set(_elements(text)) <= {"b", "br", "i"}, text  # only the markup placeplan writes
 
@@ -278,8 +285,8 @@ def test_the_maps_data_holds_each_name_escaped_once(named):
 def test_the_maps_data_cannot_end_its_script_element(named):
     html = (named.out / "map.html").read_text(encoding="utf-8")
     start = html.index('<script type="application/json" id="pp-data">')
-    body = html[start:html.index("</script>", start)]
-    text = body[body.index(">") + 1:]
+    body = html[start : html.index("</script>", start)]
+    text = body[body.index(">") + 1 :]
     assert json.loads(text) == map_data(named.out)
     for character in "<>&\u2028\u2029":
         assert character not in text, f"{character!r} written raw in the map's data"
@@ -301,6 +308,7 @@ def test_the_same_names_give_the_same_map(named):
 
 
 # --- the template engine itself -----------------------------------------------------------------
+
 
 def test_pages_give_names_to_templates_only_as_values(tmp_path):
     from jinja2.exceptions import SecurityError

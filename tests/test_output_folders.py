@@ -22,8 +22,17 @@ from conftest import hashes, run_cli, tiny_tree
 from placeplan.optimise import Arcs, Existing, Groups, Options, Periods, Problem
 from placeplan.optimise.preprocess import status_quo_plan
 
-TABLES = {"options.csv", "allocation.csv", "explain.csv", "projected_demand.csv", "in_reach.csv", "reach_zones.csv",
-          "scenario.json", "summary.json", "timings.json"}
+TABLES = {
+    "options.csv",
+    "allocation.csv",
+    "explain.csv",
+    "projected_demand.csv",
+    "in_reach.csv",
+    "reach_zones.csv",
+    "scenario.json",
+    "summary.json",
+    "timings.json",
+}
 DOCUMENTS = {"map.html", "shortlist.csv", "shortlist.html", "plan.xlsx", "report.html"}
 
 
@@ -60,6 +69,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 # --- never over an input ------------------------------------------------------------------
 
+
 def test_output_folder_that_is_the_dataset_is_refused_before_solving(tmp_path):
     scenario = _scenario(tmp_path)
     before = hashes(tmp_path)
@@ -75,8 +85,7 @@ def test_a_table_named_like_an_output_in_the_output_folder_is_never_overwritten(
     scenario = _scenario(tmp_path)
     (tmp_path / "tiny" / "candidates.csv").rename(tmp_path / "tiny" / "options.csv")
     meta = tmp_path / "tiny" / "dataset.toml"
-    meta.write_text(meta.read_text(encoding="utf-8") + '\n[files]\ncandidates = "options.csv"\n',
-                    encoding="utf-8")
+    meta.write_text(meta.read_text(encoding="utf-8") + '\n[files]\ncandidates = "options.csv"\n', encoding="utf-8")
     assert run_cli(["validate", str(scenario)]).exit_code == 0
     before = hashes(tmp_path)
     result = _solve(scenario, tmp_path / "tiny")
@@ -110,6 +119,7 @@ def test_map_copy_over_an_input_is_refused(tmp_path):
 
 
 # --- folders that cannot take the run --------------------------------------------------------
+
 
 def test_folder_with_files_placeplan_did_not_write_is_refused(tmp_path):
     scenario = _scenario(tmp_path)
@@ -163,7 +173,7 @@ def test_a_read_only_disk_is_found_before_the_solve(tmp_path, monkeypatch):
 
 def test_too_little_free_space_is_found_before_the_solve(tmp_path, monkeypatch):
     scenario = _scenario(tmp_path)
-    monkeypatch.setattr("placeplan.outputs_io.MIN_FREE_BYTES", 10 ** 18)
+    monkeypatch.setattr("placeplan.outputs_io.MIN_FREE_BYTES", 10**18)
     result = _solve(scenario, tmp_path / "out")
     assert result.exit_code == 2, result.output
     assert "MB free" in result.stderr
@@ -204,6 +214,7 @@ def test_a_disk_that_fills_up_mid_run_leaves_the_previous_run(previous, monkeypa
 
 
 # --- a folder holds one run -------------------------------------------------------------------
+
 
 def test_no_explain_after_a_full_run_leaves_no_explain_of_the_old_run(previous):
     assert (previous / "out" / "explain.csv").is_file()
@@ -272,6 +283,7 @@ def test_report_rebuilds_in_a_copy_and_keeps_the_rest_of_the_run(previous):
 
 # --- repeatable to the byte -----------------------------------------------------------------
 
+
 def test_two_runs_of_the_same_inputs_are_byte_identical_apart_from_timings(tmp_path):
     scenario = _scenario(tmp_path)
     for out in ("first", "second"):
@@ -313,6 +325,7 @@ def test_source_date_epoch_fixes_the_run_date(tmp_path, monkeypatch):
 
 # --- time limits ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value", ["inf", "nan", "0", "-1", "1e400", "ten"])
 def test_time_limits_that_are_not_a_time_are_refused(tmp_path, value):
     scenario = _scenario(tmp_path)
@@ -329,7 +342,8 @@ def test_status_quo_plan_fills_existing_places_greedily_then_the_fallback():
         existing=Existing.make([3.0]),
         options=Options.make([5.0], fixed_cost=[1.0]),
         arcs=Arcs.make(group=[0, 1, 0], facility=[0, 0, 1], cost=[4.0, 1.0, 0.0]),
-        periods=Periods.make(1))
+        periods=Periods.make(1),
+    )
     flow, unplaced = status_quo_plan(problem)
     assert flow.tolist() == [1.0, 2.0, 0.0]  # group 1 saves 9 a pupil, group 0 only 6
     assert unplaced.tolist() == [1.0, 0.0]
@@ -337,11 +351,14 @@ def test_status_quo_plan_fills_existing_places_greedily_then_the_fallback():
 
 def test_status_quo_plan_is_refused_where_the_rules_need_more():
     arcs = Arcs.make(group=[0], facility=[0], cost=[1.0])
-    forced = Problem.make(groups=Groups.make([1.0], fallback_cost=[5.0]), existing=Existing.make([0.0]),
-                          options=Options.make([5.0], forced=[True]), arcs=Arcs.make(group=[0], facility=[1]))
+    forced = Problem.make(
+        groups=Groups.make([1.0], fallback_cost=[5.0]),
+        existing=Existing.make([0.0]),
+        options=Options.make([5.0], forced=[True]),
+        arcs=Arcs.make(group=[0], facility=[1]),
+    )
     assert status_quo_plan(forced) is None
-    firm = Problem.make(groups=Groups.make([3.0], fallback_cost=[np.inf]), existing=Existing.make([2.0]),
-                        arcs=arcs)
+    firm = Problem.make(groups=Groups.make([3.0], fallback_cost=[np.inf]), existing=Existing.make([2.0]), arcs=arcs)
     assert status_quo_plan(firm) is None
 
 
@@ -357,7 +374,8 @@ def test_a_time_limit_too_short_to_solve_still_returns_a_plan(monkeypatch):
         groups=Groups.make([2.0, 2.0], fallback_cost=[10.0, 10.0]),
         existing=Existing.make([3.0]),
         options=Options.make([5.0], fixed_cost=[1.0]),
-        arcs=Arcs.make(group=[0, 1, 0], facility=[0, 0, 1], cost=[4.0, 1.0, 0.0]))
+        arcs=Arcs.make(group=[0, 1, 0], facility=[0, 0, 1], cost=[4.0, 1.0, 0.0]),
+    )
     stopped = solve_module.empty_result(problem, Status.TIME_LIMIT, seconds=1.0, solver="highs", bound=9.0)
     monkeypatch.setattr(solve_module, "_solve", lambda *a, **k: stopped)
     result = solve_module.solve(problem, time_limit=1.0)
@@ -369,8 +387,18 @@ def test_a_time_limit_too_short_to_solve_still_returns_a_plan(monkeypatch):
 
 @pytest.mark.slow
 def test_the_default_scenario_at_a_one_second_limit_gives_a_plan(tmp_path):
-    result = run_cli(["solve", str(Path(__file__).resolve().parents[1] / "scenarios" / "kingston-richmond.toml"),
-                      "--out", str(tmp_path / "out"), "--time-limit", "1", "--no-explain", "--no-outputs"])
+    result = run_cli(
+        [
+            "solve",
+            str(Path(__file__).resolve().parents[1] / "scenarios" / "kingston-richmond.toml"),
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "1",
+            "--no-explain",
+            "--no-outputs",
+        ]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["objective"] > 0 and summary["status"] in ("time_limit", "feasible", "optimal")

@@ -19,9 +19,9 @@ from placeplan.outputs.disclosure import Rule
 from placeplan.outputs.glossary import GLOSSARY, unexplained
 
 HAND = ["--set", "solve.explain=true"]
-HOSTILE_SITE = "<script>window.pwned=1</script>Oak \"Special\" & Sons' School"
+HOSTILE_SITE = '<script>window.pwned=1</script>Oak "Special" & Sons\' School'
 HOSTILE_OPTION = "<img src=x onerror=\"window.pwned=2\">Riverside & Co 'SRP'"
-HOSTILE_ZONE = "North <b>End</b> & \"Quay\""
+HOSTILE_ZONE = 'North <b>End</b> & "Quay"'
 PUBLIC_HTML = ("map.html", "shortlist.html", "report.html")
 
 
@@ -32,8 +32,11 @@ def solve_tiny(root: Path, *extra: str, hostile: bool = False, name: str = "tiny
         set_by_id(root / "tiny", "sites", "S1", HOSTILE_SITE)
         set_by_id(root / "tiny", "candidates", "O1", HOSTILE_OPTION)
         set_by_id(root / "tiny", "zones", "Z1", HOSTILE_ZONE)
-    (root / f"{name}.toml").write_text('name = "Tiny & <test> scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
-                                       '[travel]\nspeed_kmh = 24\n', encoding="utf-8")
+    (root / f"{name}.toml").write_text(
+        'name = "Tiny & <test> scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
+        "[travel]\nspeed_kmh = 24\n",
+        encoding="utf-8",
+    )
     out = root / "out"
     result = run_cli(["solve", str(root / f"{name}.toml"), "--out", str(out), *HAND, *extra])
     assert result.exit_code == 0, result.output
@@ -52,6 +55,7 @@ def strict(tmp_path_factory) -> Path:
 
 
 # --- what solve writes ----------------------------------------------------------------------
+
 
 def test_solve_writes_every_document(hostile):
     for name in ("map.html", "shortlist.csv", "shortlist.html", "plan.xlsx", "report.html"):
@@ -89,15 +93,30 @@ def test_shortlist_ranks_chosen_options_with_reasons_then_every_other_candidate(
         assert reason.count(". ") == 1 and reason.endswith(".")  # two sentences
         assert "If it does not open and the rest of the plan goes ahead, the plan costs £" in reason
     assert "first preferences below 1" in table.loc[table["option_id"] == "O3", "reason"].iloc[0]
-    for column in ("places", "opening_year", "capital_cost", "capital_cost_per_place", "pupils_within_travel_limit",
-                   "minutes_saved_per_journey", "host_first_preference_ratio", "extra_cost_without_it"):
+    for column in (
+        "places",
+        "opening_year",
+        "capital_cost",
+        "capital_cost_per_place",
+        "pupils_within_travel_limit",
+        "minutes_saved_per_journey",
+        "host_first_preference_ratio",
+        "extra_cost_without_it",
+    ):
         assert column in table.columns
 
 
 def test_workbook_has_the_six_sheets_and_marks_the_allocation_internal(hostile):
     book = openpyxl.load_workbook(hostile / "plan.xlsx", read_only=True)
-    assert book.sheetnames == ["Summary", "What this plan assumes", "Options", "Sufficiency", "Allocation",
-                               "Assumptions", "Sources"]
+    assert book.sheetnames == [
+        "Summary",
+        "What this plan assumes",
+        "Options",
+        "Sufficiency",
+        "Allocation",
+        "Assumptions",
+        "Sources",
+    ]
     allocation = list(book["Allocation"].iter_rows(values_only=True))
     assert allocation[0][0].startswith("OFFICIAL-SENSITIVE")
     header = allocation[2]
@@ -105,7 +124,7 @@ def test_workbook_has_the_six_sheets_and_marks_the_allocation_internal(hostile):
     assert all(row[0].startswith("OFFICIAL-SENSITIVE") for row in allocation[3:])
     assumptions = {row[0]: row[1] for row in book["Assumptions"].iter_rows(min_row=2, values_only=True)}
     assert assumptions["output.suppression_threshold"] == "5" and assumptions["travel.speed_kmh"] == "24"
-    sources = [row for row in book["Sources"].iter_rows(min_row=2, values_only=True)]
+    sources = list(book["Sources"].iter_rows(min_row=2, values_only=True))
     assert sources[0][0] == "Made up for placeplan's tests" and sources[0][1] == "CC0"
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Options opened"] == 2
@@ -113,9 +132,17 @@ def test_workbook_has_the_six_sheets_and_marks_the_allocation_internal(hostile):
 
 def test_report_holds_figures_charts_map_link_shortlist_model_assumptions_sources_glossary(hostile):
     html = (hostile / "report.html").read_text(encoding="utf-8")
-    for expected in ('href="map.html"', "data:image/png;base64,", "<math", "Sets.", 'id="shortlist"',
-                     "output.suppression_threshold", "Made up for placeplan", 'class="glossary"',
-                     "Headline figures"):
+    for expected in (
+        'href="map.html"',
+        "data:image/png;base64,",
+        "<math",
+        "Sets.",
+        'id="shortlist"',
+        "output.suppression_threshold",
+        "Made up for placeplan",
+        'class="glossary"',
+        "Headline figures",
+    ):
         assert expected in html, expected
     assert "<script" not in html and not re.search(r"<link[^>]+href=|<img[^>]+src=\"http", html)
 
@@ -130,6 +157,7 @@ def test_sources_carry_the_open_government_licence_attribution_for_open_data(tmp
 
 
 # --- hostile names ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", PUBLIC_HTML)
 def test_hostile_names_are_escaped_in_every_page(hostile, name):
@@ -150,6 +178,7 @@ def test_hostile_names_appear_escaped_where_they_are_shown(hostile):
 
 
 # --- disclosure control ---------------------------------------------------------------------
+
 
 class _Tables(PageTables):
     """Every table (header and rows of cell text) and headline figure of a page."""
@@ -203,8 +232,10 @@ def public_pupil_counts(folder: Path) -> list[tuple[str, str]]:
     for column in [c for c in shortlist.columns if c.startswith("pupils_")]:
         found += [(f"shortlist.csv {column}", v) for v in shortlist[column] if v]
     book = openpyxl.load_workbook(folder / "plan.xlsx", read_only=True)
-    for sheet, test in (("Options", lambda h: str(h).startswith("pupils_")),
-                        ("Sufficiency", lambda h: str(h).startswith("Pupils"))):
+    for sheet, test in (
+        ("Options", lambda h: str(h).startswith("pupils_")),
+        ("Sufficiency", lambda h: str(h).startswith("Pupils")),
+    ):
         rows = list(book[sheet].iter_rows(values_only=True))
         for j, heading in enumerate(rows[0]):
             if test(heading):
@@ -223,8 +254,9 @@ def public_pupil_counts(folder: Path) -> list[tuple[str, str]]:
             for row in table:
                 if len(row) == 2 and row[0].startswith("Pupils"):
                     found.append((f"{name} {row[0]}", row[1]))
-        found += [(f"{name} figure {what}", value) for value, what in parser.figures
-                  if "pupils" in what or "placed" in what]
+        found += [
+            (f"{name} figure {what}", value) for value, what in parser.figures if "pupils" in what or "placed" in what
+        ]
         text = re.sub(r"<[^>]+>", " ", (folder / name).read_text(encoding="utf-8")).replace(rule_text, " ")
         found += [(f"{name} text", m) for m in re.findall(r"([\d,]+|&lt;\d+|c) pupils", text)]
         for moves in re.findall(r"instead: ([^.]*)\.", text):
@@ -259,6 +291,7 @@ def test_the_allocation_stays_unsuppressed_and_marked(strict):
 
 # --- words -------------------------------------------------------------------------------------
 
+
 def test_every_acronym_the_map_and_report_use_is_in_their_glossary(hostile):
     names = set()
     for table in ("sites", "candidates", "zones"):
@@ -267,8 +300,12 @@ def test_every_acronym_the_map_and_report_use_is_in_their_glossary(hostile):
         html = (hostile / page).read_text(encoding="utf-8")
         text = re.sub(r"<script.*?</script>|<style.*?</style>|<math.*?</math>", " ", html, flags=re.S)
         if page == "map.html":
-            text += " ".join(str(v) for f in _map_data(hostile / page) for v in f.get("properties", {}).values()
-                             if isinstance(v, str))
+            text += " ".join(
+                str(v)
+                for f in _map_data(hostile / page)
+                for v in f.get("properties", {}).values()
+                if isinstance(v, str)
+            )
             data = map_json(hostile / page)
             text += " ".join(layer["name"] for layer in data["base"] + data["overlays"])
             text += " ".join(view.get("caption", "") for view in data["base"])
@@ -280,6 +317,7 @@ def test_every_acronym_the_map_and_report_use_is_in_their_glossary(hostile):
 
 
 # --- errors -----------------------------------------------------------------------------------
+
 
 def test_map_of_a_folder_that_is_not_there_says_so(tmp_path):
     result = run_cli(["map", str(tmp_path / "nowhere")])
@@ -376,19 +414,34 @@ def test_counts_in_what_happens_without_an_option_are_protected():
     from placeplan.outputs.shortlist import instead_words
 
     rule = Rule(5)
-    row = pd.Series({"to_existing_sites": 16.2, "to_new_options": 0.0, "to_independent_or_out_of_area": 9.0,
-                     "destination_1_id": "S1", "destination_1_name": "Oak School", "destination_1_pupils": 11.0,
-                     "destination_1_is_option": False, "destination_1_is_local": True})
-    assert instead_words(row, rule) == \
-        "16 to existing local schools (most to Oak School); 9 to independent or out-of-area schools"
+    row = pd.Series(
+        {
+            "to_existing_sites": 16.2,
+            "to_new_options": 0.0,
+            "to_independent_or_out_of_area": 9.0,
+            "destination_1_id": "S1",
+            "destination_1_name": "Oak School",
+            "destination_1_pupils": 11.0,
+            "destination_1_is_option": False,
+            "destination_1_is_local": True,
+        }
+    )
+    assert (
+        instead_words(row, rule)
+        == "16 to existing local schools (most to Oak School); 9 to independent or out-of-area schools"
+    )
     # one count small: every other is withheld, since they add up to the pupils it takes
     small = row.copy()
     small["to_new_options"] = 3.0
-    assert instead_words(small, rule) == ("c to existing local schools (most to Oak School); <5 to the plan's other new "
-                                          "provision; c to independent or out-of-area schools")
+    assert instead_words(small, rule) == (
+        "c to existing local schools (most to Oak School); <5 to the plan's other new "
+        "provision; c to independent or out-of-area schools"
+    )
     # its own pupils withheld: these are mostly the same pupils
-    assert instead_words(row, rule, withheld=True) == \
-        "c to existing local schools (most to Oak School); c to independent or out-of-area schools"
+    assert (
+        instead_words(row, rule, withheld=True)
+        == "c to existing local schools (most to Oak School); c to independent or out-of-area schools"
+    )
     # the school taking most is one of the plan's new options
     new = row.copy()
     new["destination_1_is_option"] = True
@@ -405,8 +458,20 @@ def kingston(tmp_path_factory) -> Path:
     """Kingston and Richmond solved quickly (clustered zones, no counterfactuals), with its
     documents built in the output folder only (the committed maps/ copy is left alone)."""
     out = tmp_path_factory.mktemp("kingston") / "out"
-    result = run_cli(["solve", str(ROOT / "scenarios" / "kingston-richmond.toml"), "--out", str(out),
-                      "--set", "solve.max_zones=30", "--no-explain", "--time-limit", "60", "--no-outputs"])
+    result = run_cli(
+        [
+            "solve",
+            str(ROOT / "scenarios" / "kingston-richmond.toml"),
+            "--out",
+            str(out),
+            "--set",
+            "solve.max_zones=30",
+            "--no-explain",
+            "--time-limit",
+            "60",
+            "--no-outputs",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert run_cli(["map", str(out), "--no-copy"]).exit_code == 0
     assert run_cli(["report", str(out)]).exit_code == 0
@@ -434,16 +499,21 @@ def test_only_a_proven_value_is_stated_and_ranked():
     proven = pd.Series({"cost_increase": 1000.0, "explain_status": "optimal", "to_existing_sites": 12.0})
     assert without_words(proven, labels, years=5, rule=rule) == (
         "If it does not open and the rest of the plan goes ahead, the plan costs £1,000 more over 5 years, "
-        "and its pupils go instead: 12 to existing local schools.")
+        "and its pupils go instead: 12 to existing local schools."
+    )
     # a folder from before proven values: a clock cut its re-solve off, so no figure is stated
     stopped = pd.Series({"cost_increase": 4_002_985.0, "explain_status": "time_limit"})
     assert "not proven" in without_words(stopped, labels, years=5, rule=rule)
     assert "4.00" not in without_words(stopped, labels, years=5, rule=rule)
     assert pd.isna(proven_rise(stopped))
-    chosen = pd.DataFrame({
-        "name": ["stopped", "small", "large", "indispensable", "forced"],
-        "explain_status": ["time_limit", "optimal", "optimal", "infeasible", "forced open"],
-        "cost_increase": [9e9, 10.0, 500.0, float("inf"), float("nan")], "places": [8, 8, 8, 8, 8]})
+    chosen = pd.DataFrame(
+        {
+            "name": ["stopped", "small", "large", "indispensable", "forced"],
+            "explain_status": ["time_limit", "optimal", "optimal", "infeasible", "forced open"],
+            "cost_increase": [9e9, 10.0, 500.0, float("inf"), float("nan")],
+            "places": [8, 8, 8, 8, 8],
+        }
+    )
     assert list(rank_order(chosen)["name"]) == ["indispensable", "large", "small", "forced", "stopped"]
 
 

@@ -29,15 +29,15 @@ import pandas as pd
 import pytest
 from conftest import PageTables, run_cli, set_by_id, tiny_tree
 
+from placeplan.outputs.by_year import AWAY_WITH, AWAY_WITHOUT, NO_PLACEMENTS, NOT_OPEN, PLACEMENTS, TOTAL, filling_table
 from placeplan.outputs.disclosure import Rule
 from placeplan.outputs.facts import gather
 from placeplan.outputs.folder import read_plan_folder
 from placeplan.outputs.public import protect_plan
-from placeplan.outputs.by_year import AWAY_WITH, AWAY_WITHOUT, NO_PLACEMENTS, NOT_OPEN, PLACEMENTS, TOTAL, filling_table
 from placeplan.outputs.shortlist import shortlist as shortlist_of
 
 CONTINUING, NEW_LOCAL, NEW_AWAY = PLACEMENTS.values()
-HOSTILE = "<img src=x onerror=\"window.pwned=3\">Riverside $x^2$ & {{ 7*7 }} SRP"
+HOSTILE = '<img src=x onerror="window.pwned=3">Riverside $x^2$ & {{ 7*7 }} SRP'
 
 
 def solve(root: Path, *extra: str, option_name: str | None = None) -> Path:
@@ -100,6 +100,7 @@ def _as_text(value: object) -> str:
 
 # --- pupils continuing and newly placed --------------------------------------------------------
 
+
 def test_the_report_prints_each_years_placements_as_summary_json_records_them(tiny):
     table = placements(tiny)
     recorded = summary(tiny)["placements_by_year"]
@@ -147,6 +148,7 @@ def test_the_workbook_holds_the_placements_the_report_prints(tiny):
 
 # --- how new provision fills -------------------------------------------------------------------
 
+
 def test_a_new_srp_fills_over_the_years_in_the_report_and_the_workbook(tiny):
     options = pd.read_csv(tiny / "options.csv", dtype={"option_id": str})
     srp = options.set_index("option_id").loc["O1"]
@@ -157,10 +159,14 @@ def test_a_new_srp_fills_over_the_years_in_the_report_and_the_workbook(tiny):
     table = filling(tiny).set_index("Option")
     row = table.loc[HOSTILE]
     assert row["Places"] == "12" and row["Opens"] == "2026/27"
-    assert [row[f"Pupils placed {y}"] for y in ("2025/26", "2026/27", "2027/28")] == \
-        [NOT_OPEN, Rule(5).count(there[2026]), Rule(5).count(there[2027])] == [NOT_OPEN, "<5", "7"]
+    assert (
+        [row[f"Pupils placed {y}"] for y in ("2025/26", "2026/27", "2027/28")]
+        == [NOT_OPEN, Rule(5).count(there[2026]), Rule(5).count(there[2027])]
+        == [NOT_OPEN, "<5", "7"]
+    )
     sheet = sheet_table(tiny, "option_id (new provision filling by year)").set_index(
-        "option_id (new provision filling by year)")
+        "option_id (new provision filling by year)"
+    )
     assert sheet.at["O1", "name"] == HOSTILE and sheet.at["O1", "places"] == 12
     assert [sheet.at["O1", f"Pupils placed {y}"] for y in ("2025/26", "2026/27", "2027/28")] == [NOT_OPEN, "<5", 7]
     # the chart's places line: none before it opens, then the places its intake gives it, in
@@ -196,6 +202,7 @@ def test_the_last_years_pupils_are_those_the_shortlist_prints(strict):
 
 # --- disclosure ----------------------------------------------------------------------------------
 
+
 def _small(label: str, threshold: int) -> bool:
     text = str(label).replace(",", "")
     return bool(re.fullmatch(r"\d+", text)) and 1 <= int(text) < threshold
@@ -208,8 +215,10 @@ def test_no_year_by_year_count_below_the_threshold_is_printed(request, fixture, 
     for table in (placements(folder).reset_index(), filling(folder)):
         for column in [c for c in table.columns if c.startswith("Pupils")]:
             printed += list(table[column])
-    for table in (sheet_table(folder, "year (placements by year)"),
-                  sheet_table(folder, "option_id (new provision filling by year)")):
+    for table in (
+        sheet_table(folder, "year (placements by year)"),
+        sheet_table(folder, "option_id (new provision filling by year)"),
+    ):
         for column in [c for c in table.columns if str(c).startswith("Pupils")]:
             printed += [_as_text(v) for v in table[column]]
     assert not [p for p in printed if _small(p, threshold)]
@@ -242,9 +251,10 @@ def test_a_suppressed_count_cannot_be_worked_out_from_its_years_sum(request, fix
 
 # --- names, older folders, repeatability -----------------------------------------------------
 
+
 def test_names_are_printed_as_written_and_never_drawn_as_markup(tiny):
     html = (tiny / "report.html").read_text(encoding="utf-8")
-    section = html[html.index('id="by-year"'):html.index('id="shortlist"')]
+    section = html[html.index('id="by-year"') : html.index('id="shortlist"')]
     assert "&lt;img src=x onerror=&#34;window.pwned=3&#34;&gt;Riverside $x^2$ &amp; {{ 7*7 }} SRP" in section
     assert "<img" not in section and "49 SRP" not in section
     svgs = re.findall(r"<svg\b.*?</svg>", section, flags=re.S)
@@ -263,7 +273,9 @@ def test_a_folder_solved_before_placements_were_recorded_still_reports(tiny, tmp
     html = (older / "report.html").read_text(encoding="utf-8")
     assert NO_PLACEMENTS.split(":")[0] in html and 'id="by-year"' in html
     assert HOSTILE.split(">")[-1].replace("&", "&amp;") in html  # the filling table is still there
-    header = next(openpyxl.load_workbook(older / "plan.xlsx", read_only=True)["Sufficiency"].iter_rows(values_only=True))
+    header = next(
+        openpyxl.load_workbook(older / "plan.xlsx", read_only=True)["Sufficiency"].iter_rows(values_only=True)
+    )
     assert "year (placements by year)" not in header and "option_id (new provision filling by year)" in header
 
 
@@ -271,8 +283,11 @@ def test_two_builds_give_the_same_bytes(tiny, tmp_path):
     first = {name: (tiny / name).read_bytes() for name in ("report.html", "plan.xlsx")}
     again = shutil.copytree(tiny, tmp_path / "again")
     # in another process: matplotlib's SVG ids and the workbook's stamps must not depend on the run
-    done = subprocess.run([sys.executable, "-c", "from placeplan.cli import main; main()", "report", str(again)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "from placeplan.cli import main; main()", "report", str(again)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert run_cli(["report", str(tiny)]).exit_code == 0
     for name, data in first.items():

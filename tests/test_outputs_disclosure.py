@@ -13,9 +13,20 @@ from scipy.optimize import linprog
 from placeplan.outputs.disclosure import PROJECTED, SECONDARY, SHOWN, SMALL, UNPUBLISHED, WITHHELD, Cells, Rule
 
 
-@pytest.mark.parametrize("value, label", [
-    (0, "0"), (0.2, "<5"), (1, "<5"), (4, "<5"), (4.4, "<5"), (4.6, "5"), (5, "5"), (12, "12"), (1234, "1,234"),
-])
+@pytest.mark.parametrize(
+    "value, label",
+    [
+        (0, "0"),
+        (0.2, "<5"),
+        (1, "<5"),
+        (4, "<5"),
+        (4.4, "<5"),
+        (4.6, "5"),
+        (5, "5"),
+        (12, "12"),
+        (1234, "1,234"),
+    ],
+)
 def test_counts_from_1_to_below_the_threshold_are_shown_as_less_than(value, label):
     assert Rule(5).count(value) == label
 
@@ -52,7 +63,7 @@ def lp_ranges(cells: Cells, status: np.ndarray) -> dict[int, tuple[float, float]
     rounded = np.floor(values + 0.5)
     integral = np.abs(values - rounded) < 1e-6
     bounds = []
-    for v, r, whole, s, count, sign in zip(values, rounded, integral, status, counts, signed):
+    for _v, r, whole, s, count, sign in zip(values, rounded, integral, status, counts, signed):
         if s == SHOWN:
             bounds.append((r, r) if whole else (r - 0.5, r + 0.5))
         elif s == SMALL:
@@ -106,7 +117,7 @@ def test_a_count_withheld_to_protect_one_sum_cannot_be_worked_out_from_another()
 
 
 def test_two_ones_and_their_total_of_two_are_not_left_to_give_each_other_away():
-    cells, inner = _table(np.array([[1, 1], [9, 12]]), Rule(5))
+    cells, _inner = _table(np.array([[1, 1], [9, 12]]), Rule(5))
     protected = cells.protect()
     ranges = lp_ranges(cells, protected.status)
     assert ranges and all(high - low >= 1.0 for low, high in ranges.values())
@@ -144,17 +155,23 @@ def test_an_unpublished_cell_protects_its_sum():
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(st.integers(2, 5), st.integers(2, 5), st.data())
 def test_no_suppressed_count_in_a_table_with_totals_can_be_narrowed_to_one_value(rows, cols, data):
-    values = data.draw(st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 7, 9, 12, 20, 35]),
-                                min_size=rows * cols, max_size=rows * cols))
+    values = data.draw(
+        st.lists(
+            st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 7, 9, 12, 20, 35]), min_size=rows * cols, max_size=rows * cols
+        )
+    )
     cells, _ = _table(np.array(values, dtype=float).reshape(rows, cols), Rule(5))
     protected = cells.protect()
     for low, high in lp_ranges(cells, protected.status).values():
         assert high - low >= 1.0 - 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: interval propagation works each sum on its own; this "
-                                        "table needs three sums combined (grand - column = row), which only "
-                                        "a linear-programme audit finds")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: interval propagation works each sum on its own; this "
+    "table needs three sums combined (grand - column = row), which only "
+    "a linear-programme audit finds",
+)
 def test_a_suppressed_total_found_only_by_combining_three_sums_is_protected():
     """Rows 1 and 3 each hold one small count, both in column 2 (shown, 5); row 2's total
     (3, shown <5) is then the grand total (8) less column 2."""
@@ -168,8 +185,9 @@ def test_a_suppressed_total_found_only_by_combining_three_sums_is_protected():
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(2, 4), st.integers(2, 4), st.data())
 def test_projections_in_a_table_stay_protected_too(rows, cols, data):
-    values = data.draw(st.lists(st.floats(0, 25).map(lambda v: round(v, 3)), min_size=rows * cols,
-                                max_size=rows * cols))
+    values = data.draw(
+        st.lists(st.floats(0, 25).map(lambda v: round(v, 3)), min_size=rows * cols, max_size=rows * cols)
+    )
     cells, _ = _table(np.array(values).reshape(rows, cols), Rule(5))
     protected = cells.protect()
     for low, high in lp_ranges(cells, protected.status).values():

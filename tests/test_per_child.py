@@ -27,8 +27,7 @@ def _converging(slope: float, *, areas: int = 40, seed: int = 5, reverse_after: 
     for year in range(2019, 2025):
         level = np.log(wide[year - 1] / children)
         sign = -1 if reverse_after is not None and year > reverse_after else 1
-        wide[year] = wide[year - 1] * np.exp(0.09 + sign * slope * (level - level.mean())
-                                             + rng.normal(0, 0.002, areas))
+        wide[year] = wide[year - 1] * np.exp(0.09 + sign * slope * (level - level.mean()) + rng.normal(0, 0.002, areas))
     return wide, children
 
 
@@ -72,11 +71,15 @@ def test_the_backtest_reads_a_children_column_and_uses_it(tmp_path: Path):
     with_children = tmp_path / "children.csv"
     long.assign(children=long["area"].map(children).round()).to_csv(with_children, index=False)
     settings = Settings(horizon=2, draws=100)
-    scores = {name: run_backtest(read_history(path), settings=settings).scores.set_index(["method", "origin"])
-              for name, path in (("plain", plain), ("children", with_children))}
+    scores = {
+        name: run_backtest(read_history(path), settings=settings).scores.set_index(["method", "origin"])
+        for name, path in (("plain", plain), ("children", with_children))
+    }
     assert read_history(with_children).has_children and not read_history(plain).has_children
-    assert "growth also fitted on pupils per child" in run_backtest(read_history(with_children),
-                                                                    settings=settings).evidence
+    assert (
+        "growth also fitted on pupils per child"
+        in run_backtest(read_history(with_children), settings=settings).evidence
+    )
     trend = {name: s.loc[("trend", "all"), "mape"] for name, s in scores.items()}
     assert trend["children"] < 0.5 * trend["plain"]
     # The baselines do not use the population.
@@ -85,9 +88,17 @@ def test_the_backtest_reads_a_children_column_and_uses_it(tmp_path: Path):
 
 def test_an_area_with_two_child_populations_is_refused(tmp_path: Path):
     path = tmp_path / "history.csv"
-    pd.DataFrame({"area": ["a", "a", "b", "b"], "year": [2020, 2021, 2020, 2021], "pupils": [10, 11, 20, 22],
-                  "children": [1000, 1200, 3000, 3000]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "area": ["a", "a", "b", "b"],
+            "year": [2020, 2021, 2020, 2021],
+            "pupils": [10, 11, 20, 22],
+            "children": [1000, 1200, 3000, 3000],
+        }
+    ).to_csv(path, index=False)
     result = run_cli(["backtest", "--history", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert ("history.csv row 3, column children: '1200' gives area a a second child population (1000 in row 2)"
-            in result.output)
+    assert (
+        "history.csv row 3, column children: '1200' gives area a a second child population (1000 in row 2)"
+        in result.output
+    )

@@ -25,16 +25,17 @@ def _still(base_width: int = cohort.WIDTH) -> cohort.Ratios:
 @given(base=counts, years=st.integers(1, 8))
 def test_ageing_without_joiners_or_leavers_conserves_totals(base, years):
     base = base.copy()
-    base[cohort.WIDTH - years:] = 0.0          # nobody reaches past NCY 20 within the horizon
+    base[cohort.WIDTH - years :] = 0.0  # nobody reaches past NCY 20 within the horizon
     aged = cohort.age(base, _still(), years)
     assert np.allclose(aged.total.sum(axis=-1), base.sum())
-    assert np.allclose(aged.total[-1][years:], base[:cohort.WIDTH - years])
+    assert np.allclose(aged.total[-1][years:], base[: cohort.WIDTH - years])
     assert np.allclose(aged.joined, 0.0)
 
 
 @settings(max_examples=60, deadline=None)
-@given(base=counts, stay=arrays(np.float64, cohort.WIDTH, elements=st.floats(0, 1)), join=rates,
-       years=st.integers(1, 6))
+@given(
+    base=counts, stay=arrays(np.float64, cohort.WIDTH, elements=st.floats(0, 1)), join=rates, years=st.integers(1, 6)
+)
 def test_ageing_never_goes_negative_and_adds_up(base, stay, join, years):
     ratios = cohort.Ratios(stay=stay, join=join, log_sd=np.zeros(cohort.WIDTH))
     aged = cohort.age(base, ratios, years)
@@ -63,8 +64,9 @@ def test_rates_measured_from_counts_recover_the_rates_that_made_them():
 
 def test_pooled_rates_lean_toward_the_prior_for_small_groups():
     prior = cohort.Ratios(stay=np.ones(cohort.WIDTH), join=np.full(cohort.WIDTH, 0.5), log_sd=np.zeros(cohort.WIDTH))
-    few = cohort.Counts(arrivals=np.full(cohort.WIDTH, 1.0), stay_base=np.full(cohort.WIDTH, 1.0),
-                        join_base=np.full(cohort.WIDTH, 1.0))
+    few = cohort.Counts(
+        arrivals=np.full(cohort.WIDTH, 1.0), stay_base=np.full(cohort.WIDTH, 1.0), join_base=np.full(cohort.WIDTH, 1.0)
+    )
     pooled = cohort.estimate(few, prior=prior, prior_pupils=20)
     ncy5 = list(cohort.NCYS).index(5)
     # (1 + 20 x 1.5) / (1 + 20) = 1.476: mostly the prior's 1.5, little of the council's 1.
@@ -72,14 +74,19 @@ def test_pooled_rates_lean_toward_the_prior_for_small_groups():
 
 
 def test_count_pairs_skips_a_missing_january():
-    years = np.vstack([np.full(cohort.WIDTH, 10.0), np.full(cohort.WIDTH, np.nan), np.full(cohort.WIDTH, 10.0),
-                       np.full(cohort.WIDTH, 20.0)])
+    years = np.vstack(
+        [
+            np.full(cohort.WIDTH, 10.0),
+            np.full(cohort.WIDTH, np.nan),
+            np.full(cohort.WIDTH, 10.0),
+            np.full(cohort.WIDTH, 20.0),
+        ]
+    )
     found = cohort.count_pairs(years)
     assert found.arrivals.sum() == pytest.approx(20.0 * cohort.WIDTH)
 
 
-def _pool(rates: dict[str, float], years: range = range(2015, 2024), noise: float = 0.0,
-          seed: int = 3) -> pd.DataFrame:
+def _pool(rates: dict[str, float], years: range = range(2015, 2024), noise: float = 0.0, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = {}
     for area, rate in rates.items():

@@ -23,9 +23,9 @@ def _case(infant_places: float = 5, all_through_places: float = 5) -> Problem:
         periods=Periods.make(2),
         groups=Groups.make([2, 0], period=[0, 1], fallback_cost=[100, 100], stays=[[1, 1], [0, 1]]),
         existing=Existing.make([infant_places, all_through_places], periods=2),
-        arcs=Arcs.make([0, 0, 1], [INFANT, ALL_THROUGH, ALL_THROUGH], [1, 3, 3],
-                       stays=[[1, 0], [1, 1], [0, 1]]),
-        rejoins=Rejoins.make(arc=[A_INFANT], group=[1], share=[1.0]))
+        arcs=Arcs.make([0, 0, 1], [INFANT, ALL_THROUGH, ALL_THROUGH], [1, 3, 3], stays=[[1, 0], [1, 1], [0, 1]]),
+        rejoins=Rejoins.make(arc=[A_INFANT], group=[1], share=[1.0]),
+    )
 
 
 def test_units_that_leave_their_facility_are_placed_again_by_hand():
@@ -62,15 +62,28 @@ def test_a_rejoined_group_holds_what_can_rejoin_it():
 def test_rejoins_must_go_to_a_later_period_and_arcs_stay_within_their_groups():
     groups = Groups.make([2, 1], period=[0, 0], stays=[[1, 1], [1, 1]])
     with pytest.raises(ProblemError, match="later period"):
-        Problem.make(periods=Periods.make(2), groups=groups, arcs=Arcs.make([0, 1], [0, 0]),
-                     existing=Existing.make([5], periods=2), rejoins=Rejoins.make([0], [1], [1.0]))
+        Problem.make(
+            periods=Periods.make(2),
+            groups=groups,
+            arcs=Arcs.make([0, 1], [0, 0]),
+            existing=Existing.make([5], periods=2),
+            rejoins=Rejoins.make([0], [1], [1.0]),
+        )
     with pytest.raises(ProblemError, match="at most the group's own share"):
-        Problem.make(periods=Periods.make(2), groups=Groups.make([1], stays=[[1, 0]]),
-                     existing=Existing.make([5], periods=2), arcs=Arcs.make([0], [0], stays=[[1, 1]]))
+        Problem.make(
+            periods=Periods.make(2),
+            groups=Groups.make([1], stays=[[1, 0]]),
+            existing=Existing.make([5], periods=2),
+            arcs=Arcs.make([0], [0], stays=[[1, 1]]),
+        )
     with pytest.raises(ProblemError, match="at most 1 for each arc"):
-        Problem.make(periods=Periods.make(2), groups=Groups.make([1, 0], period=[0, 1], stays=[[1, 1], [0, 1]]),
-                     existing=Existing.make([5], periods=2), arcs=Arcs.make([0, 1], [0, 0]),
-                     rejoins=Rejoins.make([0, 0], [1, 1], [0.6, 0.6]))
+        Problem.make(
+            periods=Periods.make(2),
+            groups=Groups.make([1, 0], period=[0, 1], stays=[[1, 1], [0, 1]]),
+            existing=Existing.make([5], periods=2),
+            arcs=Arcs.make([0, 1], [0, 0]),
+            rejoins=Rejoins.make([0, 0], [1, 1], [0.6, 0.6]),
+        )
 
 
 def test_the_cover_cut_counts_only_what_surely_stays_local():
@@ -83,6 +96,7 @@ def test_the_cover_cut_counts_only_what_surely_stays_local():
         groups=Groups.make([2, 0], period=[0, 1], fallback_cost=[np.inf, 100], stays=[[1, 1], [0, 1]]),
         existing=Existing.make([5, 5], periods=2),
         arcs=Arcs.make([0, 0, 1], [INFANT, ALL_THROUGH, ALL_THROUGH], [1, 3, 3], stays=[[1, 0], [1, 1], [0, 1]]),
-        rejoins=Rejoins.make(arc=[A_INFANT], group=[1], share=[1.0]))
+        rejoins=Rejoins.make(arc=[A_INFANT], group=[1], share=[1.0]),
+    )
     assert _firm_usage(problem, _index(problem, None))[0].tolist() == [1, 0]
     assert solve(problem).objective == pytest.approx(8)

@@ -85,7 +85,9 @@ def test_bounds_no_plan_can_meet_are_infeasible():
     lower = model.lower.copy()
     lower[opening_columns(model)] = 1.0
     assert Relaxation(model).solve(lower, np.maximum(lower, model.upper)).reason in (
-        "infeasible", "infeasible_or_unbounded")
+        "infeasible",
+        "infeasible_or_unbounded",
+    )
 
 
 def test_the_solver_prints_nothing(capfd):

@@ -23,10 +23,12 @@ def _problem(fallback: float = 100.0) -> Problem:
     group = [0, 1, 2, 0, 1, 2, 0, 2, 1]
     facility = [0, 0, 0, 1, 2, 2, 2, 1, 1]
     cost = [50, 50, 50, 10, 10, 20, 30, 90, 90]
-    return Problem.make(groups=Groups.make([10, 10, 10], fallback_cost=[fallback] * 3),
-                        existing=Existing.make([10]),
-                        options=Options.make([10, 20], fixed_cost=[200, 300]),
-                        arcs=Arcs.make(group, facility, cost))
+    return Problem.make(
+        groups=Groups.make([10, 10, 10], fallback_cost=[fallback] * 3),
+        existing=Existing.make([10]),
+        options=Options.make([10, 20], fixed_cost=[200, 300]),
+        arcs=Arcs.make(group, facility, cost),
+    )
 
 
 def test_the_plan_without_an_option_places_its_pupils_among_the_places_left():

@@ -20,21 +20,24 @@ def layered(tmp_path):
     base.mkdir()
     (base / "base.toml").write_text(
         'dataset = "../data/tiny"\n[travel]\nspeed_kmh = 25\ncircuity = 1.2\n'
-        '[demand]\ngrowth = { default = 0.05, ASD = 0.2 }\n', encoding="utf-8")
+        "[demand]\ngrowth = { default = 0.05, ASD = 0.2 }\n",
+        encoding="utf-8",
+    )
     (tmp_path / "data").mkdir()
     import shutil
 
     shutil.copytree(FIXTURES / "tiny", tmp_path / "data" / "tiny")
     (tmp_path / "child.toml").write_text(
-        'extends = "base/base.toml"\nname = "child"\n[travel]\nspeed_kmh = 20\n', encoding="utf-8")
+        'extends = "base/base.toml"\nname = "child"\n[travel]\nspeed_kmh = 20\n', encoding="utf-8"
+    )
     return tmp_path / "child.toml"
 
 
 def test_priority_order(layered):
     loaded = load_scenario(layered, ["travel.speed_kmh=15"])
     travel = loaded.scenario.travel
-    assert travel.speed_kmh == 15          # --set beats the scenario (20)
-    assert travel.circuity == 1.2          # what it extends beats the default (1.3)
+    assert travel.speed_kmh == 15  # --set beats the scenario (20)
+    assert travel.circuity == 1.2  # what it extends beats the default (1.3)
     assert travel.max_minutes.primary == 45  # the default
     assert loaded.scenario.demand.growth == {"default": 0.05, "ASD": 0.2}
 
@@ -55,8 +58,10 @@ def test_every_change_is_logged_old_to_new(layered, caplog):
 
 
 def test_set_values_are_read_as_toml(layered):
-    loaded = load_scenario(layered, ['rules.exclude=["O1", "O3"]', "rules.allow_fallback=false",
-                                     "demand.growth.SEMH=0.15", "name=Plain words"])
+    loaded = load_scenario(
+        layered,
+        ['rules.exclude=["O1", "O3"]', "rules.allow_fallback=false", "demand.growth.SEMH=0.15", "name=Plain words"],
+    )
     assert loaded.scenario.rules.exclude == ("O1", "O3")
     assert loaded.scenario.rules.allow_fallback is False
     assert loaded.scenario.demand.growth["SEMH"] == 0.15

@@ -16,8 +16,15 @@ def _planned(rows):
     return pd.DataFrame(rows, columns=["zone_id", "need", "ncy", "phase", "year", "pupils"])
 
 
-BASE = pd.DataFrame({"zone_id": ["Z1", "Z1", "Z2"], "need": ["ASD", "ASD", "ASD"], "ncy": [3, 3, 3],
-                     "setting": ["special", "resourced", "special"], "pupils": [3, 1, 2]})
+BASE = pd.DataFrame(
+    {
+        "zone_id": ["Z1", "Z1", "Z2"],
+        "need": ["ASD", "ASD", "ASD"],
+        "ncy": [3, 3, 3],
+        "setting": ["special", "resourced", "special"],
+        "pupils": [3, 1, 2],
+    }
+)
 
 
 def test_each_zone_keeps_its_own_split_and_totals_do_not_change():
@@ -109,7 +116,7 @@ def test_resourced_pupils_go_to_resourced_provision(tmp_path):
 
 
 def test_step_down_lets_resourced_provision_take_a_share_of_special_pupils(tmp_path):
-    scenario = _with_settings(tmp_path, {}, '\n[settings]\nspecial_to_resourced = { ASD = 0.5 }\n')
+    scenario = _with_settings(tmp_path, {}, "\n[settings]\nspecial_to_resourced = { ASD = 0.5 }\n")
     result = run_cli(["solve", str(scenario), "--out", str(tmp_path / "out"), "--no-explain", "--no-outputs"])
     assert result.exit_code == 0, result.output
     placed = _allocation(tmp_path / "out")

@@ -23,7 +23,7 @@ from placeplan.formulas import TRIGGERS, inert, needs_quote, restore, starts_for
 from placeplan.outputs.disclosure import SMALL, Cells, Rule
 
 FORMULAS = {
-    "sites": ("S1", "=HYPERLINK(\"http://example.com\",\"Oak\")"),
+    "sites": ("S1", '=HYPERLINK("http://example.com","Oak")'),
     "candidates": ("O1", "+SUM(1,2) Riverside SRP"),
     "zones": ("Z1", "@North End"),
 }
@@ -100,14 +100,26 @@ def test_inert_text_is_never_a_formula_and_restores_exactly(text):
     assert restore(made) == text
 
 
-@pytest.mark.parametrize("text,expected", [("=1+1", "'=1+1"), ("-12", "-12"), ("+3.5", "+3.5"), ("-x", "'-x"),
-                                           ("@A1", "'@A1"), ("\tx", "'\tx"), ("'=x", "''=x"), ("Oak", "Oak"),
-                                           ("\uff1dSUM(1)", "'\uff1dSUM(1)")])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("-12", "-12"),
+        ("+3.5", "+3.5"),
+        ("-x", "'-x"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("'=x", "''=x"),
+        ("Oak", "Oak"),
+        ("\uff1dSUM(1)", "'\uff1dSUM(1)"),
+    ],
+)
 def test_inert_follows_owasp(text, expected):
     assert inert(text) == expected
 
 
 # --- solved folders edited by hand --------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def solved(tmp_path_factory) -> Path:
@@ -129,35 +141,76 @@ def _set_csv(path: Path, row: int, column: str, value: str) -> None:
 
 
 EDITS = {
-    "summary_a_list": (lambda out: (out / "summary.json").write_text("[1, 2]", encoding="utf-8"),
-                       "summary.json", "holds a JSON list"),
-    "summary_deeply_nested": (lambda out: (out / "summary.json").write_text("[" * 100_000 + "]" * 100_000,
-                                                                            encoding="utf-8"),
-                              "summary.json", "nested too deeply"),
-    "summary_text_objective": (lambda out: _edit_json(out / "summary.json", objective="lots"),
-                               "summary.json key objective", "expected a number"),
-    "summary_no_run_date": (lambda out: _edit_json(out / "summary.json", run_date=None, drop=True),
-                            "summary.json key run_date", "is missing"),
-    "summary_bad_run_date": (lambda out: _edit_json(out / "summary.json", run_date="yesterday"),
-                             "summary.json key run_date", "is not a date"),
-    "summary_years_a_number": (lambda out: _edit_json(out / "summary.json", years=5),
-                               "summary.json key years", "expected a list"),
-    "summary_term_text": (lambda out: _edit_json(out / "summary.json", terms={"arcs": "x"}),
-                          "summary.json key terms.arcs", "expected a number"),
-    "scenario_a_string": (lambda out: (out / "scenario.json").write_text('"x"', encoding="utf-8"),
-                          "scenario.json", "holds a JSON str"),
-    "allocation_text_pupils": (lambda out: _set_csv(out / "allocation.csv", 3, "pupils", "many"),
-                               "allocation.csv row 3, column pupils", "'many'"),
-    "allocation_fraction_year": (lambda out: _set_csv(out / "allocation.csv", 2, "year", "2025.5"),
-                                 "allocation.csv row 2, column year", "whole number"),
-    "options_text_places": (lambda out: _set_csv(out / "options.csv", 2, "places", "twelve"),
-                            "options.csv row 2, column places", "'twelve'"),
-    "explain_inf": (lambda out: _set_csv(out / "explain.csv", 2, "cost_increase", "inf"),
-                    "explain.csv row 2, column cost_increase", "'inf'"),
-    "options_column_gone": (lambda out: _drop_column(out / "options.csv", "chosen"),
-                            "options.csv column chosen", "is missing"),
-    "allocation_empty_file": (lambda out: (out / "allocation.csv").write_text("", encoding="utf-8"),
-                              "allocation.csv", "could not be read"),
+    "summary_a_list": (
+        lambda out: (out / "summary.json").write_text("[1, 2]", encoding="utf-8"),
+        "summary.json",
+        "holds a JSON list",
+    ),
+    "summary_deeply_nested": (
+        lambda out: (out / "summary.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8"),
+        "summary.json",
+        "nested too deeply",
+    ),
+    "summary_text_objective": (
+        lambda out: _edit_json(out / "summary.json", objective="lots"),
+        "summary.json key objective",
+        "expected a number",
+    ),
+    "summary_no_run_date": (
+        lambda out: _edit_json(out / "summary.json", run_date=None, drop=True),
+        "summary.json key run_date",
+        "is missing",
+    ),
+    "summary_bad_run_date": (
+        lambda out: _edit_json(out / "summary.json", run_date="yesterday"),
+        "summary.json key run_date",
+        "is not a date",
+    ),
+    "summary_years_a_number": (
+        lambda out: _edit_json(out / "summary.json", years=5),
+        "summary.json key years",
+        "expected a list",
+    ),
+    "summary_term_text": (
+        lambda out: _edit_json(out / "summary.json", terms={"arcs": "x"}),
+        "summary.json key terms.arcs",
+        "expected a number",
+    ),
+    "scenario_a_string": (
+        lambda out: (out / "scenario.json").write_text('"x"', encoding="utf-8"),
+        "scenario.json",
+        "holds a JSON str",
+    ),
+    "allocation_text_pupils": (
+        lambda out: _set_csv(out / "allocation.csv", 3, "pupils", "many"),
+        "allocation.csv row 3, column pupils",
+        "'many'",
+    ),
+    "allocation_fraction_year": (
+        lambda out: _set_csv(out / "allocation.csv", 2, "year", "2025.5"),
+        "allocation.csv row 2, column year",
+        "whole number",
+    ),
+    "options_text_places": (
+        lambda out: _set_csv(out / "options.csv", 2, "places", "twelve"),
+        "options.csv row 2, column places",
+        "'twelve'",
+    ),
+    "explain_inf": (
+        lambda out: _set_csv(out / "explain.csv", 2, "cost_increase", "inf"),
+        "explain.csv row 2, column cost_increase",
+        "'inf'",
+    ),
+    "options_column_gone": (
+        lambda out: _drop_column(out / "options.csv", "chosen"),
+        "options.csv column chosen",
+        "is missing",
+    ),
+    "allocation_empty_file": (
+        lambda out: (out / "allocation.csv").write_text("", encoding="utf-8"),
+        "allocation.csv",
+        "could not be read",
+    ),
 }
 
 
@@ -174,7 +227,7 @@ def _edit_json(path: Path, *, drop: bool = False, **changes) -> None:
 def _drop_column(path: Path, column: str) -> None:
     rows = read_rows(path)
     i = rows[0].index(column)
-    write_rows(path, [r[:i] + r[i + 1:] for r in rows])
+    write_rows(path, [r[:i] + r[i + 1 :] for r in rows])
 
 
 @pytest.mark.parametrize("command", ["map", "report"])
@@ -192,6 +245,7 @@ def test_a_solved_folder_edited_by_hand_is_refused_located(edited, edit, command
 
 # --- disclosure control off ----------------------------------------------------------------------
 
+
 def test_suppression_off_marks_every_document_not_for_publication(tmp_path):
     scenario = _tiny(tmp_path, "\n[output]\nsuppression_threshold = 0\n")
     result = run_cli(["solve", str(scenario), "--out", str(tmp_path / "out"), "--no-explain"])
@@ -200,7 +254,7 @@ def test_suppression_off_marks_every_document_not_for_publication(tmp_path):
     out = tmp_path / "out"
     for name in ("map.html", "report.html", "shortlist.html"):
         text = (out / name).read_text(encoding="utf-8")
-        title = text[text.index("<title>"): text.index("</title>")]
+        title = text[text.index("<title>") : text.index("</title>")]
         assert "NOT FOR PUBLICATION" in title, name
         assert text.count("NOT FOR PUBLICATION") >= 2, name  # the title and the page's heading
     rows = list(csv.reader(io.StringIO((out / "shortlist.csv").read_text(encoding="utf-8"))))
@@ -218,6 +272,7 @@ def test_suppression_on_marks_nothing(solved):
 
 
 # --- the cohort method ---------------------------------------------------------------------------
+
 
 def test_the_cohort_method_gets_its_documents(tmp_path):
     """Disclosure control refused the cohort method's plan: pupils it ages out leave a
@@ -240,6 +295,7 @@ def test_a_projection_of_nothing_from_a_small_count_shows_0():
 
 
 # --- the record of what a plan rests on ----------------------------------------------------------
+
 
 def test_the_summary_records_the_datasets_hash_and_caveats(tmp_path):
     from placeplan.dataset import load_dataset

@@ -15,10 +15,13 @@ from placeplan.optimise.stack import evaluate, stack
 def _future(demand: float, *, budget: float = np.inf) -> Problem:
     """One year, one group, 10 existing places at 1 a pupil, an option of 5 to 20 places
     (steps of 5) at 2 a pupil costing 200 plus 30 a place, and 100 a pupil unplaced."""
-    return Problem.make(groups=Groups.make([demand], fallback_cost=[100.0]), existing=Existing.make([10.0]),
-                        options=Options.make([20.0], min_size=[5.0], step=[5.0], fixed_cost=[200.0],
-                                             cost_per_place=[30.0]),
-                        arcs=Arcs.make([0, 0], [0, 1], [1.0, 2.0]), rules=Rules(capital_budget=budget))
+    return Problem.make(
+        groups=Groups.make([demand], fallback_cost=[100.0]),
+        existing=Existing.make([10.0]),
+        options=Options.make([20.0], min_size=[5.0], step=[5.0], fixed_cost=[200.0], cost_per_place=[30.0]),
+        arcs=Arcs.make([0, 0], [0, 1], [1.0, 2.0]),
+        rules=Rules(capital_budget=budget),
+    )
 
 
 def test_the_stacked_plan_is_the_one_of_least_mean_cost_worked_by_hand():
@@ -58,13 +61,20 @@ def _two_period_future(seed: int) -> Problem:
     rng = np.random.default_rng(seed)
     demand = rng.uniform(4, 14, size=4)
     return Problem.make(
-        groups=Groups.make(demand, period=[0, 0, 1, 1], fallback_cost=[60.0] * 4,
-                           stays=[[1, 1], [1, 1], [0, 1], [0, 1]]),
+        groups=Groups.make(
+            demand, period=[0, 0, 1, 1], fallback_cost=[60.0] * 4, stays=[[1, 1], [1, 1], [0, 1], [0, 1]]
+        ),
         existing=Existing.make([[8.0, 8.0]]),
-        options=Options.make([10.0, 10.0], min_size=[5.0, 5.0], step=[5.0, 5.0], fixed_cost=[90.0, 120.0],
-                             cost_per_place=[4.0, 3.0], annual_cost_per_place=[2.0, 2.5]),
-        arcs=Arcs.make([0, 0, 1, 1, 2, 2, 3, 3], [0, 1, 0, 2, 1, 2, 0, 1],
-                       [1.0, 3.0, 2.0, 1.0, 2.0, 4.0, 1.5, 1.0]))
+        options=Options.make(
+            [10.0, 10.0],
+            min_size=[5.0, 5.0],
+            step=[5.0, 5.0],
+            fixed_cost=[90.0, 120.0],
+            cost_per_place=[4.0, 3.0],
+            annual_cost_per_place=[2.0, 2.5],
+        ),
+        arcs=Arcs.make([0, 0, 1, 1, 2, 2, 3, 3], [0, 1, 0, 2, 1, 2, 0, 1], [1.0, 3.0, 2.0, 1.0, 2.0, 4.0, 1.5, 1.0]),
+    )
 
 
 def test_the_stacked_optimum_is_the_best_mean_over_every_plan_there_is():
@@ -92,8 +102,16 @@ def test_options_that_open_together_open_in_one_period_at_one_size():
     base = _two_period_future(2)
     alone = solve(base)
     assert list(alone.option_period) == [1, 0]
-    tied = solve(Problem.make(groups=base.groups, existing=base.existing, options=base.options, arcs=base.arcs,
-                              periods=base.periods, rules=Rules(same_plan=((0, 1),))))
+    tied = solve(
+        Problem.make(
+            groups=base.groups,
+            existing=base.existing,
+            options=base.options,
+            arcs=base.arcs,
+            periods=base.periods,
+            rules=Rules(same_plan=((0, 1),)),
+        )
+    )
     assert tied.option_period[0] == tied.option_period[1]
     assert np.array_equal(tied.option_size[:1], tied.option_size[1:], equal_nan=True)
     assert tied.objective > alone.objective
@@ -103,8 +121,13 @@ def test_options_that_cannot_open_together_are_refused():
     base = _two_period_future(1)
     options = Options.make([10.0, 12.0], min_size=[5.0, 5.0], step=[5.0, 5.0], earliest=[0, 1])
     with pytest.raises(ProblemError) as caught:
-        Problem.make(groups=base.groups, existing=base.existing, options=options, arcs=base.arcs,
-                     rules=Rules(same_plan=((0, 1), (0, 5))))
+        Problem.make(
+            groups=base.groups,
+            existing=base.existing,
+            options=options,
+            arcs=base.arcs,
+            rules=Rules(same_plan=((0, 1), (0, 5))),
+        )
     text = str(caught.value)
     assert "same_plan[0]" in text and "earliest" in text and "max_size" in text
     assert "same_plan[1] must list option indices 0..1" in text
@@ -112,15 +135,23 @@ def test_options_that_cannot_open_together_are_refused():
 
 def test_futures_with_other_options_cannot_be_stacked():
     other = _future(10)
-    cheaper = Problem.make(groups=other.groups, existing=other.existing, arcs=other.arcs,
-                           options=Options.make([20.0], min_size=[5.0], step=[5.0], fixed_cost=[100.0]))
+    cheaper = Problem.make(
+        groups=other.groups,
+        existing=other.existing,
+        arcs=other.arcs,
+        options=Options.make([20.0], min_size=[5.0], step=[5.0], fixed_cost=[100.0]),
+    )
     with pytest.raises(ProblemError, match="future 1's options differ from future 0's in fixed_cost"):
         stack([other, cheaper])
 
 
 def test_a_plan_that_cannot_meet_the_rules_in_a_future_is_infeasible_there():
     # Fallback forbidden and only 10 existing places: without the option 12 pupils do not fit.
-    future = Problem.make(groups=Groups.make([12.0]), existing=Existing.make([10.0]),
-                          options=Options.make([5.0], fixed_cost=[1.0]), arcs=Arcs.make([0, 0], [0, 1], [1.0, 1.0]))
+    future = Problem.make(
+        groups=Groups.make([12.0]),
+        existing=Existing.make([10.0]),
+        options=Options.make([5.0], fixed_cost=[1.0]),
+        arcs=Arcs.make([0, 0], [0, 1], [1.0, 1.0]),
+    )
     assert evaluate(future, np.array([-1]), np.array([np.nan])).status == Status.INFEASIBLE
     assert evaluate(future, np.array([0]), np.array([5.0])).objective == pytest.approx(13.0)

@@ -20,7 +20,7 @@ def summary():
 
 def test_pupils_by_need_and_phase(summary):
     pupils = summary.pupils.set_index("need")
-    assert pupils.loc["ASD", "primary"] == 9    # 4 + 3 + 2
+    assert pupils.loc["ASD", "primary"] == 9  # 4 + 3 + 2
     assert pupils.loc["ASD", "secondary"] == 5
     assert pupils.loc["SEMH", "secondary"] == 8  # 2 + 6
     assert pupils.loc["total", "total"] == 26
@@ -45,7 +45,8 @@ def test_overview(summary):
 
 def test_docs_are_generated_from_the_schema():
     committed = (ROOT / "docs" / "data-standard.md").read_text(encoding="utf-8")
-    assert committed == data_standard_markdown(), \
+    assert committed == data_standard_markdown(), (
         "docs/data-standard.md is stale: run placeplan schema --out docs/data-standard.md"
+    )
     for column in ("host_first_preference_ratio", "place_step", "unreachable"):
         assert column in committed

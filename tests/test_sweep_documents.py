@@ -10,7 +10,7 @@ import pytest
 from conftest import run_cli, set_by_id
 from openpyxl import load_workbook
 
-HOSTILE = "<b>Oak</b> {{ 7*7 }} =HYPERLINK(\"x\")"
+HOSTILE = '<b>Oak</b> {{ 7*7 }} =HYPERLINK("x")'
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +25,17 @@ def swept(tmp_path_factory) -> dict[str, Path]:
     data = shutil.copytree(TINY, root / "tiny")
     set_by_id(data, "candidates", "O2", HOSTILE)
     scenario = root / "tiny.toml"
-    scenario.write_text('name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
-                        '[travel]\nspeed_kmh = 24\n', encoding="utf-8")
+    scenario.write_text(
+        'name = "Tiny test scenario"\ndataset = "tiny"\n\n[horizon]\nfirst_year = 2025\nyears = 3\n\n'
+        "[travel]\nspeed_kmh = 24\n",
+        encoding="utf-8",
+    )
     folders = {"plan": root / "plan", "draws": root / "draws", "alternatives": root / "alternatives"}
-    for args in (["solve", str(scenario), "--out", str(folders["plan"])],
-                 ["sweep", str(scenario), "--draws", "5", "--robust", "5", "--workers", "0",
-                  "--out", str(folders["draws"])],
-                 ["sweep", str(scenario), "--alternatives", "2", "--out", str(folders["alternatives"])]):
+    for args in (
+        ["solve", str(scenario), "--out", str(folders["plan"])],
+        ["sweep", str(scenario), "--draws", "5", "--robust", "5", "--workers", "0", "--out", str(folders["draws"])],
+        ["sweep", str(scenario), "--alternatives", "2", "--out", str(folders["alternatives"])],
+    ):
         result = run_cli(args)
         assert result.exit_code == 0, result.output
     folders["scenario"] = scenario
@@ -53,7 +57,11 @@ def test_the_report_shows_the_sweeps_and_escapes_every_name(swept):
     text = _text(html)
     assert "Over 5 other futures of demand" in text and "If demand comes in high" in text
     assert f"within {100 * said['gap']:.2f}% of the best any plan could do" in text
-    assert "<b>Oak</b>" not in html and "&lt;b&gt;Oak&lt;/b&gt; {{ 7*7 }}" in html and "49" not in text.split("Oak")[1][:20]
+    assert (
+        "<b>Oak</b>" not in html
+        and "&lt;b&gt;Oak&lt;/b&gt; {{ 7*7 }}" in html
+        and "49" not in text.split("Oak")[1][:20]
+    )
     alternatives = (plan / "shortlist.html").read_text(encoding="utf-8")
     assert "Other plans nearly as good" in alternatives
     sheet = load_workbook(plan / "plan.xlsx")["Robustness"]
@@ -89,8 +97,20 @@ def test_without_a_sweep_the_documents_are_those_solve_wrote(swept, tmp_path):
 
 def test_a_sweep_of_another_plan_is_refused(swept, tmp_path):
     other = tmp_path / "other"
-    result = run_cli(["sweep", str(swept["scenario"]), "--draws", "2", "--workers", "0", "--out", str(other),
-                      "--set", "rules.capital_budget=100000"])
+    result = run_cli(
+        [
+            "sweep",
+            str(swept["scenario"]),
+            "--draws",
+            "2",
+            "--workers",
+            "0",
+            "--out",
+            str(other),
+            "--set",
+            "rules.capital_budget=100000",
+        ]
+    )
     assert result.exit_code == 0, result.output
     before = (swept["plan"] / "report.html").read_bytes()
     refused = run_cli(["report", str(swept["plan"]), "--sweep", str(other)])
@@ -113,8 +133,12 @@ def test_an_option_the_draws_choose_but_the_plan_does_not_is_listed(swept, tmp_p
 
     draws = shutil.copytree(swept["draws"], tmp_path / "draws")
     table = pd.read_csv(draws / "robustness.csv", dtype=str, keep_default_na=False)
-    table.loc[table["option_id"] == "O3", ["chosen_share", "draws_chosen", "mean_places", "mean_opening_year"]] = \
-        ["0.6", "3", "8.0", "2026.0"]
+    table.loc[table["option_id"] == "O3", ["chosen_share", "draws_chosen", "mean_places", "mean_opening_year"]] = [
+        "0.6",
+        "3",
+        "8.0",
+        "2026.0",
+    ]
     table.to_csv(draws / "robustness.csv", index=False)
     plan = shutil.copytree(swept["as_solved"], tmp_path / "plan")
     result = run_cli(["report", str(plan), "--sweep", str(draws)])

@@ -30,10 +30,15 @@ def test_tiny_pairs_match_hand_calculation():
 
 
 def test_phase_limit_cuts_pairs():
-    inputs = load_inputs(FIXTURES / "tiny.toml", ("travel.max_minutes.primary=10",
-                                                  "travel.max_minutes.secondary=10",
-                                                  "travel.max_minutes.post16=10",
-                                                  "travel.terminal_minutes=0"))
+    inputs = load_inputs(
+        FIXTURES / "tiny.toml",
+        (
+            "travel.max_minutes.primary=10",
+            "travel.max_minutes.secondary=10",
+            "travel.max_minutes.post16=10",
+            "travel.terminal_minutes=0",
+        ),
+    )
     pairs = travel_for(inputs)
     assert (pairs["minutes"] <= 10 + 1e-9).all()
     # 10 minutes at 24 km/h (no terminal time) is 4 km of road, 3.08 km straight: S1 (at
@@ -50,28 +55,37 @@ def test_facility_limit_is_longest_phase_it_admits():
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_spatial_index_finds_exactly_the_pairs_brute_force_finds(seed):
     rng = np.random.default_rng(seed)
-    zones = pd.DataFrame({"zone_id": [f"Z{i}" for i in range(400)],
-                          "x": rng.uniform(400_000, 460_000, 400), "y": rng.uniform(200_000, 260_000, 400)})
-    facilities = pd.DataFrame({"facility_id": [f"F{i}" for i in range(30)],
-                               "x": rng.uniform(400_000, 460_000, 30), "y": rng.uniform(200_000, 260_000, 30),
-                               "ncy_min": rng.integers(-1, 12, 30)})
+    zones = pd.DataFrame(
+        {
+            "zone_id": [f"Z{i}" for i in range(400)],
+            "x": rng.uniform(400_000, 460_000, 400),
+            "y": rng.uniform(200_000, 260_000, 400),
+        }
+    )
+    facilities = pd.DataFrame(
+        {
+            "facility_id": [f"F{i}" for i in range(30)],
+            "x": rng.uniform(400_000, 460_000, 30),
+            "y": rng.uniform(200_000, 260_000, 30),
+            "ncy_min": rng.integers(-1, 12, 30),
+        }
+    )
     facilities["ncy_max"] = facilities["ncy_min"] + rng.integers(0, 8, 30)
     settings = Travel(speed_kmh=30, circuity=1.3)
     pairs = travel_pairs(zones, facilities, crs="EPSG:27700", settings=settings)
-    limits = facility_limits(facilities["ncy_min"], facilities["ncy_max"],
-                             settings.max_minutes.model_dump())
+    limits = facility_limits(facilities["ncy_min"], facilities["ncy_max"], settings.max_minutes.model_dump())
     dx = zones["x"].to_numpy()[:, None] - facilities["x"].to_numpy()[None, :]
     dy = zones["y"].to_numpy()[:, None] - facilities["y"].to_numpy()[None, :]
     minutes = settings.terminal_minutes + np.hypot(dx, dy) / 1000 * 1.3 / 30 * 60
-    expected = {(zones["zone_id"][z], facilities["facility_id"][f])
-                for z, f in zip(*np.nonzero(minutes <= limits[None, :]))}
+    expected = {
+        (zones["zone_id"][z], facilities["facility_id"][f]) for z, f in zip(*np.nonzero(minutes <= limits[None, :]))
+    }
     assert set(zip(pairs["zone_id"], pairs["facility_id"])) == expected
 
 
 def test_wgs84_dataset_gives_same_distances_as_bng():
     zones = pd.DataFrame({"zone_id": ["A"], "x": [-0.30], "y": [51.41]})
-    facilities = pd.DataFrame({"facility_id": ["F"], "x": [-0.25], "y": [51.41],
-                               "ncy_min": [0], "ncy_max": [6]})
+    facilities = pd.DataFrame({"facility_id": ["F"], "x": [-0.25], "y": [51.41], "ncy_min": [0], "ncy_max": [6]})
     pairs = travel_pairs(zones, facilities, crs="EPSG:4326", settings=Travel(circuity=1.0))
     # 0.05 degrees of longitude at 51.41N is about 3.47 km.
     assert pairs["km"].iloc[0] == pytest.approx(3.47, abs=0.05)
@@ -79,14 +93,19 @@ def test_wgs84_dataset_gives_same_distances_as_bng():
 
 # --- door-to-door (terminal) minutes ---------------------------------------------------
 
+
 def _line(*km: float) -> pd.DataFrame:
     """Zones due east of a primary facility at (500000, 200000), ``km`` away."""
-    return pd.DataFrame({"zone_id": [f"Z{i}" for i in range(len(km))],
-                         "x": [500_000 + 1000 * k for k in km], "y": [200_000.0] * len(km)})
+    return pd.DataFrame(
+        {
+            "zone_id": [f"Z{i}" for i in range(len(km))],
+            "x": [500_000 + 1000 * k for k in km],
+            "y": [200_000.0] * len(km),
+        }
+    )
 
 
-PRIMARY = pd.DataFrame({"facility_id": ["F"], "x": [500_000.0], "y": [200_000.0],
-                        "ncy_min": [0], "ncy_max": [6]})
+PRIMARY = pd.DataFrame({"facility_id": ["F"], "x": [500_000.0], "y": [200_000.0], "ncy_min": [0], "ncy_max": [6]})
 TEN_MINUTES = {"nursery": 10, "primary": 10, "secondary": 10, "post16": 10, "post19": 10}
 
 
@@ -102,8 +121,9 @@ def test_terminal_minutes_are_added_and_shrink_reach():
     assert pairs.loc["Z0", "minutes"] == pytest.approx(4.0)
     assert pairs.loc["Z1", "minutes"] == pytest.approx(8.0)
     assert pairs.loc["Z1", "km"] == pytest.approx(2.0)  # the distance is not changed
-    without = travel_pairs(zones, PRIMARY, crs="EPSG:27700",
-                           settings=settings.model_copy(update={"terminal_minutes": 0.0}))
+    without = travel_pairs(
+        zones, PRIMARY, crs="EPSG:27700", settings=settings.model_copy(update={"terminal_minutes": 0.0})
+    )
     assert sorted(without["zone_id"]) == ["Z0", "Z1", "Z2", "Z3"]
     assert without.set_index("zone_id").loc["Z1", "minutes"] == pytest.approx(4.0)
     # A limit shorter than the terminal time reaches nothing, not even the zone next door.
@@ -115,10 +135,10 @@ def test_travel_table_minutes_are_not_changed_by_terminal_minutes():
     # A routing engine's minutes are door to door as the engine says: used as given. Only
     # the pair the table leaves out, filled by straight line, gets the terminal time.
     zones = _line(0, 2, 3.5)
-    table = pd.DataFrame({"zone_id": ["Z0", "Z1"], "site_id": ["F", "F"],
-                          "minutes": [1.5, 7.25], "km": [0.1, 2.4]})
-    settings = Travel(circuity=1.0, speed_kmh=30, terminal_minutes=2, max_minutes=TEN_MINUTES,
-                      missing_pairs="straight_line")
+    table = pd.DataFrame({"zone_id": ["Z0", "Z1"], "site_id": ["F", "F"], "minutes": [1.5, 7.25], "km": [0.1, 2.4]})
+    settings = Travel(
+        circuity=1.0, speed_kmh=30, terminal_minutes=2, max_minutes=TEN_MINUTES, missing_pairs="straight_line"
+    )
     pairs = travel_pairs(zones, PRIMARY, crs="EPSG:27700", settings=settings, table=table).set_index("zone_id")
     assert pairs.loc["Z0", "minutes"] == pytest.approx(1.5)
     assert pairs.loc["Z1", "minutes"] == pytest.approx(7.25)
@@ -138,16 +158,22 @@ def test_tighter_limit_and_terminal_time_move_pupils(tiny_scenario):
     # 24 km/h is 6.5 minutes, 11.5 door to door. A 10-minute primary limit puts Hill House
     # out of their reach (they go out of area instead, at a higher cost), but only because
     # of the 5 minutes door to door: without them 6.5 minutes is within 10.
-    base = ("horizon.first_year=2026", "horizon.years=1", "demand.growth={default = 0.0}",
-            "costs.discount_rate=0", "horizon.decision_year=2024", "solve.explain=false",
-            "costs.annual_fixed_cost={srp = 0, esta = 0}")
+    base = (
+        "horizon.first_year=2026",
+        "horizon.years=1",
+        "demand.growth={default = 0.0}",
+        "costs.discount_rate=0",
+        "horizon.decision_year=2024",
+        "solve.explain=false",
+        "costs.annual_fixed_cost={srp = 0, esta = 0}",
+    )
     tight = ("travel.max_minutes.primary=10", "travel.max_minutes.nursery=10")
 
     def where(*extra: str) -> tuple[dict[str, float], float, pd.DataFrame]:
         result = solve_scenario(load_inputs(tiny_scenario, (*base, *extra)), with_explain=False)
         placed = result.allocation[result.allocation["pupils"] > 0]
         slcn = placed[(placed["zone_id"] == "Z5") & (placed["need"] == "SLCN")]
-        return slcn.groupby("facility_id")["pupils"].sum().to_dict(), result.summary["objective"], placed
+        return slcn.groupby("facility_id")["pupils"].sum().to_dict(), result.summary.objective, placed
 
     default, default_cost, _ = where()
     assert default == {"S3": pytest.approx(3)}
@@ -172,25 +198,59 @@ def _devon_dataset(folder: Path, matrix: str) -> dict[str, str]:
     sites = pd.read_csv(DEVON / "sites.csv")
     sites = sites[sites["in_travel_matrix"]].astype({"site_index": int})
     folder.mkdir()
-    (folder / "dataset.toml").write_text('name = "Devon matrix test"\ncrs = "EPSG:27700"\n'
-                                         'base_year = "2024/25"\n', encoding="utf-8")
-    pd.DataFrame({"zone_id": lsoas["lsoa21_code"], "name": lsoas["lsoa21_name"],
-                  "x": lsoas["pwc_easting"], "y": lsoas["pwc_northing"]}).to_csv(folder / "zones.csv", index=False)
-    pd.DataFrame({"zone_id": lsoas["lsoa21_code"], "need": "OTH", "ncy": 5,
-                  "pupils": (lsoas["census21_age_0_15"] // 100).clip(lower=1)}).to_csv(folder / "demand.csv", index=False)
+    (folder / "dataset.toml").write_text(
+        'name = "Devon matrix test"\ncrs = "EPSG:27700"\nbase_year = "2024/25"\n', encoding="utf-8"
+    )
+    pd.DataFrame(
+        {
+            "zone_id": lsoas["lsoa21_code"],
+            "name": lsoas["lsoa21_name"],
+            "x": lsoas["pwc_easting"],
+            "y": lsoas["pwc_northing"],
+        }
+    ).to_csv(folder / "zones.csv", index=False)
+    pd.DataFrame(
+        {
+            "zone_id": lsoas["lsoa21_code"],
+            "need": "OTH",
+            "ncy": 5,
+            "pupils": (lsoas["census21_age_0_15"] // 100).clip(lower=1),
+        }
+    ).to_csv(folder / "demand.csv", index=False)
     ids = {name: f"D{i:02d}" for i, name in zip(sites["site_index"], sites["Facility_Name"])}
     existing, candidate = sites[sites["Existing"] == "Yes"], sites[sites["Existing"] == "No"]
-    pd.DataFrame({"site_id": existing["Facility_Name"].map(ids), "name": existing["Facility_Name"],
-                  "kind": "special", "x": existing["easting"], "y": existing["northing"], "needs": "ALL",
-                  "ncy_min": 0, "ncy_max": 11, "capacity": 100}).to_csv(folder / "sites.csv", index=False)
-    pd.DataFrame({"option_id": candidate["Facility_Name"].map(ids), "name": candidate["Facility_Name"],
-                  "kind": "new_special", "x": candidate["easting"], "y": candidate["northing"],
-                  "needs": "ALL", "ncy_min": 0, "ncy_max": 11, "min_places": 20,
-                  "max_places": 100}).to_csv(folder / "candidates.csv", index=False)
+    pd.DataFrame(
+        {
+            "site_id": existing["Facility_Name"].map(ids),
+            "name": existing["Facility_Name"],
+            "kind": "special",
+            "x": existing["easting"],
+            "y": existing["northing"],
+            "needs": "ALL",
+            "ncy_min": 0,
+            "ncy_max": 11,
+            "capacity": 100,
+        }
+    ).to_csv(folder / "sites.csv", index=False)
+    pd.DataFrame(
+        {
+            "option_id": candidate["Facility_Name"].map(ids),
+            "name": candidate["Facility_Name"],
+            "kind": "new_special",
+            "x": candidate["easting"],
+            "y": candidate["northing"],
+            "needs": "ALL",
+            "ncy_min": 0,
+            "ncy_max": 11,
+            "min_places": 20,
+            "max_places": 100,
+        }
+    ).to_csv(folder / "candidates.csv", index=False)
     wide = pd.read_csv(DEVON / matrix)
     names = dict(zip(lsoas["lsoa21_name"], lsoas["lsoa21_code"]))
-    melt_matrix(wide, origin_column="from_id", origin_ids=names,
-                destination_ids=ids).to_csv(folder / "travel.csv", index=False)
+    melt_matrix(wide, origin_column="from_id", origin_ids=names, destination_ids=ids).to_csv(
+        folder / "travel.csv", index=False
+    )
     return ids
 
 
@@ -215,8 +275,7 @@ def test_devon_car_matrix_loads_and_applies_phase_limits(tmp_path):
 @pytestmark_devon
 def test_devon_public_transport_unreachable_marker(tmp_path):
     _devon_dataset(tmp_path / "devon", "travel_matrix_public_transport.csv")
-    inputs = load_inputs(tmp_path / "devon", ("travel.max_minutes.secondary=10000",
-                                              "travel.max_minutes.primary=10000"))
+    inputs = load_inputs(tmp_path / "devon", ("travel.max_minutes.secondary=10000", "travel.max_minutes.primary=10000"))
     pairs = travel_for(inputs)
     # 109 of the 13,122 cells are 9999 (no route within 600 minutes).
     assert len(pairs) == 729 * 18 - 109

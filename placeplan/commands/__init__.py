@@ -6,9 +6,9 @@ import math
 
 import click
 
-SET_HELP = "Override a scenario value, e.g. --set travel.speed_kmh=25 (repeatable)."
-
 from ..scenario.model import MAX_SECONDS, MAX_SEED
+
+SET_HELP = "Override a scenario value, e.g. --set travel.speed_kmh=25 (repeatable)."
 
 
 class Seconds(click.ParamType):
@@ -22,8 +22,11 @@ class Seconds(click.ParamType):
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number of seconds; expected for example 120", param, ctx)
         if not math.isfinite(number) or number <= 0 or number > MAX_SECONDS:
-            self.fail(f"{value!r} is not a time limit; expected seconds above 0 and at most "
-                      f"{MAX_SECONDS:,.0f} (a week)", param, ctx)
+            self.fail(
+                f"{value!r} is not a time limit; expected seconds above 0 and at most {MAX_SECONDS:,.0f} (a week)",
+                param,
+                ctx,
+            )
         return number
 
 

@@ -22,15 +22,30 @@ def data() -> None:
 
 
 @data.command()
-@click.option("--la", "names", multiple=True, metavar="NAME",
-              help="A council by name, DfE code or ONS code (repeat for several planned together); ALL: a "
-                   "dataset for every council, each in its own folder under --out.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the dataset to.")
-@click.option("--open-data", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="The open-data folder (default: the repository's data/open).")
-@click.option("--seed", type=SEED, default=2025, show_default=True,
-              help="Seed for spreading counts over zones: the same seed gives the same dataset.")
+@click.option(
+    "--la",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="A council by name, DfE code or ONS code (repeat for several planned together); ALL: a "
+    "dataset for every council, each in its own folder under --out.",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the dataset to."
+)
+@click.option(
+    "--open-data",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The open-data folder (default: the repository's data/open).",
+)
+@click.option(
+    "--seed",
+    type=SEED,
+    default=2025,
+    show_default=True,
+    help="Seed for spreading counts over zones: the same seed gives the same dataset.",
+)
 @click.option("--force", is_flag=True, help="Replace a dataset already in --out.")
 def build(names: tuple[str, ...], out: Path, open_data: Path | None, seed: int, force: bool) -> None:
     """Build a dataset for one or more councils from published open data.
@@ -56,23 +71,33 @@ def build(names: tuple[str, ...], out: Path, open_data: Path | None, seed: int, 
     if [n.upper() for n in names] == [EVERY]:
         every = build_every(out, folder=open_data, seed=seed, force=force)
         table = every.table
-        click.echo(f"wrote {every.built} datasets to {every.path} ({len(table) - every.built} councils not built, "
-                   f"each with the reason in {every.path / 'councils.csv'})")
+        click.echo(
+            f"wrote {every.built} datasets to {every.path} ({len(table) - every.built} councils not built, "
+            f"each with the reason in {every.path / 'councils.csv'})"
+        )
         return
     if EVERY in [n.upper() for n in names]:
         from ..errors import InputError, Problems
 
         problems = Problems()
-        problems.error("--la", "ALL builds every council, each on its own; expected ALL alone or council names",
-                       value=" ".join(names))
+        problems.error(
+            "--la",
+            "ALL builds every council, each on its own; expected ALL alone or council names",
+            value=" ".join(names),
+        )
         raise InputError("data build", problems.errors)
 
-    command = "placeplan data build " + " ".join(shlex.quote(a) for a in sys.argv[3:]) \
-        if sys.argv[1:3] == ["data", "build"] else ""
+    command = (
+        "placeplan data build " + " ".join(shlex.quote(a) for a in sys.argv[3:])
+        if sys.argv[1:3] == ["data", "build"]
+        else ""
+    )
     report = build_dataset(list(names), out, folder=open_data, seed=seed, force=force, command=command)
-    click.echo(f"wrote {report.path}: {', '.join(report.councils)}; {report.zones:,} zones, "
-               f"{report.pupils:,} pupils, {report.sites:,} sites, {report.options:,} options "
-               f"in {report.seconds:.1f} s")
+    click.echo(
+        f"wrote {report.path}: {', '.join(report.councils)}; {report.zones:,} zones, "
+        f"{report.pupils:,} pupils, {report.sites:,} sites, {report.options:,} options "
+        f"in {report.seconds:.1f} s"
+    )
     for note in report.notes:
         click.echo(f"note: {note}")
     click.echo(f"check it with: placeplan validate {report.path}")

@@ -9,14 +9,23 @@ import click
 
 @click.command(name="map")
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("--maps", "maps_folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write the map here as <scenario file name>.html (default: the maps/ folder "
-                   "beside the scenario's folder, when there is one and OUTDIR is the scenario's own "
-                   "output folder).")
+@click.option(
+    "--maps",
+    "maps_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write the map here as <scenario file name>.html (default: the maps/ folder "
+    "beside the scenario's folder, when there is one and OUTDIR is the scenario's own "
+    "output folder).",
+)
 @click.option("--no-copy", is_flag=True, help="Write the map only into OUTDIR.")
-@click.option("--sweep", "sweeps", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              help="A folder placeplan sweep --draws wrote for this plan: adds the layer \"how often each option "
-                   "is chosen\".")
+@click.option(
+    "--sweep",
+    "sweeps",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help='A folder placeplan sweep --draws wrote for this plan: adds the layer "how often each option is chosen".',
+)
 def map_(outdir: Path, maps_folder: Path | None, no_copy: bool, sweeps: tuple[Path, ...]) -> None:
     """Rebuild map.html, the councillors' map, from a folder written by placeplan solve.
 

@@ -13,13 +13,20 @@ FILES = ("demand_projection.csv", "pupil_flows.csv", "council_projection.csv", "
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: the scenario's output folder with -projection after its name, "
-                   "beside the plan's, which holds one solved run only).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: the scenario's output folder with -projection after its name, "
+    "beside the plan's, which holds one solved run only).",
+)
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
-@click.option("--open-data", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the DfE open data the projection pools with (default: the repository's "
-                   "data/open).")
+@click.option(
+    "--open-data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the DfE open data the projection pools with (default: the repository's data/open).",
+)
 def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_data: Path | None) -> None:
     """Project pupils needing a specialist place by zone, need, year group and plan year,
     with P10, P50 and P90 from Monte Carlo draws (demand.draws, seeded by demand.seed).

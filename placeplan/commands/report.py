@@ -9,9 +9,14 @@ import click
 
 @click.command()
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("--sweep", "sweeps", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              help="A folder placeplan sweep wrote for this plan (--draws, with or without --robust, or "
-                   "--alternatives); repeatable. Its findings are added to the documents.")
+@click.option(
+    "--sweep",
+    "sweeps",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder placeplan sweep wrote for this plan (--draws, with or without --robust, or "
+    "--alternatives); repeatable. Its findings are added to the documents.",
+)
 def report(outdir: Path, sweeps: tuple[Path, ...]) -> None:
     """Rebuild shortlist.csv, shortlist.html, plan.xlsx and report.html from a folder
     written by placeplan solve.

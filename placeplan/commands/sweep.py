@@ -251,11 +251,12 @@ def _alternatives(scenario: str, count: int, out: Path | None, overrides: tuple[
 
 
 def _national(datasets: Path, workers: int, scheduler: str | None, out: Path) -> None:
+    from ..outputs.national import national_page
     from ..sweep.run import sweep_national, write_national
 
     started = time.perf_counter()
     tables = sweep_national(datasets, workers=workers, scheduler=scheduler)
-    files = write_national(tables, out, datasets)
+    files = write_national(tables, out, datasets, page=national_page(tables[0], datasets))
     table = tables[0]
     click.echo(
         f"{len(table)} councils planned in {time.perf_counter() - started:.0f} s: "

@@ -6,16 +6,20 @@ from pathlib import Path
 
 import click
 
-from . import SET_HELP
 from ..codes import PHASES
 from ..pipeline import load_inputs, travel_for
+from . import SET_HELP
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write every pair to this CSV (zone_id, facility_id, minutes, km).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every pair to this CSV (zone_id, facility_id, minutes, km).",
+)
 def travel(scenario: str, overrides: tuple[str, ...], out: Path | None) -> None:
     """Work out travel minutes and km from zones to sites and options within reach.
 
@@ -37,6 +41,8 @@ def travel(scenario: str, overrides: tuple[str, ...], out: Path | None) -> None:
     if out is not None:
         from ..outputs_io import write_csv_atomic
 
-        write_csv_atomic(out, pairs.astype({"zone_id": str, "facility_id": str})
-                         .sort_values(["facility_id", "zone_id"], kind="stable"))
+        write_csv_atomic(
+            out,
+            pairs.astype({"zone_id": str, "facility_id": str}).sort_values(["facility_id", "zone_id"], kind="stable"),
+        )
         click.echo(f"wrote {out}")

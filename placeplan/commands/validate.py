@@ -7,10 +7,10 @@ import json
 import click
 import pandas as pd
 
-from . import SET_HELP
 from ..outputs_io import csv_text
 from ..pipeline import load_inputs
 from ..summary import Summary, summarise
+from . import SET_HELP
 
 TITLES = {
     "overview": "Overview",
@@ -41,8 +41,7 @@ def render_csv(summary: Summary) -> str:
 
 def render_json(summary: Summary) -> str:
     payload = {"name": summary.name, "base_year": summary.base_year}
-    payload.update({key: json.loads(frame.to_json(orient="records"))
-                    for key, frame in summary.tables().items()})
+    payload.update({key: json.loads(frame.to_json(orient="records")) for key, frame in summary.tables().items()})
     return json.dumps(payload, indent=2)
 
 
@@ -52,8 +51,14 @@ RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help=SET_HELP)
-@click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="table",
-              show_default=True, help="How to print the summary.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(RENDERERS)),
+    default="table",
+    show_default=True,
+    help="How to print the summary.",
+)
 def validate(scenario: str, overrides: tuple[str, ...], fmt: str) -> None:
     """Check a scenario and its dataset; print the sufficiency summary.
 

@@ -1,7 +1,7 @@
 """Datasets for any English council from open data (``placeplan data build``).
 
-Reads the trimmed open-data pack in ``data/open`` (:mod:`.opendata`), and writes the
-tables of the data standard: zones (LSOAs), demand (:mod:`.caseload`), sites
+Reads the trimmed open-data pack in ``data/open`` (:mod:`placeplan.opendata`), and writes
+the tables of the data standard: zones (LSOAs), demand (:mod:`placeplan.caseload`), sites
 (:mod:`.sites`), candidate options (:mod:`.options`) and history.
 """
 

@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import caseload, opendata
 from ..dataset import load_dataset
 from ..errors import InputError, PlacePlanError, Problems
 from ..outputs_io import write_csv_atomic, write_text_atomic
-from . import caseload, councils, hosts, opendata, options, provision, sites
-from .settings import defaults
+from ..scenario.builder import defaults
+from . import councils, hosts, options, provision, sites
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +34,45 @@ OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/versi
 #: (title, publisher, url, attribution): the attributions are the statements the open-data
 #: pack's PROVENANCE.md asks every reuse to keep.
 SOURCES = (
-    ("Education, health and care plans (reporting year 2025)", "Department for Education",
-     "https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans/2025",
-     "Contains public sector information licensed under the Open Government Licence v3.0. "
-     "Source: Department for Education, Education, health and care plans (reporting year 2025). "
-     "© Crown copyright."),
-    ("Get Information About Schools (24 May 2025)", "Department for Education",
-     "https://get-information-schools.service.gov.uk/",
-     "Contains public sector information licensed under the Open Government Licence v3.0. "
-     "Source: Department for Education, Get Information About Schools. © Crown copyright."),
-    ("Get Information About Schools: types of SEN provision, SEN1 to SEN13 (about March 2025)",
-     "Department for Education", "https://get-information-schools.service.gov.uk/",
-     "Contains public sector information licensed under the Open Government Licence v3.0. "
-     "Source: Department for Education, Get Information About Schools. © Crown copyright."),
-    ("Get Information About Schools (2022 extract: statutory ages, admissions policy, capacity; "
-     "22 April 2025 links) and Primary and secondary school applications and offers (2022)",
-     "Department for Education",
-     "https://explore-education-statistics.service.gov.uk/find-statistics/primary-and-secondary-school-applications-and-offers",
-     "Contains public sector information licensed under the Open Government Licence v3.0. "
-     "Source: Department for Education, Get Information About Schools (2022 and 22 April 2025 links "
-     "extracts) and Primary and secondary school applications and offers (2022 release). © Crown copyright."),
-    ("Census 2021 population by LSOA; LSOA centroids", "Office for National Statistics",
-     "https://www.ons.gov.uk/datasets/create",
-     "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
-     "Census 2021 data © Crown copyright. Contains OS data © Crown copyright and database "
-     "right 2011, 2021."),
+    (
+        "Education, health and care plans (reporting year 2025)",
+        "Department for Education",
+        "https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans/2025",
+        "Contains public sector information licensed under the Open Government Licence v3.0. "
+        "Source: Department for Education, Education, health and care plans (reporting year 2025). "
+        "© Crown copyright.",
+    ),
+    (
+        "Get Information About Schools (24 May 2025)",
+        "Department for Education",
+        "https://get-information-schools.service.gov.uk/",
+        "Contains public sector information licensed under the Open Government Licence v3.0. "
+        "Source: Department for Education, Get Information About Schools. © Crown copyright.",
+    ),
+    (
+        "Get Information About Schools: types of SEN provision, SEN1 to SEN13 (about March 2025)",
+        "Department for Education",
+        "https://get-information-schools.service.gov.uk/",
+        "Contains public sector information licensed under the Open Government Licence v3.0. "
+        "Source: Department for Education, Get Information About Schools. © Crown copyright.",
+    ),
+    (
+        "Get Information About Schools (2022 extract: statutory ages, admissions policy, capacity; "
+        "22 April 2025 links) and Primary and secondary school applications and offers (2022)",
+        "Department for Education",
+        "https://explore-education-statistics.service.gov.uk/find-statistics/primary-and-secondary-school-applications-and-offers",
+        "Contains public sector information licensed under the Open Government Licence v3.0. "
+        "Source: Department for Education, Get Information About Schools (2022 and 22 April 2025 links "
+        "extracts) and Primary and secondary school applications and offers (2022 release). © Crown copyright.",
+    ),
+    (
+        "Census 2021 population by LSOA; LSOA centroids",
+        "Office for National Statistics",
+        "https://www.ons.gov.uk/datasets/create",
+        "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+        "Census 2021 data © Crown copyright. Contains OS data © Crown copyright and database "
+        "right 2011, 2021.",
+    ),
 )
 
 
@@ -73,7 +88,7 @@ class BuildReport:
     notes: tuple[str, ...]
 
 
-def _names(found: list[councils.Council]) -> str:
+def _names(found: list[opendata.Council]) -> str:
     names = [c.name for c in found]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -119,7 +134,7 @@ def _description(found, cases, site_build, *, resourced_places: int, listed: int
         "(GIAS, May 2025), whether it is selective (admissions policy, GIAS 2022) and its age range "
         "(statutory ages, GIAS 2022; proxies said in notes); an SRP at a school with resourced provision "
         "is an expansion of it. Costs, sizes and lead times are the defaults of "
-        "placeplan/databuild/defaults.toml, each cited or marked an assumption; annual_fixed_cost (a "
+        "placeplan/scenario/builder.toml, each cited or marked an assumption; annual_fixed_cost (a "
         "unit's running cost whatever its roll) is an assumption: no council publishes one.",
     ]
     notes = [n for c in cases for n in c.notes] + list(site_build.notes) + notes
@@ -127,22 +142,44 @@ def _description(found, cases, site_build, *, resourced_places: int, listed: int
 
 
 def _dataset_toml(name: str, description: str, command: str) -> str:
-    out = [f"# Built by: {command}", "# Check it with: placeplan validate <this folder>",
-           f"name = {json.dumps(name)}", f"description = {json.dumps(description, ensure_ascii=False)}",
-           'crs = "EPSG:27700"', f'base_year = "{BASE_YEAR}/{(BASE_YEAR + 1) % 100:02d}"',
-           f"licence = {json.dumps(LICENCE)}"]
+    out = [
+        f"# Built by: {command}",
+        "# Check it with: placeplan validate <this folder>",
+        f"name = {json.dumps(name)}",
+        f"description = {json.dumps(description, ensure_ascii=False)}",
+        'crs = "EPSG:27700"',
+        f'base_year = "{BASE_YEAR}/{(BASE_YEAR + 1) % 100:02d}"',
+        f"licence = {json.dumps(LICENCE)}",
+    ]
     for title, publisher, url, attribution in SOURCES:
-        out += ["", "[[sources]]", f"name = {json.dumps(f'{publisher}: {title}', ensure_ascii=False)}",
-                f"licence = {json.dumps(LICENCE)}", f"url = {json.dumps(url)}",
-                f"attribution = {json.dumps(attribution, ensure_ascii=False)}"]
+        out += [
+            "",
+            "[[sources]]",
+            f"name = {json.dumps(f'{publisher}: {title}', ensure_ascii=False)}",
+            f"licence = {json.dumps(LICENCE)}",
+            f"url = {json.dumps(url)}",
+            f"attribution = {json.dumps(attribution, ensure_ascii=False)}",
+        ]
     return "\n".join(out) + "\n"
 
 
 def _readme(name: str, description: str, command: str) -> str:
     attributions = sorted({a for *_, a in SOURCES})
-    return "\n".join([
-        f"# {name}", "", *description.split("\n"), "", f"Rebuild with `{command}`.", "",
-        "## Attribution", "", *[f"- {a}" for a in attributions], f"- Licence: {OGL_URL}", ""])
+    return "\n".join(
+        [
+            f"# {name}",
+            "",
+            *description.split("\n"),
+            "",
+            f"Rebuild with `{command}`.",
+            "",
+            "## Attribution",
+            "",
+            *[f"- {a}" for a in attributions],
+            f"- Licence: {OGL_URL}",
+            "",
+        ]
+    )
 
 
 def assemble(names: list[str], *, folder: Path, seed: int) -> tuple[dict[str, pd.DataFrame], str, str, list]:
@@ -166,33 +203,63 @@ def assemble(names: list[str], *, folder: Path, seed: int) -> tuple[dict[str, pd
     for council in found:
         counts, note = caseload.pupils_by_setting(placement, council)
         published = {k: published[k] + counts[k] for k in published}
-        council_sites, site_note = provision.council_sites(council, hosts=host_rows, designated=designated,
-                                                           places=counts["resourced"], placement=placement,
-                                                           defaults=settings)
+        council_sites, site_note = provision.council_sites(
+            council,
+            hosts=host_rows,
+            designated=designated,
+            places=counts["resourced"],
+            placement=placement,
+            defaults=settings,
+        )
         resourced.append(council_sites)
         notes += [n for n in (note, site_note) if n]
     resourced_sites = pd.concat(resourced, ignore_index=True)
-    site_build = sites.build_sites(councils=found, zones=zones, register=register, published=published,
-                                   centre=councils.weighted_centre(zones), defaults=settings,
-                                   designated=designated, resourced=resourced_sites)
+    site_build = sites.build_sites(
+        councils=found,
+        zones=zones,
+        register=register,
+        published=published,
+        centre=councils.weighted_centre(zones),
+        defaults=settings,
+        designated=designated,
+        resourced=resourced_sites,
+    )
     own = site_build.sites[site_build.sites["la_code"].isin(codes) & (site_build.sites["kind"] == "special")]
     candidates = options.candidates(
-        options.hosted_options(host_rows, resourced=resourced_sites,
-                               ratios=options.first_preference_ratios(folder), base_year=BASE_YEAR,
-                               defaults=settings),
-        options.expansion_options(own, base_year=BASE_YEAR, london=all(c.region == "London" for c in found),
-                                  defaults=settings))
-    tables = {"zones": zones.drop(columns="centroid_method"), "demand": demand,
-              "sites": site_build.sites, "candidates": candidates,
-              "history": caseload.history(placement, found)}
+        options.hosted_options(
+            host_rows,
+            resourced=resourced_sites,
+            ratios=options.first_preference_ratios(folder),
+            base_year=BASE_YEAR,
+            defaults=settings,
+        ),
+        options.expansion_options(
+            own, base_year=BASE_YEAR, london=all(c.region == "London" for c in found), defaults=settings
+        ),
+    )
+    tables = {
+        "zones": zones.drop(columns="centroid_method"),
+        "demand": demand,
+        "sites": site_build.sites,
+        "candidates": candidates,
+        "history": caseload.history(placement, found),
+    }
     listed = int(host_rows["urn"].isin(designated.index).sum())
-    description = _description(found, cases, site_build, resourced_places=published["resourced"],
-                               listed=listed, notes=notes)
+    description = _description(
+        found, cases, site_build, resourced_places=published["resourced"], listed=listed, notes=notes
+    )
     return tables, _names(found), description, cases
 
 
-def build_dataset(names: list[str], out: Path, *, folder: Path | None = None, seed: int = DEFAULT_SEED,
-                  force: bool = False, command: str = "") -> BuildReport:
+def build_dataset(
+    names: list[str],
+    out: Path,
+    *,
+    folder: Path | None = None,
+    seed: int = DEFAULT_SEED,
+    force: bool = False,
+    command: str = "",
+) -> BuildReport:
     start = time.perf_counter()
     folder = Path(folder) if folder else opendata.DEFAULT_FOLDER
     out = Path(out)
@@ -209,8 +276,9 @@ def build_dataset(names: list[str], out: Path, *, folder: Path | None = None, se
         try:
             load_dataset(staging)
         except InputError as exc:
-            raise PlacePlanError(f"the dataset built for {name} fails validation; this is a bug in "
-                                 f"placeplan:\n{exc.report(limit=20)}") from exc
+            raise PlacePlanError(
+                f"the dataset built for {name} fails validation; this is a bug in placeplan:\n{exc.report(limit=20)}"
+            ) from exc
         staging.chmod(0o755)
         _replace(staging, out)
     except BaseException:
@@ -218,18 +286,29 @@ def build_dataset(names: list[str], out: Path, *, folder: Path | None = None, se
         raise
     seconds = time.perf_counter() - start
     notes = tuple(n for case in cases for n in case.notes)
-    return BuildReport(out, tuple(c.council.name for c in cases), len(tables["zones"]),
-                       int(tables["demand"]["pupils"].sum()), len(tables["sites"]),
-                       len(tables["candidates"]), seconds, notes)
+    return BuildReport(
+        out,
+        tuple(c.council.name for c in cases),
+        len(tables["zones"]),
+        int(tables["demand"]["pupils"].sum()),
+        len(tables["sites"]),
+        len(tables["candidates"]),
+        seconds,
+        notes,
+    )
 
 
 def _check_some_demand(cases: list[caseload.CouncilCaseload]) -> None:
     problems = Problems()
     for case in cases:
         if case.published == 0:
-            problems.error("--la", "has no pupils in specialist settings in the published January 2025 "
-                                   "figures, so there is nothing to plan; expected a council with some, or "
-                                   "this one built together with a neighbour", value=case.council.name)
+            problems.error(
+                "--la",
+                "has no pupils in specialist settings in the published January 2025 "
+                "figures, so there is nothing to plan; expected a council with some, or "
+                "this one built together with a neighbour",
+                value=case.council.name,
+            )
     if len(problems.errors) == len(cases):
         problems.raise_if_errors("data build")
 
@@ -240,8 +319,11 @@ def _check_target(out: Path, force: bool) -> None:
         problems.error("--out", "is a file; expected a folder for the dataset", value=str(out))
     elif out.is_dir() and any(out.iterdir()):
         if not (out / "dataset.toml").is_file():
-            problems.error("--out", "is a folder that holds other files; expected a new folder or "
-                                    "a dataset to replace", value=str(out))
+            problems.error(
+                "--out",
+                "is a folder that holds other files; expected a new folder or a dataset to replace",
+                value=str(out),
+            )
         elif not force:
             problems.error("--out", "already holds a dataset; add --force to replace it", value=str(out))
     problems.raise_if_errors("data build")

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import opendata
 from ..codes import suggest
 from ..errors import Problems
-from . import opendata
-
-
-@dataclass(frozen=True)
-class Council:
-    code: str          # DfE 3-digit code, e.g. "314"
-    gss_code: str      # ONS code, e.g. "E09000021"
-    name: str
-    region: str
+from ..opendata import Council
 
 
 def resolve(names: list[str] | tuple[str, ...], folder: Path) -> list[Council]:
@@ -32,13 +24,13 @@ def resolve(names: list[str] | tuple[str, ...], folder: Path) -> list[Council]:
     problems = Problems()
     found: list[Council] = []
     for name in names:
-        council = by_key.get(name.strip().lower())
-        if council is None:
+        match = by_key.get(name.strip().lower())
+        if match is None:
             guess = suggest(name, list(lookup["la_name"]), cutoff=0.6)
             hint = f"did you mean {guess}?" if guess else "expected a council name as DfE writes it"
             problems.error("--la", f"is not an English local authority; {hint}", value=name)
-        elif council not in found:
-            found.append(council)
+        elif match not in found:
+            found.append(match)
     if not names:
         problems.error("--la", "is missing; expected at least one council, e.g. --la Essex")
     problems.raise_if_errors("data build")
@@ -51,14 +43,19 @@ def zones(councils: list[Council], folder: Path) -> pd.DataFrame:
     codes = {c.code for c in councils}
     picked = lsoas[lsoas["la_code"].isin(codes)].copy()
     numbers = opendata.counts(picked, ["age_0_15", "age_16_24", "total", "easting", "northing"])
-    out = pd.DataFrame({
-        "zone_id": picked["lsoa21_code"], "name": picked["lsoa21_name"],
-        "x": numbers["easting"], "y": numbers["northing"], "la_code": picked["la_code"],
-        "population_0_15": numbers["age_0_15"].astype("int64"),
-        "population_16_24": numbers["age_16_24"].astype("int64"),
-        "population_total": numbers["total"].astype("int64"),
-        "centroid_method": picked["centroid_method"],
-    })
+    out = pd.DataFrame(
+        {
+            "zone_id": picked["lsoa21_code"],
+            "name": picked["lsoa21_name"],
+            "x": numbers["easting"],
+            "y": numbers["northing"],
+            "la_code": picked["la_code"],
+            "population_0_15": numbers["age_0_15"].astype("int64"),
+            "population_16_24": numbers["age_16_24"].astype("int64"),
+            "population_total": numbers["total"].astype("int64"),
+            "centroid_method": picked["centroid_method"],
+        }
+    )
     return out.sort_values("zone_id", kind="stable").reset_index(drop=True)
 
 
@@ -67,5 +64,4 @@ def weighted_centre(zones: pd.DataFrame) -> tuple[float, float]:
     weights = zones["population_0_15"].to_numpy(dtype=float)
     if weights.sum() <= 0:
         weights = np.ones(len(zones))
-    return (float(np.average(zones["x"], weights=weights)),
-            float(np.average(zones["y"], weights=weights)))
+    return (float(np.average(zones["x"], weights=weights)), float(np.average(zones["y"], weights=weights)))

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import opendata
 from ..errors import InputError
+from ..opendata import Council
 from ..outputs_io import write_csv_atomic
-from . import opendata
 from .build import build_dataset
-from .councils import Council
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +54,44 @@ def build_every(out: Path, *, folder: Path | None = None, seed: int, force: bool
     folder = Path(folder) if folder else opendata.DEFAULT_FOLDER
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: list[dict[str, object]] = []
     councils = every_council(folder)
     for i, council in enumerate(councils, start=1):
         target = out / folder_name(council)
         row = {"la_code": council.code, "name": council.name, "region": council.region, "folder": target.name}
         try:
-            report = build_dataset([council.code], target, folder=folder, seed=seed, force=force,
-                                   command=f"placeplan data build --la {council.code} --out {target}")
+            report = build_dataset(
+                [council.code],
+                target,
+                folder=folder,
+                seed=seed,
+                force=force,
+                command=f"placeplan data build --la {council.code} --out {target}",
+            )
         except InputError as exc:
             why = "; ".join(p.message for p in exc.problems) or str(exc)
             rows.append({**row, "built": "no", "why_not": why})
             log.info("data build: %d of %d: %s not built: %s", i, len(councils), council.name, why)
             continue
-        rows.append({**row, "built": "yes", "zones": report.zones, "pupils": report.pupils, "sites": report.sites,
-                     "options": report.options, "why_not": ""})
-        log.info("data build: %d of %d: %s (%d pupils) in %.1f s", i, len(councils), council.name, report.pupils,
-                 report.seconds)
+        rows.append(
+            {
+                **row,
+                "built": "yes",
+                "zones": report.zones,
+                "pupils": report.pupils,
+                "sites": report.sites,
+                "options": report.options,
+                "why_not": "",
+            }
+        )
+        log.info(
+            "data build: %d of %d: %s (%d pupils) in %.1f s",
+            i,
+            len(councils),
+            council.name,
+            report.pupils,
+            report.seconds,
+        )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     write_csv_atomic(out / "councils.csv", table)
     return EveryReport(out, table)

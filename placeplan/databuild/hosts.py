@@ -27,13 +27,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import opendata
 from ..codes import NCY_MAX, NCY_MIN
-from . import opendata
 
 HOST_CATEGORIES = ("mainstream_la_maintained", "mainstream_academy", "mainstream_free_school")
 #: NCY range by GIAS phase, where a school's statutory ages are unknown.
-PHASE_NCY = {"Primary": (0, 6), "Secondary": (7, 11), "Middle deemed primary": (1, 7),
-             "Middle deemed secondary": (4, 8), "All-through": (0, 11)}
+PHASE_NCY = {
+    "Primary": (0, 6),
+    "Secondary": (7, 11),
+    "Middle deemed primary": (1, 7),
+    "Middle deemed secondary": (4, 8),
+    "All-through": (0, 11),
+}
 #: The years a hosted provision may admit: reception to Year 14 (age 19).
 PROVISION_NCY = (0, 14)
 #: NCY from which a host counts as secondary (for the size of an SRP there).
@@ -48,9 +53,13 @@ def statutory_ncy(folder) -> pd.DataFrame:
     ages = opendata.counts(capacity, ["statutory_low_age", "statutory_high_age"])
     ages["urn"] = capacity["urn_2025"]
     ages = ages.dropna().groupby("urn").agg(low=("statutory_low_age", "min"), high=("statutory_high_age", "max"))
-    return pd.DataFrame({"host_ncy_min": np.clip(ages["low"] - 4, NCY_MIN, NCY_MAX).astype(int),
-                         "host_ncy_max": np.clip(ages["high"] - 5, NCY_MIN, NCY_MAX).astype(int)},
-                        index=ages.index)
+    return pd.DataFrame(
+        {
+            "host_ncy_min": np.clip(ages["low"] - 4, NCY_MIN, NCY_MAX).astype(int),
+            "host_ncy_max": np.clip(ages["high"] - 5, NCY_MIN, NCY_MAX).astype(int),
+        },
+        index=ages.index,
+    )
 
 
 def _policy(folder) -> pd.Series:
@@ -73,8 +82,9 @@ def _roll_2022(folder) -> pd.DataFrame:
 def hosts(register: pd.DataFrame, folder) -> pd.DataFrame:
     """The register's state mainstream schools that could host provision, with their roll,
     selectivity and age range, and a note of every proxy used (see the module docstring)."""
-    frame = register[register["send_setting_category"].isin(HOST_CATEGORIES)
-                     & register["education_phase"].isin(PHASE_NCY)].copy()
+    frame = register[
+        register["send_setting_category"].isin(HOST_CATEGORIES) & register["education_phase"].isin(PHASE_NCY)
+    ].copy()
     urns = frame["urn"]
     notes: list[list[str]] = [[] for _ in range(len(frame))]
 
@@ -84,9 +94,10 @@ def hosts(register: pd.DataFrame, folder) -> pd.DataFrame:
 
     roll = frame["number_of_pupils"].to_numpy(dtype=float)
     earlier = _roll_2022(folder).reindex(urns)
-    for column, text in (("number_of_pupils_2022", "pupils on roll from GIAS 2022 (none in May 2025)"),
-                         ("school_capacity", "pupils on roll taken as the school's 2022 capacity "
-                                             "(no pupil count in GIAS)")):
+    for column, text in (
+        ("number_of_pupils_2022", "pupils on roll from GIAS 2022 (none in May 2025)"),
+        ("school_capacity", "pupils on roll taken as the school's 2022 capacity (no pupil count in GIAS)"),
+    ):
         use = np.isnan(roll) & earlier[column].notna().to_numpy()
         roll = np.where(use, earlier[column].to_numpy(dtype=float), roll)
         flag(use, text)
@@ -98,25 +109,36 @@ def hosts(register: pd.DataFrame, folder) -> pd.DataFrame:
 
     policy = _policy(folder).reindex(urns).fillna("").to_numpy()
     unknown = policy == ""
-    flag(unknown, "admissions policy not reported in GIAS 2022: taken as non-selective (GIAS marks "
-                  "England's 163 grammar schools selective)")
+    flag(
+        unknown,
+        "admissions policy not reported in GIAS 2022: taken as non-selective (GIAS marks "
+        "England's 163 grammar schools selective)",
+    )
     selective = np.where(unknown, "no", policy)
 
-    by_phase = pd.DataFrame([PHASE_NCY[p] for p in frame["education_phase"]],
-                            columns=["host_ncy_min", "host_ncy_max"], index=frame.index)
+    by_phase = pd.DataFrame(
+        [PHASE_NCY[p] for p in frame["education_phase"]], columns=["host_ncy_min", "host_ncy_max"], index=frame.index
+    )
     ages = statutory_ncy(folder).reindex(urns).set_axis(frame.index)
     flag(ages["host_ncy_min"].isna().to_numpy(), "age range from the school's phase (no statutory ages in GIAS 2022)")
     ages = ages.fillna(by_phase).astype(int)
-    out = pd.DataFrame({
-        "urn": urns.to_numpy(), "name": frame["establishment_name"].to_numpy(),
-        "la_code": frame["la_code"].to_numpy(), "phase": frame["education_phase"].to_numpy(),
-        "x": frame["easting"].to_numpy(), "y": frame["northing"].to_numpy(),
-        "on_roll": np.round(roll).astype(np.int64), "selective": selective,
-        "host_ncy_min": ages["host_ncy_min"].to_numpy(), "host_ncy_max": ages["host_ncy_max"].to_numpy(),
-        "ncy_min": np.maximum(ages["host_ncy_min"].to_numpy(), PROVISION_NCY[0]),
-        "ncy_max": np.minimum(ages["host_ncy_max"].to_numpy(), PROVISION_NCY[1]),
-        "host_notes": ["; ".join(n) for n in notes],
-    })
+    out = pd.DataFrame(
+        {
+            "urn": urns.to_numpy(),
+            "name": frame["establishment_name"].to_numpy(),
+            "la_code": frame["la_code"].to_numpy(),
+            "phase": frame["education_phase"].to_numpy(),
+            "x": frame["easting"].to_numpy(),
+            "y": frame["northing"].to_numpy(),
+            "on_roll": np.round(roll).astype(np.int64),
+            "selective": selective,
+            "host_ncy_min": ages["host_ncy_min"].to_numpy(),
+            "host_ncy_max": ages["host_ncy_max"].to_numpy(),
+            "ncy_min": np.maximum(ages["host_ncy_min"].to_numpy(), PROVISION_NCY[0]),
+            "ncy_max": np.minimum(ages["host_ncy_max"].to_numpy(), PROVISION_NCY[1]),
+            "host_notes": ["; ".join(n) for n in notes],
+        }
+    )
     return out[out["ncy_min"] <= out["ncy_max"]].reset_index(drop=True)
 
 

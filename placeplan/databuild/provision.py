@@ -19,15 +19,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import opendata
+from ..caseload import specialist_by_ncy
 from ..codes import NEEDS
-from . import opendata
-from .caseload import specialist_by_ncy
-from .councils import Council
-from .rounding import largest_remainder
-from .settings import Defaults
+from ..opendata import Council
+from ..rounding import largest_remainder
+from ..scenario.builder import Defaults
 
-SOURCE = ("estimated: the council's published pupils in resourced provision and SEN units "
-          "(January 2025) shared by year group over the schools GIAS lists with SEN provision")
+SOURCE = (
+    "estimated: the council's published pupils in resourced provision and SEN units "
+    "(January 2025) shared by year group over the schools GIAS lists with SEN provision"
+)
 
 
 def parse(cell: str) -> tuple[str, ...]:
@@ -62,23 +64,43 @@ def resourced_sites(listed: pd.DataFrame, *, places: int, profile: pd.Series, de
     """``srp`` sites at one council's ``listed`` hosts (the host table with a ``needs``
     column); only schools given at least one place are kept."""
     capacity = share_places(places, listed, profile) if len(listed) else np.zeros(0, dtype=np.int64)
-    notes = [f"GIAS lists SEN provision here ({needs.replace(';', ', ')}); whether it is resourced "
-             "provision or an SEN unit, and its places, are not in open data: places estimated, "
-             "taken as full" for needs in listed["needs"]]
-    sites = pd.DataFrame({
-        "site_id": listed["urn"].to_numpy(), "name": [f"{n} (resourced provision)" for n in listed["name"]],
-        "kind": "srp", "x": listed["x"].to_numpy(), "y": listed["y"].to_numpy(),
-        "needs": listed["needs"].to_numpy(),
-        "ncy_min": listed["ncy_min"].to_numpy(), "ncy_max": listed["ncy_max"].to_numpy(),
-        "capacity": capacity.astype(np.int64), "on_roll": capacity.astype(np.int64), "capacity_source": SOURCE,
-        "annual_cost_per_place": defaults.annual_cost_per_place["srp"],
-        "la_code": listed["la_code"].to_numpy(), "urn": listed["urn"].to_numpy(), "notes": notes,
-    })
+    notes = [
+        f"GIAS lists SEN provision here ({needs.replace(';', ', ')}); whether it is resourced "
+        "provision or an SEN unit, and its places, are not in open data: places estimated, "
+        "taken as full"
+        for needs in listed["needs"]
+    ]
+    sites = pd.DataFrame(
+        {
+            "site_id": listed["urn"].to_numpy(),
+            "name": [f"{n} (resourced provision)" for n in listed["name"]],
+            "kind": "srp",
+            "x": listed["x"].to_numpy(),
+            "y": listed["y"].to_numpy(),
+            "needs": listed["needs"].to_numpy(),
+            "ncy_min": listed["ncy_min"].to_numpy(),
+            "ncy_max": listed["ncy_max"].to_numpy(),
+            "capacity": capacity.astype(np.int64),
+            "on_roll": capacity.astype(np.int64),
+            "capacity_source": SOURCE,
+            "annual_cost_per_place": defaults.annual_cost_per_place["srp"],
+            "la_code": listed["la_code"].to_numpy(),
+            "urn": listed["urn"].to_numpy(),
+            "notes": notes,
+        }
+    )
     return sites[sites["capacity"] > 0].reset_index(drop=True)
 
 
-def council_sites(council: Council, *, hosts: pd.DataFrame, designated: pd.Series, places: int,
-                  placement: pd.DataFrame, defaults: Defaults) -> tuple[pd.DataFrame, str | None]:
+def council_sites(
+    council: Council,
+    *,
+    hosts: pd.DataFrame,
+    designated: pd.Series,
+    places: int,
+    placement: pd.DataFrame,
+    defaults: Defaults,
+) -> tuple[pd.DataFrame, str | None]:
     """One council's resourced sites from its ``places`` (its published pupils in resourced
     provision and SEN units), and a note when they cannot all be placed at listed schools."""
     own = hosts[hosts["la_code"] == council.code]
@@ -87,11 +109,18 @@ def council_sites(council: Council, *, hosts: pd.DataFrame, designated: pd.Serie
     if places > 0 and listed.empty:
         return resourced_sites(listed, places=0, profile=pd.Series(dtype=float), defaults=defaults), (
             f"{council.name}: {places:,} pupils are in resourced provision or SEN units, but GIAS lists no "
-            "SEN provision at its mainstream schools, so sites.csv has none of their places: add them")
+            "SEN provision at its mainstream schools, so sites.csv has none of their places: add them"
+        )
     if places == 0:
-        note = (f"{council.name}: GIAS lists SEN provision at {len(listed)} mainstream school(s), but the "
+        note = (
+            (
+                f"{council.name}: GIAS lists SEN provision at {len(listed)} mainstream school(s), but the "
                 "council has no pupils in resourced provision or SEN units in the published figures, so "
-                "no resourced places are written") if len(listed) else None
+                "no resourced places are written"
+            )
+            if len(listed)
+            else None
+        )
         return resourced_sites(listed.iloc[:0], places=0, profile=pd.Series(dtype=float), defaults=defaults), note
     profile, _ = specialist_by_ncy(placement, council, opendata.SETTING_COLUMNS["resourced"])
     return resourced_sites(listed, places=places, profile=profile, defaults=defaults), None

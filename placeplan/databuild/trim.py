@@ -2,7 +2,7 @@
 
     python3 -m placeplan.databuild.trim ../shared/data/open data/open
 
-Keeps only the rows and columns :data:`placeplan.databuild.opendata.FILES` declares,
+Keeps only the rows and columns :data:`placeplan.opendata.FILES` declares,
 gzip-compressed with a fixed timestamp so the same pack always gives the same bytes, and
 writes ATTRIBUTION.md with the statements the Open Government Licence requires.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..opendata import FILES
 from ..outputs_io import write_bytes_atomic, write_text_atomic
-from .opendata import FILES
 
 ATTRIBUTION = """\
 # Open data used by `placeplan data build`: attribution

@@ -8,16 +8,37 @@ of :data:`FORMULATION` (inspectable, not solved); :func:`solve` returns a frozen
 special cases.
 """
 
+from ..errors import InfeasibleError, ProblemError
+from ..model_maths import FORMULATION
 from .classic import cflp, p_median
-from .core import (Arcs, Existing, Groups, InfeasibleError, Options, Periods, Problem, ProblemError, Rejoins,
-                   Rules, Shortfall)
-from .formulation import FORMULATION, TERMS, Model, build_model
+from .core import Arcs, Existing, Groups, Options, Periods, Problem, Rejoins, Rules, Shortfall
+from .formulation import TERMS, Model, build_model
 from .preprocess import shortfalls
 from .result import Result, Status
 from .solve import DEFAULT_SOLVER, Plan, solve
 
 __all__ = [
-    "Arcs", "DEFAULT_SOLVER", "Existing", "FORMULATION", "Groups", "InfeasibleError", "Model", "Options",
-    "Periods", "Plan", "Problem", "ProblemError", "Rejoins", "Result", "Rules", "Shortfall", "Status", "TERMS",
-    "build_model", "cflp", "p_median", "shortfalls", "solve",
+    "DEFAULT_SOLVER",
+    "FORMULATION",
+    "TERMS",
+    "Arcs",
+    "Existing",
+    "Groups",
+    "InfeasibleError",
+    "Model",
+    "Options",
+    "Periods",
+    "Plan",
+    "Problem",
+    "ProblemError",
+    "Rejoins",
+    "Result",
+    "Rules",
+    "Shortfall",
+    "Status",
+    "build_model",
+    "cflp",
+    "p_median",
+    "shortfalls",
+    "solve",
 ]

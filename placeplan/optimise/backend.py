@@ -14,12 +14,18 @@ import logging
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
-
-from ortools.math_opt import model_parameters_pb2, model_pb2, parameters_pb2, result_pb2, solution_pb2, sparse_containers_pb2
+from ortools.math_opt import (
+    model_parameters_pb2,
+    model_pb2,
+    parameters_pb2,
+    result_pb2,
+    solution_pb2,
+    sparse_containers_pb2,
+)
 from ortools.math_opt.python import mathopt
 
 from .formulation import Model
@@ -40,9 +46,9 @@ Progress = Callable[[dict], None]
 class RawSolution:
     """What a solver returned, in the model's variable order."""
 
-    reason: str                 # optimal, infeasible, unbounded, limit, error, ...
-    limit: str | None           # time, ... when reason == "limit"
-    values: np.ndarray | None   # primal values (None when no solution)
+    reason: str  # optimal, infeasible, unbounded, limit, error, ...
+    limit: str | None  # time, ... when reason == "limit"
+    values: np.ndarray | None  # primal values (None when no solution)
     objective: float
     bound: float
     seconds: float
@@ -51,8 +57,9 @@ class RawSolution:
     detail: str = ""
 
 
-def to_proto(model: Model, *, relax: bool = False, lower: np.ndarray | None = None,
-             upper: np.ndarray | None = None) -> model_pb2.ModelProto:
+def to_proto(
+    model: Model, *, relax: bool = False, lower: np.ndarray | None = None, upper: np.ndarray | None = None
+) -> model_pb2.ModelProto:
     """The model as a MathOpt ModelProto (optionally its LP relaxation, or with other bounds)."""
     proto = model_pb2.ModelProto(name="placeplan")
     n = model.num_variables
@@ -83,8 +90,16 @@ def to_proto(model: Model, *, relax: bool = False, lower: np.ndarray | None = No
     return proto
 
 
-def _parameters(solver: str, *, time_limit: float | None, relative_gap: float, threads: int,
-                seed: int, verbose: bool, cutoff: float | None) -> parameters_pb2.SolveParametersProto:
+def _parameters(
+    solver: str,
+    *,
+    time_limit: float | None,
+    relative_gap: float,
+    threads: int,
+    seed: int,
+    verbose: bool,
+    cutoff: float | None,
+) -> parameters_pb2.SolveParametersProto:
     params = mathopt.SolveParameters(enable_output=verbose)
     if time_limit is not None:
         params.time_limit = datetime.timedelta(seconds=max(0.01, time_limit))
@@ -161,17 +176,37 @@ def _parse_line(solver: str, line: str) -> dict | None:
     return None
 
 
-def run(model: Model, *, solver: str = "scip", relax: bool = False, time_limit: float | None = None,
-        relative_gap: float = 0.0, threads: int = 1, seed: int = 0, hint: np.ndarray | None = None,
-        cutoff: float | None = None, lower: np.ndarray | None = None, upper: np.ndarray | None = None,
-        progress: Progress | None = None, verbose: bool = False, want_duals: bool = False) -> RawSolution:
+def run(
+    model: Model,
+    *,
+    solver: str = "scip",
+    relax: bool = False,
+    time_limit: float | None = None,
+    relative_gap: float = 0.0,
+    threads: int = 1,
+    seed: int = 0,
+    hint: np.ndarray | None = None,
+    cutoff: float | None = None,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+    progress: Progress | None = None,
+    verbose: bool = False,
+    want_duals: bool = False,
+) -> RawSolution:
     """Solve the model (or its LP relaxation) once and return the raw answer."""
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
     proto = to_proto(model, relax=relax, lower=lower, upper=upper)
-    params = _parameters(solver, time_limit=time_limit, relative_gap=relative_gap, threads=threads,
-                         seed=seed, verbose=verbose, cutoff=cutoff)
+    params = _parameters(
+        solver,
+        time_limit=time_limit,
+        relative_gap=relative_gap,
+        threads=threads,
+        seed=seed,
+        verbose=verbose,
+        cutoff=cutoff,
+    )
     model_params = _hint(hint if solver in ("scip", "cp-sat", "highs") and not relax else None)
     if want_duals:
         model_params.reduced_costs_filter.CopyFrom(sparse_containers_pb2.SparseVectorFilterProto())
@@ -179,14 +214,24 @@ def run(model: Model, *, solver: str = "scip", relax: bool = False, time_limit: 
     from ortools.math_opt.core.python import solver as core_solver  # the call mathopt.solve makes
 
     try:
-        result = core_solver.solve(proto, SOLVERS[solver].value, mathopt.StreamableSolverInitArguments().to_proto(),
-                                   params, model_params, _progress_reader(solver, progress, started),
-                                   mathopt.CallbackRegistration().to_proto(), None, None)
+        result = core_solver.solve(
+            proto,
+            SOLVERS[solver].value,
+            mathopt.StreamableSolverInitArguments().to_proto(),
+            params,
+            model_params,
+            _progress_reader(solver, progress, started),
+            mathopt.CallbackRegistration().to_proto(),
+            None,
+            None,
+        )
     except Exception as exc:  # MathOpt raises StatusNotOk when a solver refuses a model
         detail = f"{solver} could not take the model: {exc}"
         if solver == "cp-sat":
-            detail += (" (CP-SAT makes every variable an integer, and placements of fractional demand "
-                       "are not: use highs or scip)")
+            detail += (
+                " (CP-SAT makes every variable an integer, and placements of fractional demand "
+                "are not: use highs or scip)"
+            )
         log.info(detail)
         return RawSolution("error", None, None, math.nan, math.nan, time.perf_counter() - started, detail=detail)
     return _read(result, model.num_variables, model.num_constraints, time.perf_counter() - started)
@@ -223,8 +268,10 @@ def _read(result: result_pb2.SolveResultProto, n: int, m: int, seconds: float) -
     values = None
     objective = np.inf
     for solution in result.solutions:
-        if solution.HasField("primal_solution") and \
-                solution.primal_solution.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE:
+        if (
+            solution.HasField("primal_solution")
+            and solution.primal_solution.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE
+        ):
             values = _dense(solution.primal_solution.variable_values, n)
             objective = solution.primal_solution.objective_value
             break

@@ -30,8 +30,8 @@ import heapq
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -40,8 +40,8 @@ from .lagrange import Lagrangian, cutoff, fix, plan_cost, repair
 
 log = logging.getLogger(__name__)
 
-NODE_STEPS = 40     # subgradient steps per node (the root has its own, longer ascent)
-NODE_STEP = 1.5     # Polyak's step factor at a node: few steps, so it is never shrunk
+NODE_STEPS = 40  # subgradient steps per node (the root has its own, longer ascent)
+NODE_STEP = 1.5  # Polyak's step factor at a node: few steps, so it is never shrunk
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,9 @@ class Probe:
 
 @dataclass(frozen=True)
 class BranchOutcome:
-    complete: bool               # the whole tree was explored: the plan is optimal within tolerance
-    bound: float                 # a valid lower bound on the optimum
-    upper: float                 # cost of the best plan (inf if none)
+    complete: bool  # the whole tree was explored: the plan is optimal within tolerance
+    bound: float  # a valid lower bound on the optimum
+    upper: float  # cost of the best plan (inf if none)
     incumbent: np.ndarray | None  # options open in the best plan
     nodes: int
     priced: int
@@ -77,7 +77,7 @@ class BranchOutcome:
 class Ascent:
     bound: float
     multipliers: np.ndarray
-    mean_choice: np.ndarray      # the options' Lagrangian choice averaged over the steps
+    mean_choice: np.ndarray  # the options' Lagrangian choice averaged over the steps
 
 
 def ascend(lag: Lagrangian, lam: np.ndarray, *, target: float, steps: int, step: float) -> Ascent:
@@ -95,7 +95,7 @@ def ascend(lag: Lagrangian, lam: np.ndarray, *, target: float, steps: int, step:
         if best >= target or math.isinf(best):
             break
         norm = float(sub @ sub)
-        if norm < 1e-12:   # the relaxed plan meets every demand: the bound is its cost
+        if norm < 1e-12:  # the relaxed plan meets every demand: the bound is its cost
             break
         goal = target if math.isfinite(target) else bound + 0.01 * abs(bound) + 1.0
         lam = lam + step * (goal - bound) / norm * sub
@@ -105,11 +105,19 @@ def ascend(lag: Lagrangian, lam: np.ndarray, *, target: float, steps: int, step:
 class _Search:
     """The state of one branch and bound: the best plan, the cutoff and the closed bound."""
 
-    def __init__(self, problem: Problem, lag: Lagrangian, *, upper: float, incumbent: np.ndarray | None,
-                 tolerance: float, step: float):
+    def __init__(
+        self,
+        problem: Problem,
+        lag: Lagrangian,
+        *,
+        upper: float,
+        incumbent: np.ndarray | None,
+        tolerance: float,
+        step: float,
+    ):
         self.problem, self.lag, self.tolerance, self.step = problem, lag, tolerance, step
         self.upper, self.incumbent = upper, incumbent
-        self.closed = math.inf         # least bound of the subtrees closed so far
+        self.closed = math.inf  # least bound of the subtrees closed so far
         self.priced: dict[bytes, float] = {}
 
     @property
@@ -139,10 +147,22 @@ class _Search:
         self.close(cost)
 
 
-def branch_and_bound(problem: Problem, lag: Lagrangian, *, multipliers: np.ndarray, bound: float,
-                     forced: np.ndarray, excluded: np.ndarray, upper: float, incumbent: np.ndarray | None,
-                     tolerance: float, time_limit: float, node_limit: int, step: float = 0.0,
-                     probe: Probe | None = None) -> BranchOutcome:
+def branch_and_bound(
+    problem: Problem,
+    lag: Lagrangian,
+    *,
+    multipliers: np.ndarray,
+    bound: float,
+    forced: np.ndarray,
+    excluded: np.ndarray,
+    upper: float,
+    incumbent: np.ndarray | None,
+    tolerance: float,
+    time_limit: float,
+    node_limit: int,
+    step: float = 0.0,
+    probe: Probe | None = None,
+) -> BranchOutcome:
     """Explore the options ``forced``/``excluded`` leave free, from the root multipliers.
 
     ``probe``: once, after its number of nodes, the search asks it for a better plan and a
@@ -180,8 +200,15 @@ def branch_and_bound(problem: Problem, lag: Lagrangian, *, multipliers: np.ndarr
     least_open = min((entry[0] for entry in heap), default=math.inf)
     proven = min(max(min(search.closed, least_open), floor), search.upper)
     seconds = time.perf_counter() - start
-    log.info("branch and bound: %d nodes, %d plans priced, bound %.10g, plan %.10g, %s in %.2f s", nodes,
-             len(search.priced), proven, search.upper, "complete" if complete else "stopped", seconds)
+    log.info(
+        "branch and bound: %d nodes, %d plans priced, bound %.10g, plan %.10g, %s in %.2f s",
+        nodes,
+        len(search.priced),
+        proven,
+        search.upper,
+        "complete" if complete else "stopped",
+        seconds,
+    )
     return BranchOutcome(complete, proven, search.upper, search.incumbent, nodes, len(search.priced), seconds)
 
 

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,9 +18,17 @@ from .core import Arcs, Groups, Options, Problem, Rules
 ArrayLike = object
 
 
-def cflp(capacity: ArrayLike, fixed_cost: ArrayLike, demand: ArrayLike, cost: ArrayLike, *,
-         cost_per_unit: bool = False, allowed: ArrayLike = None, facility_ids: Sequence[object] | None = None,
-         customer_ids: Sequence[object] | None = None) -> Problem:
+def cflp(
+    capacity: ArrayLike,
+    fixed_cost: ArrayLike,
+    demand: ArrayLike,
+    cost: ArrayLike,
+    *,
+    cost_per_unit: bool = False,
+    allowed: ArrayLike = None,
+    facility_ids: Sequence[object] | None = None,
+    customer_ids: Sequence[object] | None = None,
+) -> Problem:
     """Capacitated facility location: ``capacity`` and ``fixed_cost`` per facility,
     ``demand`` per customer, ``cost[j, i]`` of serving customer j from facility i.
 
@@ -40,9 +48,17 @@ def cflp(capacity: ArrayLike, fixed_cost: ArrayLike, demand: ArrayLike, cost: Ar
     return Problem.make(groups=Groups.make(d, ids=customer_ids), options=options, arcs=arcs)
 
 
-def p_median(cost: ArrayLike, weights: ArrayLike, p: int, *, fixed_open: Sequence[int] = (),
-             capacity: ArrayLike = None, allowed: ArrayLike = None, facility_ids: Sequence[object] | None = None,
-             point_ids: Sequence[object] | None = None) -> Problem:
+def p_median(
+    cost: ArrayLike,
+    weights: ArrayLike,
+    p: int,
+    *,
+    fixed_open: Sequence[int] = (),
+    capacity: ArrayLike = None,
+    allowed: ArrayLike = None,
+    facility_ids: Sequence[object] | None = None,
+    point_ids: Sequence[object] | None = None,
+) -> Problem:
     """p-median: ``cost[j, i]`` per unit of weight from demand point j to facility i,
     ``weights[j]``; exactly ``p`` facilities open, counting the ``fixed_open`` ones.
     With ``capacity`` (per facility) it is the capacitated p-median."""
@@ -53,5 +69,9 @@ def p_median(cost: ArrayLike, weights: ArrayLike, p: int, *, fixed_open: Sequenc
     forced[list(fixed_open)] = True
     cap = None if capacity is None else np.broadcast_to(np.asarray(capacity, float), (n_fac,))
     options = Options.make(cap, forced=forced, ids=facility_ids, count=n_fac)
-    return Problem.make(groups=Groups.make(w, ids=point_ids), options=options,
-                        arcs=Arcs.dense(c, allowed=allowed), rules=Rules(exact_options=int(p)))
+    return Problem.make(
+        groups=Groups.make(w, ids=point_ids),
+        options=options,
+        arcs=Arcs.dense(c, allowed=allowed),
+        rules=Rules(exact_options=int(p)),
+    )

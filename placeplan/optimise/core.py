@@ -21,27 +21,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..errors import PlacePlanError
+from ..errors import ProblemError
 
 ArrayLike = Any  # anything numpy.asarray accepts
-
-
-class ProblemError(PlacePlanError, ValueError):
-    """The arrays given to the optimiser core are inconsistent; lists every problem."""
-
-    exit_code = 2
-
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        count = len(self.problems)
-        lines = [f"optimisation problem: {count} problem{'s' if count != 1 else ''} found"]
-        lines += [f"  - {p}" for p in self.problems]
-        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -68,19 +56,10 @@ class Shortfall:
         smore = f" and {len(self.facilities) - 8} more" if len(self.facilities) > 8 else ""
         if not self.facilities:
             return f"period {self.period}: groups {names}{more} ({self.demand:g} units) {self.reason}"
-        return (f"period {self.period}: groups {names}{more} need {self.demand:g} units but the "
-                f"facilities they can reach ({sites}{smore}) hold at most {self.capacity:g}: {self.reason}")
-
-
-class InfeasibleError(PlacePlanError):
-    """The rules admit no plan; carries the shortfalls found (may be empty when only the
-    solver proved it)."""
-
-    exit_code = 3
-
-    def __init__(self, message: str, shortfalls: Sequence[Shortfall] = ()):
-        self.shortfalls = tuple(shortfalls)
-        super().__init__(message)
+        return (
+            f"period {self.period}: groups {names}{more} need {self.demand:g} units but the "
+            f"facilities they can reach ({sites}{smore}) hold at most {self.capacity:g}: {self.reason}"
+        )
 
 
 def _array(value: ArrayLike, dtype: Any, size: int | None = None, fill: Any = None) -> np.ndarray:
@@ -160,8 +139,15 @@ class Groups:
     stays: np.ndarray | None = None
 
     @classmethod
-    def make(cls, demand: ArrayLike, *, period: ArrayLike = None, fallback_cost: ArrayLike = None,
-             ids: Sequence[object] | None = None, stays: ArrayLike = None) -> Groups:
+    def make(
+        cls,
+        demand: ArrayLike,
+        *,
+        period: ArrayLike = None,
+        fallback_cost: ArrayLike = None,
+        ids: Sequence[object] | None = None,
+        stays: ArrayLike = None,
+    ) -> Groups:
         d = _array(demand, float)
         p = _array(period, np.int64, len(d), 0)
         fb = _array(fallback_cost, float, len(d), np.inf)
@@ -251,11 +237,24 @@ class Options:
     intake: np.ndarray
 
     @classmethod
-    def make(cls, max_size: ArrayLike = None, *, min_size: ArrayLike = None, step: ArrayLike = None,
-             earliest: ArrayLike = None, fixed_cost: ArrayLike = None, cost_per_place: ArrayLike = None,
-             annual_cost_per_place: ArrayLike = None, forced: ArrayLike = None, excluded: ArrayLike = None,
-             min_occupancy: ArrayLike = None, ids: Sequence[object] | None = None,
-             count: int | None = None, annual_fixed_cost: ArrayLike = None, intake: ArrayLike = None) -> Options:
+    def make(
+        cls,
+        max_size: ArrayLike = None,
+        *,
+        min_size: ArrayLike = None,
+        step: ArrayLike = None,
+        earliest: ArrayLike = None,
+        fixed_cost: ArrayLike = None,
+        cost_per_place: ArrayLike = None,
+        annual_cost_per_place: ArrayLike = None,
+        forced: ArrayLike = None,
+        excluded: ArrayLike = None,
+        min_occupancy: ArrayLike = None,
+        ids: Sequence[object] | None = None,
+        count: int | None = None,
+        annual_fixed_cost: ArrayLike = None,
+        intake: ArrayLike = None,
+    ) -> Options:
         """Options with defaults: fixed size (``min_size = max_size``, step 0), open from
         period 0, no costs, not forced or excluded, no minimum occupancy, every place from
         the opening period. ``max_size`` None gives ``count`` uncapacitated options."""
@@ -263,15 +262,20 @@ class Options:
         n = len(mx)
         mn = _array(min_size, float, n, np.nan)
         mn = np.where(np.isnan(mn), np.where(np.isfinite(mx), mx, 0.0), mn)
-        arrays = dict(
-            min_size=mn, max_size=mx, step=_array(step, float, n, 0.0),
-            earliest=_array(earliest, np.int64, n, 0), fixed_cost=_array(fixed_cost, float, n, 0.0),
-            cost_per_place=_array(cost_per_place, float, n, 0.0),
-            annual_cost_per_place=_array(annual_cost_per_place, float, n, 0.0),
-            forced=_array(forced, bool, n, False), excluded=_array(excluded, bool, n, False),
-            min_occupancy=_array(min_occupancy, float, n, 0.0),
-            annual_fixed_cost=_array(annual_fixed_cost, float, n, 0.0),
-            intake=_intake(intake, n))
+        arrays = {
+            "min_size": mn,
+            "max_size": mx,
+            "step": _array(step, float, n, 0.0),
+            "earliest": _array(earliest, np.int64, n, 0),
+            "fixed_cost": _array(fixed_cost, float, n, 0.0),
+            "cost_per_place": _array(cost_per_place, float, n, 0.0),
+            "annual_cost_per_place": _array(annual_cost_per_place, float, n, 0.0),
+            "forced": _array(forced, bool, n, False),
+            "excluded": _array(excluded, bool, n, False),
+            "min_occupancy": _array(min_occupancy, float, n, 0.0),
+            "annual_fixed_cost": _array(annual_fixed_cost, float, n, 0.0),
+            "intake": _intake(intake, n),
+        }
         _frozen(*arrays.values())
         return cls(**arrays, ids=_ids(ids, n, "o"))
 
@@ -303,7 +307,7 @@ class Options:
         in period t, paid on the places it has from t to the end (``remaining_weight`` for
         an option with all its places from opening)."""
         T = periods.count
-        years_open = np.arange(T)[None, :] - np.arange(T)[:, None]       # opening t x period t'
+        years_open = np.arange(T)[None, :] - np.arange(T)[:, None]  # opening t x period t'
         share = self.usable_share(np.arange(self.count)[:, None, None], years_open[None, :, :])
         return (share * periods.weight[None, None, :]).sum(axis=2)
 
@@ -332,8 +336,7 @@ class Arcs:
     stays: np.ndarray | None = None
 
     @classmethod
-    def make(cls, group: ArrayLike, facility: ArrayLike, cost: ArrayLike = None, *,
-             stays: ArrayLike = None) -> Arcs:
+    def make(cls, group: ArrayLike, facility: ArrayLike, cost: ArrayLike = None, *, stays: ArrayLike = None) -> Arcs:
         g = _array(group, np.int64)
         f = _array(facility, np.int64)
         c = _array(cost, float, len(g), 0.0)
@@ -443,13 +446,28 @@ class Problem:
     rejoins: Rejoins = field(default_factory=Rejoins.make)
 
     @classmethod
-    def make(cls, *, groups: Groups, arcs: Arcs, periods: Periods | None = None,
-             existing: Existing | None = None, options: Options | None = None,
-             rules: Rules | None = None, rejoins: Rejoins | None = None) -> Problem:
+    def make(
+        cls,
+        *,
+        groups: Groups,
+        arcs: Arcs,
+        periods: Periods | None = None,
+        existing: Existing | None = None,
+        options: Options | None = None,
+        rules: Rules | None = None,
+        rejoins: Rejoins | None = None,
+    ) -> Problem:
         count = int(groups.period.max()) + 1 if periods is None and groups.count else 1
         periods = periods or Periods.make(count)
-        problem = cls(periods, groups, existing or Existing.make(periods=periods.count),
-                      options or Options.make(count=0), arcs, rules or Rules(), rejoins or Rejoins.make())
+        problem = cls(
+            periods,
+            groups,
+            existing or Existing.make(periods=periods.count),
+            options or Options.make(count=0),
+            arcs,
+            rules or Rules(),
+            rejoins or Rejoins.make(),
+        )
         problems = problem.check()
         if problems:
             raise ProblemError(problems)
@@ -466,10 +484,10 @@ class Problem:
     def arc_usage(self, arcs: np.ndarray | None = None) -> np.ndarray:
         """(A, T): the share of each arc's units (or of ``arcs``' only) at its facility in
         each period."""
-        arcs = slice(None) if arcs is None else arcs
+        pick: slice | np.ndarray = slice(None) if arcs is None else arcs
         if self.arcs.stays is not None:
-            return self.arcs.stays[arcs]
-        return self.groups.usage(self.periods.count)[self.arcs.group[arcs]]
+            return self.arcs.stays[pick]
+        return self.groups.usage(self.periods.count)[self.arcs.group[pick]]
 
     def arc_weight(self) -> np.ndarray:
         """(A,): the weight of a unit's annual cost over every period it is at the arc's facility."""
@@ -495,16 +513,21 @@ class Problem:
     def differing(self, opened: Sequence[Sequence[int]]) -> Problem:
         """The same problem, its plan to open a set of options other than each of ``opened``."""
         sets = tuple(tuple(sorted({int(o) for o in members})) for members in opened)
-        return dataclasses.replace(self, rules=dataclasses.replace(
-            self.rules, different_from=self.rules.different_from + sets))
+        return dataclasses.replace(
+            self, rules=dataclasses.replace(self.rules, different_from=self.rules.different_from + sets)
+        )
 
     def closing(self, options: ArrayLike) -> Problem:
         """The same problem with ``options`` (indices, or a mask over the options) closed:
         excluded and not forced. Every option closed is the status quo."""
         shut = np.zeros(self.options.count, dtype=bool)
         shut[np.asarray(options)] = True
-        return dataclasses.replace(self, options=dataclasses.replace(
-            self.options, excluded=self.options.excluded | shut, forced=self.options.forced & ~shut))
+        return dataclasses.replace(
+            self,
+            options=dataclasses.replace(
+                self.options, excluded=self.options.excluded | shut, forced=self.options.forced & ~shut
+            ),
+        )
 
     def check(self) -> list[str]:
         """Every inconsistency in the arrays, as readable lines (empty when all is well)."""
@@ -529,26 +552,57 @@ class Problem:
         if e.capacity.ndim != 2 or e.capacity.shape[1] != T:
             out.append(f"existing.capacity must be facilities x {T} periods, not {e.capacity.shape}")
         else:
-            _bad(out, "existing.capacity", np.isnan(e.capacity).any(axis=1) | (e.capacity < 0).any(axis=1), "must be >= 0")
+            _bad(
+                out,
+                "existing.capacity",
+                np.isnan(e.capacity).any(axis=1) | (e.capacity < 0).any(axis=1),
+                "must be >= 0",
+            )
         option_lengths = len(out)
-        for name in ("min_size", "step", "earliest", "fixed_cost", "cost_per_place", "annual_cost_per_place",
-                     "forced", "excluded", "min_occupancy", "annual_fixed_cost"):
+        for name in (
+            "min_size",
+            "step",
+            "earliest",
+            "fixed_cost",
+            "cost_per_place",
+            "annual_cost_per_place",
+            "forced",
+            "excluded",
+            "min_occupancy",
+            "annual_fixed_cost",
+        ):
             if len(getattr(o, name)) != O:
                 out.append(f"options.{name} has {len(getattr(o, name))} values for {O} options")
         if len(out) == option_lengths:
             cap = o.capacitated
             _bad(out, "options.max_size", np.isnan(o.max_size) | (o.max_size < 0), "must be >= 0 (inf: uncapacitated)")
-            _bad(out, "options.min_size", cap & ~((o.min_size >= 0) & (o.min_size <= o.max_size)),
-                 "must be between 0 and max_size")
+            _bad(
+                out,
+                "options.min_size",
+                cap & ~((o.min_size >= 0) & (o.min_size <= o.max_size)),
+                "must be between 0 and max_size",
+            )
             _bad(out, "options.step", ~np.isfinite(o.step) | (o.step < 0), "must be finite and >= 0")
             _bad(out, "options.earliest", (o.earliest < 0) | (o.earliest >= T), f"must be a period 0..{T - 1}")
             for name in ("fixed_cost", "cost_per_place", "annual_cost_per_place", "annual_fixed_cost"):
-                _bad(out, f"options.{name}", ~np.isfinite(getattr(o, name)) | (getattr(o, name) < 0),
-                     "must be finite and >= 0")
-            _bad(out, "options.cost_per_place", ~cap & ((o.cost_per_place > 0) | (o.annual_cost_per_place > 0)),
-                 "per-place costs need a finite max_size")
-            _bad(out, "options.min_occupancy", ~cap & (o.min_occupancy > 0),
-                 "a minimum occupancy needs a finite max_size")
+                _bad(
+                    out,
+                    f"options.{name}",
+                    ~np.isfinite(getattr(o, name)) | (getattr(o, name) < 0),
+                    "must be finite and >= 0",
+                )
+            _bad(
+                out,
+                "options.cost_per_place",
+                ~cap & ((o.cost_per_place > 0) | (o.annual_cost_per_place > 0)),
+                "per-place costs need a finite max_size",
+            )
+            _bad(
+                out,
+                "options.min_occupancy",
+                ~cap & (o.min_occupancy > 0),
+                "a minimum occupancy needs a finite max_size",
+            )
             _bad(out, "options.min_occupancy", (o.min_occupancy < 0) | (o.min_occupancy > 1), "must be a share 0..1")
             _bad(out, "options.forced", o.forced & o.excluded, "an option cannot be both forced and excluded")
             out += _intake_problems(o)
@@ -558,7 +612,11 @@ class Problem:
             _bad(out, "arcs.group", (a.group < 0) | (a.group >= G), f"must be a group 0..{G - 1}")
             _bad(out, "arcs.facility", (a.facility < 0) | (a.facility >= E + O), f"must be a facility 0..{E + O - 1}")
             _bad(out, "arcs.cost", ~np.isfinite(a.cost), "must be finite")
-            if len(a.group) and np.all((a.group >= 0) & (a.group < G)) and np.all((a.facility >= 0) & (a.facility < E + O)):
+            if (
+                len(a.group)
+                and np.all((a.group >= 0) & (a.group < G))
+                and np.all((a.facility >= 0) & (a.facility < E + O))
+            ):
                 key = a.group * (E + O) + a.facility
                 if len(np.unique(key)) != len(key):
                     out.append("arcs: a (group, facility) pair appears more than once")
@@ -575,8 +633,10 @@ class Problem:
                 out.append(f"rules.{name} = {value} must be between 0 and the {O} options")
         if r.exact_options is not None and len(o.forced) == O == len(o.excluded):
             if int(o.forced.sum()) > r.exact_options or int((~o.excluded).sum()) < r.exact_options:
-                out.append(f"rules.exact_options = {r.exact_options} cannot be met: {int(o.forced.sum())} forced, "
-                           f"{int((~o.excluded).sum())} not excluded")
+                out.append(
+                    f"rules.exact_options = {r.exact_options} cannot be met: {int(o.forced.sum())} forced, "
+                    f"{int((~o.excluded).sum())} not excluded"
+                )
         return out
 
 
@@ -586,8 +646,12 @@ def _intake_problems(o: Options) -> list[str]:
         return [f"options.intake must be options x years open, not {o.intake.shape}"]
     out: list[str] = []
     share = o.intake
-    _bad(out, "options.intake", ~np.isfinite(share).all(axis=1) | (share <= 0).any(axis=1) | (share > 1).any(axis=1),
-         "must be shares above 0 and at most 1")
+    _bad(
+        out,
+        "options.intake",
+        ~np.isfinite(share).all(axis=1) | (share <= 0).any(axis=1) | (share > 1).any(axis=1),
+        "must be shares above 0 and at most 1",
+    )
     _bad(out, "options.intake", (np.diff(share, axis=1) < 0).any(axis=1), "must not fall from one year to the next")
     return out
 
@@ -602,10 +666,12 @@ def _rule_problems(r: Rules, o: Options, T: int, O: int) -> list[str]:
         elif len(o.forced) == O and len(o.excluded) == O:
             forced = o.forced[members.astype(np.int64)] & ~o.excluded[members.astype(np.int64)]
             if int(forced.sum()) > 1:
-                out.append(f"rules.exclusive_groups[{i}]: at most one of its options may open, but "
-                           f"{int(forced.sum())} are forced open")
-    for i, members in enumerate(r.different_from):
-        if not all(isinstance(m, (int, np.integer)) and 0 <= m < O for m in members):
+                out.append(
+                    f"rules.exclusive_groups[{i}]: at most one of its options may open, but "
+                    f"{int(forced.sum())} are forced open"
+                )
+    for i, opened in enumerate(r.different_from):
+        if not all(isinstance(m, (int, np.integer)) and 0 <= m < O for m in opened):
             out.append(f"rules.different_from[{i}] must list option indices 0..{O - 1}")
     out += _same_plan_problems(r, o, O)
     if r.annual_budget_per_period is not None:
@@ -631,20 +697,24 @@ def _same_plan_problems(r: Rules, o: Options, O: int) -> list[str]:
         if len(index) and len(o.forced) == O and len(o.excluded) == O:
             differ = [name for name in alike if len(np.unique(getattr(o, name)[index])) > 1]
             if differ:
-                out.append(f"rules.same_plan[{i}]: options that open together must share "
-                           f"{', '.join(differ)}")
+                out.append(f"rules.same_plan[{i}]: options that open together must share {', '.join(differ)}")
     return out
 
 
 def _stays_problems(g: Groups, T: int) -> list[str]:
+    assert g.stays is not None  # called only for groups with stays
     if g.stays.shape != (g.count, T):
         return [f"groups.stays must be {g.count} groups x {T} periods, not {g.stays.shape}"]
     out: list[str] = []
     s = g.stays
     own = s[np.arange(g.count), np.clip(g.period, 0, T - 1)]
     before = np.arange(T)[None, :] < g.period[:, None]
-    _bad(out, "groups.stays", ~np.isfinite(s).all(axis=1) | (s < 0).any(axis=1) | (s > 1 + 1e-9).any(axis=1),
-         "must be shares from 0 to 1")
+    _bad(
+        out,
+        "groups.stays",
+        ~np.isfinite(s).all(axis=1) | (s < 0).any(axis=1) | (s > 1 + 1e-9).any(axis=1),
+        "must be shares from 0 to 1",
+    )
     _bad(out, "groups.stays", np.abs(own - 1.0) > 1e-9, "must be 1 in the group's own period")
     _bad(out, "groups.stays", (before & (s > 0)).any(axis=1), "must be 0 before the group's period")
     return out
@@ -652,6 +722,7 @@ def _stays_problems(g: Groups, T: int) -> list[str]:
 
 def _arc_stays_problems(problem: Problem, T: int) -> list[str]:
     a, g = problem.arcs, problem.groups
+    assert a.stays is not None  # called only for arcs with stays
     if a.stays.shape != (len(a.group), T):
         return [f"arcs.stays must be {len(a.group)} arcs x {T} periods, not {a.stays.shape}"]
     out: list[str] = []
@@ -659,8 +730,12 @@ def _arc_stays_problems(problem: Problem, T: int) -> list[str]:
     own = s[np.arange(len(a.group)), np.clip(g.period[a.group], 0, T - 1)]
     _bad(out, "arcs.stays", ~np.isfinite(s).all(axis=1) | (s < 0).any(axis=1), "must be shares from 0")
     _bad(out, "arcs.stays", np.abs(own - 1.0) > 1e-9, "must be 1 in the group's own period")
-    _bad(out, "arcs.stays", (s > g.usage(T)[a.group] + 1e-9).any(axis=1),
-         "must be at most the group's own share in every period")
+    _bad(
+        out,
+        "arcs.stays",
+        (s > g.usage(T)[a.group] + 1e-9).any(axis=1),
+        "must be at most the group's own share in every period",
+    )
     return out
 
 
@@ -671,17 +746,26 @@ def _rejoin_problems(problem: Problem) -> list[str]:
     out: list[str] = []
     _bad(out, "rejoins.arc", (r.arc < 0) | (r.arc >= A), f"must be an arc 0..{A - 1}")
     _bad(out, "rejoins.group", (r.group < 0) | (r.group >= G), f"must be a group 0..{G - 1}")
-    _bad(out, "rejoins.share", ~np.isfinite(r.share) | (r.share <= 0) | (r.share > 1), "must be a share above 0 and at most 1")
+    _bad(
+        out,
+        "rejoins.share",
+        ~np.isfinite(r.share) | (r.share <= 0) | (r.share > 1),
+        "must be a share above 0 and at most 1",
+    )
     if not out and r.count:
         periods = problem.groups.period
-        _bad(out, "rejoins.group", periods[r.group] <= periods[problem.arcs.group[r.arc]],
-             "must be a group of a later period than the arc's")
+        _bad(
+            out,
+            "rejoins.group",
+            periods[r.group] <= periods[problem.arcs.group[r.arc]],
+            "must be a group of a later period than the arc's",
+        )
         total = np.bincount(r.arc, weights=r.share, minlength=A)
         _bad(out, "rejoins.share", total > 1 + 1e-9, "must add up to at most 1 for each arc")
     return out
 
 
-def _bad(out: list[str], name: str, mask: np.ndarray, expected: str, shown: int = 5) -> None:
+def _bad(out: list[str], name: str, mask: np.ndarray | np.bool_, expected: str, shown: int = 5) -> None:
     where = np.flatnonzero(mask)
     if len(where):
         rows = ", ".join(str(i) for i in where[:shown]) + (" ..." if len(where) > shown else "")

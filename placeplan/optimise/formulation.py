@@ -19,63 +19,6 @@ from .core import Problem
 
 log = logging.getLogger(__name__)
 
-FORMULATION = r"""
-**Sets.** Periods $t \in T = \{0..T-1\}$ with weights $w_t$ (annual costs) and $\omega_t$
-(capital). Demand groups $g \in G$, each in period $t_g$ with demand $d_g$ and fallback cost
-$\varphi_g$ ($\varphi_g = \infty$: fallback forbidden, $g \in G^{\neq}$). Existing facilities
-$e \in E$ with capacity $C_{e,t}$. Options $o \in O$ that may open in a period
-$t \in T_o = \{\tau_o..T-1\}$, size $m_o + \sigma_o k$ for integer $0 \le k \le K_o$
-($M_o = m_o + \sigma_o K_o$), fixed cost $F_o$, capital per place $P_o$, annual cost per place
-$A_o$, annual running cost $R_o$ (a year open, whatever the size), minimum occupancy $\rho_o$.
-Exclusive groups $X \in \mathcal X$: sets of options of which at most one opens. A group is
-placed in its period and stays where it is placed: $\pi_{g,t}$ is the share of its units still
-there in period $t$ ($\pi_{g,t_g} = 1$, $0$ before $t_g$; pupils continue until a transfer
-point). Arcs $a = (g_a, f_a, c_a) \in \mathcal A$; $\mathcal A_{f}$ are the arcs into $f$,
-$\mathcal A_g$ those leaving $g$; $\pi_{a,t} \le \pi_{g_a,t}$ is the share of the arc's units
-still at $f_a$ (pupils leave a facility at an age it does not admit), $W_a = \sum_t w_t \pi_{a,t}$
-and $W_g = \sum_t w_t \pi_{g,t}$. Rejoins $k \in \mathcal R$: a share $q_k$ of the units along
-arc $a_k$ must be placed again, in group $g_k$ of a later period (they moved on to an age
-their facility does not admit).
-
-**Variables.** $x_a \ge 0$ units sent along arc $a$; $u_g \ge 0$ unplaced units of $g$
-(only if $\varphi_g < \infty$); $z_{o,t} \in \{0,1\}$: option $o$ opens in period $t$;
-$k_{o,t} \in \{0..K_o\}$ size steps taken when $o$ opens in $t$ (continuous when $\sigma_o = 0$).
-Places of $o$ opened in $t$: $s_{o,t} = m_o z_{o,t} + \sigma_o k_{o,t}$; open by $t$:
-$y_{o,t} = \sum_{t' \le t} z_{o,t'}$; places available in $t$:
-$S_{o,t} = \sum_{t' \le t} r_{o,t-t'}\, s_{o,t'}$, where $r_{o,j} \in (0,1]$, never falling
-and 1 from some year on, is the share of its places an option has in its $j$-th year open
-(its intake: a provision opens with some places and grows); the weight of a per-place
-annual cost of opening in $t$ is then $\bar w_{o,t} = \sum_{t' \ge t} w_{t'} r_{o,t'-t}$.
-
-**Objective** (each term reported separately):
-$$\min \underbrace{\sum_{o,t} \omega_t F_o z_{o,t}}_{\text{capital, fixed}}
- + \underbrace{\sum_{o,t} \omega_t P_o s_{o,t}}_{\text{capital, places}}
- + \underbrace{\sum_{o,t} A_o \bar w_{o,t} s_{o,t}}_{\text{annual places}}
- + \underbrace{\sum_{o,t} R_o \Big(\sum_{t' \ge t} w_{t'}\Big) z_{o,t}}_{\text{annual fixed}}
- + \underbrace{\sum_a W_a c_a x_a}_{\text{arcs}}
- + \underbrace{\sum_g W_g \varphi_g u_g}_{\text{fallback}}$$
-
-**Constraints.**
-$$\textstyle\sum_{a \in \mathcal A_g} x_a + u_g - \sum_{k \in \mathcal R: g_k = g} q_k x_{a_k} = d_g \quad \forall g \qquad\text{(demand, with the units that rejoin it: placed or reported unplaced)}$$
-$$\textstyle\sum_{a \in \mathcal A_{e}} \pi_{a,t} x_a \le C_{e,t} \quad \forall e, t \qquad\text{(existing capacity)}$$
-$$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{a,t} x_a \le S_{o,t} \quad \forall o, t \qquad\text{(option capacity, from its opening period)}$$
-$$\textstyle\sum_{a \in \mathcal A_{o}} \pi_{a,t} x_a \ge \rho_o S_{o,t} \quad \forall o, t \qquad\text{(minimum occupancy)}$$
-$$x_a \le \min(D_{g_a}, M_{f_a})\, y_{f_a, t_{g_a}} \quad \forall a \text{ into an option} \qquad\text{(strong linking; } D_g \text{: } d_g \text{ and all that could rejoin } g)$$
-$$k_{o,t} \le K_o z_{o,t}, \qquad \textstyle\sum_{t \in T_o} z_{o,t} \le 1 \;(= 1 \text{ if forced}, \text{no } z \text{ if excluded})$$
-$$\textstyle\sum_{e} C_{e,t} + \sum_o S_{o,t} \ge \sum_{g \in G^{\neq}} \pi_{g,t} d_g \quad \forall t \qquad\text{(aggregate capacity cover, a valid cut: } \pi_{g,t} \text{ counts } g\text{'s units wherever they are, rejoined ones included; where they may rejoin a group that may fall back, } \min_{a \in \mathcal A_g} \pi_{a,t} \text{ instead)}$$
-$$\textstyle\sum_{o,t} (F_o z_{o,t} + P_o s_{o,t}) \le B, \quad \sum_o (F_o z_{o,t} + P_o s_{o,t}) \le B_t \;\forall t \qquad\text{(capital budgets)}$$
-$$\textstyle\sum_{o,t} z_{o,t} \le N \quad\text{or}\quad = p \qquad\text{(number of options opened, forced ones included)}$$
-$$\textstyle\sum_{o \in X} \sum_{t \in T_o} z_{o,t} \le 1 \quad \forall X \in \mathcal X \qquad\text{(at most one option of each exclusive group)}$$
-$$\textstyle\sum_{o \notin P} \sum_{t} z_{o,t} - \sum_{o \in P} \sum_{t} z_{o,t} \ge 1 - |P| \quad \forall P \in \mathcal P \qquad\text{(a plan other than each earlier one: alternatives)}$$
-$$z_{o,t} = z_{o',t}, \quad k_{o,t} = k_{o',t} \quad \forall t,\; o \in Q \text{ and its first member } o' \quad \forall Q \in \mathcal Q \qquad\text{(options that open together: the copies of one option in a problem of several demand futures)}$$
-$$\textstyle\sum_o (A'_o S_{o,t} + R_o y_{o,t}) \le V_t \quad \forall t \qquad\text{(annual running-cost budget, undiscounted; } A'_o = A_o \text{ unless given)}$$
-
-Uncapacitated options ($M_o = \infty$) have no size, capacity or per-place cost: only
-$z$ and the linking $x_a \le d_{g_a} y_{f_a,t_{g_a}}$. The classic special cases: capacitated
-facility location (one period, fixed sizes $m_o = M_o$, fixed costs, fallback forbidden) and
-p-median (uncapacitated options, $\sum z = p$, some forced open).
-"""
-
 TERMS = ("capital_fixed", "capital_places", "annual_places", "annual_fixed", "arcs", "fallback")
 
 
@@ -125,19 +68,22 @@ class Model:
         return int(self.integer.sum())
 
     def size(self) -> dict[str, int]:
-        return {"variables": self.num_variables, "integer_variables": self.num_integer,
-                "constraints": self.num_constraints, "nonzeros": int(self.matrix.nnz)}
+        return {
+            "variables": self.num_variables,
+            "integer_variables": self.num_integer,
+            "constraints": self.num_constraints,
+            "nonzeros": int(self.matrix.nnz),
+        }
 
     def summary(self) -> str:
         """One line per family: what a reader of the log wants to see."""
-        lines = [f"model: {self.num_variables:,} variables ({self.num_integer:,} integer), "
-                 f"{self.num_constraints:,} constraints, {self.matrix.nnz:,} nonzeros"]
+        lines = [
+            f"model: {self.num_variables:,} variables ({self.num_integer:,} integer), "
+            f"{self.num_constraints:,} constraints, {self.matrix.nnz:,} nonzeros"
+        ]
         lines += [f"  variables {name}: {s.stop - s.start:,}" for name, s in self.families.items()]
         lines += [f"  constraints {name}: {s.stop - s.start:,}" for name, s in self.row_families.items()]
         return "\n".join(lines)
-
-    def term_values(self, values: np.ndarray) -> dict[str, float]:
-        return {name: float(vec @ values) for name, vec in self.terms.items()}
 
 
 class _Builder:
@@ -171,8 +117,16 @@ class _Builder:
     def cost(self, term: str, cols: np.ndarray, coef: np.ndarray) -> None:
         self.term_entries[term].append((np.asarray(cols, np.int64), np.asarray(coef, float)))
 
-    def constraints(self, name: str, count: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
-                    lower: np.ndarray, upper: np.ndarray) -> int:
+    def constraints(
+        self,
+        name: str,
+        count: int,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals: np.ndarray,
+        lower: float | np.ndarray,
+        upper: float | np.ndarray,
+    ) -> int:
         start = self.m
         if count:
             self.rows.append(start + np.asarray(rows, np.int64))
@@ -189,16 +143,16 @@ class _Builder:
 class _Index:
     """The variables of the problem after the arcs that can never carry flow are dropped."""
 
-    arcs: np.ndarray          # original arc index of each x
+    arcs: np.ndarray  # original arc index of each x
     x_group: np.ndarray
     x_facility: np.ndarray
     x_period: np.ndarray
-    groups_u: np.ndarray      # groups with a fallback variable
+    groups_u: np.ndarray  # groups with a fallback variable
     z_option: np.ndarray
     z_period: np.ndarray
     k_option: np.ndarray
     k_period: np.ndarray
-    k_z: np.ndarray           # the z each k belongs to (position within z)
+    k_z: np.ndarray  # the z each k belongs to (position within z)
 
 
 def usable_arcs(problem: Problem) -> np.ndarray:
@@ -223,21 +177,35 @@ def _index(problem: Problem, arcs: np.ndarray | None) -> _Index:
     arcs = usable_arcs(problem) if arcs is None else np.asarray(arcs, np.int64)
     x_group = problem.arcs.group[arcs]
     open_opts = np.flatnonzero(~o.excluded)
-    z_option = np.concatenate([np.full(T - o.earliest[i], i) for i in open_opts]).astype(np.int64) \
-        if len(open_opts) else np.empty(0, np.int64)
-    z_period = np.concatenate([np.arange(o.earliest[i], T) for i in open_opts]).astype(np.int64) \
-        if len(open_opts) else np.empty(0, np.int64)
+    z_option = (
+        np.concatenate([np.full(T - o.earliest[i], i) for i in open_opts]).astype(np.int64)
+        if len(open_opts)
+        else np.empty(0, np.int64)
+    )
+    z_period = (
+        np.concatenate([np.arange(o.earliest[i], T) for i in open_opts]).astype(np.int64)
+        if len(open_opts)
+        else np.empty(0, np.int64)
+    )
     steps = o.size_steps
     has_k = steps[z_option] > 0 if len(z_option) else np.zeros(0, bool)
     k_z = np.flatnonzero(has_k)
-    return _Index(arcs, x_group, problem.arcs.facility[arcs], g.period[x_group],
-                  np.flatnonzero(g.fallback_allowed & (problem.most_demand > 0)),
-                  z_option, z_period, z_option[k_z], z_period[k_z], k_z)
+    return _Index(
+        arcs,
+        x_group,
+        problem.arcs.facility[arcs],
+        g.period[x_group],
+        np.flatnonzero(g.fallback_allowed & (problem.most_demand > 0)),
+        z_option,
+        z_period,
+        z_option[k_z],
+        z_period[k_z],
+        k_z,
+    )
 
 
-def build_model(problem: Problem, *, arcs: np.ndarray | None = None,
-                linking: np.ndarray | bool = True) -> Model:
-    """Build the model of :data:`FORMULATION` without solving it.
+def build_model(problem: Problem, *, arcs: np.ndarray | None = None, linking: np.ndarray | bool = True) -> Model:
+    """Build the model of :data:`placeplan.model_maths.FORMULATION` without solving it.
 
     ``arcs`` restricts the model to those arc indices (default: every usable arc);
     ``linking`` chooses the strong linking rows: True for every arc into an option, False
@@ -267,13 +235,19 @@ def build_model(problem: Problem, *, arcs: np.ndarray | None = None,
     add_annual_budget_constraints(b, problem, ix)
     model = _finish(b, problem, ix)
     model.build_seconds = time.perf_counter() - start
-    log.info("built model: %s arcs, %s options, %s variables, %s constraints in %.2f s",
-             f"{len(ix.arcs):,}", f"{problem.options.count:,}", f"{model.num_variables:,}",
-             f"{model.num_constraints:,}", model.build_seconds)
+    log.info(
+        "built model: %s arcs, %s options, %s variables, %s constraints in %.2f s",
+        f"{len(ix.arcs):,}",
+        f"{problem.options.count:,}",
+        f"{model.num_variables:,}",
+        f"{model.num_constraints:,}",
+        model.build_seconds,
+    )
     return model
 
 
 # --- variables -------------------------------------------------------------------------
+
 
 def add_flow_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     """x_a: units along each usable arc, at most the group's demand (and the option's size)."""
@@ -295,8 +269,11 @@ def add_fallback_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
     """u_g: unplaced units of each group whose fallback is allowed."""
     g = problem.groups
     start = b.variables("u", np.zeros(len(ix.groups_u)), problem.most_demand[ix.groups_u], False)
-    b.cost("fallback", start + np.arange(len(ix.groups_u)),
-           g.weight(problem.periods)[ix.groups_u] * g.fallback_cost[ix.groups_u])
+    b.cost(
+        "fallback",
+        start + np.arange(len(ix.groups_u)),
+        g.weight(problem.periods)[ix.groups_u] * g.fallback_cost[ix.groups_u],
+    )
 
 
 def add_open_variables(b: _Builder, problem: Problem, ix: _Index) -> None:
@@ -342,6 +319,7 @@ def _step_size(problem: Problem, ix: _Index) -> np.ndarray:
 
 # --- constraints -------------------------------------------------------------------------
 
+
 def add_demand_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     """Every unit of demand is placed along an arc or reported unplaced, its own units and
     those that rejoin it from earlier arcs: sum_a x_a + u_g - sum_k share_k x_{arc_k} = d_g."""
@@ -359,8 +337,9 @@ def add_demand_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     b.constraints("demand", G, rows, cols, vals, d, d)
 
 
-def _facility_period_rows(problem: Problem, ix: _Index,
-                          facilities: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _facility_period_rows(
+    problem: Problem, ix: _Index, facilities: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For arcs into ``facilities`` (a mask over x): for every period the arc's units are
     there, the x, the row key facility*T + period and the share of its units there."""
     T = problem.periods.count
@@ -385,8 +364,15 @@ def add_existing_capacity_constraints(b: _Builder, problem: Problem, ix: _Index)
     new_row = np.full(len(used), -1)
     new_row[keep_row] = np.arange(len(keep_row))
     sel = new_row[row] >= 0
-    b.constraints("existing_capacity", len(keep_row), new_row[row][sel], b.families["x"].start + xs[sel],
-                  share[sel], -np.inf, cap[used[keep_row]])
+    b.constraints(
+        "existing_capacity",
+        len(keep_row),
+        new_row[row][sel],
+        b.families["x"].start + xs[sel],
+        share[sel],
+        -np.inf,
+        cap[used[keep_row]],
+    )
 
 
 def _option_capacity_terms(problem: Problem, ix: _Index, b: _Builder) -> tuple[np.ndarray, ...]:
@@ -418,8 +404,9 @@ def add_option_capacity_constraints(b: _Builder, problem: Problem, ix: _Index) -
     cap_opt[is_opt] = o.capacitated[ix.x_facility[is_opt] - E]
     xs, key, there = _facility_period_rows(problem, ix, cap_opt)
     key = key - E * problem.periods.count
-    _option_rows(b, problem, ix, "option_capacity", xs, key, there, sign=1.0, share=np.ones(o.count),
-                 lower=-np.inf, upper=0.0)
+    _option_rows(
+        b, problem, ix, "option_capacity", xs, key, there, sign=1.0, share=np.ones(o.count), lower=-np.inf, upper=0.0
+    )
 
 
 def add_min_occupancy_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
@@ -431,13 +418,37 @@ def add_min_occupancy_constraints(b: _Builder, problem: Problem, ix: _Index) -> 
     sel[is_opt] = need[ix.x_facility[is_opt] - E]
     xs, key, there = _facility_period_rows(problem, ix, sel)
     key = key - E * problem.periods.count
-    _option_rows(b, problem, ix, "min_occupancy", xs, key, there, sign=1.0, share=o.min_occupancy,
-                 lower=0.0, upper=np.inf, options=need)
+    _option_rows(
+        b,
+        problem,
+        ix,
+        "min_occupancy",
+        xs,
+        key,
+        there,
+        sign=1.0,
+        share=o.min_occupancy,
+        lower=0.0,
+        upper=np.inf,
+        options=need,
+    )
 
 
-def _option_rows(b: _Builder, problem: Problem, ix: _Index, name: str, xs: np.ndarray, key: np.ndarray,
-                 there: np.ndarray, *, sign: float, share: np.ndarray, lower: float, upper: float,
-                 options: np.ndarray | None = None) -> None:
+def _option_rows(
+    b: _Builder,
+    problem: Problem,
+    ix: _Index,
+    name: str,
+    xs: np.ndarray,
+    key: np.ndarray,
+    there: np.ndarray,
+    *,
+    sign: float,
+    share: np.ndarray,
+    lower: float,
+    upper: float,
+    options: np.ndarray | None = None,
+) -> None:
     """sum of flows (xs, keyed o*T+t, times the share of their units ``there`` in t)
     - share_o * S_{o,t} within [lower, upper]: one row per
     (option, period) where the option may be open (every such pair for occupancy rows, so
@@ -498,8 +509,7 @@ def add_size_link_constraints(b: _Builder, problem: Problem, ix: _Index) -> None
     zs = b.families["z"].start + ix.k_z
     steps = problem.options.size_steps[ix.k_option]
     rows = np.concatenate([np.arange(n), np.arange(n)])
-    b.constraints("size_link", n, rows, np.concatenate([ks, zs]), np.concatenate([np.ones(n), -steps]),
-                  -np.inf, 0.0)
+    b.constraints("size_link", n, rows, np.concatenate([ks, zs]), np.concatenate([np.ones(n), -steps]), -np.inf, 0.0)
 
 
 def add_open_once_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
@@ -511,8 +521,9 @@ def add_open_once_constraints(b: _Builder, problem: Problem, ix: _Index) -> None
     row_of[several] = np.arange(len(several))
     sel = np.flatnonzero(row_of[ix.z_option] >= 0)
     lower = np.where(o.forced[several], 1.0, 0.0)
-    b.constraints("open_once", len(several), row_of[ix.z_option[sel]], b.families["z"].start + sel,
-                  np.ones(len(sel)), lower, 1.0)
+    b.constraints(
+        "open_once", len(several), row_of[ix.z_option[sel]], b.families["z"].start + sel, np.ones(len(sel)), lower, 1.0
+    )
 
 
 def add_cover_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
@@ -561,8 +572,7 @@ def _capital_columns(b: _Builder, problem: Problem, ix: _Index) -> tuple[np.ndar
     mn = np.where(o.capacitated[ix.z_option], o.min_size[ix.z_option], 0.0)
     z_cap = o.fixed_cost[ix.z_option] + o.cost_per_place[ix.z_option] * mn
     k_cap = o.cost_per_place[ix.k_option] * _step_size(problem, ix)
-    return (np.concatenate([zs, ks]), np.concatenate([z_cap, k_cap]),
-            np.concatenate([ix.z_period, ix.k_period]))
+    return (np.concatenate([zs, ks]), np.concatenate([z_cap, k_cap]), np.concatenate([ix.z_period, ix.k_period]))
 
 
 def add_budget_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
@@ -631,16 +641,27 @@ def add_different_constraints(b: _Builder, problem: Problem, ix: _Index) -> None
         cols.append(zs)
         vals.append(np.where(inside, -1.0, 1.0))
         lower.append(1.0 - len(set(members)))
-    b.constraints("different", len(sets), np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
-                  np.asarray(lower), np.inf)
+    b.constraints(
+        "different",
+        len(sets),
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(vals),
+        np.asarray(lower),
+        np.inf,
+    )
 
 
 def add_same_plan_constraints(b: _Builder, problem: Problem, ix: _Index) -> None:
     """z_{o,t} = z_{o',t} and k_{o,t} = k_{o',t} for every option o of a set of
     ``rules.same_plan`` and the set's first member o': they open together, at one size."""
     O, T = problem.options.count, problem.periods.count
-    pairs = [(int(m), int(members[0])) for members in problem.rules.same_plan for m in members[1:]
-             if int(m) != int(members[0])]
+    pairs = [
+        (int(m), int(members[0]))
+        for members in problem.rules.same_plan
+        for m in members[1:]
+        if int(m) != int(members[0])
+    ]
     rows_of: list[np.ndarray] = []
     for family, option, period in (("z", ix.z_option, ix.z_period), ("k", ix.k_option, ix.k_period)):
         position = np.full((O, T), -1)
@@ -678,8 +699,15 @@ def add_annual_budget_constraints(b: _Builder, problem: Problem, ix: _Index) -> 
         rows.append(np.full(int(zsel.sum()), row))
         cols.append(zs[zsel])
         vals.append(o.annual_fixed_cost[ix.z_option[zsel]])
-    b.constraints("annual_budget", len(periods), np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
-                  -np.inf, limits[periods])
+    b.constraints(
+        "annual_budget",
+        len(periods),
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(vals),
+        -np.inf,
+        limits[periods],
+    )
 
 
 def _finish(b: _Builder, problem: Problem, ix: _Index) -> Model:
@@ -696,10 +724,21 @@ def _finish(b: _Builder, problem: Problem, ix: _Index) -> Model:
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(b.m, n))
     matrix.sum_duplicates()
     return Model(
-        problem=problem, lower=np.concatenate(b.lower), upper=np.concatenate(b.upper),
-        integer=np.concatenate(b.integer), terms=terms, matrix=matrix,
+        problem=problem,
+        lower=np.concatenate(b.lower),
+        upper=np.concatenate(b.upper),
+        integer=np.concatenate(b.integer),
+        terms=terms,
+        matrix=matrix,
         row_lower=np.concatenate(b.row_lower) if b.row_lower else np.empty(0),
         row_upper=np.concatenate(b.row_upper) if b.row_upper else np.empty(0),
-        families=b.families, row_families=b.row_families, arc_of_x=ix.arcs, group_of_u=ix.groups_u,
-        option_of_z=ix.z_option, period_of_z=ix.z_period, option_of_k=ix.k_option,
-        period_of_k=ix.k_period, z_of_k=ix.k_z)
+        families=b.families,
+        row_families=b.row_families,
+        arc_of_x=ix.arcs,
+        group_of_u=ix.groups_u,
+        option_of_z=ix.z_option,
+        period_of_z=ix.z_period,
+        option_of_k=ix.k_option,
+        period_of_k=ix.k_period,
+        z_of_k=ix.k_z,
+    )

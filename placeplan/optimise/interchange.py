@@ -26,7 +26,7 @@ import numpy as np
 
 from .lagrange import Lagrangian
 
-MAX_CELLS = 4_000_000   # groups x facilities held dense (32 MB a matrix)
+MAX_CELLS = 4_000_000  # groups x facilities held dense (32 MB a matrix)
 
 
 def applicable(lag: Lagrangian) -> bool:
@@ -95,11 +95,11 @@ def _best_move(lag: Lagrangian, cost: np.ndarray, y: np.ndarray) -> tuple[int, i
                 best, move = -gain[j], (-1, int(shut[j]))
         if len(opened):
             extra = np.maximum(np.minimum(second[:, None], at) - first[:, None], 0.0)
-            loss = _sum_by(nearest, extra, F + 1)[E + opened]     # opened x shut
+            loss = _sum_by(nearest, extra, F + 1)[E + opened]  # opened x shut
             delta = loss - gain[None, :] - fixed[opened][:, None]
-            i, j = np.unravel_index(int(np.argmin(delta)), delta.shape)
-            if delta[i, j] < best:
-                best, move = float(delta[i, j]), (int(opened[i]), int(shut[j]))
+            row, col = np.unravel_index(int(np.argmin(delta)), delta.shape)
+            if delta[row, col] < best:
+                best, move = float(delta[row, col]), (int(opened[row]), int(shut[col]))
     if may_drop and len(opened):
         loss = np.bincount(nearest, weights=second - first, minlength=F + 1)[E + opened] - fixed[opened]
         i = int(np.argmin(loss))

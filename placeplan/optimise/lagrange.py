@@ -52,10 +52,18 @@ def applicable(problem: Problem) -> bool:
     o, rules = problem.options, problem.rules
     fixed = ~o.capacitated | (o.min_size == o.max_size)
     phased = np.any(o.usable_share(np.arange(o.count), 0) < 1)
-    return (problem.periods.count == 1 and o.count > 0 and not problem.rejoins.count
-            and bool(np.all(fixed | o.excluded)) and not np.any(o.min_occupancy > 0)
-            and not rules.binding_groups(o) and rules.annual_budget_per_period is None and not phased
-            and not rules.different_from and not rules.same_plan)
+    return (
+        problem.periods.count == 1
+        and o.count > 0
+        and not problem.rejoins.count
+        and bool(np.all(fixed | o.excluded))
+        and not np.any(o.min_occupancy > 0)
+        and not rules.binding_groups(o)
+        and rules.annual_budget_per_period is None
+        and not phased
+        and not rules.different_from
+        and not rules.same_plan
+    )
 
 
 @dataclass
@@ -63,9 +71,9 @@ class LagrangeOutcome:
     bound: float
     multipliers: np.ndarray
     upper: float
-    incumbent: np.ndarray | None        # open options of the best plan found
-    fixed_closed: np.ndarray            # options proven closed in every better plan
-    fixed_open: np.ndarray              # options proven open in every better plan
+    incumbent: np.ndarray | None  # open options of the best plan found
+    fixed_closed: np.ndarray  # options proven closed in every better plan
+    fixed_open: np.ndarray  # options proven open in every better plan
     iterations: int
     seconds: float
     evaluations: int
@@ -121,7 +129,7 @@ class Lagrangian:
         node = copy.copy(self)
         node.forced, node.excluded = forced, excluded
         keep = np.ones(len(self.cap), bool)
-        keep[self.E:] = ~excluded
+        keep[self.E :] = ~excluded
         mask = keep[self.f]
         if not mask.all():
             for name in ("order", "g", "f", "c", "ub", "uncap_f"):
@@ -298,10 +306,11 @@ def plan_cost(problem: Problem, lag: Lagrangian, y: np.ndarray, *, exact: bool =
     if not admissible(problem, lag, y):
         return math.inf
     open_f = np.ones(len(lag.cap), bool)
-    open_f[lag.E:] = y
+    open_f[lag.E :] = y
     keep = open_f[lag.f]
-    placed = cheapest_placement(lag.d, lag.fallback, lag.g[keep], lag.f[keep], lag.c[keep],
-                                np.where(open_f, lag.cap, 0.0), exact=exact)
+    placed = cheapest_placement(
+        lag.d, lag.fallback, lag.g[keep], lag.f[keep], lag.c[keep], np.where(open_f, lag.cap, 0.0), exact=exact
+    )
     return placed + float(lag.fixed[y].sum())
 
 
@@ -327,9 +336,17 @@ def repair(lag: Lagrangian, y: np.ndarray, r: np.ndarray, problem: Problem) -> n
     return y if admissible(problem, lag, y) else None
 
 
-def optimise(problem: Problem, arcs: np.ndarray, *, upper: float = math.inf, incumbent: np.ndarray | None = None,
-             max_iterations: int = 600, time_limit: float = 30.0, heuristic_every: int = 10,
-             step: float = 0.0) -> LagrangeOutcome:
+def optimise(
+    problem: Problem,
+    arcs: np.ndarray,
+    *,
+    upper: float = math.inf,
+    incumbent: np.ndarray | None = None,
+    max_iterations: int = 600,
+    time_limit: float = 30.0,
+    heuristic_every: int = 10,
+    step: float = 0.0,
+) -> LagrangeOutcome:
     """Subgradient ascent on the multipliers with a Lagrangian heuristic, then
     reduced-cost fixing of the options against the best plan found."""
     start = time.perf_counter()
@@ -378,19 +395,36 @@ def optimise(problem: Problem, arcs: np.ndarray, *, upper: float = math.inf, inc
             break
         target = upper if math.isfinite(upper) else bound + 0.05 * abs(bound) + 1.0
         lam = lam + theta * (target - bound) / norm * sub
-    bound, sub, y, r, rest = lag.evaluate(best_lam)
+    bound, sub, y, r, _rest = lag.evaluate(best_lam)
     try_plan(y, r)
     fixed_closed, fixed_open = fix(lag, best_lam, cutoff(upper, 0.0, step))
     seconds = time.perf_counter() - start
-    log.info("lagrangian: bound %.6g, plan %.6g (gap %.3f%%), %d options fixed closed, %d open, "
-             "%d iterations, %d plans tried, %.2f s", best_bound, upper,
-             100 * (upper - best_bound) / max(abs(upper), 1e-12) if math.isfinite(upper) else math.inf,
-             fixed_closed.sum(), fixed_open.sum(), it, len(seen), seconds)
+    log.info(
+        "lagrangian: bound %.6g, plan %.6g (gap %.3f%%), %d options fixed closed, %d open, "
+        "%d iterations, %d plans tried, %.2f s",
+        best_bound,
+        upper,
+        100 * (upper - best_bound) / max(abs(upper), 1e-12) if math.isfinite(upper) else math.inf,
+        fixed_closed.sum(),
+        fixed_open.sum(),
+        it,
+        len(seen),
+        seconds,
+    )
     return LagrangeOutcome(best_bound, best_lam, upper, best_y, fixed_closed, fixed_open, it, seconds, len(seen))
 
 
-def improve(problem: Problem, arcs: np.ndarray, y: np.ndarray, cost: float, r: np.ndarray, *,
-            closed: np.ndarray, candidates: int = 8, time_limit: float = 10.0) -> tuple[np.ndarray, float, int]:
+def improve(
+    problem: Problem,
+    arcs: np.ndarray,
+    y: np.ndarray,
+    cost: float,
+    r: np.ndarray,
+    *,
+    closed: np.ndarray,
+    candidates: int = 8,
+    time_limit: float = 10.0,
+) -> tuple[np.ndarray, float, int]:
     """Local search on the open options (drop, add, swap with the ``candidates`` most
     promising closed options by Lagrangian cost r), first improvement, each plan priced
     by :func:`plan_cost`. Options in ``closed`` stay closed."""
@@ -417,7 +451,7 @@ def improve(problem: Problem, arcs: np.ndarray, y: np.ndarray, cost: float, r: n
         opened = np.flatnonzero(y & free)
         shut = np.flatnonzero(~y & free)
         shut = shut[np.argsort(r[shut], kind="stable")[:candidates]]
-        moves: list[tuple[int, int]] = [(i, -1) for i in opened] + [(-1, j) for j in shut]
+        moves: list[tuple[int | np.integer, int | np.integer]] = [(i, -1) for i in opened] + [(-1, j) for j in shut]
         moves += [(i, j) for i in opened for j in shut]
         for i, j in moves:
             if time.perf_counter() - start > time_limit:

@@ -58,6 +58,7 @@ def fix_by_reduced_cost(model: Model, lp: backend.RawSolution, upper_bound: floa
     upper = model.upper.copy()
     if lp.reduced_costs is None or not math.isfinite(upper_bound):
         return upper, 0
+    assert lp.values is not None  # the LP solved to optimality
     z = model.families["z"]
     values, reduced = lp.values[z], lp.reduced_costs[z]
     slack = upper_bound - lp.objective
@@ -77,10 +78,10 @@ def without_linking(problem: Problem) -> Model:
 
 @dataclass(frozen=True)
 class Outcome:
-    values: np.ndarray | None     # best solution of ``model`` found (None: none)
+    values: np.ndarray | None  # best solution of ``model`` found (None: none)
     objective: float
     bound: float
-    reason: str                   # the last solver call's reason
+    reason: str  # the last solver call's reason
     limit: str | None
     stages: dict[str, float]
 
@@ -89,6 +90,7 @@ def dive_bounds(model: Model, lp: backend.RawSolution) -> tuple[np.ndarray, np.n
     """Bounds that keep the LP's whole openings and close the options it leaves shut."""
     lower, upper = model.lower.copy(), model.upper.copy()
     z = model.families["z"]
+    assert lp.values is not None  # the LP solved to optimality
     values = lp.values[z]
     lower[z.start + np.flatnonzero(values >= 1 - SUPPORT_TOLERANCE)] = 1.0
     shut = values <= SUPPORT_TOLERANCE
@@ -105,9 +107,16 @@ def dive_bounds(model: Model, lp: backend.RawSolution) -> tuple[np.ndarray, np.n
 DIVE_ROUNDS = 12
 
 
-def round_and_fix(relaxation: Relaxation, lp: backend.RawSolution, lower: np.ndarray, upper: np.ndarray, *,
-                  rounds: int = DIVE_ROUNDS, deadline: float | None = None,
-                  basis=None) -> tuple[np.ndarray, np.ndarray]:
+def round_and_fix(
+    relaxation: Relaxation,
+    lp: backend.RawSolution,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    *,
+    rounds: int = DIVE_ROUNDS,
+    deadline: float | None = None,
+    basis=None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Open the options the LP opens most and solve the LP again, until no opening is
     fractional (or after ``rounds`` LPs): bounds for a MIP left with sizes (and whatever
     is still fractional) only. Each round opens every opening at a half or more, or else
@@ -118,12 +127,16 @@ def round_and_fix(relaxation: Relaxation, lp: backend.RawSolution, lower: np.nda
     model = relaxation.model
     z = model.families["z"]
     values = lp.values
+    assert values is not None  # the LP solved to optimality
     for done in range(rounds):
         if deadline is not None and time.perf_counter() > deadline:
-            log.warning("dive: rounding stopped by the time limit after %d LPs: the plan depends on the "
-                        "machine's speed (give more time for a plan that does not)", done)
+            log.warning(
+                "dive: rounding stopped by the time limit after %d LPs: the plan depends on the "
+                "machine's speed (give more time for a plan that does not)",
+                done,
+            )
             break
-        free = (lower[z] < upper[z])
+        free = lower[z] < upper[z]
         share = np.where(free, values[z], 0.0)
         fractional = (share > SUPPORT_TOLERANCE) & (share < 1 - SUPPORT_TOLERANCE)
         if not fractional.any():
@@ -152,8 +165,15 @@ def round_and_fix(relaxation: Relaxation, lp: backend.RawSolution, lower: np.nda
     return lower, np.maximum(lower, upper)
 
 
-def lp_dive(relaxation: Relaxation, lp: backend.RawSolution, lower: np.ndarray, upper: np.ndarray, *,
-            basis=None, deadline: float | None = None) -> np.ndarray | None:
+def lp_dive(
+    relaxation: Relaxation,
+    lp: backend.RawSolution,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    *,
+    basis=None,
+    deadline: float | None = None,
+) -> np.ndarray | None:
     """A plan from LPs alone (the dive without the search): the openings rounded until none
     is fractional, then every size at its LP value rounded to the nearest whole step (or
     else up, or else down), and the pupils placed for those sizes. None when no rounding
@@ -162,15 +182,14 @@ def lp_dive(relaxation: Relaxation, lp: backend.RawSolution, lower: np.ndarray, 
     came within 0.26% of the LP bound, where the MIP dive stopped at the time limit."""
     model = relaxation.model
     z, k = model.families["z"], model.families["k"]
-    lower, upper = round_and_fix(relaxation, lp, lower, upper, rounds=z.stop - z.start, basis=basis,
-                                 deadline=deadline)
+    lower, upper = round_and_fix(relaxation, lp, lower, upper, rounds=z.stop - z.start, basis=basis, deadline=deadline)
     if np.any(lower[z] < upper[z]):
         placed = relaxation.solve(lower, upper)
         if placed.reason != "optimal" or placed.values is None:
             return None
         opened = placed.values[z]
         if np.any((opened > SUPPORT_TOLERANCE) & (opened < 1 - SUPPORT_TOLERANCE)):
-            return None   # the rounding stopped early (a deadline): the MIP dive finishes it
+            return None  # the rounding stopped early (a deadline): the MIP dive finishes it
         upper = upper.copy()
         upper[z] = lower[z] = np.round(opened)
     placed = relaxation.solve(lower, upper)
@@ -192,8 +211,18 @@ def _objective(model: Model, values: np.ndarray) -> float:
     return float(model.objective @ values)
 
 
-def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative_gap: float, threads: int,
-                seed: int, hint: np.ndarray | None = None, progress=None, search: bool = True) -> Outcome:
+def solve_by_lp(
+    model: Model,
+    *,
+    solver: str,
+    time_limit: float | None,
+    relative_gap: float,
+    threads: int,
+    seed: int,
+    hint: np.ndarray | None = None,
+    progress=None,
+    search: bool = True,
+) -> Outcome:
     """Steps 1-4 above on ``model``; every solution returned is a solution of ``model``."""
     started = time.perf_counter()
     stages: dict[str, float] = {}
@@ -208,8 +237,16 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
     lp_basis = relaxation.basis
     stages["lp"] = time.perf_counter() - started
     if lp.reason != "optimal" or lp.values is None:
-        raw = backend.run(model, solver=solver, time_limit=left(), relative_gap=relative_gap, threads=threads,
-                          seed=seed, hint=hint, progress=progress)
+        raw = backend.run(
+            model,
+            solver=solver,
+            time_limit=left(),
+            relative_gap=relative_gap,
+            threads=threads,
+            seed=seed,
+            hint=hint,
+            progress=progress,
+        )
         return Outcome(raw.values, raw.objective, raw.bound, raw.reason, raw.limit, stages)
     bound = lp.objective
     log.info("LP relaxation: bound %.10g in %.2f s", bound, stages["lp"])
@@ -232,8 +269,16 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
         rounded = round_and_fix(relaxation, lp, lower, upper, basis=lp_basis, deadline=deadline)
         attempts = [rounded, (lower, upper), (model.lower, fix_support(model, lp))]
         for lower_i, upper_i in attempts:
-            raw = backend.run(model, solver=solver, lower=lower_i, upper=upper_i, time_limit=left(0.5),
-                              relative_gap=max(relative_gap, 1e-7), threads=threads, seed=seed)
+            raw = backend.run(
+                model,
+                solver=solver,
+                lower=lower_i,
+                upper=upper_i,
+                time_limit=left(0.5),
+                relative_gap=max(relative_gap, 1e-7),
+                threads=threads,
+                seed=seed,
+            )
             if raw.limit == "time":
                 log.warning("dive: its MIP stopped at the time limit: the plan depends on the machine's speed")
                 dive_limit = "time"
@@ -242,24 +287,49 @@ def solve_by_lp(model: Model, *, solver: str, time_limit: float | None, relative
             if raw.values is not None:
                 break  # the search below improves on it; the next attempts are only for no plan
     stages["dive"] = time.perf_counter() - t0
-    log.info("dive: plan %.10g (%.4f%% above the LP bound) in %.2f s", best_value,
-             100 * (best_value - bound) / max(abs(best_value), 1e-9), stages["dive"])
+    log.info(
+        "dive: plan %.10g (%.4f%% above the LP bound) in %.2f s",
+        best_value,
+        100 * (best_value - bound) / max(abs(best_value), 1e-9),
+        stages["dive"],
+    )
     if progress is not None and math.isfinite(best_value):
-        progress({"stage": "solve", "solver": "dive", "seconds": time.perf_counter() - started,
-                  "incumbent": best_value, "bound": bound})
+        progress(
+            {
+                "stage": "solve",
+                "solver": "dive",
+                "seconds": time.perf_counter() - started,
+                "incumbent": best_value,
+                "bound": bound,
+            }
+        )
     if best is not None and best_value - bound <= max(relative_gap, 1e-6) * abs(best_value):
         return Outcome(best, best_value, bound, "optimal", None, stages)
     if not search and best is not None:
-        log.info("no search asked for: the dive's plan, within %.4f%% of the LP bound",
-                 100 * (best_value - bound) / max(abs(best_value), 1e-9))
+        log.info(
+            "no search asked for: the dive's plan, within %.4f%% of the LP bound",
+            100 * (best_value - bound) / max(abs(best_value), 1e-9),
+        )
         return Outcome(best, best_value, bound, "first_plan", dive_limit, stages)
 
     t0 = time.perf_counter()
     fixed_upper, fixed = fix_by_reduced_cost(model, lp, best_value)
-    log.info("reduced-cost fixing: %d of %d opening variables fixed closed", fixed,
-             model.families["z"].stop - model.families["z"].start)
-    raw = backend.run(model, solver=solver, upper=fixed_upper, hint=best, time_limit=left(),
-                      relative_gap=max(relative_gap, 1e-7), threads=threads, seed=seed, progress=progress)
+    log.info(
+        "reduced-cost fixing: %d of %d opening variables fixed closed",
+        fixed,
+        model.families["z"].stop - model.families["z"].start,
+    )
+    raw = backend.run(
+        model,
+        solver=solver,
+        upper=fixed_upper,
+        hint=best,
+        time_limit=left(),
+        relative_gap=max(relative_gap, 1e-7),
+        threads=threads,
+        seed=seed,
+        progress=progress,
+    )
     stages["search"] = time.perf_counter() - t0
     if raw.values is not None and _objective(model, raw.values) < best_value:
         best, best_value = raw.values, _objective(model, raw.values)
@@ -283,6 +353,7 @@ def polish(relaxation: Relaxation, values: np.ndarray) -> np.ndarray | None:
 def fix_support(model: Model, lp: backend.RawSolution) -> np.ndarray:
     """Upper bounds closing every option the LP does not open at all."""
     upper = model.upper.copy()
+    assert lp.values is not None  # the LP solved to optimality
     shut = ~lp_support(model, lp.values)[model.option_of_z]
     z = model.families["z"]
     upper[z.start + np.flatnonzero(shut)] = 0.0

@@ -22,10 +22,10 @@ from scipy.sparse.csgraph import shortest_path
 @dataclass(frozen=True)
 class CapInstance:
     name: str
-    capacity: np.ndarray   # (m,)
+    capacity: np.ndarray  # (m,)
     fixed_cost: np.ndarray  # (m,)
-    demand: np.ndarray     # (n,)
-    cost: np.ndarray       # (n, m): cost of serving all of customer j from site i
+    demand: np.ndarray  # (n,)
+    cost: np.ndarray  # (n, m): cost of serving all of customer j from site i
 
 
 def read_cap(path: str | Path, capacity: float | None = None, *, name: str | None = None) -> CapInstance:
@@ -33,7 +33,7 @@ def read_cap(path: str | Path, capacity: float | None = None, *, name: str | Non
     path = Path(path)
     tokens = path.read_text().split()
     m, n = int(tokens[0]), int(tokens[1])
-    head = tokens[2:2 + 2 * m]
+    head = tokens[2 : 2 + 2 * m]
     caps = head[0::2]
     if any(c == "capacity" for c in caps):
         if capacity is None:
@@ -42,7 +42,7 @@ def read_cap(path: str | Path, capacity: float | None = None, *, name: str | Non
     else:
         cap = np.array([float(c) for c in caps])
     fixed = np.array([float(f) for f in head[1::2]])
-    body = np.array(tokens[2 + 2 * m: 2 + 2 * m + n * (m + 1)], dtype=float).reshape(n, m + 1)
+    body = np.array(tokens[2 + 2 * m : 2 + 2 * m + n * (m + 1)], dtype=float).reshape(n, m + 1)
     return CapInstance(name or path.stem, cap, fixed, body[:, 0].copy(), body[:, 1:].copy())
 
 
@@ -58,7 +58,7 @@ def read_pmed(path: str | Path) -> PmedInstance:
     path = Path(path)
     values = np.array(path.read_text().split(), dtype=np.int64)
     n, e, p = (int(v) for v in values[:3])
-    edges = values[3:3 + 3 * e].reshape(e, 3)
+    edges = values[3 : 3 + 3 * e].reshape(e, 3)
     u, v, c = edges[:, 0] - 1, edges[:, 1] - 1, edges[:, 2].astype(float)
     # the last cost read for an edge counts (OR-Library pmedinfo), in either direction
     a, b = np.minimum(u, v), np.maximum(u, v)

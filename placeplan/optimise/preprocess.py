@@ -50,8 +50,16 @@ def shortfalls(problem: Problem) -> list[Shortfall]:
     lonely = np.flatnonzero(firm & ~has_arc)
     for t in np.unique(g.period[lonely]):
         members = lonely[g.period[lonely] == t]
-        out.append(Shortfall(int(t), tuple(int(i) for i in members), (), float(g.demand[members].sum()), 0.0,
-                             "have no facility within reach that could take them in that period"))
+        out.append(
+            Shortfall(
+                int(t),
+                tuple(int(i) for i in members),
+                (),
+                float(g.demand[members].sum()),
+                0.0,
+                "have no facility within reach that could take them in that period",
+            )
+        )
     capacity = np.zeros((problem.facility_count, T))
     if E:
         capacity[:E] = problem.existing.capacity
@@ -87,7 +95,7 @@ def _hall_violator(problem: Problem, arcs: np.ndarray, capacity: np.ndarray, t: 
     cap = capacity[facs]
     total = float(demand.sum())
     finite_cap = np.where(np.isfinite(cap), cap, total)
-    scale = max(1.0, min(1000.0, 2.0 ** 30 / max(total, 1.0)))
+    scale = max(1.0, min(1000.0, 2.0**30 / max(total, 1.0)))
     d_int = np.floor(demand * scale + 1e-9).astype(np.int64)
     c_int = np.ceil(np.minimum(finite_cap, total) * scale - 1e-9).astype(np.int64)
     if d_int.sum() <= 0:
@@ -109,15 +117,21 @@ def _hall_violator(problem: Problem, arcs: np.ndarray, capacity: np.ndarray, t: 
     seen = breadth_first_order(residual, source, directed=True, return_predecessors=False)
     side = np.zeros(nG + nF + 2, bool)
     side[seen] = True
-    group_side, fac_side = side[:nG], side[nG:nG + nF]
+    group_side, fac_side = side[:nG], side[nG : nG + nF]
     placed = float(flow.flow_value) / scale
-    return Shortfall(t, tuple(int(i) for i in groups[group_side]), tuple(int(f) for f in facs[fac_side]),
-                     float(demand[group_side].sum()), float(cap[fac_side].sum()),
-                     f"{total - placed:g} units cannot be placed even with every option open as early and as large as "
-                     "it can be")
+    return Shortfall(
+        t,
+        tuple(int(i) for i in groups[group_side]),
+        tuple(int(f) for f in facs[fac_side]),
+        float(demand[group_side].sum()),
+        float(cap[fac_side].sum()),
+        f"{total - placed:g} units cannot be placed even with every option open as early and as large as it can be",
+    )
 
 
-def transport(problem: Problem, open_options: np.ndarray, *, arcs: np.ndarray | None = None) -> tuple[float, np.ndarray, np.ndarray] | None:
+def transport(
+    problem: Problem, open_options: np.ndarray, *, arcs: np.ndarray | None = None
+) -> tuple[float, np.ndarray, np.ndarray] | None:
     """Best placement cost (arcs + fallback, weighted) with exactly ``open_options`` open at
     their largest size (single-period fixed-size problems). Returns (cost, flow per arc of
     ``arcs``, unplaced per group) or None when infeasible."""
@@ -152,17 +166,25 @@ def transport(problem: Problem, open_options: np.ndarray, *, arcs: np.ndarray | 
     if res.status != 0:
         return None
     flow = np.zeros(len(arcs))
-    flow[np.flatnonzero(keep)] = res.x[:len(sel)]
+    flow[np.flatnonzero(keep)] = res.x[: len(sel)]
     unplaced = np.zeros(g.count)
-    unplaced[fb] = res.x[len(sel):]
+    unplaced[fb] = res.x[len(sel) :]
     return float(res.fun), flow, unplaced
 
 
-COST_SCALE = 2.0 ** 30   # the dearest unit cost, scaled to an integer for the min-cost flow
+COST_SCALE = 2.0**30  # the dearest unit cost, scaled to an integer for the min-cost flow
 
 
-def cheapest_placement(demand: np.ndarray, fallback: np.ndarray, group: np.ndarray, facility: np.ndarray,
-                       cost: np.ndarray, capacity: np.ndarray, *, exact: bool = False) -> float:
+def cheapest_placement(
+    demand: np.ndarray,
+    fallback: np.ndarray,
+    group: np.ndarray,
+    facility: np.ndarray,
+    cost: np.ndarray,
+    capacity: np.ndarray,
+    *,
+    exact: bool = False,
+) -> float:
     """Cost of the cheapest placement of ``demand`` (per group) along arcs ``(group,
     facility, cost per unit)`` within ``capacity`` (per facility, inf for no limit), the
     rest at ``fallback`` per unit (inf: forbidden); inf when the demand cannot be placed.
@@ -179,7 +201,7 @@ def cheapest_placement(demand: np.ndarray, fallback: np.ndarray, group: np.ndarr
     capacity = np.minimum(capacity, total)
     fb = np.flatnonzero(np.isfinite(fallback) & (demand > 0))
     whole = np.all(demand == np.round(demand)) and np.all(capacity == np.round(capacity))
-    if exact or not whole or total > 2.0 ** 40:
+    if exact or not whole or total > 2.0**40:
         return _placement_lp(demand, fallback[fb], fb, group, facility, cost, capacity)
     unit = np.concatenate([cost, fallback[fb]])
     scale = COST_SCALE / max(float(np.abs(unit).max(initial=0.0)), 1e-300)
@@ -190,7 +212,8 @@ def cheapest_placement(demand: np.ndarray, fallback: np.ndarray, group: np.ndarr
         np.concatenate([group, fb, G + np.arange(F), [spill]]),
         np.concatenate([G + facility, np.full(len(fb), spill), np.full(F, sink), [sink]]),
         np.concatenate([demand[group], demand[fb], capacity, [total]]).astype(np.int64),
-        np.concatenate([np.round(unit * scale), np.zeros(F + 1)]).astype(np.int64))
+        np.concatenate([np.round(unit * scale), np.zeros(F + 1)]).astype(np.int64),
+    )
     supplies = np.concatenate([demand, np.zeros(F + 2)]).astype(np.int64)
     supplies[sink] = -int(supplies.sum())
     flow.set_nodes_supplies(np.arange(G + F + 2), supplies)
@@ -199,8 +222,15 @@ def cheapest_placement(demand: np.ndarray, fallback: np.ndarray, group: np.ndarr
     return float(flow.flows(np.arange(len(unit))) @ unit)
 
 
-def _placement_lp(demand: np.ndarray, fallback: np.ndarray, fb: np.ndarray, group: np.ndarray,
-                  facility: np.ndarray, cost: np.ndarray, capacity: np.ndarray) -> float:
+def _placement_lp(
+    demand: np.ndarray,
+    fallback: np.ndarray,
+    fb: np.ndarray,
+    group: np.ndarray,
+    facility: np.ndarray,
+    cost: np.ndarray,
+    capacity: np.ndarray,
+) -> float:
     n = len(group) + len(fb)
     if n == 0:
         return 0.0 if not np.any(demand > 0) else math.inf
@@ -208,8 +238,15 @@ def _placement_lp(demand: np.ndarray, fallback: np.ndarray, fb: np.ndarray, grou
     finite = np.flatnonzero(np.isfinite(capacity[facility]))
     rows, ri = np.unique(facility[finite], return_inverse=True)
     a_ub = sp.csr_matrix((np.ones(len(finite)), (ri, finite)), shape=(len(rows), n))
-    res = linprog(np.concatenate([cost, fallback]), A_ub=a_ub, b_ub=capacity[rows], A_eq=a_eq, b_eq=demand,
-                  bounds=(0, None), method="highs")
+    res = linprog(
+        np.concatenate([cost, fallback]),
+        A_ub=a_ub,
+        b_ub=capacity[rows],
+        A_eq=a_eq,
+        b_eq=demand,
+        bounds=(0, None),
+        method="highs",
+    )
     return float(res.fun) if res.status == 0 else math.inf
 
 

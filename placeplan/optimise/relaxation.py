@@ -78,8 +78,15 @@ class Relaxation:
         """The basis the last solve ended with (to start a later solve from)."""
         return self._highs.getBasis()
 
-    def solve(self, lower: np.ndarray | None = None, upper: np.ndarray | None = None, *,
-              time_limit: float | None = None, basis=None, want_duals: bool = False) -> RawSolution:
+    def solve(
+        self,
+        lower: np.ndarray | None = None,
+        upper: np.ndarray | None = None,
+        *,
+        time_limit: float | None = None,
+        basis=None,
+        want_duals: bool = False,
+    ) -> RawSolution:
         """The LP with these bounds (the model's own where None)."""
         started = time.perf_counter()
         self._set_bounds(self.model.lower if lower is None else lower, self.model.upper if upper is None else upper)
@@ -94,8 +101,9 @@ class Relaxation:
     def _set_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
         changed = np.flatnonzero((lower != self._lower) | (upper != self._upper))
         if len(changed):
-            self._highs.changeColsBounds(len(changed), changed.astype(np.int32), lower[changed].astype(float),
-                                         upper[changed].astype(float))
+            self._highs.changeColsBounds(
+                len(changed), changed.astype(np.int32), lower[changed].astype(float), upper[changed].astype(float)
+            )
             self._lower[changed], self._upper[changed] = lower[changed], upper[changed]
 
     def _read(self, want_duals: bool, seconds: float) -> RawSolution:
@@ -103,7 +111,9 @@ class Relaxation:
         status = highs.getModelStatus()
         reason, limit = _REASONS.get(status.name, ("error", None))
         if reason != "optimal":
-            return RawSolution(reason, limit, None, math.inf, -math.inf, seconds, detail=highs.modelStatusToString(status))
+            return RawSolution(
+                reason, limit, None, math.inf, -math.inf, seconds, detail=highs.modelStatusToString(status)
+            )
         solution = highs.getSolution()
         objective = float(highs.getInfo().objective_function_value)
         reduced = duals = None

@@ -63,16 +63,26 @@ class Placing:
         -1: not opened, and then no places)."""
         model = self.model
         options = self.problem.options.count
-        plan = Plan(np.zeros(self.problem.arcs.count), np.zeros(self.problem.groups.count),
-                    np.asarray(option_period, np.int64).reshape(options), np.asarray(option_size, float).reshape(options))
+        plan = Plan(
+            np.zeros(self.problem.arcs.count),
+            np.zeros(self.problem.groups.count),
+            np.asarray(option_period, np.int64).reshape(options),
+            np.asarray(option_size, float).reshape(options),
+        )
         fixed = np.round(values_from_plan(model, plan)[self._integer])
         lower, upper = model.lower.copy(), model.upper.copy()
         lower[self._integer] = upper[self._integer] = fixed
         return lower, upper
 
-    def place(self, option_period: np.ndarray, option_size: np.ndarray, *, basis=None,
-              infeasible: str = "the plan's places cannot take every pupil who may not be placed out of area, "
-                                "or fill a unit to its minimum occupancy") -> Result:
+    def place(
+        self,
+        option_period: np.ndarray,
+        option_size: np.ndarray,
+        *,
+        basis=None,
+        infeasible: str = "the plan's places cannot take every pupil who may not be placed out of area, "
+        "or fill a unit to its minimum occupancy",
+    ) -> Result:
         """The plan's pupils placed at least cost: ``optimal`` (the LP's optimum: bound and
         objective equal), or ``infeasible`` when the plan cannot meet the rules (places for
         every pupil who may not be placed out of area, each unit's minimum occupancy)."""
@@ -82,13 +92,28 @@ class Placing:
         if raw.reason != "optimal" or raw.values is None:
             status = Status.INFEASIBLE if raw.reason in ("infeasible", "infeasible_or_unbounded") else Status.ERROR
             message = infeasible if status == Status.INFEASIBLE else raw.detail or raw.reason
-            return empty_result(self.problem, status, seconds=time.perf_counter() - started, solver=LP_SOLVER,
-                                message=message, model_size=model.size())
+            return empty_result(
+                self.problem,
+                status,
+                seconds=time.perf_counter() - started,
+                solver=LP_SOLVER,
+                message=message,
+                model_size=model.size(),
+            )
         plan = plan_from_values(model, raw.values)
         # A linear programme's optimum is proven: its bound is its objective (taken from the
         # problem's own data, as every plan's cost is, not the solver's rounding of it).
-        return _result(self.problem, plan, bound=_plan_objective(self.problem, plan), status_reason="optimal",
-                       started=started, solver=LP_SOLVER, size=model.size(), stages={}, relative_gap=0.0)
+        return _result(
+            self.problem,
+            plan,
+            bound=_plan_objective(self.problem, plan),
+            status_reason="optimal",
+            started=started,
+            solver=LP_SOLVER,
+            size=model.size(),
+            stages={},
+            relative_gap=0.0,
+        )
 
 
 class Replacing:
@@ -99,6 +124,7 @@ class Replacing:
     def __init__(self, problem: Problem, plan: Plan | Result) -> None:
         self.problem = problem
         held = _as_plan(plan)
+        assert held is not None  # only a plan's options can be closed
         self._period, self._size = held.option_period, held.option_size
         self._placing = Placing(problem)
         self.model: Model = self._placing.model
@@ -112,5 +138,9 @@ class Replacing:
         period, size = self._period.copy(), self._size.copy()
         period[np.asarray(options, np.int64)] = -1
         size[np.asarray(options, np.int64)] = np.nan
-        return self._placing.place(period, size, basis=self._start, infeasible="the places left cannot take every "
-                                   "pupil who may not be placed out of area")
+        return self._placing.place(
+            period,
+            size,
+            basis=self._start,
+            infeasible="the places left cannot take every pupil who may not be placed out of area",
+        )

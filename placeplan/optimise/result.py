@@ -9,27 +9,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
-from .core import InfeasibleError, Problem, Shortfall
+from ..errors import InfeasibleError
+from .core import Problem, Shortfall
 from .formulation import TERMS
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How a solve ended."""
 
-    OPTIMAL = "optimal"          # proven optimal (gap <= 1e-6)
-    FEASIBLE = "feasible"        # a plan within the requested relative gap, not proven optimal
-    TIME_LIMIT = "time_limit"    # stopped by the time limit: best plan found (if any), bound and gap
-    INFEASIBLE = "infeasible"    # the rules admit no plan (see Result.shortfalls)
+    OPTIMAL = "optimal"  # proven optimal (gap <= 1e-6)
+    FEASIBLE = "feasible"  # a plan within the requested relative gap, not proven optimal
+    TIME_LIMIT = "time_limit"  # stopped by the time limit: best plan found (if any), bound and gap
+    INFEASIBLE = "infeasible"  # the rules admit no plan (see Result.shortfalls)
     UNBOUNDED = "unbounded"
-    ERROR = "error"              # the solver failed; see Result.message
-
-    def __str__(self) -> str:
-        return self.value
+    ERROR = "error"  # the solver failed; see Result.message
 
 
 @dataclass(frozen=True)
@@ -45,11 +43,11 @@ class Result:
     solver: str
     model_size: dict[str, int]
     terms: dict[str, float]
-    option_open: np.ndarray      # (O,) bool
-    option_period: np.ndarray    # (O,) opening period, -1 when not opened
-    option_size: np.ndarray      # (O,) places (NaN when not opened; inf: uncapacitated)
-    flow: np.ndarray             # (A,) units along each arc of problem.arcs
-    unplaced: np.ndarray         # (G,) units of each group not placed (fallback)
+    option_open: np.ndarray  # (O,) bool
+    option_period: np.ndarray  # (O,) opening period, -1 when not opened
+    option_size: np.ndarray  # (O,) places (NaN when not opened; inf: uncapacitated)
+    flow: np.ndarray  # (A,) units along each arc of problem.arcs
+    unplaced: np.ndarray  # (G,) units of each group not placed (fallback)
     shortfalls: tuple[Shortfall, ...] = ()
     message: str = ""
     stages: dict[str, float] = field(default_factory=dict)
@@ -79,33 +77,66 @@ class Result:
         """The options opened: option index, id, period and size."""
         idx = np.flatnonzero(self.option_open)
         ids = self.problem.options.ids if self.problem is not None else idx
-        return pd.DataFrame({"option": idx, "id": [ids[i] for i in idx],
-                             "period": self.option_period[idx], "size": self.option_size[idx]})
+        return pd.DataFrame(
+            {
+                "option": idx,
+                "id": [ids[i] for i in idx],
+                "period": self.option_period[idx],
+                "size": self.option_size[idx],
+            }
+        )
 
     def flows(self, tol: float = 1e-9) -> pd.DataFrame:
         """Arcs carrying flow: arc index, group, facility (combined index) and amount."""
         p = self.problem
+        assert p is not None  # every solve attaches its problem
         a = np.flatnonzero(self.flow > tol)
-        return pd.DataFrame({"arc": a, "group": p.arcs.group[a], "facility": p.arcs.facility[a],
-                             "amount": self.flow[a]})
+        return pd.DataFrame(
+            {"arc": a, "group": p.arcs.group[a], "facility": p.arcs.facility[a], "amount": self.flow[a]}
+        )
 
     def load(self) -> np.ndarray:
         """Units placed at each facility in each period: (F, T)."""
         p = self.problem
+        assert p is not None  # every solve attaches its problem
         out = np.zeros((p.facility_count, p.periods.count))
         # an arc's units fill its facility's places in every period they are there
         np.add.at(out, p.arcs.facility, self.flow[:, None] * p.arc_usage())
         return out
 
 
-def empty_result(problem: Problem, status: Status, *, seconds: float, solver: str, message: str = "",
-                 shortfalls: tuple[Shortfall, ...] = (), bound: float = math.nan,
-                 model_size: dict[str, int] | None = None, stages: dict[str, float] | None = None) -> Result:
+def empty_result(
+    problem: Problem,
+    status: Status,
+    *,
+    seconds: float,
+    solver: str,
+    message: str = "",
+    shortfalls: tuple[Shortfall, ...] = (),
+    bound: float = math.nan,
+    model_size: dict[str, int] | None = None,
+    stages: dict[str, float] | None = None,
+) -> Result:
     O = problem.options.count
-    return Result(status, math.nan, bound, math.nan, seconds, solver, model_size or {},
-                  {t: math.nan for t in TERMS}, np.zeros(O, bool), np.full(O, -1), np.full(O, math.nan),
-                  np.zeros(problem.arcs.count), np.zeros(problem.groups.count), shortfalls, message,
-                  stages or {}, problem)
+    return Result(
+        status,
+        math.nan,
+        bound,
+        math.nan,
+        seconds,
+        solver,
+        model_size or {},
+        dict.fromkeys(TERMS, math.nan),
+        np.zeros(O, bool),
+        np.full(O, -1),
+        np.full(O, math.nan),
+        np.zeros(problem.arcs.count),
+        np.zeros(problem.groups.count),
+        shortfalls,
+        message,
+        stages or {},
+        problem,
+    )
 
 
 def relative_gap(objective: float, bound: float) -> float:

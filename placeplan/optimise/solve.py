@@ -48,24 +48,34 @@ from .result import Result, Status, empty_result, relative_gap
 log = logging.getLogger(__name__)
 
 DEFAULT_SOLVER = "scip"
-OPTIMAL_GAP = 1e-6   # a plan within this relative gap of its bound is reported optimal
-SOLVER_GAP = 1e-7    # the gap the MIP solver is asked to close when relative_gap is 0
+OPTIMAL_GAP = 1e-6  # a plan within this relative gap of its bound is reported optimal
+SOLVER_GAP = 1e-7  # the gap the MIP solver is asked to close when relative_gap is 0
 
 
 @dataclass(frozen=True)
 class Plan:
     """A plan in the problem's own arrays."""
 
-    flow: np.ndarray           # (A,)
-    unplaced: np.ndarray       # (G,)
+    flow: np.ndarray  # (A,)
+    unplaced: np.ndarray  # (G,)
     option_period: np.ndarray  # (O,) -1: not opened
-    option_size: np.ndarray    # (O,) NaN: not opened
+    option_size: np.ndarray  # (O,) NaN: not opened
 
 
-def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: float | None = None,
-          relative_gap: float = 0.0, threads: int = 1, warm_start: Result | Plan | None = None,
-          progress: Progress | None = None, strategy: str = "auto", seed: int = 0,
-          verbose: bool = False, search: bool = True) -> Result:
+def solve(
+    model: Model | Problem,
+    *,
+    solver: str = DEFAULT_SOLVER,
+    time_limit: float | None = None,
+    relative_gap: float = 0.0,
+    threads: int = 1,
+    warm_start: Result | Plan | None = None,
+    progress: Progress | None = None,
+    strategy: str = "auto",
+    seed: int = 0,
+    verbose: bool = False,
+    search: bool = True,
+) -> Result:
     """Solve ``model`` (or build one from a problem) and return a frozen :class:`Result`.
 
     ``strategy="auto"`` runs the stages above; ``"direct"`` hands exactly this model to the
@@ -82,9 +92,19 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
     started = time.perf_counter()
     if isinstance(model, Problem):
         model = build_model(model)
-    result = _solve(model, solver=solver, time_limit=time_limit, relative_gap=relative_gap, threads=threads,
-                    warm_start=warm_start, progress=progress, strategy=strategy, seed=seed, verbose=verbose,
-                    search=search)
+    result = _solve(
+        model,
+        solver=solver,
+        time_limit=time_limit,
+        relative_gap=relative_gap,
+        threads=threads,
+        warm_start=warm_start,
+        progress=progress,
+        strategy=strategy,
+        seed=seed,
+        verbose=verbose,
+        search=search,
+    )
     if result.has_plan or result.status != Status.TIME_LIMIT:
         return result
     found = status_quo_plan(model.problem)
@@ -96,23 +116,50 @@ def solve(model: Model | Problem, *, solver: str = DEFAULT_SOLVER, time_limit: f
     bound = result.best_bound if math.isfinite(result.best_bound) else _trivial_bound(model.problem)
     log.info("time ran out before a plan was found: returning the plan that opens nothing")
     return dataclasses.replace(
-        _result(model.problem, plan, bound=bound, status_reason="time_limit", limit="time", started=started,
-                solver=result.solver, size=result.model_size, stages=dict(result.stages),
-                relative_gap=relative_gap),
+        _result(
+            model.problem,
+            plan,
+            bound=bound,
+            status_reason="time_limit",
+            limit="time",
+            started=started,
+            solver=result.solver,
+            size=result.model_size,
+            stages=dict(result.stages),
+            relative_gap=relative_gap,
+        ),
         message="the time ran out before the solver found a plan: this is the plan that opens nothing "
-                "(existing places, then independent or out-of-area places)")
+        "(existing places, then independent or out-of-area places)",
+    )
 
 
 def _trivial_bound(problem: Problem) -> float:
     """A bound every plan meets without solving: 0 when no cost can be negative."""
-    costs = (problem.arcs.cost, problem.options.fixed_cost, problem.options.cost_per_place,
-             problem.options.annual_cost_per_place, problem.options.annual_fixed_cost, problem.groups.fallback_cost)
+    costs = (
+        problem.arcs.cost,
+        problem.options.fixed_cost,
+        problem.options.cost_per_place,
+        problem.options.annual_cost_per_place,
+        problem.options.annual_fixed_cost,
+        problem.groups.fallback_cost,
+    )
     return 0.0 if all(np.all(np.nan_to_num(c, posinf=0.0) >= 0) for c in costs) else -math.inf
 
 
-def _solve(model: Model, *, solver: str, time_limit: float | None, relative_gap: float, threads: int,
-           warm_start: Result | Plan | None, progress: Progress | None, strategy: str, seed: int,
-           verbose: bool, search: bool = True) -> Result:
+def _solve(
+    model: Model,
+    *,
+    solver: str,
+    time_limit: float | None,
+    relative_gap: float,
+    threads: int,
+    warm_start: Result | Plan | None,
+    progress: Progress | None,
+    strategy: str,
+    seed: int,
+    verbose: bool,
+    search: bool = True,
+) -> Result:
     started = time.perf_counter()
     problem = model.problem
     stages: dict[str, float] = {}
@@ -126,8 +173,15 @@ def _solve(model: Model, *, solver: str, time_limit: float | None, relative_gap:
     short = shortfalls(problem)
     stages["check"] = time.perf_counter() - t0
     if short:
-        result = empty_result(problem, Status.INFEASIBLE, seconds=time.perf_counter() - started, solver=solver,
-                              shortfalls=tuple(short), model_size=model.size(), stages=stages)
+        result = empty_result(
+            problem,
+            Status.INFEASIBLE,
+            seconds=time.perf_counter() - started,
+            solver=solver,
+            shortfalls=tuple(short),
+            model_size=model.size(),
+            stages=stages,
+        )
         log.info("infeasible before solving: %d shortfalls", len(short))
         emit({"stage": "check", "status": "infeasible", "seconds": stages["check"]})
         return dataclasses.replace(result, message=result.explain())
@@ -141,37 +195,90 @@ def _solve(model: Model, *, solver: str, time_limit: float | None, relative_gap:
     # 2. lagrangian bound, heuristic, fixing and branch and bound
     if strategy == "auto" and lagrange.applicable(problem):
         t0 = time.perf_counter()
-        stage = _lagrangian_stage(problem, warm=warm, upper=upper, time_limit=left(), relative_gap=relative_gap,
-                                  solver=solver, threads=threads, seed=seed)
+        stage = _lagrangian_stage(
+            problem,
+            warm=warm,
+            upper=upper,
+            time_limit=left(),
+            relative_gap=relative_gap,
+            solver=solver,
+            threads=threads,
+            seed=seed,
+        )
         stages["lagrangian"] = time.perf_counter() - t0
         lag_bound = stage.bound
         if stage.plan is not None:
             hint_plan, upper = stage.plan, _plan_objective(problem, stage.plan)
-        emit({"stage": "lagrangian", "bound": lag_bound, "incumbent": upper, "seconds": stages["lagrangian"],
-              "fixed_closed": int(stage.closed.sum()), "fixed_open": int(stage.opened.sum()),
-              "nodes": stage.nodes})
+        emit(
+            {
+                "stage": "lagrangian",
+                "bound": lag_bound,
+                "incumbent": upper,
+                "seconds": stages["lagrangian"],
+                "fixed_closed": int(stage.closed.sum()),
+                "fixed_open": int(stage.opened.sum()),
+                "nodes": stage.nodes,
+            }
+        )
         if hint_plan is not None and upper - lag_bound <= max(relative_gap, OPTIMAL_GAP) * abs(upper):
-            return _result(problem, hint_plan, bound=lag_bound, status_reason="optimal", started=started,
-                           solver="lagrangian", size=model.size(), stages=stages, relative_gap=relative_gap)
+            return _result(
+                problem,
+                hint_plan,
+                bound=lag_bound,
+                status_reason="optimal",
+                started=started,
+                solver="lagrangian",
+                size=model.size(),
+                stages=stages,
+                relative_gap=relative_gap,
+            )
         options = problem.options
-        reduced = dataclasses.replace(problem, options=dataclasses.replace(
-            options, excluded=options.excluded | stage.closed, forced=options.forced | stage.opened))
+        reduced = dataclasses.replace(
+            problem,
+            options=dataclasses.replace(
+                options, excluded=options.excluded | stage.closed, forced=options.forced | stage.opened
+            ),
+        )
         final_model = build_model(reduced)
-        log.info("reduced model: %d of %d options left free", int((~reduced.options.excluded
-                 & ~reduced.options.forced).sum()), options.count)
+        log.info(
+            "reduced model: %d of %d options left free",
+            int((~reduced.options.excluded & ~reduced.options.forced).sum()),
+            options.count,
+        )
     elif strategy == "auto" and problem.options.count:
         # several periods, sizes or budgets: LP bound, dive and reduced-cost fixing
-        return _lp_stage(problem, warm=hint_plan, solver=solver, time_limit=left(), relative_gap=relative_gap,
-                         threads=threads, seed=seed, progress=progress, started=started, stages=stages,
-                         search=search)
+        return _lp_stage(
+            problem,
+            warm=hint_plan,
+            solver=solver,
+            time_limit=left(),
+            relative_gap=relative_gap,
+            threads=threads,
+            seed=seed,
+            progress=progress,
+            started=started,
+            stages=stages,
+            search=search,
+        )
 
     # 3. solve
     t0 = time.perf_counter()
     hint = values_from_plan(final_model, hint_plan) if hint_plan is not None else None
-    raw = backend.run(final_model, solver=solver, time_limit=left(), relative_gap=max(relative_gap, SOLVER_GAP),
-                      threads=threads, seed=seed, hint=hint, progress=progress, verbose=verbose)
+    raw = backend.run(
+        final_model,
+        solver=solver,
+        time_limit=left(),
+        relative_gap=max(relative_gap, SOLVER_GAP),
+        threads=threads,
+        seed=seed,
+        hint=hint,
+        progress=progress,
+        verbose=verbose,
+    )
     stages["solve"] = time.perf_counter() - t0
-    log.info("%s: %s in %.2f s, objective %.10g, bound %.10g", solver, raw.reason, raw.seconds, raw.objective, raw.bound)
+    log.info(
+        "%s: %s in %.2f s, objective %.10g, bound %.10g", solver, raw.reason, raw.seconds, raw.objective, raw.bound
+    )
 
     # 4. read back
     plan = plan_from_values(final_model, raw.values) if raw.values is not None else None
@@ -182,36 +289,98 @@ def _solve(model: Model, *, solver: str, time_limit: float | None, relative_gap:
         status = {"infeasible": Status.INFEASIBLE, "unbounded": Status.UNBOUNDED}.get(raw.reason)
         if status is None:
             status = Status.TIME_LIMIT if raw.limit == "time" else Status.ERROR
-        message = ("the solver proved the rules admit no plan (budgets, counts, forced options or minimum "
-                   "occupancy)" if status == Status.INFEASIBLE else raw.detail)
-        return empty_result(problem, status, seconds=time.perf_counter() - started, solver=solver,
-                            message=message, bound=raw.bound, model_size=final_model.size(), stages=stages)
+        message = (
+            "the solver proved the rules admit no plan (budgets, counts, forced options or minimum occupancy)"
+            if status == Status.INFEASIBLE
+            else raw.detail
+        )
+        return empty_result(
+            problem,
+            status,
+            seconds=time.perf_counter() - started,
+            solver=solver,
+            message=message,
+            bound=raw.bound,
+            model_size=final_model.size(),
+            stages=stages,
+        )
     bound = raw.bound if raw.reason not in ("infeasible", "cutoff") else objective
     bound = max(lag_bound, min(bound, objective))
-    return _result(problem, plan, bound=bound, status_reason=raw.reason, limit=raw.limit, started=started,
-                   solver=solver, size=final_model.size(), stages=stages, relative_gap=relative_gap)
+    return _result(
+        problem,
+        plan,
+        bound=bound,
+        status_reason=raw.reason,
+        limit=raw.limit,
+        started=started,
+        solver=solver,
+        size=final_model.size(),
+        stages=stages,
+        relative_gap=relative_gap,
+    )
 
 
-def _lp_stage(problem: Problem, *, warm: Plan | None, solver: str, time_limit: float | None, relative_gap: float,
-              threads: int, seed: int, progress: Progress | None, started: float,
-              stages: dict[str, float], search: bool = True) -> Result:
+def _lp_stage(
+    problem: Problem,
+    *,
+    warm: Plan | None,
+    solver: str,
+    time_limit: float | None,
+    relative_gap: float,
+    threads: int,
+    seed: int,
+    progress: Progress | None,
+    started: float,
+    stages: dict[str, float],
+    search: bool = True,
+) -> Result:
     """:mod:`lpfix`'s strategy on the model without strong linking rows."""
     model = lpfix.without_linking(problem)
     hint = values_from_plan(model, warm) if warm is not None else None
-    outcome = lpfix.solve_by_lp(model, solver=solver, time_limit=time_limit, relative_gap=relative_gap,
-                                threads=threads, seed=seed, hint=hint, progress=progress, search=search)
+    outcome = lpfix.solve_by_lp(
+        model,
+        solver=solver,
+        time_limit=time_limit,
+        relative_gap=relative_gap,
+        threads=threads,
+        seed=seed,
+        hint=hint,
+        progress=progress,
+        search=search,
+    )
     stages.update(outcome.stages)
     if outcome.values is None:
         status = {"infeasible": Status.INFEASIBLE, "unbounded": Status.UNBOUNDED}.get(outcome.reason)
         if status is None:
             status = Status.TIME_LIMIT if outcome.limit == "time" else Status.ERROR
-        message = ("the solver proved the rules admit no plan (budgets, counts, forced options or minimum "
-                   "occupancy)" if status == Status.INFEASIBLE else f"the solver ended with {outcome.reason}")
-        return empty_result(problem, status, seconds=time.perf_counter() - started, solver=solver,
-                            message=message, bound=outcome.bound, model_size=model.size(), stages=stages)
+        message = (
+            "the solver proved the rules admit no plan (budgets, counts, forced options or minimum occupancy)"
+            if status == Status.INFEASIBLE
+            else f"the solver ended with {outcome.reason}"
+        )
+        return empty_result(
+            problem,
+            status,
+            seconds=time.perf_counter() - started,
+            solver=solver,
+            message=message,
+            bound=outcome.bound,
+            model_size=model.size(),
+            stages=stages,
+        )
     plan = plan_from_values(model, outcome.values)
-    return _result(problem, plan, bound=outcome.bound, status_reason=outcome.reason, limit=outcome.limit,
-                   started=started, solver=solver, size=model.size(), stages=stages, relative_gap=relative_gap)
+    return _result(
+        problem,
+        plan,
+        bound=outcome.bound,
+        status_reason=outcome.reason,
+        limit=outcome.limit,
+        started=started,
+        solver=solver,
+        size=model.size(),
+        stages=stages,
+        relative_gap=relative_gap,
+    )
 
 
 @dataclass(frozen=True)
@@ -225,21 +394,30 @@ class _Stage:
     nodes: int
 
 
-BRANCH_NODES = 20_000        # nodes before the branch and bound hands over to the MIP solver,
-BRANCH_MULTIPLIERS = 25e6    # fewer if the open nodes' multipliers would pass this many floats (200 MB),
-BRANCH_SECONDS = 600.0       # and seconds (without a time limit)
-PROBE_NODES = 200            # with whole-number costs, after this many nodes the search
-PROBE_ROOT_MULTIPLE = 4.0    # asks a MIP solver for a plan and a bound, for this many times
-PROBE_MIN_SECONDS = 2.0      # the root's seconds (at least this many). Its bounds can sit
-                             # just under a whole-unit cutoff and never prune: one unit short
-                             # of the optimum (pmed30: > 5 min) HiGHS finds and proves it in
-                             # 0.7 s; where the search is the faster (pmed36: 22 s against
-                             # > 5 min) it costs only the probe's seconds. Searches that end
-                             # within 200 nodes (every OR-Library CFLP) never pay for it.
+BRANCH_NODES = 20_000  # nodes before the branch and bound hands over to the MIP solver,
+BRANCH_MULTIPLIERS = 25e6  # fewer if the open nodes' multipliers would pass this many floats (200 MB),
+BRANCH_SECONDS = 600.0  # and seconds (without a time limit)
+PROBE_NODES = 200  # with whole-number costs, after this many nodes the search
+PROBE_ROOT_MULTIPLE = 4.0  # asks a MIP solver for a plan and a bound, for this many times
+PROBE_MIN_SECONDS = 2.0  # the root's seconds (at least this many). Its bounds can sit
+# just under a whole-unit cutoff and never prune: one unit short
+# of the optimum (pmed30: > 5 min) HiGHS finds and proves it in
+# 0.7 s; where the search is the faster (pmed36: 22 s against
+# > 5 min) it costs only the probe's seconds. Searches that end
+# within 200 nodes (every OR-Library CFLP) never pay for it.
 
 
-def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time_limit: float | None,
-                      relative_gap: float, solver: str, threads: int, seed: int) -> _Stage:
+def _lagrangian_stage(
+    problem: Problem,
+    *,
+    warm: Plan | None,
+    upper: float,
+    time_limit: float | None,
+    relative_gap: float,
+    solver: str,
+    threads: int,
+    seed: int,
+) -> _Stage:
     """Lagrangian bound and heuristic with reduced-cost fixing; then, without budgets, a
     branch and bound over the options left free, or else a local search for the MIP's
     first plan."""
@@ -248,8 +426,14 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
     started = time.perf_counter()
     lag = lagrange.Lagrangian(problem, arcs)
     step = lagrange.objective_step(lag)
-    outcome = lagrange.optimise(problem, arcs, upper=upper, step=step, time_limit=budget,
-                                incumbent=None if warm is None else warm.option_period >= 0)
+    outcome = lagrange.optimise(
+        problem,
+        arcs,
+        upper=upper,
+        step=step,
+        time_limit=budget,
+        incumbent=None if warm is None else warm.option_period >= 0,
+    )
     best, upper, bound, nodes = outcome.incumbent, min(upper, outcome.upper), outcome.bound, 0
     rules = problem.rules
     # the Lagrangian ignores budgets, so with budgets the MIP solver finishes the job
@@ -263,24 +447,45 @@ def _lagrangian_stage(problem: Problem, *, warm: Plan | None, upper: float, time
             outcome = _fixed_again(lag, outcome, lagrange.cutoff(upper, 0.0, step))
     if best is not None and not searchable:
         _, _, _, r, _ = lag.evaluate(outcome.multipliers)
-        best, cost, _ = lagrange.improve(problem, arcs, best, upper, r, closed=outcome.fixed_closed,
-                                         time_limit=0.5 * budget)
+        best, cost, _ = lagrange.improve(
+            problem, arcs, best, upper, r, closed=outcome.fixed_closed, time_limit=0.5 * budget
+        )
         if cost < upper - 1e-9 * abs(upper):
             upper = cost
             outcome = _fixed_again(lag, outcome, upper)
     if searchable and _unproven(bound, upper, step):
         root = time.perf_counter() - started
         left = BRANCH_SECONDS if time_limit is None else 0.8 * time_limit - root
-        probe = None if not step else _mip_probe(
-            problem, outcome.fixed_closed, outcome.fixed_open, lagrange.cutoff(upper, 0.0, step),
-            seconds=min(max(PROBE_MIN_SECONDS, PROBE_ROOT_MULTIPLE * root), 0.5 * left), solver=solver,
-            threads=threads, seed=seed)
+        probe = (
+            None
+            if not step
+            else _mip_probe(
+                problem,
+                outcome.fixed_closed,
+                outcome.fixed_open,
+                lagrange.cutoff(upper, 0.0, step),
+                seconds=min(max(PROBE_MIN_SECONDS, PROBE_ROOT_MULTIPLE * root), 0.5 * left),
+                solver=solver,
+                threads=threads,
+                seed=seed,
+            )
+        )
         o = problem.options
         searched = branch.branch_and_bound(
-            problem, lag, multipliers=outcome.multipliers, bound=bound, forced=o.forced | outcome.fixed_open,
-            excluded=o.excluded | outcome.fixed_closed, upper=upper, incumbent=best,
-            tolerance=max(relative_gap, SOLVER_GAP), step=step, time_limit=max(left, 0.0), probe=probe,
-            node_limit=int(min(BRANCH_NODES, max(100, BRANCH_MULTIPLIERS // max(problem.groups.count, 1)))))
+            problem,
+            lag,
+            multipliers=outcome.multipliers,
+            bound=bound,
+            forced=o.forced | outcome.fixed_open,
+            excluded=o.excluded | outcome.fixed_closed,
+            upper=upper,
+            incumbent=best,
+            tolerance=max(relative_gap, SOLVER_GAP),
+            step=step,
+            time_limit=max(left, 0.0),
+            probe=probe,
+            node_limit=int(min(BRANCH_NODES, max(100, BRANCH_MULTIPLIERS // max(problem.groups.count, 1)))),
+        )
         bound, nodes = max(bound, searched.bound), searched.nodes
         if searched.upper < upper:
             best, upper = searched.incumbent, searched.upper
@@ -298,31 +503,49 @@ def _unproven(bound: float, upper: float, step: float) -> bool:
     return bound < lagrange.cutoff(upper, OPTIMAL_GAP, step)
 
 
-def _fixed_again(lag: lagrange.Lagrangian, outcome: lagrange.LagrangeOutcome,
-                 against: float) -> lagrange.LagrangeOutcome:
+def _fixed_again(
+    lag: lagrange.Lagrangian, outcome: lagrange.LagrangeOutcome, against: float
+) -> lagrange.LagrangeOutcome:
     """The outcome with its options fixed again against a better plan's cost (cheap: the
     same multipliers, no new subgradient steps)."""
     closed, opened = lagrange.fix(lag, outcome.multipliers, against)
     return dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
 
 
-def _mip_probe(problem: Problem, closed: np.ndarray, opened: np.ndarray, fixed_against: float, *,
-               seconds: float, solver: str, threads: int, seed: int) -> branch.Probe:
+def _mip_probe(
+    problem: Problem,
+    closed: np.ndarray,
+    opened: np.ndarray,
+    fixed_against: float,
+    *,
+    seconds: float,
+    solver: str,
+    threads: int,
+    seed: int,
+) -> branch.Probe:
     """The branch and bound's probe: the MIP of the model with the root's fixing, for
     ``seconds``. Any plan the fixing cut off costs more than ``fixed_against``, so the
     full problem's optimum is at least the lesser of that and the MIP's bound. Only a
     solve that ends within its time counts (one stopped by the clock could differ from run
     to run, and the plan must not)."""
     o = problem.options
-    reduced = dataclasses.replace(problem, options=dataclasses.replace(
-        o, excluded=o.excluded | closed, forced=o.forced | opened))
+    reduced = dataclasses.replace(
+        problem, options=dataclasses.replace(o, excluded=o.excluded | closed, forced=o.forced | opened)
+    )
 
     def ask() -> tuple[np.ndarray | None, float]:
         model = build_model(reduced)
-        raw = backend.run(model, solver=solver, time_limit=max(seconds, 0.05), relative_gap=SOLVER_GAP,
-                          threads=threads, seed=seed)
-        log.info("probe: %s %s in %.2f s, objective %.10g, bound %.10g", solver, raw.reason, raw.seconds,
-                 raw.objective, raw.bound)
+        raw = backend.run(
+            model, solver=solver, time_limit=max(seconds, 0.05), relative_gap=SOLVER_GAP, threads=threads, seed=seed
+        )
+        log.info(
+            "probe: %s %s in %.2f s, objective %.10g, bound %.10g",
+            solver,
+            raw.reason,
+            raw.seconds,
+            raw.objective,
+            raw.bound,
+        )
         if raw.reason == "infeasible":
             return None, fixed_against
         if raw.reason != "optimal" or raw.values is None:
@@ -332,8 +555,19 @@ def _mip_probe(problem: Problem, closed: np.ndarray, opened: np.ndarray, fixed_a
     return branch.Probe(PROBE_NODES, ask)
 
 
-def _result(problem: Problem, plan: Plan, *, bound: float, status_reason: str, started: float, solver: str,
-            size: dict[str, int], stages: dict[str, float], relative_gap: float, limit: str | None = None) -> Result:
+def _result(
+    problem: Problem,
+    plan: Plan,
+    *,
+    bound: float,
+    status_reason: str,
+    started: float,
+    solver: str,
+    size: dict[str, int],
+    stages: dict[str, float],
+    relative_gap: float,
+    limit: str | None = None,
+) -> Result:
     t0 = time.perf_counter()
     terms = plan_terms(problem, plan)
     objective = sum(terms.values())
@@ -349,16 +583,35 @@ def _result(problem: Problem, plan: Plan, *, bound: float, status_reason: str, s
     opened = plan.option_period >= 0
     stages["read"] = time.perf_counter() - t0
     seconds = time.perf_counter() - started
-    log.info("solved in %.2f s: %s, objective %.10g, bound %.10g, gap %.4f%%", seconds, status, objective, bound,
-             100 * gap)
-    return Result(status, objective, bound, gap, seconds, solver, size, terms, opened, plan.option_period,
-                  plan.option_size, plan.flow, plan.unplaced, (), "", stages, problem)
+    log.info(
+        "solved in %.2f s: %s, objective %.10g, bound %.10g, gap %.4f%%", seconds, status, objective, bound, 100 * gap
+    )
+    return Result(
+        status,
+        objective,
+        bound,
+        gap,
+        seconds,
+        solver,
+        size,
+        terms,
+        opened,
+        plan.option_period,
+        plan.option_size,
+        plan.flow,
+        plan.unplaced,
+        (),
+        "",
+        stages,
+        problem,
+    )
 
 
 relative_gap_of = relative_gap
 
 
 # --- plans <-> model variables -------------------------------------------------------------
+
 
 def plan_from_values(model: Model, values: np.ndarray) -> Plan:
     """Read a solution vector of ``model`` back into the problem's arrays."""
@@ -394,8 +647,9 @@ def values_from_plan(model: Model, plan: Plan) -> np.ndarray:
     return np.clip(values, model.lower, model.upper)
 
 
-def _plan_from_transport(problem: Problem, arcs: np.ndarray, y: np.ndarray,
-                         priced: tuple[float, np.ndarray, np.ndarray]) -> Plan:
+def _plan_from_transport(
+    problem: Problem, arcs: np.ndarray, y: np.ndarray, priced: tuple[float, np.ndarray, np.ndarray]
+) -> Plan:
     _, flow_sel, unplaced = priced
     flow = np.zeros(problem.arcs.count)
     flow[arcs] = flow_sel
@@ -425,7 +679,9 @@ def plan_terms(problem: Problem, plan: Plan) -> dict[str, float]:
     return {
         "capital_fixed": float((cw * o.fixed_cost)[opened].sum()),
         "capital_places": float((cw * o.cost_per_place * size)[opened].sum()),
-        "annual_places": float((o.place_weight(pr)[np.arange(o.count), t] * o.annual_cost_per_place * size)[opened].sum()),
+        "annual_places": float(
+            (o.place_weight(pr)[np.arange(o.count), t] * o.annual_cost_per_place * size)[opened].sum()
+        ),
         "annual_fixed": float((remaining[t] * o.annual_fixed_cost)[opened].sum()),
         "arcs": float((problem.arc_weight() * a.cost * plan.flow).sum()),
         "fallback": float((g.weight(pr) * np.where(fb, g.fallback_cost, 0.0) * plan.unplaced)[fb].sum()),

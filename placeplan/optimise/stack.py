@@ -20,12 +20,13 @@ their groups, arcs and existing places may differ.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from .core import Arcs, Existing, Groups, Options, Problem, ProblemError, Rejoins, Rules
+from ..errors import ProblemError
+from .core import Arcs, ArrayLike, Existing, Groups, Options, Problem, Rejoins, Rules
 from .replan import Placing
 from .result import Result
 
@@ -41,7 +42,7 @@ class Stacked:
 
     problem: Problem
     futures: int
-    options: int        # options of one future: copy d holds options d*options .. (d+1)*options-1
+    options: int  # options of one future: copy d holds options d*options .. (d+1)*options-1
 
     def plan(self, result: Result) -> tuple[np.ndarray, np.ndarray]:
         """The one plan (opening period and size of each option of a future) ``result`` chose."""
@@ -77,23 +78,38 @@ def stack(problems: Sequence[Problem], weights: Sequence[float] | None = None) -
         period=np.concatenate([p.groups.period for p in problems]),
         fallback_cost=np.concatenate([w * p.groups.fallback_cost for w, p in zip(share, problems)]),
         ids=[(d, i) for d, p in enumerate(problems) for i in p.groups.ids],
-        stays=np.concatenate([p.groups.usage(T) for p in problems]))
-    existing = Existing.make(np.concatenate([p.existing.capacity for p in problems]), periods=T,
-                             ids=[(d, i) for d, p in enumerate(problems) for i in p.existing.ids])
+        stays=np.concatenate([p.groups.usage(T) for p in problems]),
+    )
+    existing = Existing.make(
+        np.concatenate([p.existing.capacity for p in problems]),
+        periods=T,
+        ids=[(d, i) for d, p in enumerate(problems) for i in p.existing.ids],
+    )
     facility = []
     for d, p in enumerate(problems):
         f = p.arcs.facility
         is_option = f >= p.existing.count
         facility.append(np.where(is_option, option_offset + d * O + (f - p.existing.count), existing_offset[d] + f))
-    arcs = Arcs.make(np.concatenate([group_offset[d] + p.arcs.group for d, p in enumerate(problems)]),
-                     np.concatenate(facility),
-                     np.concatenate([w * p.arcs.cost for w, p in zip(share, problems)]),
-                     stays=np.concatenate([p.arc_usage() for p in problems]))
-    rejoins = Rejoins.make(np.concatenate([arc_offset[d] + p.rejoins.arc for d, p in enumerate(problems)]),
-                           np.concatenate([group_offset[d] + p.rejoins.group for d, p in enumerate(problems)]),
-                           np.concatenate([p.rejoins.share for p in problems]))
-    stacked = Problem.make(groups=groups, arcs=arcs, periods=first.periods, existing=existing,
-                           options=_options(first.options, share), rules=_rules(first, share), rejoins=rejoins)
+    arcs = Arcs.make(
+        np.concatenate([group_offset[d] + p.arcs.group for d, p in enumerate(problems)]),
+        np.concatenate(facility),
+        np.concatenate([w * p.arcs.cost for w, p in zip(share, problems)]),
+        stays=np.concatenate([p.arc_usage() for p in problems]),
+    )
+    rejoins = Rejoins.make(
+        np.concatenate([arc_offset[d] + p.rejoins.arc for d, p in enumerate(problems)]),
+        np.concatenate([group_offset[d] + p.rejoins.group for d, p in enumerate(problems)]),
+        np.concatenate([p.rejoins.share for p in problems]),
+    )
+    stacked = Problem.make(
+        groups=groups,
+        arcs=arcs,
+        periods=first.periods,
+        existing=existing,
+        options=_options(first.options, share),
+        rules=_rules(first, share),
+        rejoins=rejoins,
+    )
     return Stacked(stacked, D, O)
 
 
@@ -102,13 +118,16 @@ def _check_alike(problems: Sequence[Problem]) -> None:
     out = []
     for d, p in enumerate(problems[1:], start=1):
         if p.periods.count != first.periods.count or not (
-                np.allclose(p.periods.weight, first.periods.weight)
-                and np.allclose(p.periods.capital_weight, first.periods.capital_weight)):
+            np.allclose(p.periods.weight, first.periods.weight)
+            and np.allclose(p.periods.capital_weight, first.periods.capital_weight)
+        ):
             out.append(f"stack: future {d} has other periods than future 0")
         if p.options.count != first.options.count or p.options.ids != first.options.ids:
             out.append(f"stack: future {d} has other options than future 0")
             continue
-        differ = [name for name in _SHARED if not np.array_equal(getattr(p.options, name), getattr(first.options, name))]
+        differ = [
+            name for name in _SHARED if not np.array_equal(getattr(p.options, name), getattr(first.options, name))
+        ]
         if differ:
             out.append(f"stack: future {d}'s options differ from future 0's in {', '.join(differ)}")
         if p.rules != first.rules:
@@ -119,11 +138,18 @@ def _check_alike(problems: Sequence[Problem]) -> None:
 
 def _options(options: Options, share: np.ndarray) -> Options:
     D = len(share)
-    tiled = {name: np.tile(getattr(options, name), D) for name in _SHARED if name not in _COSTS and name != "intake"}
-    costs = {name: np.concatenate([w * getattr(options, name) for w in share]) for name in _COSTS}
-    return Options.make(np.tile(options.max_size, D), **{k: v for k, v in tiled.items() if k != "max_size"},
-                        **costs, intake=np.tile(options.intake, (D, 1)),
-                        ids=[(d, i) for d in range(D) for i in options.ids])
+    # typed as make()'s keyword parameters, which the names in _SHARED are
+    tiled: dict[str, ArrayLike] = {
+        name: np.tile(getattr(options, name), D) for name in _SHARED if name not in _COSTS and name != "intake"
+    }
+    costs: dict[str, ArrayLike] = {name: np.concatenate([w * getattr(options, name) for w in share]) for name in _COSTS}
+    return Options.make(
+        np.tile(options.max_size, D),
+        **{k: v for k, v in tiled.items() if k != "max_size"},
+        **costs,
+        intake=np.tile(options.intake, (D, 1)),
+        ids=[(d, i) for d in range(D) for i in options.ids],
+    )
 
 
 def _rules(first: Problem, share: np.ndarray) -> Rules:
@@ -134,7 +160,8 @@ def _rules(first: Problem, share: np.ndarray) -> Rules:
         max_options=None if rules.max_options is None else rules.max_options * D,
         exact_options=None if rules.exact_options is None else rules.exact_options * D,
         annual_budget_cost_per_place=tuple(float(w * c) for w in share for c in per_place),
-        same_plan=tuple(tuple(d * O + o for d in range(D)) for o in range(O)) if D > 1 else ())
+        same_plan=tuple(tuple(d * O + o for d in range(D)) for o in range(O)) if D > 1 else (),
+    )
 
 
 def evaluate(problem: Problem, option_period: np.ndarray, option_size: np.ndarray) -> Result:

@@ -48,9 +48,11 @@ def leaflet_css() -> str:
 
 def inline_head() -> str:
     """The <style> and <script> elements that make Leaflet work inside one file."""
-    return (f"<style>/* Leaflet {leaflet_version()} (BSD-2-Clause) */\n{leaflet_css()}</style>\n"
-            f"<script>/* Leaflet {leaflet_version()} (BSD-2-Clause), https://leafletjs.com */\n"
-            f"{script_safe(leaflet_js())}</script>")
+    return (
+        f"<style>/* Leaflet {leaflet_version()} (BSD-2-Clause) */\n{leaflet_css()}</style>\n"
+        f"<script>/* Leaflet {leaflet_version()} (BSD-2-Clause), https://leafletjs.com */\n"
+        f"{script_safe(leaflet_js())}</script>"
+    )
 
 
 def script_safe(text: str) -> str:

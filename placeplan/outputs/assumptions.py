@@ -17,8 +17,7 @@ from ..dataset import Dataset
 PATH_SETTINGS = ("dataset", "output.folder")
 
 #: The cohort method's rates given in the scenario (demand.cohort.source = 'scenario').
-COHORT_RATES = ("demand.cohort.join", "demand.cohort.cease", "demand.cohort.stay_post16",
-                "demand.cohort.stay_post19")
+COHORT_RATES = ("demand.cohort.join", "demand.cohort.cease", "demand.cohort.stay_post16", "demand.cohort.stay_post19")
 #: Settings each demand method does not read (placeplan/projection/project.py
 #: _method_paths and methods.py): growth applies its own rates and draws nothing; the
 #: others draw from the pooled growth model, and only cohort reads demand.cohort.
@@ -88,23 +87,39 @@ def settings_table(scenario: BaseModel) -> pd.DataFrame:
     """setting, value, what it means: the merged scenario, one row per setting the plan
     used (settings its demand method does not read are left out)."""
     unused = unused_settings(scenario)
-    rows = [row for row in _rows(scenario, "")
-            if not any(row["setting"] == u or (u.endswith(".") and row["setting"].startswith(u)) for u in unused)]
+    rows = [
+        row
+        for row in _rows(scenario, "")
+        if not any(row["setting"] == u or (u.endswith(".") and row["setting"].startswith(u)) for u in unused)
+    ]
     return pd.DataFrame(rows, columns=["setting", "value", "what it means"])
 
 
 def sources_table(dataset: Dataset) -> pd.DataFrame:
     """source, licence, attribution, link: from dataset.toml."""
-    rows = [{"source": s.name, "licence": s.licence or dataset.meta.licence, "attribution": s.attribution,
-             "link": s.url} for s in dataset.meta.sources]
+    rows = [
+        {"source": s.name, "licence": s.licence or dataset.meta.licence, "attribution": s.attribution, "link": s.url}
+        for s in dataset.meta.sources
+    ]
     if not rows:
         rows.append({"source": dataset.meta.name, "licence": dataset.meta.licence, "attribution": "", "link": ""})
     return pd.DataFrame(rows, columns=["source", "licence", "attribution", "link"])
 
 
-SOFTWARE = pd.DataFrame([
-    {"source": "Leaflet (the map's library, inside the map file)", "licence": "BSD 2-Clause",
-     "attribution": "© Volodymyr Agafonkin and Leaflet contributors", "link": "https://leafletjs.com"},
-    {"source": "OpenStreetMap (the map's optional street background)", "licence": "Open Database Licence",
-     "attribution": "© OpenStreetMap contributors", "link": "https://www.openstreetmap.org/copyright"},
-], columns=["source", "licence", "attribution", "link"])
+SOFTWARE = pd.DataFrame(
+    [
+        {
+            "source": "Leaflet (the map's library, inside the map file)",
+            "licence": "BSD 2-Clause",
+            "attribution": "© Volodymyr Agafonkin and Leaflet contributors",
+            "link": "https://leafletjs.com",
+        },
+        {
+            "source": "OpenStreetMap (the map's optional street background)",
+            "licence": "Open Database Licence",
+            "attribution": "© OpenStreetMap contributors",
+            "link": "https://www.openstreetmap.org/copyright",
+        },
+    ],
+    columns=["source", "licence", "attribution", "link"],
+)

@@ -17,8 +17,8 @@ from .map import map_html
 from .public import protect_plan
 from .report import MAP_FILE, report_html
 from .shortlist import shortlist, shortlist_page
-from .sweeps import read_sweeps
 from .sufficiency import sufficiency
+from .sweeps import read_sweeps
 from .workbook import workbook_bytes
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,9 @@ def is_own_output_folder(folder: Path, scenario: Scenario, scenario_file: Path) 
 
 @dataclass(frozen=True)
 class Built:
-    documents: dict[str, bytes]   # file name -> contents
+    documents: dict[str, bytes]  # file name -> contents
     scenario_file: Path
-    own_folder: bool              # the folder is the scenario's own output folder
+    own_folder: bool  # the folder is the scenario's own output folder
 
     def map_copy(self, maps_folder: Path | None = None) -> Path | None:
         """Where the map also goes: ``maps_folder`` as <scenario file name>.html, else the
@@ -58,8 +58,13 @@ class Built:
         return None if target is None else Path(target) / f"{self.scenario_file.stem}.html"
 
 
-def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS,
-                    published_as: str | Path | None = None, sweeps: tuple[Path, ...] = ()) -> Built:
+def build_documents(
+    folder: str | Path,
+    *,
+    names: tuple[str, ...] = DOCUMENTS,
+    published_as: str | Path | None = None,
+    sweeps: tuple[Path, ...] = (),
+) -> Built:
     """The documents asked for, in memory, from the solved folder ``folder`` (staged
     somewhere else when ``published_as`` names the folder it will become), with what the
     sweep folders ``sweeps`` found for the same plan."""
@@ -79,8 +84,11 @@ def build_documents(folder: str | Path, *, names: tuple[str, ...] = DOCUMENTS,
         out["plan.xlsx"] = workbook_bytes(facts, short, suff, swept)
         out["report.html"] = report_html(facts, short, suff, swept).encode("utf-8")
     out = {name: data for name, data in out.items() if name in names}
-    log.info("built %s in %.1f s", ", ".join(f"{n} ({len(b) / 1e6:.2f} MB)" for n, b in out.items()),
-             time.perf_counter() - start)
+    log.info(
+        "built %s in %.1f s",
+        ", ".join(f"{n} ({len(b) / 1e6:.2f} MB)" for n, b in out.items()),
+        time.perf_counter() - start,
+    )
     published = Path(published_as) if published_as is not None else plan.folder
     return Built(out, plan.scenario_file, is_own_output_folder(published, plan.scenario, plan.scenario_file))
 

@@ -13,10 +13,11 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from ..codes import LOCAL_KINDS
 from ..intake import share_in_year
 from .charts import filling_chart, placements_chart
 from .disclosure import SECONDARY, Cells
-from .facts import LOCAL_KINDS, Facts
+from .facts import Facts
 from .glossary import KINDS, academic_year
 from .shortlist import Shortlist
 from .sufficiency import Sufficiency
@@ -33,8 +34,10 @@ PLACEMENTS: Final = {
 TOTAL = "Pupils needing a specialist place"
 AWAY_WITH = "Pupils placed independent or out of area with the plan"
 AWAY_WITHOUT = "Pupils placed independent or out of area without the plan"
-NO_PLACEMENTS = ("Not recorded: this plan was solved before placeplan recorded pupils continuing and newly placed "
-                 "by year; run placeplan solve again to see them.")
+NO_PLACEMENTS = (
+    "Not recorded: this plan was solved before placeplan recorded pupils continuing and newly placed "
+    "by year; run placeplan solve again to see them."
+)
 NOT_OPEN = "not open"
 
 
@@ -44,11 +47,12 @@ class ByYear:
 
     years: list[str]
     placements: pd.DataFrame | None  # Year, PLACEMENTS headings, TOTAL, AWAY_WITH[, AWAY_WITHOUT]
-    filling: pd.DataFrame            # option_id, Option, Kind, Places, Opens, "Pupils placed YYYY/YY" each year
-    places: np.ndarray               # option x year: its places that year (0 before it opens)
+    filling: pd.DataFrame  # option_id, Option, Kind, Places, Opens, "Pupils placed YYYY/YY" each year
+    places: np.ndarray  # option x year: its places that year (0 before it opens)
 
     def placements_chart(self) -> str:
         frame = self.placements
+        assert frame is not None  # drawn only for a folder that records placements
         parts = {key: _printed(frame[heading]) for key, heading in PLACEMENTS.items()}
         without = _printed(frame[AWAY_WITHOUT]) if AWAY_WITHOUT in frame else None
         return placements_chart(self.years, parts, _printed(frame[AWAY_WITH]), without)
@@ -86,14 +90,18 @@ def recorded_placements(facts: Facts) -> pd.DataFrame | None:
             log.warning("summary.json: placements_by_year holds a row that is not a year's figures; not shown")
             return None
         values = [row.get(key) for key in PLACEMENTS]
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
-                   for v in values):
+        counts = [
+            v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+        ]
+        if len(counts) != len(values):
             log.warning("summary.json: placements_by_year %s does not hold three counts; not shown", row["year"])
             return None
-        found[row["year"]] = [float(v) for v in values]
+        found[row["year"]] = [float(v) for v in counts]
     if set(found) != set(years):
-        log.warning("summary.json: placements_by_year covers %s, not the plan's years; not shown",
-                    ", ".join(sorted(found)) or "no year")
+        log.warning(
+            "summary.json: placements_by_year covers %s, not the plan's years; not shown",
+            ", ".join(sorted(found)) or "no year",
+        )
         return None
     return pd.DataFrame([[y, *found[y]] for y in years], columns=["year", *PLACEMENTS])
 
@@ -117,8 +125,10 @@ def protect_placements(facts: Facts, suff: Sufficiency, recorded: pd.DataFrame) 
     parts = raw * np.divide(total, sums, out=np.ones_like(total), where=sums > 0)[:, None]
     cells = Cells(rule)
     ids = cells.add(parts.ravel()).reshape(parts.shape)
-    printed = {m: np.array([cells.add([v], published=bool(k), total=True)[0] for v, k in zip(values, known[m])])
-               for m, values in (("pupils", total), ("local_after", local), ("away_after", away))}
+    printed = {
+        m: np.array([cells.add([v], published=bool(k), total=True)[0] for v, k in zip(values, known[m])])
+        for m, values in (("pupils", total), ("local_after", local), ("away_after", away))
+    }
     continuing_local = cells.add(np.clip(local - parts[:, 1], 0.0, None), published=False)
     continuing_away = cells.add(np.clip(away - parts[:, 2], 0.0, None), published=False)
     for k in range(len(parts)):
@@ -131,8 +141,8 @@ def protect_placements(facts: Facts, suff: Sufficiency, recorded: pd.DataFrame) 
     withheld = ~known["pupils"]
     for m, cell in printed.items():
         withheld |= known[m] & protected.hidden(cell)
-    for k in np.flatnonzero(withheld):
-        labels[k] = [rule.small if rule.is_small(v) else "0" if v <= 1e-9 else SECONDARY for v in parts[k]]
+    for y in np.flatnonzero(withheld):
+        labels[y] = [rule.small if rule.is_small(v) else "0" if v <= 1e-9 else SECONDARY for v in parts[y]]
     return labels
 
 
@@ -168,16 +178,26 @@ def filling_table(facts: Facts, shortlist: Shortlist) -> tuple[pd.DataFrame, np.
     options["opens"] = options["opening_year"].fillna(years[0]).astype(int)
     options = options.sort_values(["opens", "rank", "name"], kind="stable")
     allocation = plan.allocation
-    pupils = allocation[allocation["facility_id"].isin(options["option_id"])].groupby(
-        ["facility_id", "year"])["pupils"].sum()
+    pupils = (
+        allocation[allocation["facility_id"].isin(options["option_id"])]
+        .groupby(["facility_id", "year"])["pupils"]
+        .sum()
+    )
     final = f"pupils_placed_{academic_year(plan.final_year).replace('/', '_')}"
-    last = (shortlist.chosen.set_index("option_id")[final] if len(shortlist.chosen) and final in shortlist.chosen
-            else pd.Series(dtype=object))
+    last = (
+        shortlist.chosen.set_index("option_id")[final]
+        if len(shortlist.chosen) and final in shortlist.chosen
+        else pd.Series(dtype=object)
+    )
     rows, places = [], []
     for _, option in options.iterrows():
-        row = {"option_id": option["option_id"], "Option": option["name"],
-               "Kind": capital(KINDS.get(option["kind"], option["kind"])),
-               "Places": f"{float(option['places']):,.0f}", "Opens": academic_year(int(option["opens"]))}
+        row = {
+            "option_id": option["option_id"],
+            "Option": option["name"],
+            "Kind": capital(KINDS.get(option["kind"], option["kind"])),
+            "Places": f"{float(option['places']):,.0f}",
+            "Opens": academic_year(int(option["opens"])),
+        }
         for year in years:
             count = float(pupils.get((option["option_id"], year), 0.0))
             if year < option["opens"]:
@@ -189,8 +209,12 @@ def filling_table(facts: Facts, shortlist: Shortlist) -> tuple[pd.DataFrame, np.
             row[f"Pupils placed {academic_year(year)}"] = label
         rows.append(row)
         # whole places, rounded as the pupils are printed, so that a full provision's bar meets its line
-        places.append([math.floor(float(option["places"]) * share_in_year(option["intake"], year - option["opens"])
-                                  + 0.5) for year in years])
+        places.append(
+            [
+                math.floor(float(option["places"]) * share_in_year(option["intake"], year - option["opens"]) + 0.5)
+                for year in years
+            ]
+        )
     columns = ["option_id", "Option", "Kind", "Places", "Opens", *[f"Pupils placed {academic_year(y)}" for y in years]]
     return pd.DataFrame(rows, columns=columns), np.array(places, dtype=float).reshape(len(rows), len(years))
 

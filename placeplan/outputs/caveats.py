@@ -22,8 +22,13 @@ from .words import money
 
 TITLE = "What this plan assumes"
 #: How the candidates' kinds are named in a line about their capital.
-KIND_WORDS = {"srp": "an SRP", "esta": "an ESTA", "unit": "a SEN unit", "special_expansion": "a special school "
-              "expansion", "new_special": "a new special school"}
+KIND_WORDS = {
+    "srp": "an SRP",
+    "esta": "an ESTA",
+    "unit": "a SEN unit",
+    "special_expansion": "a special school expansion",
+    "new_special": "a new special school",
+}
 
 
 def plan_caveats(plan: PlanFolder) -> list[str]:
@@ -59,7 +64,9 @@ def growth_words(summary: dict) -> str:
     """'Demand grows 4.9% a year (trend method; ...)' from summary.json's demand_growth, ''
     when the folder does not say."""
     growth = summary.get("demand_growth")
-    rate = _number(growth.get("annual_rate")) if isinstance(growth, dict) else None
+    if not isinstance(growth, dict):
+        return ""
+    rate = _number(growth.get("annual_rate"))
     if rate is None:
         return ""
     verb = "grows" if rate >= 0 else "falls"
@@ -72,9 +79,14 @@ def demand_lines(plan: PlanFolder) -> list[str]:
     """How demand is projected: its growth, and the percentile the plan is made for."""
     lines = [growth_words(plan.summary)]
     percentile = plan.scenario.demand.percentile
-    lines.append(f"The plan is for P{percentile} of projected demand: "
-                 + ("as likely to be above as below" if percentile == 50 else
-                    f"demand has a {100 - percentile}% chance of being higher"))
+    lines.append(
+        f"The plan is for P{percentile} of projected demand: "
+        + (
+            "as likely to be above as below"
+            if percentile == 50
+            else f"demand has a {100 - percentile}% chance of being higher"
+        )
+    )
     return [line for line in lines if line]
 
 

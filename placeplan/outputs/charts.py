@@ -27,14 +27,14 @@ import textwrap
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-from matplotlib.patches import Patch  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
 
-from ..codes import NEEDS  # noqa: E402
-from .glossary import PHASE_WORDS, academic_year  # noqa: E402
-from .sufficiency import ALL_NEEDS, ALL_PHASES, Sufficiency  # noqa: E402
-from .words import capital  # noqa: E402
+from ..codes import NEEDS
+from .glossary import PHASE_WORDS, academic_year
+from .sufficiency import ALL_NEEDS, ALL_PHASES, Sufficiency
+from .words import capital
 
 SERIES = (
     ("pupils", "Pupils needing a place", {"color": "#D4351C", "marker": "o", "linewidth": 2}),
@@ -57,8 +57,9 @@ def _panel(ax, suff: Sufficiency, i: int, j: int, title: str) -> None:
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", color="#DDDDDD")
     if hidden_any:
-        ax.text(0.02, 0.95, "gaps: small numbers not shown", transform=ax.transAxes, fontsize=7, va="top",
-                color="#505A5F")
+        ax.text(
+            0.02, 0.95, "gaps: small numbers not shown", transform=ax.transAxes, fontsize=7, va="top", color="#505A5F"
+        )
 
 
 def hidden_panels(suff: Sufficiency, panels: list[tuple[int, int, str]]) -> list[str]:
@@ -74,7 +75,7 @@ def _figure(panels: list[tuple[int, int, str]], suff: Sufficiency, columns: int)
     fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 2.5 * rows + 0.6), squeeze=False)
     for ax, (i, j, title) in zip(axes.ravel(), panels):
         _panel(ax, suff, i, j, title)
-    for ax in axes.ravel()[len(panels):]:
+    for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
@@ -91,8 +92,9 @@ def _data_uri(fig) -> str:
 
 def phase_panels(suff: Sufficiency) -> list[tuple[int, int, str]]:
     i = suff.needs.index(ALL_NEEDS)
-    return [(i, j, capital(PHASE_WORDS.get(p, p)) if p != ALL_PHASES else "All phases")
-            for j, p in enumerate(suff.phases)]
+    return [
+        (i, j, capital(PHASE_WORDS.get(p, p)) if p != ALL_PHASES else "All phases") for j, p in enumerate(suff.phases)
+    ]
 
 
 def need_panels(suff: Sufficiency) -> list[tuple[int, int, str]]:
@@ -123,13 +125,11 @@ def _inline_svg(fig) -> str:
     metadata, text as outlines; as wide as it was drawn, or the page if narrower."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": SVG_SALT, "svg.fonttype": "path"}):
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None,
-                                                     "Type": None})
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     plt.close(fig)
     text = _SVG_COMMENT.sub("", _SVG_START.sub("", buffer.getvalue(), count=1))
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    return _SVG_SIZE.sub(r'<svg\1 width="\2pt" height="\3pt" style="max-width: 100%; height: auto"', text,
-                         count=1)
+    return _SVG_SIZE.sub(r'<svg\1 width="\2pt" height="\3pt" style="max-width: 100%; height: auto"', text, count=1)
 
 
 #: (key, legend, colour) of the bars of placements by year.
@@ -145,8 +145,9 @@ def _note_hidden(ax) -> None:
     ax.text(0.02, 0.95, HIDDEN_NOTE, transform=ax.transAxes, fontsize=7, va="top", color="#505A5F")
 
 
-def placements_chart(years: list[str], parts: dict[str, np.ndarray], away_with: np.ndarray,
-                     away_without: np.ndarray | None) -> str:
+def placements_chart(
+    years: list[str], parts: dict[str, np.ndarray], away_with: np.ndarray, away_without: np.ndarray | None
+) -> str:
     """Two panels over the plan years: the plan's pupils continuing, newly placed locally
     and newly placed away, side by side each year (side by side, not stacked: a bar on top
     of a suppressed one would give it away); and pupils placed independent or out of area
@@ -165,8 +166,9 @@ def placements_chart(years: list[str], parts: dict[str, np.ndarray], away_with: 
         _note_hidden(left)
     hidden = bool(np.isnan(away_with).any())
     if away_without is not None:
-        right.plot(x, away_without, color="#505A5F", marker="s", linestyle="--", linewidth=1.5,
-                   label="Without the plan")
+        right.plot(
+            x, away_without, color="#505A5F", marker="s", linestyle="--", linewidth=1.5, label="Without the plan"
+        )
         hidden |= bool(np.isnan(away_without).any())
     right.plot(x, away_with, color="#1D70B8", marker="o", linewidth=2, label="With the plan")
     right.set_title("Pupils placed independent or out of area", fontsize=10)
@@ -197,8 +199,14 @@ def filling_chart(years: list[str], panels: list[tuple[str, np.ndarray, np.ndarr
         drawn = np.isfinite(pupils)
         ax.bar(x[drawn], pupils[drawn], color="#1D70B8", width=0.6, label="Pupils placed there")
         steps = np.where(places > 0, places, np.nan)  # no line before it opens
-        ax.step(np.append(x, x[-1] + 1) - 0.5, np.append(steps, steps[-1]), where="post", color="#D4351C",
-                linewidth=1.5, label="Places")
+        ax.step(
+            np.append(x, x[-1] + 1) - 0.5,
+            np.append(steps, steps[-1]),
+            where="post",
+            color="#D4351C",
+            linewidth=1.5,
+            label="Places",
+        )
         title = textwrap.fill(textwrap.shorten(str(name), 60, placeholder="..."), 28)
         ax.set_title(title, fontsize=8, parse_math=False)
         ax.set_xticks(x, [y[2:] for y in years], fontsize=7)
@@ -208,7 +216,7 @@ def filling_chart(years: list[str], panels: list[tuple[str, np.ndarray, np.ndarr
         ax.set_axisbelow(True)
         if not drawn[places > 0].all():
             _note_hidden(ax)
-    for ax in axes.ravel()[len(panels):]:
+    for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9, frameon=False)

@@ -78,12 +78,16 @@ class Rule:
 
     def describe(self) -> str:
         if self.off:
-            return ("Disclosure control is off (output.suppression_threshold is "
-                    f"{self.threshold}): every count of pupils is shown, however small, so this document "
-                    "must not be published. Numbers of pupils are rounded to whole pupils.")
-        return (f"{self.small} means between 1 and {self.largest} pupils; {SECONDARY} means a number "
-                "withheld, so that a smaller one cannot be worked out from a total, or because it is a "
-                f"projection of {self.largest} pupils or fewer. Numbers of pupils are rounded to whole pupils.")
+            return (
+                "Disclosure control is off (output.suppression_threshold is "
+                f"{self.threshold}): every count of pupils is shown, however small, so this document "
+                "must not be published. Numbers of pupils are rounded to whole pupils."
+            )
+        return (
+            f"{self.small} means between 1 and {self.largest} pupils; {SECONDARY} means a number "
+            "withheld, so that a smaller one cannot be worked out from a total, or because it is a "
+            f"projection of {self.largest} pupils or fewer. Numbers of pupils are rounded to whole pupils."
+        )
 
 
 @dataclass
@@ -101,8 +105,16 @@ class Cells:
     coefs: list[np.ndarray] = field(default_factory=list)
     size: int = 0
 
-    def add(self, values, *, base=None, published: bool = True, pupils: bool = True,
-            total: bool = False, signed: bool = False) -> np.ndarray:
+    def add(
+        self,
+        values,
+        *,
+        base=None,
+        published: bool = True,
+        pupils: bool = True,
+        total: bool = False,
+        signed: bool = False,
+    ) -> np.ndarray:
         """Cells for ``values``; returns their indices.
 
         ``base``: the whole counts each value was projected from; a projection of a small
@@ -153,8 +165,9 @@ class Cells:
             exposed = audit.exposed_cells(lines, status)
             if not len(exposed):
                 break
-            picks = {pick for cell in exposed
-                     if (pick := _cover(int(cell), lines, status, rounded, priority)) is not None}
+            picks = {
+                pick for cell in exposed if (pick := _cover(int(cell), lines, status, rounded, priority)) is not None
+            }
             if not picks:
                 break  # nothing printed is left that could hide them
             status[list(picks)] = WITHHELD
@@ -208,17 +221,16 @@ class _Lines:
         self._cell_start = np.searchsorted(self.cell[order], np.arange(size + 1))
 
     def lines_of(self, cell: int) -> np.ndarray:
-        return self._by_cell[self._cell_start[cell]: self._cell_start[cell + 1]]
+        return self._by_cell[self._cell_start[cell] : self._cell_start[cell + 1]]
 
     def members_of(self, line: int) -> np.ndarray:
-        return self.cell[self.start[line]: self.start[line] + self.lengths[line]]
+        return self.cell[self.start[line] : self.start[line] + self.lengths[line]]
 
 
 class _Audit:
     """What a reader can work out: bounds on every hidden cell, tightened through the sums."""
 
-    def __init__(self, values: np.ndarray, bases: np.ndarray, counts: np.ndarray, signed: np.ndarray,
-                 rule: Rule):
+    def __init__(self, values: np.ndarray, bases: np.ndarray, counts: np.ndarray, signed: np.ndarray, rule: Rule):
         self.rounded = np.floor(values + 0.5)
         # a projection must stay as uncertain as the count it grew from
         self.factor = np.where(bases > 0, np.maximum(1.0, values / np.where(bases > 0, bases, 1.0)), 1.0)
@@ -238,8 +250,9 @@ class _Audit:
         low[small] = np.where(self.integral[small], 1.0, 0.0)
         high[small] = np.where(self.integral[small], t, t + 0.5)
         hidden = (status == WITHHELD) | (status == UNPUBLISHED)
-        low[hidden] = np.where(self.counts[hidden] & (status[hidden] == WITHHELD) & (self.rounded[hidden] > t),
-                               t + 0.5, 0.0)
+        low[hidden] = np.where(
+            self.counts[hidden] & (status[hidden] == WITHHELD) & (self.rounded[hidden] > t), t + 0.5, 0.0
+        )
         low[hidden & self.signed] = -np.inf
         high[hidden] = np.inf
         projected = status == PROJECTED

@@ -23,49 +23,23 @@ from ..dataset import Dataset, load_dataset
 from ..errors import Problems
 from ..formulas import restore_frame
 from ..provenance import changed_files, dataset_files, files_hash
-from ..solved import EXPLAIN_NUMBERS, RECORD_COLUMNS
 from ..scenario.model import Scenario
+from ..solved import RECORD_FILES, SOLVED_FILES, STATUS_QUO_ROWS, SUMMARY_KEYS
 from .disclosure import Rule
 
-FILES = {
-    "summary.json": None,
-    "scenario.json": None,
-    "options.csv": ("option_id", "name", "kind", "host", "needs", "ncy_min", "ncy_max", "chosen", "places",
-                    "opening_year", "capital", "pupils_served_final_year", "host_first_preference_ratio",
-                    "reason_not_chosen"),
-    "allocation.csv": ("zone_id", "need", "phase", "year", "facility_id", "facility_name", "pupils", "minutes"),
-}
-EXPLAIN_COLUMNS = ("option_id", "cost_increase", "instead", "status")
+#: The files a solved folder must hold for the documents, and the columns they read there.
+FILES = {name: file.read("required") for name, file in SOLVED_FILES.items() if file.by == "solve" and file.required}
 #: What solve records for the documents (placeplan.plan.record), so that they only read the folder.
-RECORD = {name: tuple(c for c in columns if c != "marking") for name, columns in RECORD_COLUMNS.items()}
+RECORD = {name: SOLVED_FILES[name].read("required") for name in RECORD_FILES}
 #: Columns the documents compute with: a solved folder edited by hand must still hold numbers there.
-NUMBERS = {
-    "options.csv": ("ncy_min", "ncy_max", "places", "opening_year", "capital", "pupils_served_final_year",
-                    "host_first_preference_ratio"),
-    "allocation.csv": ("year", "pupils", "minutes", "km"),
-    "projected_demand.csv": ("ncy", "year", "pupils"),
-    "in_reach.csv": ("pupils",),
-    "reach_zones.csv": ("minutes", "km"),
-    "explain.csv": EXPLAIN_NUMBERS,
-}
-WHOLE_NUMBERS = {"options.csv": ("ncy_min", "ncy_max", "opening_year"), "allocation.csv": ("year",),
-                 "projected_demand.csv": ("ncy", "year")}
+NUMBERS = {name: file.typed("number", "whole") for name, file in SOLVED_FILES.items()}
+WHOLE_NUMBERS = {name: file.typed("whole") for name, file in SOLVED_FILES.items()}
 #: Columns of phased-intake shares (:mod:`placeplan.intake`), read back as tuples; a folder
 #: written before options had an intake has no such column, and every place from opening.
-INTAKES = {"options.csv": ("intake",)}
-
-_TEXT, _NUMBER, _LIST, _MAP = "text", "number", "list", "table"
+INTAKES = {name: file.typed("intake") for name, file in SOLVED_FILES.items()}
 #: The keys of summary.json the documents read, and what each must hold.
-SUMMARY_KEYS = {"scenario": _TEXT, "scenario_file": _TEXT, "dataset_path": _TEXT, "years": _LIST,
-                "status": _TEXT, "objective": _NUMBER, "terms": _MAP, "capital_spent": _NUMBER,
-                "options_opened": _NUMBER, "run_date": _TEXT, "dataset_hash": _TEXT}
-SUMMARY_OPTIONAL = {"gap": _NUMBER, "capital_budget": _NUMBER, "solver": _TEXT, "best_bound": _NUMBER,
-                    "status_quo": _MAP, "saving": _MAP, "payback_year": _TEXT, "dataset_files": _MAP,
-                    "caveats": _LIST, "caveats_short": _LIST, "demand_range": _LIST, "demand_growth": _MAP}
-#: What the documents read of summary.json's status_quo (the same pupils, no new provision).
-STATUS_QUO_ROWS = {"pupils": {"need": _TEXT, "phase": _TEXT, "year": _NUMBER, "local": _NUMBER,
-                              "independent": _NUMBER, "unplaced": _NUMBER},
-                   "journeys": {"facility_id": _TEXT, "minutes": _NUMBER}}
+SUMMARY_REQUIRED = {k.key: k.type for k in SUMMARY_KEYS.values() if k.read == "required"}
+SUMMARY_OPTIONAL = {k.key: k.type for k in SUMMARY_KEYS.values() if k.read == "optional"}
 #: A solved folder's JSON is a few levels deep; anything deeper was not written by placeplan.
 MAX_JSON_BYTES = 50_000_000
 
@@ -117,8 +91,9 @@ def _read_json(path: Path, problems: Problems) -> dict | None:
         problems.error(str(path), "is missing; expected a folder written by placeplan solve")
         return None
     if path.stat().st_size > MAX_JSON_BYTES:
-        problems.error(str(path), f"is larger than {MAX_JSON_BYTES // 1_000_000} MB; expected the file placeplan "
-                                  "solve writes")
+        problems.error(
+            str(path), f"is larger than {MAX_JSON_BYTES // 1_000_000} MB; expected the file placeplan solve writes"
+        )
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -129,29 +104,30 @@ def _read_json(path: Path, problems: Problems) -> dict | None:
         problems.error(str(path), "is nested too deeply to be read; expected the file placeplan solve writes")
         return None
     if not isinstance(data, dict):
-        problems.error(str(path), f"holds a JSON {type(data).__name__}; expected an object of keys, as "
-                                  "placeplan solve writes")
+        problems.error(
+            str(path), f"holds a JSON {type(data).__name__}; expected an object of keys, as placeplan solve writes"
+        )
         return None
     return data
 
 
 def _summary_problems(summary: dict, problems: Problems) -> None:
-    for key, kind in {**SUMMARY_KEYS, **SUMMARY_OPTIONAL}.items():
+    for key, kind in {**SUMMARY_REQUIRED, **SUMMARY_OPTIONAL}.items():
         if key not in summary:
-            if key in SUMMARY_KEYS:
+            if key in SUMMARY_REQUIRED:
                 problems.error("summary.json", "is missing; expected the key placeplan solve writes", key=key)
             continue
         value = summary[key]
         if value is None and key in SUMMARY_OPTIONAL:
             continue
         if not _is(value, kind):
-            problems.error("summary.json", f"is not valid; expected {_KIND_WORDS[kind]}", key=key,
-                           value=_shown(value))
+            problems.error("summary.json", f"is not valid; expected {_KIND_WORDS[kind]}", key=key, value=_shown(value))
     if isinstance(summary.get("terms"), dict):
         for term, value in summary["terms"].items():
-            if not _is(value, _NUMBER):
-                problems.error("summary.json", "is not valid; expected a number", key=f"terms.{term}",
-                               value=_shown(value))
+            if not _is(value, "number"):
+                problems.error(
+                    "summary.json", "is not valid; expected a number", key=f"terms.{term}", value=_shown(value)
+                )
     if isinstance(summary.get("status_quo"), dict):
         _status_quo_problems(summary["status_quo"], problems)
     if isinstance(summary.get("years"), list) and not summary["years"]:
@@ -160,8 +136,12 @@ def _summary_problems(summary: dict, problems: Problems) -> None:
         try:
             date.fromisoformat(summary["run_date"])
         except ValueError:
-            problems.error("summary.json", "is not a date; expected for example 2026-12-01", key="run_date",
-                           value=summary["run_date"])
+            problems.error(
+                "summary.json",
+                "is not a date; expected for example 2026-12-01",
+                key="run_date",
+                value=summary["run_date"],
+            )
 
 
 def _status_quo_problems(status_quo: dict, problems: Problems) -> None:
@@ -169,32 +149,49 @@ def _status_quo_problems(status_quo: dict, problems: Problems) -> None:
     for table, columns in STATUS_QUO_ROWS.items():
         rows = status_quo.get(table)
         if not isinstance(rows, list):
-            problems.error("summary.json", "is not valid; expected a list", key=f"status_quo.{table}",
-                           value=_shown(rows))
+            problems.error(
+                "summary.json", "is not valid; expected a list", key=f"status_quo.{table}", value=_shown(rows)
+            )
             continue
         found = 0
         for i, row in enumerate(rows):
             if found >= 10:  # the first ten are enough to find what was edited
                 break
             if not isinstance(row, dict):
-                problems.error("summary.json", "is not valid; expected a table of keys",
-                               key=f"status_quo.{table}[{i}]", value=_shown(row))
+                problems.error(
+                    "summary.json",
+                    "is not valid; expected a table of keys",
+                    key=f"status_quo.{table}[{i}]",
+                    value=_shown(row),
+                )
                 found += 1
                 continue
             for column, kind in columns.items():
                 if not _is(row.get(column), kind):
-                    problems.error("summary.json", f"is not valid; expected {_KIND_WORDS[kind]}",
-                                   key=f"status_quo.{table}[{i}].{column}", value=_shown(row.get(column)))
+                    problems.error(
+                        "summary.json",
+                        f"is not valid; expected {_KIND_WORDS[kind]}",
+                        key=f"status_quo.{table}[{i}].{column}",
+                        value=_shown(row.get(column)),
+                    )
                     found += 1
 
 
-_KIND_WORDS = {_TEXT: "text", _NUMBER: "a number", _LIST: "a list", _MAP: "a table of keys"}
+_KIND_WORDS = {
+    "text": "text",
+    "number": "a number",
+    "whole": "a whole number",
+    "list": "a list",
+    "table": "a table of keys",
+}
 
 
 def _is(value: object, kind: str) -> bool:
-    if kind == _NUMBER:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return isinstance(value, {_TEXT: str, _LIST: list, _MAP: dict}[kind])
+    if kind in ("number", "whole"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            return False
+        return kind == "number" or float(value).is_integer()
+    return isinstance(value, {"text": str, "list": list, "table": dict}[kind])
 
 
 def _shown(value: object) -> str:
@@ -202,8 +199,9 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _read_csv(path: Path, columns: tuple[str, ...], problems: Problems, *,
-              required: bool = True) -> pd.DataFrame | None:
+def _read_csv(
+    path: Path, columns: tuple[str, ...], problems: Problems, *, required: bool = True
+) -> pd.DataFrame | None:
     if not path.is_file():
         if required:
             problems.error(str(path), "is missing; expected a folder written by placeplan solve")
@@ -235,9 +233,14 @@ def _typed(name: str, frame: pd.DataFrame, problems: Problems) -> pd.DataFrame |
         if column in WHOLE_NUMBERS.get(name, ()):
             wrong |= values.notna() & ((values != values.round()) | (values.abs() > 1e9))
         for row in np.flatnonzero(wrong.to_numpy())[:10]:
-            problems.error(name, "is not a number placeplan solve writes; expected "
-                           + ("a whole number" if column in WHOLE_NUMBERS.get(name, ()) else "a number"),
-                           row=int(row) + 2, column=column, value=frame[column].iloc[row])
+            problems.error(
+                name,
+                "is not a number placeplan solve writes; expected "
+                + ("a whole number" if column in WHOLE_NUMBERS.get(name, ()) else "a number"),
+                row=int(row) + 2,
+                column=column,
+                value=frame[column].iloc[row],
+            )
         bad |= bool(wrong.any())
         whole = column in WHOLE_NUMBERS.get(name, ()) and values.notna().all() and not wrong.any()
         out[column] = values.astype("int64") if whole else values.astype(float)
@@ -247,9 +250,14 @@ def _typed(name: str, frame: pd.DataFrame, problems: Problems) -> pd.DataFrame |
         else:
             shares, wrong_rows = _intakes(frame[column])
             for row in wrong_rows[:10]:
-                problems.error(name, "is not an intake placeplan solve writes; expected shares above 0 and at "
-                               "most 1, space-separated, that never fall", row=row + 2, column=column,
-                               value=frame[column].iloc[row])
+                problems.error(
+                    name,
+                    "is not an intake placeplan solve writes; expected shares above 0 and at "
+                    "most 1, space-separated, that never fall",
+                    row=row + 2,
+                    column=column,
+                    value=frame[column].iloc[row],
+                )
             bad |= bool(wrong_rows)
             out[column] = pd.Series(shares, index=out.index, dtype=object)
     return None if bad else out
@@ -277,12 +285,15 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
     raw_scenario = _read_json(folder / "scenario.json", problems)
     options = _read_csv(folder / "options.csv", FILES["options.csv"], problems)
     allocation = _read_csv(folder / "allocation.csv", FILES["allocation.csv"], problems)
-    explain = _read_csv(folder / "explain.csv", EXPLAIN_COLUMNS, problems, required=False)
+    explain = _read_csv(folder / "explain.csv", SOLVED_FILES["explain.csv"].read("required"), problems, required=False)
     record = {name: _read_csv(folder / name, columns, problems, required=False) for name, columns in RECORD.items()}
     missing = [name for name in RECORD if not (folder / name).is_file()]
     if missing:
-        problems.error(str(folder), f"has no {', '.join(missing)}: it was solved by an earlier placeplan, which "
-                                    "did not record what the documents show; run placeplan solve again")
+        problems.error(
+            str(folder),
+            f"has no {', '.join(missing)}: it was solved by an earlier placeplan, which "
+            "did not record what the documents show; run placeplan solve again",
+        )
     if summary is not None:
         _summary_problems(summary, problems)
     scenario = None
@@ -294,19 +305,35 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
                 problems.error("scenario.json", error["msg"], key=".".join(str(p) for p in error["loc"]))
     dataset_path = Path(summary["dataset_path"]) if summary and isinstance(summary.get("dataset_path"), str) else None
     if dataset_path is not None and not (dataset_path / "dataset.toml").is_file():
-        problems.error("summary.json", "names a dataset folder that does not exist; expected the dataset "
-                                       "the plan was solved with", key="dataset_path", value=str(dataset_path))
+        problems.error(
+            "summary.json",
+            "names a dataset folder that does not exist; expected the dataset the plan was solved with",
+            key="dataset_path",
+            value=str(dataset_path),
+        )
     if allocation is not None and allocation.empty:
         problems.error("allocation.csv", "has no rows; expected pupils by zone and placement")
     if dataset_path is not None and summary is not None and (dataset_path / "dataset.toml").is_file():
         _same_dataset(summary, dataset_path, problems)
     problems.raise_if_errors(f"output folder {folder}")
+    # Each of these was reported above when it could not be read, and the report raised.
+    assert summary is not None and scenario is not None and dataset_path is not None
+    assert options is not None and allocation is not None
     dataset = load_dataset(dataset_path)
-    allocation = allocation.assign(facility_id=allocation["facility_id"].fillna(""),
-                                   zone_id=allocation["zone_id"].astype(str))
-    return PlanFolder(folder=folder, summary=summary, scenario=scenario, dataset=dataset,
-                      options=_typed_options(options), allocation=allocation, explain=explain,
-                      solved_on=date.fromisoformat(summary["run_date"]), record=record)
+    allocation = allocation.assign(
+        facility_id=allocation["facility_id"].fillna(""), zone_id=allocation["zone_id"].astype(str)
+    )
+    return PlanFolder(
+        folder=folder,
+        summary=summary,
+        scenario=scenario,
+        dataset=dataset,
+        options=_typed_options(options),
+        allocation=allocation,
+        explain=explain,
+        solved_on=date.fromisoformat(summary["run_date"]),
+        record=record,
+    )
 
 
 def _same_dataset(summary: dict, dataset_path: Path, problems: Problems) -> None:
@@ -317,13 +344,21 @@ def _same_dataset(summary: dict, dataset_path: Path, problems: Problems) -> None
         return
     recorded = summary.get("dataset_files")
     what = ", ".join(changed_files(recorded, now)) if isinstance(recorded, dict) else "its files"
-    problems.error("summary.json", f"names a dataset that has changed since the plan was solved ({what}); the "
-                                   "documents show what the solve worked out from the dataset as it was: run "
-                                   "placeplan solve again", key="dataset_hash", value=str(dataset_path))
+    problems.error(
+        "summary.json",
+        f"names a dataset that has changed since the plan was solved ({what}); the "
+        "documents show what the solve worked out from the dataset as it was: run "
+        "placeplan solve again",
+        key="dataset_hash",
+        value=str(dataset_path),
+    )
 
 
 def _typed_options(options: pd.DataFrame) -> pd.DataFrame:
     chosen = options["chosen"].astype(str).str.lower().isin(["true", "1"])
-    return options.assign(chosen=chosen, option_id=options["option_id"].astype(str),
-                          host=options["host"].fillna("").astype(str),
-                          reason_not_chosen=options["reason_not_chosen"].fillna(""))
+    return options.assign(
+        chosen=chosen,
+        option_id=options["option_id"].astype(str),
+        host=options["host"].fillna("").astype(str),
+        reason_not_chosen=options["reason_not_chosen"].fillna(""),
+    )

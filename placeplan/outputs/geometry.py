@@ -35,8 +35,8 @@ class ZoneShapes:
     """One shape per zone, in British National Grid metres, in the zones table's order."""
 
     zone_ids: np.ndarray
-    shapes: np.ndarray       # shapely polygons
-    points: np.ndarray       # (n, 2) BNG coordinates of each zone's point
+    shapes: np.ndarray  # shapely polygons
+    points: np.ndarray  # (n, 2) BNG coordinates of each zone's point
     approximate: bool
 
     def union(self, mask: np.ndarray) -> shapely.Geometry:
@@ -71,8 +71,9 @@ def voronoi_cells(points: np.ndarray, *, reach: float = 250.0) -> np.ndarray:
     if len(unique) == 1:
         cells_unique = np.array([shapely.Point(unique[0]).buffer(radius[0])], dtype=object)
     else:
-        diagram = shapely.voronoi_polygons(shapely.MultiPoint(unique),
-                                           extend_to=shapely.box(*(unique.min(0) - 1e4), *(unique.max(0) + 1e4)))
+        diagram = shapely.voronoi_polygons(
+            shapely.MultiPoint(unique), extend_to=shapely.box(*(unique.min(0) - 1e4), *(unique.max(0) + 1e4))
+        )
         cells = np.asarray(shapely.get_parts(diagram), dtype=object)
         # match each cell to the point inside it (GEOS does not promise their order)
         tree = shapely.STRtree(cells)

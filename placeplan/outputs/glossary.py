@@ -16,12 +16,12 @@ GLOSSARY: dict[str, str] = {
     "SEND": "Special educational needs and disabilities.",
     "SEN": "Special educational needs.",
     "EHCP": "Education, health and care plan: the legal document that sets out a child's needs "
-            "and the support and school place the council must provide.",
+    "and the support and school place the council must provide.",
     "EHC": "Education, health and care (as in EHC plan).",
     "SRP": "Specialist resource provision: a small specialist class, with its own staff, inside a "
-           "mainstream school; pupils also join mainstream lessons.",
+    "mainstream school; pupils also join mainstream lessons.",
     "ESTA": "Enhanced support teaching arrangement: extra specialist teaching and support in a "
-            "mainstream school, in existing classrooms; lighter than an SRP.",
+    "mainstream school, in existing classrooms; lighter than an SRP.",
     "ASD": NEEDS["ASD"] + " (autism).",
     "SEMH": NEEDS["SEMH"] + ".",
     "SLCN": NEEDS["SLCN"] + ".",
@@ -36,9 +36,9 @@ GLOSSARY: dict[str, str] = {
     "OTH": NEEDS["OTH"] + ".",
     "DS": "Down syndrome (a primary need recorded since 2025).",
     "NCY": "National Curriculum year: the school year group. Reception is year 0 (age 4 to 5), "
-           "Year 1 is age 5 to 6, and so on to Year 13 (age 17 to 18); nursery is year -1.",
+    "Year 1 is age 5 to 6, and so on to Year 13 (age 17 to 18); nursery is year -1.",
     "LSOA": "Lower layer super output area: a small area of about 1,500 residents used for "
-            "official statistics; the zones of the map.",
+    "official statistics; the zones of the map.",
     "DfE": "Department for Education.",
     "DfT": "Department for Transport.",
     "ONS": "Office for National Statistics.",
@@ -48,7 +48,7 @@ GLOSSARY: dict[str, str] = {
     "CRS": "Coordinate reference system: how a map position is written.",
     "BNG": "British National Grid: the map coordinates of Great Britain (EPSG:27700).",
     "EPSG": "A catalogue number of a coordinate reference system (EPSG:27700 is the British "
-            "National Grid; EPSG:4326 is longitude and latitude).",
+    "National Grid; EPSG:4326 is longitude and latitude).",
     "MIP": "Mixed-integer programme: the kind of mathematical model the optimiser solves.",
     "SCIP": "An open-source solver for mixed-integer programmes, used through OR-Tools.",
     "HiGHS": "An open-source solver for linear and mixed-integer programmes.",
@@ -64,8 +64,27 @@ GLOSSARY: dict[str, str] = {
 }
 
 #: Words that look like acronyms but are not (units, Roman numerals, names).
-NOT_ACRONYMS = frozenset({"CC0", "II", "III", "IV", "UK", "RC", "CE", "URN", "ID", "PNG", "SVG", "HTML",
-                          "CSV", "XLSX", "TOML", "JSON", "NEED"})
+NOT_ACRONYMS = frozenset(
+    {
+        "CC0",
+        "II",
+        "III",
+        "IV",
+        "UK",
+        "RC",
+        "CE",
+        "URN",
+        "ID",
+        "PNG",
+        "SVG",
+        "HTML",
+        "CSV",
+        "XLSX",
+        "TOML",
+        "JSON",
+        "NEED",
+    }
+)
 
 KINDS: dict[str, str] = {
     "special": "special school",
@@ -89,8 +108,11 @@ KIND_SHORT: dict[str, str] = {
 }
 
 PHASE_WORDS: dict[str, str] = {
-    "nursery": "nursery", "primary": "primary", "secondary": "secondary",
-    "post16": "post-16", "post19": "post-19",
+    "nursery": "nursery",
+    "primary": "primary",
+    "secondary": "secondary",
+    "post16": "post-16",
+    "post19": "post-19",
 }
 
 _ACRONYM = re.compile(r"\b(?:[A-Z][A-Za-z]*[A-Z]|[A-Z]{2,})\b")

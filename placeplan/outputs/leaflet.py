@@ -21,8 +21,7 @@ from .words import esc
 #: Characters that could end the data's <script> element or open a comment in it (<, >, &),
 #: or end a line in older JavaScript (U+2028, U+2029). They can only stand inside JSON
 #: strings, where a \\u escape means the same character.
-_IN_SCRIPT = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-              0x2028: "\\u2028", 0x2029: "\\u2029"}
+_IN_SCRIPT = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 HEAD = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -67,7 +66,9 @@ def map_page(*, title: str, css: str, panels: str, data: dict, script: str | Non
         The fixed script that draws ``data`` (default :file:`map.js`; the national map
         has its own), a file of this package.
     """
-    return (f"{HEAD}<title>{esc(title)}</title>\n{inline_head()}\n"
-            f"<style>{PAGE_CSS}{css}</style>\n</head>\n<body>\n{panels}\n<div id=\"pp-map\"></div>\n"
-            f"<script type=\"application/json\" id=\"pp-data\">{script_json(data)}</script>\n"
-            f"<script>\n{script_safe(map_script() if script is None else script)}</script>\n</body>\n</html>\n")
+    return (
+        f"{HEAD}<title>{esc(title)}</title>\n{inline_head()}\n"
+        f'<style>{PAGE_CSS}{css}</style>\n</head>\n<body>\n{panels}\n<div id="pp-map"></div>\n'
+        f'<script type="application/json" id="pp-data">{script_json(data)}</script>\n'
+        f"<script>\n{script_safe(map_script() if script is None else script)}</script>\n</body>\n</html>\n"
+    )

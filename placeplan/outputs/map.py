@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .caveats import TITLE as ASSUMES_TITLE, plan_caveats
+from .caveats import TITLE as ASSUMES_TITLE
+from .caveats import plan_caveats
 from .facts import Facts
 from .geometry import ZoneShapes, geojson_geometry, lonlat, outlines
 from .glossary import KIND_SHORT, academic_year, glossary_for
@@ -44,13 +45,19 @@ from .words import capital, date_words, esc, printed_number
 
 #: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
 KIND_COLOURS = {
-    "special": "#0072B2", "srp": "#E69F00", "esta": "#009E73", "unit": "#CC79A7",
-    "independent": "#D55E00", "special_expansion": "#56B4E9", "new_special": "#6A3D9A",
+    "special": "#0072B2",
+    "srp": "#E69F00",
+    "esta": "#009E73",
+    "unit": "#CC79A7",
+    "independent": "#D55E00",
+    "special_expansion": "#56B4E9",
+    "new_special": "#6A3D9A",
 }
 NOT_CHOSEN = "#8C8C8C"
-SHARE_COLOUR = "#6A3D9A"   # how often an option is chosen over demand draws
+SHARE_COLOUR = "#6A3D9A"  # how often an option is chosen over demand draws
 ZERO, SMALL, WITHHELD = "#F7F7F7", "#DEEBF7", "#BDBDBD"
 RAMP = ("#9ECAE1", "#4292C6", "#08519C", "#08306B")
+
 
 def demand_breaks(values: np.ndarray, largest_suppressed: int) -> list[int]:
     """Lower edges of the colour classes above the suppressed counts: nice numbers at thirds."""
@@ -102,8 +109,11 @@ def _class_names(breaks: list[int], rule_small: str) -> list[str]:
 
 
 def _point(lon: float, lat: float, properties: dict) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-            "properties": properties}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+        "properties": properties,
+    }
 
 
 def _collection(features: list[dict]) -> dict:
@@ -148,19 +158,22 @@ class MapBuilder:
         self.table = table.set_index("facility_id", drop=False)
         self.zone_lon, self.zone_lat = lonlat(shapes.points[:, 0], shapes.points[:, 1], "EPSG:27700")
         self.zone_names = _zone_names(facts)
-        self.texts: list[str] = []   # every text shown, for the glossary
-        self.base: list[dict] = []       # the demand views (radio buttons)
-        self.overlays: list[dict] = []   # the layers that can be switched on and off
-        self.zones: dict = {}            # the zones' shapes, shared by every demand view
-        self.colours: list[str] = []     # colour of each demand class
+        self.texts: list[str] = []  # every text shown, for the glossary
+        self.base: list[dict] = []  # the demand views (radio buttons)
+        self.overlays: list[dict] = []  # the layers that can be switched on and off
+        self.zones: dict = {}  # the zones' shapes, shared by every demand view
+        self.colours: list[str] = []  # colour of each demand class
 
     def view(self) -> dict:
         """Where the map opens: the zones' bounds (map.js fits them, leaving room for the panels)."""
         x0, y0, x1, y1 = shapely.total_bounds(self.shapes.shapes)
         (west, east), (south, north) = lonlat(np.array([x0, x1]), np.array([y0, y1]), "EPSG:27700")
         west, east, south, north = float(west), float(east), float(south), float(north)
-        return {"center": [(south + north) / 2, (west + east) / 2], "zoom": 11,
-                "bounds": [[south, west], [north, east]]}
+        return {
+            "center": [(south + north) / 2, (west + east) / 2],
+            "zoom": 11,
+            "bounds": [[south, west], [north, east]],
+        }
 
     def build(self) -> str:
         self.add_background()
@@ -172,8 +185,13 @@ class MapBuilder:
         self.add_existing()
         self.add_chosen()
         self.add_chosen_share()
-        data = {"view": self.view(), "colours": self.colours, "zones": self.zones,
-                "base": self.base, "overlays": self.overlays}
+        data = {
+            "view": self.view(),
+            "colours": self.colours,
+            "zones": self.zones,
+            "base": self.base,
+            "overlays": self.overlays,
+        }
         return map_page(title=f"{self.plan.title}: map", css=PANEL_CSS, panels=self.panels(), data=data)
 
     # --- layers ------------------------------------------------------------------------
@@ -184,8 +202,9 @@ class MapBuilder:
         self.overlays.append({"name": esc(name), "show": show, "features": _collection(features)})
 
     def add_background(self) -> None:
-        self.overlays.append({"name": esc("Street map background (needs an internet connection)"),
-                              "show": False, "tiles": True})
+        self.overlays.append(
+            {"name": esc("Street map background (needs an internet connection)"), "show": False, "tiles": True}
+        )
 
     def add_demand(self) -> None:
         features = []
@@ -202,8 +221,15 @@ class MapBuilder:
             name = view.title
             title = view.title.lower() if view.key == "all" else view.title
             caption = f" pupils needing a specialist place in {self.final} ({title}){approx}"
-            self.base.append({"name": esc(name), "show": number == 0, "classes": _classes(view, self.breaks),
-                              "labels": [esc(label) for label in view.labels], "caption": esc(caption)})
+            self.base.append(
+                {
+                    "name": esc(name),
+                    "show": number == 0,
+                    "classes": _classes(view, self.breaks),
+                    "labels": [esc(label) for label in view.labels],
+                    "caption": esc(caption),
+                }
+            )
             self.texts.append(name)
         self.base.append({"name": esc("No demand shading"), "show": False})
 
@@ -213,10 +239,18 @@ class MapBuilder:
             return
         names = _council_names(self.facts)
         shapes = outlines(self.shapes, zones["la_code"].astype(str).to_numpy())
-        features = [{"type": "Feature", "geometry": geojson_geometry(shape, simplify=40.0),
-                     "properties": {"tip": esc(names.get(code, code)),
-                                    "style": {"color": "#222222", "weight": 2.5, "fill": False}}}
-                    for code, shape in shapes.items() if not shape.is_empty]
+        features = [
+            {
+                "type": "Feature",
+                "geometry": geojson_geometry(shape, simplify=40.0),
+                "properties": {
+                    "tip": esc(names.get(code, code)),
+                    "style": {"color": "#222222", "weight": 2.5, "fill": False},
+                },
+            }
+            for code, shape in shapes.items()
+            if not shape.is_empty
+        ]
         approx = " (approximate)" if self.shapes.approximate else ""
         self._overlay(f"Council areas{approx}", features, show=True)
         self.texts += list(names.values())
@@ -243,11 +277,21 @@ class MapBuilder:
             mask = np.zeros(len(self.shapes.zone_ids), dtype=bool)
             mask[zones] = True
             tip = f"Zones within {limits[option]:.0f} minutes of {row['name']}"
-            features.append({"type": "Feature", "geometry": geojson_geometry(self.shapes.union(mask),
-                                                                            simplify=tolerance),
-                             "properties": {"tip": esc(tip), "style": {
-                                 "color": KIND_COLOURS.get(row["kind"], "#333333"), "weight": 1.5,
-                                 "dashArray": "5 4", "fillOpacity": 0.04}}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": geojson_geometry(self.shapes.union(mask), simplify=tolerance),
+                    "properties": {
+                        "tip": esc(tip),
+                        "style": {
+                            "color": KIND_COLOURS.get(row["kind"], "#333333"),
+                            "weight": 1.5,
+                            "dashArray": "5 4",
+                            "fillOpacity": 0.04,
+                        },
+                    },
+                }
+            )
         self._overlay("Travel-time reach of chosen options", features, show=False)
 
     def add_flows(self) -> None:
@@ -261,16 +305,33 @@ class MapBuilder:
             target = self.table.loc[row.facility_id]
             shown = None if row.hidden else printed_number(row.label)
             tip = f"{self.zone_names[z]} to {target['name']}: {row.label} pupils in {self.final}"
-            features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [
-                [float(self.zone_lon[z]), float(self.zone_lat[z])], [float(target["lon"]), float(target["lat"])]]},
-                "properties": {"tip": esc(tip), "style": {
-                    "color": KIND_COLOURS.get(target["kind"], "#333333"), "opacity": 0.55,
-                    "weight": 1.0 if shown is None else round(min(8.0, 1.0 + math.sqrt(shown) / 1.5), 1)}}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [
+                            [float(self.zone_lon[z]), float(self.zone_lat[z])],
+                            [float(target["lon"]), float(target["lat"])],
+                        ],
+                    },
+                    "properties": {
+                        "tip": esc(tip),
+                        "style": {
+                            "color": KIND_COLOURS.get(target["kind"], "#333333"),
+                            "opacity": 0.55,
+                            "weight": 1.0 if shown is None else round(min(8.0, 1.0 + math.sqrt(shown) / 1.5), 1),
+                        },
+                    },
+                }
+            )
         self._overlay(f"Where pupils travel, {self.final}", features, show=False)
 
     def _points(self, rows: pd.DataFrame, name: str, *, show: bool, popup, style) -> None:
-        features = [_point(row["lon"], row["lat"], {"popup": popup(row), "tip": esc(row["name"]), "style": style(row)})
-                    for _, row in rows.iterrows()]
+        features = [
+            _point(row["lon"], row["lat"], {"popup": popup(row), "tip": esc(row["name"]), "style": style(row)})
+            for _, row in rows.iterrows()
+        ]
         self._overlay(name, features, show=show)
         self.texts += [name, *(f["properties"]["popup"] for f in features)]
 
@@ -278,9 +339,19 @@ class MapBuilder:
         rows = self.table[self.table["is_option"] & ~self.table["chosen"]]
         if rows.empty:
             return
-        self._points(rows, "Candidates not chosen", show=False, popup=candidate_popup,
-                     style=lambda row: {"radius": 4, "color": "#666666", "weight": 1, "fillColor": NOT_CHOSEN,
-                                        "fillOpacity": 0.45})
+        self._points(
+            rows,
+            "Candidates not chosen",
+            show=False,
+            popup=candidate_popup,
+            style=lambda row: {
+                "radius": 4,
+                "color": "#666666",
+                "weight": 1,
+                "fillColor": NOT_CHOSEN,
+                "fillOpacity": 0.45,
+            },
+        )
 
     def add_existing(self) -> None:
         sites = self.table[~self.table["is_option"]]
@@ -292,11 +363,21 @@ class MapBuilder:
 
             def style(row, colour=KIND_COLOURS[kind]):
                 shown = printed_number(labels.at[row["facility_id"], "capacity"])
-                return {"radius": _radius(shown, scale=1.1), "color": "#333333", "weight": 1,
-                        "fillColor": colour, "fillOpacity": 0.8}
+                return {
+                    "radius": _radius(shown, scale=1.1),
+                    "color": "#333333",
+                    "weight": 1,
+                    "fillColor": colour,
+                    "fillOpacity": 0.8,
+                }
 
-            self._points(rows, f"Existing: {KIND_SHORT[kind]}", show=True,
-                         popup=lambda row: site_popup(row, labels.loc[row["facility_id"]], self.final), style=style)
+            self._points(
+                rows,
+                f"Existing: {KIND_SHORT[kind]}",
+                show=True,
+                popup=lambda row: site_popup(row, labels.loc[row["facility_id"]], self.final),
+                style=style,
+            )
 
     def add_chosen(self) -> None:
         rows = self.table[self.table["is_option"] & self.table["chosen"]].sort_values("places", ascending=False)
@@ -304,12 +385,21 @@ class MapBuilder:
             return
         labels = self.public.facilities
         limits = dict(zip(rows.index, travel_limits(rows, self.facts)))
-        self._points(rows, "New places the plan chooses", show=True,
-                     popup=lambda row: option_popup(row, labels.loc[row["facility_id"]], self.facts, self.final,
-                                                     limits[row["facility_id"]]),
-                     style=lambda row: {"radius": _radius(float(row["places"]), scale=2.2), "color": "#000000",
-                                        "weight": 2, "fillColor": KIND_COLOURS.get(row["kind"], "#333333"),
-                                        "fillOpacity": 0.95})
+        self._points(
+            rows,
+            "New places the plan chooses",
+            show=True,
+            popup=lambda row: option_popup(
+                row, labels.loc[row["facility_id"]], self.facts, self.final, limits[row["facility_id"]]
+            ),
+            style=lambda row: {
+                "radius": _radius(float(row["places"]), scale=2.2),
+                "color": "#000000",
+                "weight": 2,
+                "fillColor": KIND_COLOURS.get(row["kind"], "#333333"),
+                "fillOpacity": 0.95,
+            },
+        )
 
     def add_chosen_share(self) -> None:
         """How often each option is chosen when demand comes in otherwise: every option a
@@ -318,24 +408,43 @@ class MapBuilder:
         if sweeps is None or sweeps.robustness is None:
             return
         frame = sweeps.robustness.set_index("option_id")
-        ids = [i for i in frame.index if i in self.table.index
-               and (frame.at[i, "chosen_share"] > 0 or frame.at[i, "in_plan"] == "yes")]
-        rows = self.table.loc[ids].assign(share=[float(frame.at[i, "chosen_share"]) for i in ids],
-                                          chosen_in=[int(frame.at[i, "draws_chosen"]) for i in ids])
+        ids = [
+            i
+            for i in frame.index
+            if i in self.table.index and (frame.at[i, "chosen_share"] > 0 or frame.at[i, "in_plan"] == "yes")
+        ]
+        rows = self.table.loc[ids].assign(
+            share=[float(frame.at[i, "chosen_share"]) for i in ids],
+            chosen_in=[int(frame.at[i, "draws_chosen"]) for i in ids],
+        )
         # smallest last, so a large circle never covers a small one's click
         rows = rows.iloc[np.lexsort((rows.index.to_numpy(), -rows["share"].to_numpy()))]
         draws = sweeps.draws
 
         def popup(row) -> str:
-            in_plan = (f"In the plan: {float(row['places']):,.0f} places from {int(row['opening_year'])}."
-                       if row["chosen"] else "Not in the plan.")
-            return (f"<b>{esc(row['name'])}</b><br>Chosen by the plans of {row['chosen_in']} of {draws} demand "
-                    f"futures ({100 * row['share']:.0f}%).<br>{in_plan}")
+            in_plan = (
+                f"In the plan: {float(row['places']):,.0f} places from {int(row['opening_year'])}."
+                if row["chosen"]
+                else "Not in the plan."
+            )
+            return (
+                f"<b>{esc(row['name'])}</b><br>Chosen by the plans of {row['chosen_in']} of {draws} demand "
+                f"futures ({100 * row['share']:.0f}%).<br>{in_plan}"
+            )
 
-        self._points(rows, f"How often each option is chosen ({draws} demand futures)", show=False, popup=popup,
-                     style=lambda row: {"radius": round(4.0 + 14.0 * row["share"], 1), "color": "#000000",
-                                        "weight": 2 if row["chosen"] else 1, "fillColor": SHARE_COLOUR,
-                                        "fillOpacity": round(0.25 + 0.6 * row["share"], 2)})
+        self._points(
+            rows,
+            f"How often each option is chosen ({draws} demand futures)",
+            show=False,
+            popup=popup,
+            style=lambda row: {
+                "radius": round(4.0 + 14.0 * row["share"], 1),
+                "color": "#000000",
+                "weight": 2 if row["chosen"] else 1,
+                "fillColor": SHARE_COLOUR,
+                "fillOpacity": round(0.25 + 0.6 * row["share"], 2),
+            },
+        )
 
     # --- title, legend, glossary ------------------------------------------------------------
 
@@ -343,40 +452,56 @@ class MapBuilder:
         """The legend's line for how often each option is chosen, when the map has that layer."""
         if self.sweeps is None or self.sweeps.robustness is None:
             return ""
-        return (f'<div><span class="pp-dot" style="background:{SHARE_COLOUR}"></span>how often an option is chosen '
-                f"over {self.sweeps.draws} demand futures (larger: more often)</div>")
+        return (
+            f'<div><span class="pp-dot" style="background:{SHARE_COLOUR}"></span>how often an option is chosen '
+            f"over {self.sweeps.draws} demand futures (larger: more often)</div>"
+        )
 
     def panels(self) -> str:
         """The title, legend and glossary panels as HTML (every name escaped)."""
         plan = self.plan
         class_names = _class_names(self.breaks, plan.rule.small)
         colours = [ZERO, SMALL, WITHHELD, *RAMP[: len(self.breaks)]]
-        swatches = "".join(f'<div><span class="pp-swatch" style="background:{c}"></span>{esc(n)}</div>'
-                           for c, n in zip(colours, class_names))
+        swatches = "".join(
+            f'<div><span class="pp-swatch" style="background:{c}"></span>{esc(n)}</div>'
+            for c, n in zip(colours, class_names)
+        )
         shown = self.table[~self.table["is_option"] | self.table["chosen"]]
         kinds_present = [k for k in KIND_COLOURS if (shown["kind"] == k).any()]
-        circles = "".join(f'<div><span class="pp-dot" style="background:{KIND_COLOURS[k]}"></span>'
-                          f'{esc(capital(KIND_SHORT[k]))}</div>' for k in kinds_present)
-        approx = ("Zone areas are approximate: cells drawn round each zone's centre (the dataset gives "
-                  "points, not boundaries)." if self.shapes.approximate else "")
-        legend = (f'<div class="pp-panel pp-legend"><b>Pupils needing a specialist place, {self.final}</b>'
-                  f"{swatches}<b>Provision</b>{circles}"
-                  f'<div><span class="pp-dot pp-new"></span>new places (thick outline)</div>'
-                  f'<div><span class="pp-dot" style="background:{NOT_CHOSEN}"></span>candidate not chosen</div>'
-                  f"{self._share_key()}"
-                  f'<div class="pp-small">Circles are sized by places. {esc(plan.rule.describe())} '
-                  f"{esc(approx)}</div></div>")
+        circles = "".join(
+            f'<div><span class="pp-dot" style="background:{KIND_COLOURS[k]}"></span>{esc(capital(KIND_SHORT[k]))}</div>'
+            for k in kinds_present
+        )
+        approx = (
+            "Zone areas are approximate: cells drawn round each zone's centre (the dataset gives "
+            "points, not boundaries)."
+            if self.shapes.approximate
+            else ""
+        )
+        legend = (
+            f'<div class="pp-panel pp-legend"><b>Pupils needing a specialist place, {self.final}</b>'
+            f"{swatches}<b>Provision</b>{circles}"
+            f'<div><span class="pp-dot pp-new"></span>new places (thick outline)</div>'
+            f'<div><span class="pp-dot" style="background:{NOT_CHOSEN}"></span>candidate not chosen</div>'
+            f"{self._share_key()}"
+            f'<div class="pp-small">Circles are sized by places. {esc(plan.rule.describe())} '
+            f"{esc(approx)}</div></div>"
+        )
         assumes = "".join(f"<li>{esc(line)}</li>" for line in plan_caveats(plan))
-        title = (f'<div class="pp-panel pp-title"><div class="pp-h">{esc(plan.title)}</div>'
-                 f"<div>Plan of {esc(date_words(plan.solved_on))}; {esc(plan.dataset.meta.name)}. "
-                 f"Click a circle for details; switch layers on the right.</div>"
-                 f'<details class="pp-assumes"><summary><b>{esc(ASSUMES_TITLE)}</b></summary>'
-                 f"<ul>{assumes}</ul></details></div>")
+        title = (
+            f'<div class="pp-panel pp-title"><div class="pp-h">{esc(plan.title)}</div>'
+            f"<div>Plan of {esc(date_words(plan.solved_on))}; {esc(plan.dataset.meta.name)}. "
+            f"Click a circle for details; switch layers on the right.</div>"
+            f'<details class="pp-assumes"><summary><b>{esc(ASSUMES_TITLE)}</b></summary>'
+            f"<ul>{assumes}</ul></details></div>"
+        )
         text = " ".join(self.texts) + legend + title + " SEND EHCP SRP ESTA NCY"
         terms = glossary_for(text)
         entries = "".join(f"<dt>{esc(t)}</dt><dd>{esc(m)}</dd>" for t, m in terms.items())
-        glossary = (f'<details class="pp-panel pp-glossary" open><summary><b>What the words mean</b></summary>'
-                    f"<dl>{entries}</dl></details>")
+        glossary = (
+            f'<details class="pp-panel pp-glossary" open><summary><b>What the words mean</b></summary>'
+            f"<dl>{entries}</dl></details>"
+        )
         return title + legend + glossary
 
 

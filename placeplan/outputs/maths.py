@@ -1,5 +1,5 @@
 """The model's formulation, rendered from the code's own definition
-(:data:`placeplan.optimise.FORMULATION`) into MathML, which browsers draw natively: the
+(:data:`placeplan.model_maths.FORMULATION`) into MathML, which browsers draw natively: the
 report shows the maths with no network and no script."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def formulation_html(source: str) -> str:
     for paragraph in re.split(r"\n\s*\n", source.strip()):
         parts, last = [], 0
         for match in _MATH.finditer(paragraph):
-            parts.append(_text(paragraph[last:match.start()]))
+            parts.append(_text(paragraph[last : match.start()]))
             block, inline = match.groups()
             parts.append(mathml(block, block=True) if block is not None else mathml(inline, block=False))
             last = match.end()

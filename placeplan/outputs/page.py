@@ -85,7 +85,10 @@ def environment() -> jinja2.Environment:
     # as a template by mistake, it still could not reach Python's internals (os, files).
     return ImmutableSandboxedEnvironment(
         loader=jinja2.DictLoader({"page": PAGE, "table": TABLE, "glossary": GLOSSARY, "assumes": ASSUMES}),
-        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
 
 
 def render(template: LiteralString, **values) -> str:
@@ -103,14 +106,15 @@ def render(template: LiteralString, **values) -> str:
 
 def page(title: str, body: str) -> str:
     """A whole page: ``body`` must already be safe HTML (made by :func:`render`)."""
-    return render("page", title=title, style=Markup(STYLE),
-                  body=Markup(body))
+    return render("page", title=title, style=Markup(STYLE), body=Markup(body))
 
 
 def table(frame: pd.DataFrame, *, numbers: tuple[str, ...] = (), id: str = "") -> str:
     """A table of text cells, every cell escaped."""
-    rows = [[(column, "" if pd.isna(value) else value) for column, value in zip(frame.columns, record)]
-            for record in frame.itertuples(index=False)]
+    rows = [
+        [(column, "" if pd.isna(value) else value) for column, value in zip(frame.columns, record)]
+        for record in frame.itertuples(index=False)
+    ]
     return render("table", columns=list(frame.columns), rows=rows, numbers=set(numbers), id=id)
 
 

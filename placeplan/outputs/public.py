@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..codes import NEEDS, PHASES
+from ..codes import LOCAL_KINDS, NEEDS, PHASES
 from .disclosure import Cells, Protected, Rule
-from .facts import LOCAL_KINDS, Facts
+from .facts import Facts
 from .glossary import PHASE_WORDS, need_words
 
 
@@ -34,8 +34,8 @@ class ZoneView:
     key: str
     title: str
     labels: list[str]
-    shown: np.ndarray        # the printed number, NaN where suppressed or withheld
-    hidden: np.ndarray       # bool: suppressed or withheld
+    shown: np.ndarray  # the printed number, NaN where suppressed or withheld
+    hidden: np.ndarray  # bool: suppressed or withheld
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Public:
     rule: Rule
     zone_ids: np.ndarray
     views: list[ZoneView]
-    flows: pd.DataFrame       # zone_id, facility_id, pupils, label, hidden
+    flows: pd.DataFrame  # zone_id, facility_id, pupils, label, hidden
     facilities: pd.DataFrame  # facility_id -> placed, in_reach, on_roll, capacity labels
 
     def facility(self, facility_id: str) -> pd.Series:
@@ -118,8 +118,9 @@ def protect_plan(facts: Facts) -> Public:
     flows = flows.assign(label=protected.labels(flow_cells), hidden=protected.hidden(flow_cells))
     labels = pd.DataFrame(index=table.index)
     labels["placed"] = pd.Series(protected.labels(placed.to_numpy()), index=placed.index)
-    labels["on_roll"] = pd.Series([_optional(protected, on_roll[s], sites.at[s, "on_roll"]) for s in sites.index],
-                                  index=sites.index)
+    labels["on_roll"] = pd.Series(
+        [_optional(protected, on_roll[s], sites.at[s, "on_roll"]) for s in sites.index], index=sites.index
+    )
     labels["capacity"] = pd.Series(protected.labels(capacity.to_numpy()), index=sites.index)
     labels["in_reach"] = protected.labels(in_reach.to_numpy())
     return Public(rule, zones, views, flows, labels.fillna(""))

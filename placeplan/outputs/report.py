@@ -16,7 +16,7 @@ from typing import Final
 
 import pandas as pd
 
-from ..optimise import FORMULATION
+from ..model_maths import FORMULATION
 from .assumptions import SOFTWARE, settings_table, sources_table
 from .by_year import NO_PLACEMENTS, by_year
 from .caveats import caveats_html, growth_words
@@ -27,8 +27,8 @@ from .maths import formulation_html
 from .page import glossary, page, render, safe, table
 from .robustness import alternatives_html, robustness_html
 from .shortlist import Shortlist, chosen_html, not_chosen_html
-from .sweeps import Sweeps
 from .sufficiency import Sufficiency
+from .sweeps import Sweeps
 from .words import date_words, money
 
 MAP_FILE = "map.html"
@@ -125,8 +125,11 @@ def headline_figures(facts: Facts, suff: Sufficiency) -> list[tuple[str, str]]:
     figures = [
         (money(float(s["objective"])), f"total cost of the plan over {len(s['years'])} years"),
         *saving_figures(s),
-        (money(float(s["capital_spent"])), "capital for new places" + (
-            f" (budget {money(float(s['capital_budget']))})" if s.get("capital_budget") is not None else "")),
+        (
+            money(float(s["capital_spent"])),
+            "capital for new places"
+            + (f" (budget {money(float(s['capital_budget']))})" if s.get("capital_budget") is not None else ""),
+        ),
         (f"{int(s['options_opened'])}", "new provisions or expansions opened"),
         (f"{places:,}", "places they add"),
         (suff.headline("pupils"), f"pupils needing a specialist place in {last}"),
@@ -153,12 +156,15 @@ def saving_figures(summary: dict) -> list[tuple[str, str]]:
     saving = summary.get("saving")
     total = saving.get("total") if isinstance(saving, dict) else None
     spent = _number(total.get("undiscounted")) if isinstance(total, dict) else None
-    if spent is None:
+    if spent is None or not isinstance(total, dict):
         return []
     net = _number(total.get("net_of_capital_undiscounted"))
     years = len(summary["years"])
-    what = (f"saved over {years} years against no new provision" if spent >= 0
-            else f"more spent over {years} years than with no new provision")
+    what = (
+        f"saved over {years} years against no new provision"
+        if spent >= 0
+        else f"more spent over {years} years than with no new provision"
+    )
     what += " (as spent, not discounted)"
     if net is not None:
         what += f"; {money(abs(net))} {'saved' if net >= 0 else 'more spent'} net of the capital"
@@ -176,17 +182,26 @@ def demand_range_figures(facts: Facts) -> list[tuple[str, str]]:
     plan = facts.plan
     rows = plan.summary.get("demand_range")
     row = rows[-1] if isinstance(rows, list) and rows and isinstance(rows[-1], dict) else None
-    values = {k: _number(row.get(k)) for k in ("p10", "p90", "planned")} if row else {}
-    if not values or None in values.values():
+    read = {k: _number(row.get(k)) for k in ("p10", "p90", "planned")} if row else {}
+    values = {k: v for k, v in read.items() if v is not None}
+    if row is None or len(values) < 3:
         return []
     rule, percentile = plan.rule, plan.scenario.demand.percentile
     year = str(row.get("year", plan.summary["years"][-1]))
     planned = f"the plan is for {rule.count(values['planned'])} (P{percentile})"
     if round(values["p10"]) == round(values["p90"]):
-        return [(rule.count(values["planned"]), f"pupils projected for {year}, with no range: the demand method "
-                                                "estimates nothing")]
-    return [(f"{rule.count(values['p10'])} to {rule.count(values['p90'])}",
-             f"pupils needing a place in {year}, the likely range (P10 to P90); {planned}")]
+        return [
+            (
+                rule.count(values["planned"]),
+                f"pupils projected for {year}, with no range: the demand method estimates nothing",
+            )
+        ]
+    return [
+        (
+            f"{rule.count(values['p10'])} to {rule.count(values['p90'])}",
+            f"pupils needing a place in {year}, the likely range (P10 to P90); {planned}",
+        )
+    ]
 
 
 def growth_notes(summary: dict) -> list[str]:
@@ -203,52 +218,97 @@ def status_words(status: str, gap: float, *, search: bool = True, relative_gap: 
     if status == "optimal":
         return "No cheaper plan meets the rules: the solver proved this plan the best."
     if status == "feasible" and not search and gap > relative_gap and gap <= 1.0:
-        return (f"The first plan the solver found, proven within {100 * gap:.1f}% of the best possible: a better one, "
-                f"if there is one, costs at most {100 * gap:.1f}% less (the scenario asks for no search after the "
-                "first plan, solve.search = false, so no clock decided it).")
+        return (
+            f"The first plan the solver found, proven within {100 * gap:.1f}% of the best possible: a better one, "
+            f"if there is one, costs at most {100 * gap:.1f}% less (the scenario asks for no search after the "
+            "first plan, solve.search = false, so no clock decided it)."
+        )
     if status == "feasible" and gap <= 1.0:
         # the scenario's relative_gap ended the search, not a clock: say so
-        return (f"A plan proven within {100 * gap:.1f}% of the best possible: a better one, if there is one, "
-                f"costs at most {100 * gap:.1f}% less (the scenario stops the search within solve.relative_gap).")
+        return (
+            f"A plan proven within {100 * gap:.1f}% of the best possible: a better one, if there is one, "
+            f"costs at most {100 * gap:.1f}% less (the scenario stops the search within solve.relative_gap)."
+        )
     if gap <= 1.0:
-        return (f"The best plan the solver found in the time allowed ({status.replace('_', ' ')}); a better one, "
-                f"if there is one, costs at most {100 * gap:.1f}% less.")
-    return (f"The best plan the solver found in the time allowed ({status.replace('_', ' ')}); it could not yet "
-            "prove how close this is to the best possible plan: a longer run may find a cheaper one.")
+        return (
+            f"The best plan the solver found in the time allowed ({status.replace('_', ' ')}); a better one, "
+            f"if there is one, costs at most {100 * gap:.1f}% less."
+        )
+    return (
+        f"The best plan the solver found in the time allowed ({status.replace('_', ' ')}); it could not yet "
+        "prove how close this is to the best possible plan: a longer run may find a cheaper one."
+    )
 
 
 def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency, sweeps: Sweeps | None = None) -> str:
     plan = facts.plan
     s = plan.summary
     gap = float(s.get("gap") or 0.0)
-    head = render(HEAD, title=plan.title, day=date_words(plan.solved_on), dataset=plan.dataset.meta.name,
-                  first=s["years"][0], last=s["years"][-1], description=plan.scenario.description,
-                  rule=plan.rule.describe(), figures=headline_figures(facts, suff),
-                  status=status_words(str(s["status"]), gap, search=plan.scenario.solve.search,
-                                      relative_gap=plan.scenario.solve.relative_gap),
-                  discount=f"{100 * plan.scenario.costs.discount_rate:g}%",
-                  status_quo_note=facts.status_quo_note, map_file=MAP_FILE, assumes=safe(caveats_html(plan)))
-    charts = render(CHARTS, first=academic_year(plan.years[0]), last=academic_year(plan.final_year),
-                    phase_chart=by_phase(suff), need_chart=by_need(suff),
-                    phase_hidden=", ".join(hidden_panels(suff, phase_panels(suff))).replace("\n", " "),
-                    need_hidden=", ".join(hidden_panels(suff, need_panels(suff))).replace("\n", " "),
-                    table=safe(table(_all_needs_rows(suff))))
+    head = render(
+        HEAD,
+        title=plan.title,
+        day=date_words(plan.solved_on),
+        dataset=plan.dataset.meta.name,
+        first=s["years"][0],
+        last=s["years"][-1],
+        description=plan.scenario.description,
+        rule=plan.rule.describe(),
+        figures=headline_figures(facts, suff),
+        status=status_words(
+            str(s["status"]), gap, search=plan.scenario.solve.search, relative_gap=plan.scenario.solve.relative_gap
+        ),
+        discount=f"{100 * plan.scenario.costs.discount_rate:g}%",
+        status_quo_note=facts.status_quo_note,
+        map_file=MAP_FILE,
+        assumes=safe(caveats_html(plan)),
+    )
+    charts = render(
+        CHARTS,
+        first=academic_year(plan.years[0]),
+        last=academic_year(plan.final_year),
+        phase_chart=by_phase(suff),
+        need_chart=by_need(suff),
+        phase_hidden=", ".join(hidden_panels(suff, phase_panels(suff))).replace("\n", " "),
+        need_hidden=", ".join(hidden_panels(suff, need_panels(suff))).replace("\n", " "),
+        table=safe(table(_all_needs_rows(suff))),
+    )
     years = by_year(facts, shortlist, suff)
-    placements = "" if years.placements is None else table(years.placements, numbers=tuple(years.placements.columns[1:]))
-    filling = table(years.filling.drop(columns="option_id"), numbers=tuple(years.filling.columns[3:])) \
-        if len(years.filling) else ""
+    placements = (
+        "" if years.placements is None else table(years.placements, numbers=tuple(years.placements.columns[1:]))
+    )
+    filling = (
+        table(years.filling.drop(columns="option_id"), numbers=tuple(years.filling.columns[3:]))
+        if len(years.filling)
+        else ""
+    )
     by_year_html = render(
-        BY_YEAR, first=academic_year(plan.years[0]), last=academic_year(plan.final_year),
-        placements=safe(placements), filling=safe(filling), no_placements=NO_PLACEMENTS,
+        BY_YEAR,
+        first=academic_year(plan.years[0]),
+        last=academic_year(plan.final_year),
+        placements=safe(placements),
+        filling=safe(filling),
+        no_placements=NO_PLACEMENTS,
         placements_chart=safe(years.placements_chart()) if years.placements is not None else "",
-        filling_chart=safe(years.filling_chart()) if len(years.filling) else "")
-    short = (render("<h2 id=\"shortlist\">The shortlist</h2>") + chosen_html(facts, shortlist)
-             + not_chosen_html(shortlist) + alternatives_html(facts, sweeps) + robustness_html(facts, sweeps))
-    tail = render(TAIL, solver=SOLVERS.get(str(s.get("solver", "")), str(s.get("solver", ""))), formulation=safe(formulation_html(FORMULATION)),
-                  reference=f"{reference_minutes(plan):.0f}", growth=growth_words(s),
-                  growth_notes=growth_notes(s),
-                  settings=safe(table(settings_table(plan.scenario))),
-                  sources=safe(table(sources_table(plan.dataset))), software=safe(table(SOFTWARE)))
+        filling_chart=safe(years.filling_chart()) if len(years.filling) else "",
+    )
+    short = (
+        render('<h2 id="shortlist">The shortlist</h2>')
+        + chosen_html(facts, shortlist)
+        + not_chosen_html(shortlist)
+        + alternatives_html(facts, sweeps)
+        + robustness_html(facts, sweeps)
+    )
+    tail = render(
+        TAIL,
+        solver=SOLVERS.get(str(s.get("solver", "")), str(s.get("solver", ""))),
+        formulation=safe(formulation_html(FORMULATION)),
+        reference=f"{reference_minutes(plan):.0f}",
+        growth=growth_words(s),
+        growth_notes=growth_notes(s),
+        settings=safe(table(settings_table(plan.scenario))),
+        sources=safe(table(sources_table(plan.dataset))),
+        software=safe(table(SOFTWARE)),
+    )
     body = head + charts + by_year_html + short + tail
     body += glossary(glossary_for(_visible_text(body)))
     return page(f"{plan.title}: report", body)

@@ -39,14 +39,21 @@ def chosen_share_rows(facts: Facts, sweeps: Sweeps) -> pd.DataFrame:
     names = _names(facts)
     shown = frame[(frame["in_plan"] == "yes") | (frame["chosen_share"] >= OFTEN)]
     shown = shown.assign(order=(shown["in_plan"] != "yes").astype(int)).sort_values(
-        ["order", "chosen_share", "option_id"], ascending=[True, False, True], kind="stable")
-    return pd.DataFrame({
-        "option": [names.get(str(i), str(i)) for i in shown["option_id"]],
-        "in the plan": [f"{p:,.0f} places from {y:.0f}" if r == "yes" else "no"
-                        for r, p, y in zip(shown["in_plan"], shown["plan_places"], shown["plan_opening_year"])],
-        "chosen in": [f"{_share(s)} ({d:.0f} of {sweeps.draws})" for s, d in zip(shown["chosen_share"], shown["draws_chosen"])],
-        "mean places when chosen": [f"{p:,.1f}" if math.isfinite(p) else "" for p in shown["mean_places"]],
-    })
+        ["order", "chosen_share", "option_id"], ascending=[True, False, True], kind="stable"
+    )
+    return pd.DataFrame(
+        {
+            "option": [names.get(str(i), str(i)) for i in shown["option_id"]],
+            "in the plan": [
+                f"{p:,.0f} places from {y:.0f}" if r == "yes" else "no"
+                for r, p, y in zip(shown["in_plan"], shown["plan_places"], shown["plan_opening_year"])
+            ],
+            "chosen in": [
+                f"{_share(s)} ({d:.0f} of {sweeps.draws})" for s, d in zip(shown["chosen_share"], shown["draws_chosen"])
+            ],
+            "mean places when chosen": [f"{p:,.1f}" if math.isfinite(p) else "" for p in shown["mean_places"]],
+        }
+    )
 
 
 def robust_rows(facts: Facts, sweeps: Sweeps) -> pd.DataFrame:
@@ -67,9 +74,13 @@ def robust_rows(facts: Facts, sweeps: Sweeps) -> pd.DataFrame:
         ("pupils placed away in the last year, on average", lambda r: rule.count(r["mean_out_of_area_pupils"])),
         ("futures in which it meets no plan's rules", lambda r: f"{r['draws_without_a_plan']:.0f}"),
     ]
-    return pd.DataFrame({"measure": [m for m, _ in measures],
-                         f"the plan ({mine['plan']})": [f(mine) for _, f in measures],
-                         "the robust plan": [f(robust) for _, f in measures]})
+    return pd.DataFrame(
+        {
+            "measure": [m for m, _ in measures],
+            f"the plan ({mine['plan']})": [f(mine) for _, f in measures],
+            "the robust plan": [f(robust) for _, f in measures],
+        }
+    )
 
 
 def robust_change_rows(facts: Facts, sweeps: Sweeps) -> pd.DataFrame:
@@ -85,9 +96,15 @@ def robust_change_rows(facts: Facts, sweeps: Sweeps) -> pd.DataFrame:
     def said(row) -> str:
         return "" if row is None else f"{row.places:,.0f} places from {row.opening_year:.0f}"
 
-    rows = [{"option": names.get(i, i), f"the plan ({plans[0]})": said(mine.get(i)) or "not opened",
-             "the robust plan": said(robust.get(i)) or "not opened"}
-            for i in sorted(mine.keys() | robust.keys()) if said(mine.get(i)) != said(robust.get(i))]
+    rows = [
+        {
+            "option": names.get(i, i),
+            f"the plan ({plans[0]})": said(mine.get(i)) or "not opened",
+            "the robust plan": said(robust.get(i)) or "not opened",
+        }
+        for i in sorted(mine.keys() | robust.keys())
+        if said(mine.get(i)) != said(robust.get(i))
+    ]
     return pd.DataFrame(rows, columns=["option", f"the plan ({plans[0]})", "the robust plan"])
 
 
@@ -103,13 +120,17 @@ def alternatives_rows(facts: Facts, sweeps: Sweeps) -> pd.DataFrame:
         return "; ".join(names.get(i, i) for i in ids) or "nothing"
 
     rest = frame.iloc[1:]
-    return pd.DataFrame({
-        "plan": [f"{r:.0f}" for r in rest["rank"]],
-        "costs more by": [money(c) for c in rest["cost_difference"]],
-        "proven dearer": ["yes" if p == "yes" else "not proven (within the solver's gap)" for p in rest["proven_dearer"]],
-        "opens as well": [listed(a) for a in rest["added"]],
-        "leaves out": [listed(d) for d in rest["dropped"]],
-    })
+    return pd.DataFrame(
+        {
+            "plan": [f"{r:.0f}" for r in rest["rank"]],
+            "costs more by": [money(c) for c in rest["cost_difference"]],
+            "proven dearer": [
+                "yes" if p == "yes" else "not proven (within the solver's gap)" for p in rest["proven_dearer"]
+            ],
+            "opens as well": [listed(a) for a in rest["added"]],
+            "leaves out": [listed(d) for d in rest["dropped"]],
+        }
+    )
 
 
 ROBUSTNESS: Final = """
@@ -143,12 +164,18 @@ def robustness_html(facts: Facts, sweeps: Sweeps | None) -> str:
     summary = sweeps.robust_summary or {}
     shares = chosen_share_rows(facts, sweeps)
     changes = robust_change_rows(facts, sweeps)
-    return render(ROBUSTNESS, percentile=f"P{facts.plan.scenario.demand.percentile}", draws=sweeps.draws,
-                  often=_share(OFTEN), shares=safe(table(shares)) if len(shares) else "",
-                  sentence=summary.get("sentence", ""), method=summary.get("method", ""),
-                  gap=f"{100 * float(summary.get('gap') or 0.0):.2f}%",
-                  robust=safe(table(robust_rows(facts, sweeps))) if sweeps.robust is not None else "",
-                  changes=safe(table(changes)) if len(changes) else "")
+    return render(
+        ROBUSTNESS,
+        percentile=f"P{facts.plan.scenario.demand.percentile}",
+        draws=sweeps.draws,
+        often=_share(OFTEN),
+        shares=safe(table(shares)) if len(shares) else "",
+        sentence=summary.get("sentence", ""),
+        method=summary.get("method", ""),
+        gap=f"{100 * float(summary.get('gap') or 0.0):.2f}%",
+        robust=safe(table(robust_rows(facts, sweeps))) if sweeps.robust is not None else "",
+        changes=safe(table(changes)) if len(changes) else "",
+    )
 
 
 def alternatives_html(facts: Facts, sweeps: Sweeps | None) -> str:
@@ -162,6 +189,10 @@ def alternatives_html(facts: Facts, sweeps: Sweeps | None) -> str:
 def robustness_sheet(facts: Facts, sweeps: Sweeps) -> list[pd.DataFrame]:
     """The workbook's Robustness sheet, side by side: how often each option is chosen, the
     plan against the robust plan, what the robust plan changes, the other plans."""
-    parts = [chosen_share_rows(facts, sweeps), robust_rows(facts, sweeps), robust_change_rows(facts, sweeps),
-             alternatives_rows(facts, sweeps)]
+    parts = [
+        chosen_share_rows(facts, sweeps),
+        robust_rows(facts, sweeps),
+        robust_change_rows(facts, sweeps),
+        alternatives_rows(facts, sweeps),
+    ]
     return [p for p in parts if len(p)]

@@ -17,22 +17,40 @@ from ..travel import facility_limits
 from .caveats import caveats_html
 from .disclosure import SECONDARY, Rule
 from .facts import Facts, reference_minutes
-from .glossary import (KINDS, PHASE_WORDS, academic_year, ages_words, glossary_for, needs_phrase, needs_words,
-                       phases_of_range)
+from .glossary import (
+    KINDS,
+    PHASE_WORDS,
+    academic_year,
+    ages_words,
+    glossary_for,
+    needs_phrase,
+    needs_words,
+    phases_of_range,
+)
 from .page import glossary, page, render, safe, table
 from .public import Public
 from .robustness import alternatives_html
 from .sweeps import Sweeps
 from .words import capital, date_words, minutes, money, ratio
 
-WHOLE = ("rank", "places", "capital_cost", "capital_cost_per_place", "travel_limit_minutes", "journey_minutes",
-         "journey_minutes_status_quo", "minutes_saved_per_journey", "plan_cost_without_it", "extra_cost_without_it")
+WHOLE = (
+    "rank",
+    "places",
+    "capital_cost",
+    "capital_cost_per_place",
+    "travel_limit_minutes",
+    "journey_minutes",
+    "journey_minutes_status_quo",
+    "minutes_saved_per_journey",
+    "plan_cost_without_it",
+    "extra_cost_without_it",
+)
 
 
 @dataclass(frozen=True)
 class Shortlist:
-    chosen: pd.DataFrame       # columns of CHOSEN, printable
-    not_chosen: pd.DataFrame   # columns of NOT_CHOSEN
+    chosen: pd.DataFrame  # columns of CHOSEN, printable
+    not_chosen: pd.DataFrame  # columns of NOT_CHOSEN
 
     def table(self) -> pd.DataFrame:
         """Chosen options then the rest, whole numbers kept whole where cells are blank."""
@@ -57,8 +75,11 @@ def travel_limits(frame: pd.DataFrame, facts: Facts) -> np.ndarray:
 
 
 #: Where an option's pupils go without it: explain.csv's columns, and the words for each.
-MOVES = (("to_existing_sites", "to existing local schools"), ("to_new_options", "to the plan's other new provision"),
-         ("to_independent_or_out_of_area", "to independent or out-of-area schools"))
+MOVES = (
+    ("to_existing_sites", "to existing local schools"),
+    ("to_new_options", "to the plan's other new provision"),
+    ("to_independent_or_out_of_area", "to independent or out-of-area schools"),
+)
 
 
 def moved_labels(row: pd.Series, rule: Rule, *, withheld: bool = False) -> dict[str, str]:
@@ -111,10 +132,12 @@ def reason_chosen(row: pd.Series, labels: pd.Series, *, limit: float, years: int
     host = f" at {row['host_name']}" if row["host_name"] and row["host_name"] != row["name"] else ""
     demand = ratio(row["host_ratio"]) if row["kind"] in ("srp", "esta", "unit") else ""
     host_words = f"{host} ({demand})" if host and demand and math.isfinite(row["host_ratio"]) else host
-    first = (f"Adds {int(row['places'])} places for pupils with {needs_phrase(row['needs'])} in "
-             f"{ages_words(row['ncy_min'], row['ncy_max'])}{host_words} "
-             f"from {academic_year(int(row['opening_year']))}, "
-             f"where {labels['in_reach']} pupils of these needs and ages live within {limit:.0f} minutes.")
+    first = (
+        f"Adds {int(row['places'])} places for pupils with {needs_phrase(row['needs'])} in "
+        f"{ages_words(row['ncy_min'], row['ncy_max'])}{host_words} "
+        f"from {academic_year(int(row['opening_year']))}, "
+        f"where {labels['in_reach']} pupils of these needs and ages live within {limit:.0f} minutes."
+    )
     return f"{first} {without_words(row, labels, years=years, rule=rule)}"
 
 
@@ -127,10 +150,17 @@ def without_words(row: pd.Series, labels: pd.Series, *, years: int, rule: Rule) 
     if status == "infeasible" or (not _finite(rise) and str(row.get("instead", "")).startswith("no plan")):
         return "Without it, and the rest of the plan as it is, the places left cannot take every pupil."
     if status != "optimal" or not _finite(rise):
-        return ("Its value to the plan was not proven (the run skipped the counterfactuals, or the folder was "
-                "solved by an earlier placeplan whose re-solves were cut off by a clock).")
-    cost = (f"costs {money(rise)} more over {years} years" if rise >= 0.5 else
-            f"costs {money(-rise)} less over {years} years" if rise <= -0.5 else "costs the same")
+        return (
+            "Its value to the plan was not proven (the run skipped the counterfactuals, or the folder was "
+            "solved by an earlier placeplan whose re-solves were cut off by a clock)."
+        )
+    cost = (
+        f"costs {money(rise)} more over {years} years"
+        if rise >= 0.5
+        else f"costs {money(-rise)} less over {years} years"
+        if rise <= -0.5
+        else "costs the same"
+    )
     instead = instead_words(row, rule, withheld=labels["placed"] in (SECONDARY, rule.small))
     where = f", and its pupils go instead: {instead}" if instead else ""
     return f"If it does not open and the rest of the plan goes ahead, the plan {cost}{where}."
@@ -151,8 +181,9 @@ def rank_order(chosen: pd.DataFrame) -> pd.DataFrame:
     forced = chosen["explain_status"].astype(str) == "forced open"
     tier = np.select([indispensable, rise.notna(), forced], [0, 1, 2], 3)
     keyed = chosen.assign(_tier=tier, _value=-rise.fillna(0.0))
-    return keyed.sort_values(["_tier", "_value", "places", "name"], ascending=[True, True, False, True]) \
-        .drop(columns=["_tier", "_value"])
+    return keyed.sort_values(["_tier", "_value", "places", "name"], ascending=[True, True, False, True]).drop(
+        columns=["_tier", "_value"]
+    )
 
 
 def reason_not_chosen(row: pd.Series) -> str:
@@ -181,32 +212,49 @@ def shortlist(facts: Facts, public: Public) -> Shortlist:
     for rank, (_, row) in enumerate(chosen.iterrows(), start=1):
         own = labels.loc[row["facility_id"]]
         saved = row["minutes_status_quo"] - row["minutes"]
-        rows.append({
-            "rank": rank, "option_id": row["facility_id"], "name": row["name"], "kind": _kind(row["kind"]),
-            "host": row["host_name"], "host_id": row["host_id"], "needs": ";".join(row["needs"]),
-            "phases": _phases(row), "ages": ages_words(row["ncy_min"], row["ncy_max"]),
-            "places": int(row["places"]), "opening_year": academic_year(int(row["opening_year"])),
-            "capital_cost": round(float(row["capital"])),
-            "capital_cost_per_place": _round(row["capital_per_place"]),
-            f"pupils_placed_{academic_year(plan.final_year).replace('/', '_')}": own["placed"],
-            "pupils_within_travel_limit": own["in_reach"], "travel_limit_minutes": round(float(row["limit"])),
-            "journey_minutes": _round(row["minutes"]), "journey_minutes_status_quo": _round(row["minutes_status_quo"]),
-            "minutes_saved_per_journey": _round(saved),
-            "host_first_preference_ratio": _round(row["host_ratio"], 2),
-            "plan_cost_without_it": _round(row["objective_without"], 0) if _finite(proven_rise(row)) else None,
-            "extra_cost_without_it": _round(proven_rise(row), 0),
-            **_moved_columns(row, own, plan.rule),
-            "reason": reason_chosen(row, own, limit=row["limit"], years=years, rule=plan.rule),
-        })
+        rows.append(
+            {
+                "rank": rank,
+                "option_id": row["facility_id"],
+                "name": row["name"],
+                "kind": _kind(row["kind"]),
+                "host": row["host_name"],
+                "host_id": row["host_id"],
+                "needs": ";".join(row["needs"]),
+                "phases": _phases(row),
+                "ages": ages_words(row["ncy_min"], row["ncy_max"]),
+                "places": int(row["places"]),
+                "opening_year": academic_year(int(row["opening_year"])),
+                "capital_cost": round(float(row["capital"])),
+                "capital_cost_per_place": _round(row["capital_per_place"]),
+                f"pupils_placed_{academic_year(plan.final_year).replace('/', '_')}": own["placed"],
+                "pupils_within_travel_limit": own["in_reach"],
+                "travel_limit_minutes": round(float(row["limit"])),
+                "journey_minutes": _round(row["minutes"]),
+                "journey_minutes_status_quo": _round(row["minutes_status_quo"]),
+                "minutes_saved_per_journey": _round(saved),
+                "host_first_preference_ratio": _round(row["host_ratio"], 2),
+                "plan_cost_without_it": _round(row["objective_without"], 0) if _finite(proven_rise(row)) else None,
+                "extra_cost_without_it": _round(proven_rise(row), 0),
+                **_moved_columns(row, own, plan.rule),
+                "reason": reason_chosen(row, own, limit=row["limit"], years=years, rule=plan.rule),
+            }
+        )
     others = options[~options["chosen"]].sort_values(["kind", "name"])
-    rest = pd.DataFrame({
-        "option_id": others["facility_id"], "name": others["name"], "kind": others["kind"].map(_kind),
-        "host": others["host_name"], "host_id": others["host_id"], "needs": [";".join(n) for n in others["needs"]],
-        "phases": [_phases(r) for _, r in others.iterrows()],
-        "ages": [ages_words(a, b) for a, b in zip(others["ncy_min"], others["ncy_max"])],
-        "host_first_preference_ratio": [_round(v, 2) for v in others["host_ratio"]],
-        "reason": [reason_not_chosen(r) for _, r in others.iterrows()],
-    })
+    rest = pd.DataFrame(
+        {
+            "option_id": others["facility_id"],
+            "name": others["name"],
+            "kind": others["kind"].map(_kind),
+            "host": others["host_name"],
+            "host_id": others["host_id"],
+            "needs": [";".join(n) for n in others["needs"]],
+            "phases": [_phases(r) for _, r in others.iterrows()],
+            "ages": [ages_words(a, b) for a, b in zip(others["ncy_min"], others["ncy_max"])],
+            "host_first_preference_ratio": [_round(v, 2) for v in others["host_ratio"]],
+            "reason": [reason_not_chosen(r) for _, r in others.iterrows()],
+        }
+    )
     return Shortlist(pd.DataFrame(rows), rest.reset_index(drop=True))
 
 
@@ -260,8 +308,10 @@ def chosen_html(facts: Facts, shortlist_: Shortlist) -> str:
     for _, row in shortlist_.chosen.iterrows():
         saved = row["minutes_saved_per_journey"]
         if pd.notna(saved):
-            journey = (f"{minutes(row['journey_minutes'])}, against {minutes(row['journey_minutes_status_quo'])} "
-                       f"today ({minutes(abs(saved))} {'shorter' if saved >= 0 else 'longer'})")
+            journey = (
+                f"{minutes(row['journey_minutes'])}, against {minutes(row['journey_minutes_status_quo'])} "
+                f"today ({minutes(abs(saved))} {'shorter' if saved >= 0 else 'longer'})"
+            )
         else:
             journey = minutes(row["journey_minutes"]) if pd.notna(row["journey_minutes"]) else "no pupils yet"
         rise = row["extra_cost_without_it"]
@@ -270,30 +320,43 @@ def chosen_html(facts: Facts, shortlist_: Shortlist) -> str:
         else:
             change = f"{money(rise)} more" if rise >= 0 else f"{money(-rise)} less"
             without = f"the plan costs {money(row['plan_cost_without_it'])}, {change}, the rest of the plan as it is"
-        per_place = (f" ({money(row['capital_cost_per_place'])} a place)"
-                     if pd.notna(row["capital_cost_per_place"]) else "")
-        rows.append({**row.to_dict(), "placed": row[placed],
-                     "needs_words": capital(needs_words(row["needs"].split(";"))),
-                     "capital_words": money(row["capital_cost"]) + per_place, "journey_words": journey,
-                     "host_words": capital(ratio(row["host_first_preference_ratio"]))
-                     if row["host"] and row["host"] != row["name"] else "not hosted by a mainstream school",
-                     "without_words": without})
+        per_place = (
+            f" ({money(row['capital_cost_per_place'])} a place)" if pd.notna(row["capital_cost_per_place"]) else ""
+        )
+        rows.append(
+            {
+                **row.to_dict(),
+                "placed": row[placed],
+                "needs_words": capital(needs_words(row["needs"].split(";"))),
+                "capital_words": money(row["capital_cost"]) + per_place,
+                "journey_words": journey,
+                "host_words": capital(ratio(row["host_first_preference_ratio"]))
+                if row["host"] and row["host"] != row["name"]
+                else "not hosted by a mainstream school",
+                "without_words": without,
+            }
+        )
     return render(CHOSEN_HTML, rows=rows, final=final, reference=f"{reference_minutes(plan):.0f}")
 
 
 def not_chosen_html(shortlist_: Shortlist) -> str:
     frame = shortlist_.not_chosen[["name", "kind", "needs", "ages", "reason"]].rename(columns=str.capitalize)
-    return render("<h2 id=\"not-chosen\">Candidates not chosen</h2><p>Each with the first reason it was not "
-                  "chosen.</p>{{ t }}", t=safe(table(frame)))
+    return render(
+        '<h2 id="not-chosen">Candidates not chosen</h2><p>Each with the first reason it was not chosen.</p>{{ t }}',
+        t=safe(table(frame)),
+    )
 
 
 def shortlist_page(facts: Facts, shortlist_: Shortlist, sweeps: Sweeps | None = None) -> str:
     plan = facts.plan
-    head = render("<h1>Consultation shortlist</h1><p class=\"subtitle\">{{ title }}. Plan of {{ day }}.</p>"
-                  "<p class=\"note\">{{ rule }}</p>", title=plan.title, day=date_words(plan.solved_on),
-                  rule=plan.rule.describe())
+    head = render(
+        '<h1>Consultation shortlist</h1><p class="subtitle">{{ title }}. Plan of {{ day }}.</p>'
+        '<p class="note">{{ rule }}</p>',
+        title=plan.title,
+        day=date_words(plan.solved_on),
+        rule=plan.rule.describe(),
+    )
     body = head + caveats_html(plan) + chosen_html(facts, shortlist_) + not_chosen_html(shortlist_)
     body += alternatives_html(facts, sweeps)
     body += render("<h2>What the words mean</h2>{{ g }}", g=safe(glossary(glossary_for(body))))
     return page(f"Consultation shortlist: {plan.title}", body)
-

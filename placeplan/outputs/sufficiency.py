@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..codes import NEEDS, PHASES
+from ..codes import LOCAL_KINDS, NEEDS, PHASES
 from ..intake import share_in_year
 from ..summary import apportion_places
 from .disclosure import SECONDARY, Cells, Protected
-from .facts import LOCAL_KINDS, Facts
+from .facts import Facts
 from .glossary import PHASE_WORDS, academic_year
 
 ALL_NEEDS, ALL_PHASES = "All needs", "All phases"
@@ -44,12 +44,12 @@ class Sufficiency:
     """Raw figures (``values``: measure -> array [need, phase, year], the last need and
     phase being the totals) and what may be printed (``labels``, same shape)."""
 
-    needs: list[str]           # need codes, then ALL_NEEDS
-    phases: list[str]          # phase names, then ALL_PHASES
+    needs: list[str]  # need codes, then ALL_NEEDS
+    phases: list[str]  # phase names, then ALL_PHASES
     years: list[int]
     values: dict[str, np.ndarray]
     labels: dict[str, np.ndarray]
-    shown: dict[str, np.ndarray]   # the printed number, NaN when suppressed or withheld
+    shown: dict[str, np.ndarray]  # the printed number, NaN when suppressed or withheld
     has_status_quo: bool
 
     def table(self) -> pd.DataFrame:
@@ -87,8 +87,16 @@ def _cube(frame: pd.DataFrame, value: str, needs: list[str], phases: list[str], 
 
 def _places_in(opened: pd.DataFrame, year: int) -> list[float]:
     """The places each opened option has in ``year``, by its phased intake."""
-    return [float(places) * share_in_year(shares, year - int(opens))
-            for places, shares, opens in zip(opened["places"], opened["intake"], opened["opening_year"])]
+    return [
+        float(places) * share_in_year(shares, year - int(opens))
+        for places, shares, opens in zip(opened["places"], opened["intake"], opened["opening_year"])
+    ]
+
+
+def _open_in(opened: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The opened options open by ``year``, each with the places it has then."""
+    open_by = opened[opened["opening_year"] <= year]
+    return open_by.assign(capacity=_places_in(open_by, year))
 
 
 def _places(facts: Facts, years: list[int], *, with_plan: bool) -> pd.DataFrame:
@@ -100,11 +108,13 @@ def _places(facts: Facts, years: list[int], *, with_plan: bool) -> pd.DataFrame:
     for year in years:
         demand = facts.demand[facts.demand["year"] == year]
         cells = demand.groupby(["need", "ncy"])["pupils"].sum()
-        sites = pd.concat([
-            local[["kind", "needs", "ncy_min", "ncy_max", "capacity"]],
-            opened[opened["opening_year"] <= year].assign(capacity=lambda f: _places_in(f, year))[
-                ["kind", "needs", "ncy_min", "ncy_max", "capacity"]],
-        ], ignore_index=True)
+        sites = pd.concat(
+            [
+                local[["kind", "needs", "ncy_min", "ncy_max", "capacity"]],
+                _open_in(opened, year)[["kind", "needs", "ncy_min", "ncy_max", "capacity"]],
+            ],
+            ignore_index=True,
+        )
         places = apportion_places(sites, cells)
         frames.append(places.assign(year=year))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["need", "phase", "year", "places"])
@@ -116,8 +126,7 @@ def _placed(facts: Facts) -> pd.DataFrame:
     kinds = facts.facilities.set_index("facility_id")["kind"]
     kind = allocation["facility_id"].map(kinds).fillna("")
     local = kind.isin(LOCAL_KINDS)
-    return allocation.assign(local=allocation["pupils"].where(local, 0.0),
-                             away=allocation["pupils"].where(~local, 0.0))
+    return allocation.assign(local=allocation["pupils"].where(local, 0.0), away=allocation["pupils"].where(~local, 0.0))
 
 
 def sufficiency(facts: Facts) -> Sufficiency:
@@ -150,8 +159,9 @@ def sufficiency(facts: Facts) -> Sufficiency:
     base = facts.base_demand.assign(year=years[0])
     base_cube = _cube(base, "pupils", needs, phases, [years[0]])[:, :, :1]
     labels, shown = _protect(facts, values, base_cube)
-    return Sufficiency(needs + [ALL_NEEDS], phases + [ALL_PHASES], years, values, labels, shown,
-                       facts.status_quo is not None)
+    return Sufficiency(
+        [*needs, ALL_NEEDS], [*phases, ALL_PHASES], years, values, labels, shown, facts.status_quo is not None
+    )
 
 
 def _protect(facts: Facts, values: dict[str, np.ndarray], base: np.ndarray) -> tuple[dict, dict]:

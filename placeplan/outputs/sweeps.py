@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,20 +22,47 @@ import pandas as pd
 from ..errors import Problems
 from ..formulas import restore_frame
 from ..provenance import planning_hash
-from ..sweep.files import ALTERNATIVES_COLUMNS, ROBUST_COLUMNS, ROBUST_OPTIONS_COLUMNS, ROBUSTNESS_COLUMNS
+from ..swept import ALTERNATIVES_COLUMNS, ROBUST_COLUMNS, ROBUST_OPTIONS_COLUMNS, ROBUSTNESS_COLUMNS
 from .folder import PlanFolder
 
 MAX_JSON_BYTES = 10_000_000
 #: Numbers the documents compute with, by file.
 NUMBERS = {
-    "robustness.csv": ("chosen_share", "draws_chosen", "mean_places", "mean_opening_year", "plan_places",
-                       "plan_opening_year"),
-    "robust.csv": ("chosen_against_draws", "priced_in_draws", "draws_without_a_plan", "expected_cost", "p90_cost",
-                   "worst_cost", "mean_regret", "p90_regret", "max_regret", "high_demand_cost", "capital",
-                   "options_opened", "places_opened", "mean_out_of_area_pupils", "p90_out_of_area_pupils"),
+    "robustness.csv": (
+        "chosen_share",
+        "draws_chosen",
+        "mean_places",
+        "mean_opening_year",
+        "plan_places",
+        "plan_opening_year",
+    ),
+    "robust.csv": (
+        "chosen_against_draws",
+        "priced_in_draws",
+        "draws_without_a_plan",
+        "expected_cost",
+        "p90_cost",
+        "worst_cost",
+        "mean_regret",
+        "p90_regret",
+        "max_regret",
+        "high_demand_cost",
+        "capital",
+        "options_opened",
+        "places_opened",
+        "mean_out_of_area_pupils",
+        "p90_out_of_area_pupils",
+    ),
     "robust_options.csv": ("places", "opening_year"),
-    "alternatives.csv": ("rank", "total_cost", "cost_difference", "gap", "capital", "out_of_area_pupils",
-                         "options_opened"),
+    "alternatives.csv": (
+        "rank",
+        "total_cost",
+        "cost_difference",
+        "gap",
+        "capital",
+        "out_of_area_pupils",
+        "options_opened",
+    ),
 }
 
 
@@ -44,12 +71,12 @@ class Sweeps:
     """What the documents show of the sweeps named (each part None when no folder has it)."""
 
     folders: tuple[Path, ...]
-    draws: int                               # demand draws of the sweep of draws (0: none)
-    robustness: pd.DataFrame | None          # robustness.csv
-    robust: pd.DataFrame | None              # robust.csv, by plan
-    robust_options: pd.DataFrame | None      # robust_options.csv
-    robust_summary: dict | None              # sweep.json's robust
-    alternatives: pd.DataFrame | None        # alternatives.csv
+    draws: int  # demand draws of the sweep of draws (0: none)
+    robustness: pd.DataFrame | None  # robustness.csv
+    robust: pd.DataFrame | None  # robust.csv, by plan
+    robust_options: pd.DataFrame | None  # robust_options.csv
+    robust_summary: dict | None  # sweep.json's robust
+    alternatives: pd.DataFrame | None  # alternatives.csv
 
     def share_of(self, option_id: str) -> float | None:
         """The share of draws whose own plan opens ``option_id`` (None: no sweep of draws)."""
@@ -65,8 +92,11 @@ def read_sweeps(folders: Sequence[str | Path], plan: PlanFolder) -> Sweeps | Non
         return None
     problems = Problems()
     parts: dict[str, object] = {}
-    expected = {"planning_hash": planning_hash(plan.scenario.model_dump(mode="json")),
-                "dataset_hash": plan.summary.get("dataset_hash")}
+    robust_summary: dict | None = None
+    expected = {
+        "planning_hash": planning_hash(plan.scenario.model_dump(mode="json")),
+        "dataset_hash": plan.summary.get("dataset_hash"),
+    }
     for folder in (Path(f) for f in folders):
         said = _sweep_json(folder, problems)
         if said is None:
@@ -74,8 +104,11 @@ def read_sweeps(folders: Sequence[str | Path], plan: PlanFolder) -> Sweeps | Non
         _same_plan(folder, said, expected, problems)
         kinds = [name for name in ("robustness.csv", "alternatives.csv") if (folder / name).is_file()]
         if not kinds:
-            problems.error(str(folder), "has neither robustness.csv nor alternatives.csv; expected a folder written "
-                                        "by placeplan sweep --draws or --alternatives")
+            problems.error(
+                str(folder),
+                "has neither robustness.csv nor alternatives.csv; expected a folder written "
+                "by placeplan sweep --draws or --alternatives",
+            )
         for name in kinds:
             key = "draws" if name == "robustness.csv" else "alternatives"
             if key in parts:
@@ -88,14 +121,20 @@ def read_sweeps(folders: Sequence[str | Path], plan: PlanFolder) -> Sweeps | Non
             if isinstance(said.get("robust"), dict):
                 parts["robust"] = _csv(folder / "robust.csv", ROBUST_COLUMNS, problems)
                 parts["robust_options"] = _csv(folder / "robust_options.csv", ROBUST_OPTIONS_COLUMNS, problems)
-                parts["robust_summary"] = _robust_summary(folder, said["robust"], problems)
+                robust_summary = _robust_summary(folder, said["robust"], problems)
         if "alternatives.csv" in kinds:
             parts["alternatives_table"] = _csv(folder / "alternatives.csv", ALTERNATIVES_COLUMNS, problems)
     problems.raise_if_errors("sweep folders")
     draws = parts.get("draws_count")
-    return Sweeps(tuple(Path(f) for f in folders), int(draws) if isinstance(draws, int) else 0,
-                  parts.get("robustness"), parts.get("robust"), parts.get("robust_options"),  # type: ignore[arg-type]
-                  parts.get("robust_summary"), parts.get("alternatives_table"))  # type: ignore[arg-type]
+    return Sweeps(
+        tuple(Path(f) for f in folders),
+        int(draws) if isinstance(draws, int) else 0,
+        parts.get("robustness"),
+        parts.get("robust"),
+        parts.get("robust_options"),
+        robust_summary,
+        parts.get("alternatives_table"),
+    )
 
 
 def _sweep_json(folder: Path, problems: Problems) -> dict | None:
@@ -104,12 +143,16 @@ def _sweep_json(folder: Path, problems: Problems) -> dict | None:
         problems.error(str(folder), "is not a folder; expected a folder written by placeplan sweep")
         return None
     if not path.is_file():
-        problems.error(str(path), "is missing; expected a folder written by placeplan sweep --draws or "
-                                  "--alternatives (a grid is not shown in a plan's documents)")
+        problems.error(
+            str(path),
+            "is missing; expected a folder written by placeplan sweep --draws or "
+            "--alternatives (a grid is not shown in a plan's documents)",
+        )
         return None
     if path.stat().st_size > MAX_JSON_BYTES:
-        problems.error(str(path), f"is larger than {MAX_JSON_BYTES // 1_000_000} MB; expected the file placeplan "
-                                  "sweep writes")
+        problems.error(
+            str(path), f"is larger than {MAX_JSON_BYTES // 1_000_000} MB; expected the file placeplan sweep writes"
+        )
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -125,24 +168,36 @@ def _sweep_json(folder: Path, problems: Problems) -> dict | None:
 def _same_plan(folder: Path, said: dict, expected: dict, problems: Problems) -> None:
     made = said.get("made_from")
     if not isinstance(made, dict):
-        problems.error(str(folder / "sweep.json"), "does not say what it was run on; expected made_from, "
-                                                   "which placeplan sweep writes (run the sweep again)",
-                       key="made_from")
+        problems.error(
+            str(folder / "sweep.json"),
+            "does not say what it was run on; expected made_from, which placeplan sweep writes (run the sweep again)",
+            key="made_from",
+        )
         return
     if made.get("planning_hash") != expected["planning_hash"]:
-        problems.error(str(folder / "sweep.json"), "was run on other scenario settings than the plan; expected a "
-                                                   "sweep of the same scenario (run placeplan sweep on it again)",
-                       key="made_from.planning_hash", value=str(made.get("scenario", "")))
+        problems.error(
+            str(folder / "sweep.json"),
+            "was run on other scenario settings than the plan; expected a "
+            "sweep of the same scenario (run placeplan sweep on it again)",
+            key="made_from.planning_hash",
+            value=str(made.get("scenario", "")),
+        )
     if made.get("dataset_hash") != expected["dataset_hash"]:
-        problems.error(str(folder / "sweep.json"), "was run on another dataset, or the dataset has changed since; "
-                                                   "expected the plan's dataset as it was solved",
-                       key="made_from.dataset_hash")
+        problems.error(
+            str(folder / "sweep.json"),
+            "was run on another dataset, or the dataset has changed since; "
+            "expected the plan's dataset as it was solved",
+            key="made_from.dataset_hash",
+        )
 
 
 def _robust_summary(folder: Path, robust: dict, problems: Problems) -> dict | None:
     if not isinstance(robust.get("sentence"), str) or not isinstance(robust.get("gap"), (int, float)):
-        problems.error(str(folder / "sweep.json"), "is not valid; expected the robust plan's sentence and gap "
-                                                   "placeplan sweep --robust writes", key="robust")
+        problems.error(
+            str(folder / "sweep.json"),
+            "is not valid; expected the robust plan's sentence and gap placeplan sweep --robust writes",
+            key="robust",
+        )
         return None
     return robust
 
@@ -167,7 +222,12 @@ def _csv(path: Path, columns: tuple[str, ...], problems: Problems) -> pd.DataFra
         values = pd.to_numeric(text.where(text != ""), errors="coerce")
         wrong = (text != "") & (values.isna() | ~np.isfinite(values.fillna(0.0)))
         for row in np.flatnonzero(wrong.to_numpy())[:10]:
-            problems.error(path.name, "is not a number placeplan sweep writes; expected a number", row=int(row) + 2,
-                           column=column, value=frame[column].iloc[row])
+            problems.error(
+                path.name,
+                "is not a number placeplan sweep writes; expected a number",
+                row=int(row) + 2,
+                column=column,
+                value=frame[column].iloc[row],
+            )
         out[column] = values.astype(float)
     return out

@@ -46,10 +46,6 @@ def ratio(value: float | None) -> str:
     return f"{value:.2f} first preferences for each place offered"
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 _PRINTED_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 

@@ -24,13 +24,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..formulas import needs_quote
-from ..plan.run import ALLOCATION_MARKING
+from ..solved import MARKING
 from .assumptions import settings_table, sources_table
-from .caveats import TITLE as ASSUMES_TITLE, plan_caveats
-from .facts import Facts
 from .by_year import by_year
-from .shortlist import Shortlist
+from .caveats import TITLE as ASSUMES_TITLE
+from .caveats import plan_caveats
+from .facts import Facts
 from .robustness import robustness_sheet
+from .shortlist import Shortlist
 from .sufficiency import Sufficiency
 from .sweeps import Sweeps
 from .words import date_words, printed_number
@@ -70,22 +71,34 @@ def summary_table(facts: Facts, suff: Sufficiency) -> pd.DataFrame:
         (f"Local places in {s['years'][final]}, before the plan", _cell(suff.headline("places_before"))),
         (f"Local places in {s['years'][final]}, after the plan", _cell(suff.headline("places_after"))),
         (f"Pupils placed locally in {s['years'][final]}, with the plan", _cell(suff.headline("local_after"))),
-        (f"Pupils placed independent or out of area in {s['years'][final]}, with the plan",
-         _cell(suff.headline("away_after"))),
+        (
+            f"Pupils placed independent or out of area in {s['years'][final]}, with the plan",
+            _cell(suff.headline("away_after")),
+        ),
     ]
     if suff.has_status_quo:
-        rows.insert(-2, (f"Pupils placed locally in {s['years'][final]}, without the plan",
-                         _cell(suff.headline("local_before"))))
-        rows.insert(-1, (f"Pupils placed independent or out of area in {s['years'][final]}, without the plan",
-                         _cell(suff.headline("away_before"))))
+        rows.insert(
+            -2,
+            (f"Pupils placed locally in {s['years'][final]}, without the plan", _cell(suff.headline("local_before"))),
+        )
+        rows.insert(
+            -1,
+            (
+                f"Pupils placed independent or out of area in {s['years'][final]}, without the plan",
+                _cell(suff.headline("away_before")),
+            ),
+        )
     rows += _saving_rows(s)
     for term, value in s.get("terms", {}).items():
         rows.append((f"Cost term: {term.replace('_', ' ')} (£, discounted)", round(float(value))))
     rows += [
         ("Counts of pupils", plan.rule.describe()),
         ("What this plan assumes", f"see the sheet '{ASSUMES_TITLE}'"),
-        ("Allocation sheet", f"{ALLOCATION_MARKING}: pupils by home zone, not suppressed. Delete the sheet "
-                             "before the workbook is published or shared outside the council."),
+        (
+            "Allocation sheet",
+            f"{MARKING}: pupils by home zone, not suppressed. Delete the sheet "
+            "before the workbook is published or shared outside the council.",
+        ),
     ]
     return pd.DataFrame(rows, columns=["figure", "value"])
 
@@ -96,10 +109,14 @@ def _saving_rows(summary: dict) -> list[tuple[str, object]]:
     total = saving.get("total") if isinstance(saving, dict) else None
     if not isinstance(total, dict):
         return []
-    rows = [(label, round(float(total[key]))) for key, label in (
-        ("undiscounted", "Saved against no new provision over the plan, as spent (£)"),
-        ("net_of_capital_undiscounted", "Saved against no new provision, net of capital (£)"))
-        if isinstance(total.get(key), (int, float)) and not isinstance(total.get(key), bool)]
+    rows: list[tuple[str, object]] = [
+        (label, round(float(total[key])))
+        for key, label in (
+            ("undiscounted", "Saved against no new provision over the plan, as spent (£)"),
+            ("net_of_capital_undiscounted", "Saved against no new provision, net of capital (£)"),
+        )
+        if isinstance(total.get(key), (int, float)) and not isinstance(total.get(key), bool)
+    ]
     if isinstance(summary.get("payback_year"), str):
         rows.append(("Capital paid back by savings in", summary["payback_year"]))
     return rows
@@ -117,7 +134,7 @@ def options_table(shortlist: Shortlist) -> pd.DataFrame:
 def allocation_table(facts: Facts) -> pd.DataFrame:
     allocation = facts.plan.allocation
     columns = [c for c in allocation.columns if c != "marking"]
-    return allocation[columns].assign(marking=ALLOCATION_MARKING)[["marking", *columns]]
+    return allocation[columns].assign(marking=MARKING)[["marking", *columns]]
 
 
 def by_year_tables(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> list[pd.DataFrame]:
@@ -128,15 +145,22 @@ def by_year_tables(facts: Facts, shortlist: Shortlist, suff: Sufficiency) -> lis
     if years.placements is not None:
         tables.append(_numbers(years.placements.rename(columns={"Year": "year (placements by year)"})))
     if len(years.filling):
-        filling = years.filling.rename(columns={"option_id": "option_id (new provision filling by year)",
-                                                "Option": "name", "Kind": "kind", "Places": "places",
-                                                "Opens": "opening_year"})
+        filling = years.filling.rename(
+            columns={
+                "option_id": "option_id (new provision filling by year)",
+                "Option": "name",
+                "Kind": "kind",
+                "Places": "places",
+                "Opens": "opening_year",
+            }
+        )
         tables.append(_numbers(filling))
     return tables
 
 
-def _format(sheet, frame: pd.DataFrame, *, start_row: int = 1, start_column: int = 1,
-            wrap: tuple[str, ...] = ()) -> None:
+def _format(
+    sheet, frame: pd.DataFrame, *, start_row: int = 1, start_column: int = 1, wrap: tuple[str, ...] = ()
+) -> None:
     for column, name in enumerate(frame.columns, start=start_column):
         cell = sheet.cell(row=start_row, column=column)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -182,12 +206,15 @@ def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency, sweeps
                 column = len(frame.columns) + 1
                 for side in robustness[1:]:
                     side.to_excel(writer, sheet_name=name, index=False, startcol=column)
-                    _format(sheet, side, start_column=column + 1, wrap=("measure", "option", "opens as well",
-                                                                        "leaves out"))
+                    _format(
+                        sheet, side, start_column=column + 1, wrap=("measure", "option", "opens as well", "leaves out")
+                    )
                     column += len(side.columns) + 1
             if name == "Allocation":
-                sheet["A1"] = f"{ALLOCATION_MARKING}. Pupils by home zone, not suppressed: delete this sheet " \
-                              "before the workbook is published or shared outside the council."
+                sheet["A1"] = (
+                    f"{MARKING}. Pupils by home zone, not suppressed: delete this sheet "
+                    "before the workbook is published or shared outside the council."
+                )
                 sheet["A1"].font = Font(bold=True, color="9C0006")
                 sheet["A1"].fill = INTERNAL_FILL
                 sheet.sheet_properties.tabColor = "C00000"
@@ -195,7 +222,7 @@ def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency, sweeps
         book = writer.book
         book.properties.title = f"{plan.title}: plan"
         book.properties.subject = "Specialist school places plan (placeplan)"
-        book.properties.keywords = f"contains an internal sheet (Allocation): {ALLOCATION_MARKING}"
+        book.properties.keywords = f"contains an internal sheet (Allocation): {MARKING}"
         book.properties.creator = book.properties.lastModifiedBy = "placeplan"
     return repeatable(buffer.getvalue(), plan.solved_on)
 

@@ -95,8 +95,9 @@ def stays(cells: pd.DataFrame, years: list[int]) -> pd.DataFrame:
         share = np.where(out["year"].to_numpy() == year, 1.0, 0.0)
         later = (out["year"] < year).to_numpy()
         if later.any():
-            probe = out.loc[later, STREAM].assign(ncy=out.loc[later, "ncy"] + (year - out.loc[later, "year"]),
-                                                  year=year)
+            probe = out.loc[later, STREAM].assign(
+                ncy=out.loc[later, "ncy"] + (year - out.loc[later, "year"]), year=year
+            )
             ratio = probe.merge(stay, on=[*STREAM, "ncy", "year"], how="left")["stay"].fillna(0.0).to_numpy()
             remaining[later] *= ratio
             share[later] = remaining[later]
@@ -118,7 +119,8 @@ def staying_from(cells: pd.DataFrame, start: pd.DataFrame, years: list[int]) -> 
         if later.any():
             probe = pd.MultiIndex.from_arrays(
                 [start.loc[later, c] for c in AREA]
-                + [start.loc[later, "ncy"] + (year - start.loc[later, "year"]), np.full(int(later.sum()), year)])
+                + [start.loc[later, "ncy"] + (year - start.loc[later, "year"]), np.full(int(later.sum()), year)]
+            )
             remaining[later] *= ratio.reindex(probe).fillna(0.0).to_numpy()
             out[later, t] = remaining[later]
     return out

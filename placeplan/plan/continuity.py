@@ -37,8 +37,9 @@ def year_columns(years: list[int]) -> list[str]:
     return [f"y{year}" for year in years]
 
 
-def entries(demand: pd.DataFrame, before: pd.DataFrame | None,
-            years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+def entries(
+    demand: pd.DataFrame, before: pd.DataFrame | None, years: list[int]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """(joiners, continuing, cells): rows (STREAM, ncy, phase, year, pupils) of pupils who
     are placed in their ``year`` (joiners), and of pupils already placed before the plan,
     counted in its first year (continuing), each with the share still there in every plan
@@ -58,8 +59,11 @@ def entries(demand: pd.DataFrame, before: pd.DataFrame | None,
     joiners = rows.assign(pupils=cells["joining"].to_numpy())
     first = (cells["year"] == years[0]).to_numpy()
     continuing = rows[first].assign(pupils=cells.loc[first, "continuing"].to_numpy())
-    return (joiners[joiners["pupils"] > 1e-9].reset_index(drop=True),
-            continuing[continuing["pupils"] > 1e-9].reset_index(drop=True), cells)
+    return (
+        joiners[joiners["pupils"] > 1e-9].reset_index(drop=True),
+        continuing[continuing["pupils"] > 1e-9].reset_index(drop=True),
+        cells,
+    )
 
 
 def placed_before(groups: pd.DataFrame, placement: pd.DataFrame) -> pd.DataFrame:
@@ -97,18 +101,37 @@ def member_years(members: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     frames = []
     for year, column in zip(years, year_columns(years)):
         there = members[members[column] > 1e-12]
-        frames.append(pd.DataFrame({
-            "group": there["group"].to_numpy(), "home_zone": there["home_zone"].to_numpy(),
-            "need": there["need"].to_numpy(), "ncy": (there["ncy"] + (year - there["year"])).to_numpy(),
-            "setting": there["setting"].to_numpy(), "stepdown": there["stepdown"].to_numpy(), "year": year,
-            "pupils": (there["pupils"] * there[column]).to_numpy(),
-            "continuing": (there["year"] < year).to_numpy() | there["placed_before"].to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": there["group"].to_numpy(),
+                    "home_zone": there["home_zone"].to_numpy(),
+                    "need": there["need"].to_numpy(),
+                    "ncy": (there["ncy"] + (year - there["year"])).to_numpy(),
+                    "setting": there["setting"].to_numpy(),
+                    "stepdown": there["stepdown"].to_numpy(),
+                    "year": year,
+                    "pupils": (there["pupils"] * there[column]).to_numpy(),
+                    "continuing": (there["year"] < year).to_numpy() | there["placed_before"].to_numpy(),
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["group", "year", "home_zone", "need", "ncy", "setting"], kind="stable").reset_index(
-        drop=True)
+        drop=True
+    )
 
 
-__all__ = ["OUT_OF_AREA", "PLACED_BY_PLAN", "STREAM", "entries", "group_stays", "member_years", "placed_before", "year_columns"]
+__all__ = [
+    "OUT_OF_AREA",
+    "PLACED_BY_PLAN",
+    "STREAM",
+    "entries",
+    "group_stays",
+    "member_years",
+    "placed_before",
+    "year_columns",
+]
 
 
 #: Where a pupil is counted in the flows: home zone, need, setting, year group and year.
@@ -123,10 +146,19 @@ def _followed(rows: pd.DataFrame, years: list[int], *, joined: bool) -> pd.DataF
         later = rows[(rows["year"] <= year) & (rows[column] > 0)]
         pupils = later["pupils"] * later[column]
         new = (later["year"] == year) & joined
-        frames.append(pd.DataFrame({
-            "zone_id": later["zone_id"], "need": later["need"], "setting": later["setting"],
-            "ncy": later["ncy"] + (year - later["year"]), "year": year,
-            "continuing": pupils.where(~new, 0.0), "joining": pupils.where(new, 0.0)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "zone_id": later["zone_id"],
+                    "need": later["need"],
+                    "setting": later["setting"],
+                    "ncy": later["ncy"] + (year - later["year"]),
+                    "year": year,
+                    "continuing": pupils.where(~new, 0.0),
+                    "joining": pupils.where(new, 0.0),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 

@@ -55,7 +55,7 @@ def _destinations(send: SendProblem, base: Result, other: Result, option: int) -
     facility = arcs["facility"].to_numpy()
     served = (facility == E + option) & (base.flow > 1e-9) & (there > 0)
     groups = np.unique(arcs["group"].to_numpy()[served])
-    out = {"pupils_served": float((base.flow * there)[served].sum())}
+    out: dict[str, float | str] = {"pupils_served": float((base.flow * there)[served].sum())}
     mine = arcs["group"].isin(groups).to_numpy()
     before = pd.Series(base.flow * there)[mine].groupby(facility[mine]).sum()
     after = pd.Series(other.flow * there)[mine].groupby(facility[mine]).sum()
@@ -88,8 +88,11 @@ def instead_text(row: dict, *, unplaced: float) -> str:
     the dataset does not name; the independent schools it names are among the schools)."""
     if not row["pupils_served"] > 0:
         return "it serves no pupils in the last year"
-    parts = [f"{row[f'destination_{i}_pupils']:.0f} to {row[f'destination_{i}_name']}"
-             for i in range(1, DESTINATIONS + 1) if row[f"destination_{i}_id"]]
+    parts = [
+        f"{row[f'destination_{i}_pupils']:.0f} to {row[f'destination_{i}_name']}"
+        for i in range(1, DESTINATIONS + 1)
+        if row[f"destination_{i}_id"]
+    ]
     if row["to_other_destinations"] > MOVED_AT_LEAST:
         parts.append(f"{row['to_other_destinations']:.0f} elsewhere")
     if unplaced > MOVED_AT_LEAST:
@@ -121,29 +124,50 @@ def _spent(costs: pd.DataFrame) -> np.ndarray:
     return (costs["running"] + costs["capital"]).to_numpy()
 
 
-_NO_DESTINATIONS = {"pupils_served": np.nan, "to_existing_sites": np.nan, "to_new_options": np.nan,
-                    "to_independent_or_out_of_area": np.nan, "to_other_destinations": np.nan,
-                    **{c: ("" if not c.endswith("_pupils") else np.nan) for c in DESTINATION_COLUMNS}}
+_NO_DESTINATIONS = {
+    "pupils_served": np.nan,
+    "to_existing_sites": np.nan,
+    "to_new_options": np.nan,
+    "to_independent_or_out_of_area": np.nan,
+    "to_other_destinations": np.nan,
+    **{c: ("" if not c.endswith("_pupils") else np.nan) for c in DESTINATION_COLUMNS},
+}
 
 
-def _row(send: SendProblem, result: Result, option: int, other: Result | None,
-         spent: np.ndarray | None = None) -> dict:
+def _row(send: SendProblem, result: Result, option: int, other: Result | None, spent: np.ndarray | None = None) -> dict:
     ids = send.facilities.options["facility_id"].to_numpy()
     names = send.facilities.options["name"].to_numpy()
     row = {"marking": MARKING, "option_id": ids[option], "name": names[option], **_NO_DESTINATIONS}
     if other is None:
-        return {**row, "status": "forced open", "objective_without": np.nan, "cost_increase": np.nan,
-                "payback_year": pd.NA, "instead": "forced open by the scenario: no counterfactual"}
+        return {
+            **row,
+            "status": "forced open",
+            "objective_without": np.nan,
+            "cost_increase": np.nan,
+            "payback_year": pd.NA,
+            "instead": "forced open by the scenario: no counterfactual",
+        }
     if not other.has_plan:
-        return {**row, "status": str(other.status), "objective_without": np.nan, "cost_increase": np.inf,
-                "payback_year": pd.NA, "instead": "no plan without it: " + (other.message or str(other.status))}
+        return {
+            **row,
+            "status": str(other.status),
+            "objective_without": np.nan,
+            "cost_increase": np.inf,
+            "payback_year": pd.NA,
+            "instead": "no plan without it: " + (other.message or str(other.status)),
+        }
     spent = _spent(costs_by_year(send, result)) if spent is None else spent
-    payback = payback_year(spent, _spent(costs_by_year(send, other)), send.years,
-                           opened=int(result.option_period[option]))
-    return {**row, "status": str(other.status), "objective_without": round(other.objective, 0),
-            "cost_increase": round(other.objective - result.objective, 0),
-            "payback_year": pd.NA if payback is None else payback,
-            **_destinations(send, result, other, option)}
+    payback = payback_year(
+        spent, _spent(costs_by_year(send, other)), send.years, opened=int(result.option_period[option])
+    )
+    return {
+        **row,
+        "status": str(other.status),
+        "objective_without": round(other.objective, 0),
+        "cost_increase": round(other.objective - result.objective, 0),
+        "payback_year": pd.NA if payback is None else payback,
+        **_destinations(send, result, other, option),
+    }
 
 
 def explain(send: SendProblem, result: Result, *, workers: int = 1) -> pd.DataFrame:
@@ -161,14 +185,21 @@ def explain(send: SendProblem, result: Result, *, workers: int = 1) -> pd.DataFr
         nonlocal done
         done += 1
         outcomes[option] = other
-        log.info("explain %d/%d: without %s the plan costs £%s more (%s, %.1f s)", done, len(jobs),
-                 send.facilities.options["facility_id"].iloc[option],
-                 f"{other.objective - result.objective:,.0f}" if other.has_plan else "?", other.status, seconds)
+        log.info(
+            "explain %d/%d: without %s the plan costs £%s more (%s, %.1f s)",
+            done,
+            len(jobs),
+            send.facilities.options["facility_id"].iloc[option],
+            f"{other.objective - result.objective:,.0f}" if other.has_plan else "?",
+            other.status,
+            seconds,
+        )
 
     if workers > 1 and len(jobs) > 1:
         context = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
-                                   initargs=(send, result))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(send, result)
+        )
         try:
             for option, other, seconds in pool.map(_counterfactual, jobs):
                 record(option, other, seconds)

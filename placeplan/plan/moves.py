@@ -17,8 +17,8 @@ Pupils placed out of area stay there until the next transfer point.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -52,11 +52,19 @@ class Moves:
         return moved[MOVED].assign(group=moved.index.to_numpy())
 
 
-def with_moves(groups: pd.DataFrame, members: pd.DataFrame, arcs: pd.DataFrame, *, years: list[int],
-               tops: np.ndarray, moving_at: set[int], new_groups: Callable[[pd.DataFrame], pd.DataFrame],
-               new_arcs: Callable[[pd.DataFrame], pd.DataFrame],
-               dominated: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
-               profile: Callable[[pd.DataFrame], np.ndarray]) -> Moves:
+def with_moves(
+    groups: pd.DataFrame,
+    members: pd.DataFrame,
+    arcs: pd.DataFrame,
+    *,
+    years: list[int],
+    tops: np.ndarray,
+    moving_at: set[int],
+    new_groups: Callable[[pd.DataFrame], pd.DataFrame],
+    new_arcs: Callable[[pd.DataFrame], pd.DataFrame],
+    dominated: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
+    profile: Callable[[pd.DataFrame], np.ndarray],
+) -> Moves:
     """Arc stays and rejoins for ``groups`` (one row each, with ``pupils``; their index is
     the group number) with ``members`` (member-year rows: group, ncy that year, year,
     pupils there that year, AREA columns) and ``arcs`` (group, facility). ``tops[f]`` is
@@ -70,7 +78,9 @@ def with_moves(groups: pd.DataFrame, members: pd.DataFrame, arcs: pd.DataFrame, 
     groups = groups.assign(moved=False)
     T = len(years)
     columns = year_columns(years)
-    all_groups, all_members, all_arcs, all_stays = [groups], [members], [], []
+    all_groups, all_members = [groups], [members]
+    all_arcs: list[pd.DataFrame] = []
+    all_stays: list[np.ndarray] = []
     rejoins: list[pd.DataFrame] = []
     known: dict[tuple, int] = {}
     batch_groups, batch_members, batch_arcs = groups, members, arcs
@@ -107,12 +117,25 @@ def with_moves(groups: pd.DataFrame, members: pd.DataFrame, arcs: pd.DataFrame, 
     joined = joined.groupby(["arc", "to"], as_index=False, sort=True)["share"].sum()
     # shares of one group's pupils: added up they can come to 1 + 2e-16 (Birmingham), never more
     share = np.minimum(joined["share"].to_numpy(float), 1.0)
-    return Moves(out_groups, pd.concat(all_members, ignore_index=True), arc_table, stays,
-                 joined["arc"].to_numpy(np.int64), joined["to"].to_numpy(np.int64), share)
+    return Moves(
+        out_groups,
+        pd.concat(all_members, ignore_index=True),
+        arc_table,
+        stays,
+        joined["arc"].to_numpy(np.int64),
+        joined["to"].to_numpy(np.int64),
+        share,
+    )
 
 
-def _batch(groups: pd.DataFrame, members: pd.DataFrame, arcs: pd.DataFrame, years: list[int], tops: np.ndarray,
-           moving_at: set[int]) -> tuple[np.ndarray, pd.DataFrame]:
+def _batch(
+    groups: pd.DataFrame,
+    members: pd.DataFrame,
+    arcs: pd.DataFrame,
+    years: list[int],
+    tops: np.ndarray,
+    moving_at: set[int],
+) -> tuple[np.ndarray, pd.DataFrame]:
     """For each arc of a batch: the share of its group's pupils at its facility each year,
     and the rows of those who move on (arc, MOVED key, share of the group's pupils)."""
     T = len(years)
@@ -153,10 +176,25 @@ def _mover_members(made: pd.DataFrame, shares: np.ndarray, years: list[int]) -> 
         if not there.any():
             continue
         rows = made[there]
-        frames.append(pd.DataFrame({
-            "group": rows.index.to_numpy(), "home_zone": "", "need": rows["need"].to_numpy(),
-            "ncy": (rows["ncy"] + (year - rows["year"])).to_numpy(), "setting": rows["setting"].to_numpy(),
-            "stepdown": rows["stepdown"].to_numpy(), "year": year, "pupils": shares[there, t],
-            "continuing": (rows["year"] < year).to_numpy()}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["group", "home_zone", "need", "ncy", "setting", "stepdown", "year", "pupils", "continuing"])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": rows.index.to_numpy(),
+                    "home_zone": "",
+                    "need": rows["need"].to_numpy(),
+                    "ncy": (rows["ncy"] + (year - rows["year"])).to_numpy(),
+                    "setting": rows["setting"].to_numpy(),
+                    "stepdown": rows["stepdown"].to_numpy(),
+                    "year": year,
+                    "pupils": shares[there, t],
+                    "continuing": (rows["year"] < year).to_numpy(),
+                }
+            )
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=["group", "home_zone", "need", "ncy", "setting", "stepdown", "year", "pupils", "continuing"]
+        )
+    )

@@ -26,6 +26,8 @@ and its pupils' transport).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -81,9 +83,11 @@ def fallback_paybacks(send: SendProblem, result: Result, scenario) -> np.ndarray
         flow = result.flow[into]
         t0 = int(result.option_period[option])
         open_in = np.arange(T) >= t0
-        spent_with = ((flow * transport[into])[:, None] * there[into]).sum(axis=0) \
-            + per_place[option] * float(np.nan_to_num(result.option_size[option])) * shares[option] \
+        spent_with = (
+            ((flow * transport[into])[:, None] * there[into]).sum(axis=0)
+            + per_place[option] * float(np.nan_to_num(result.option_size[option])) * shares[option]
             + open_in * send.problem.options.annual_fixed_cost[option]
+        )
         spent_with[t0] += capital[option]
         spent_without = ((flow * away[into])[:, None] * there[into]).sum(axis=0)
         year = payback_year(spent_with, spent_without, send.years, opened=t0)
@@ -94,7 +98,7 @@ def fallback_paybacks(send: SendProblem, result: Result, scenario) -> np.ndarray
 def _paybacks(send: SendProblem, result: Result, scenario, explained: pd.DataFrame | None) -> tuple[list, list]:
     """payback_year and payback_basis of every option (blank for those not chosen)."""
     fallback = fallback_paybacks(send, result, scenario)
-    counter: dict[str, object] = {}
+    counter: dict[str, Any] = {}  # pandas cells: a year or NA
     if explained is not None and "payback_year" in explained:
         usable = explained[explained["status"].isin(["optimal", "feasible"])]
         counter = dict(zip(usable["option_id"].astype(str), usable["payback_year"]))
@@ -120,15 +124,20 @@ def options_table(send: SendProblem, result: Result, scenario, explained: pd.Dat
     load = result.load()[E:] if result.has_plan else np.zeros((len(options), len(send.years)))
     capital = capital_by_option(send, result)
     opened = result.option_open
-    min_capital = (options["capital_fixed"].astype(float).fillna(0)
-                   + options["capital_per_place"].astype(float).fillna(0) * options["min_places"].astype(float))
+    min_capital = options["capital_fixed"].astype(float).fillna(0) + options["capital_per_place"].astype(float).fillna(
+        0
+    ) * options["min_places"].astype(float)
     left = (scenario.rules.capital_budget - capital.sum()) if scenario.rules.capital_budget is not None else np.inf
-    min_running = (options["annual_cost_per_place"].astype(float).fillna(0) * options["min_places"].astype(float)
-                   + options["annual_fixed_cost"].astype(float).fillna(0))
+    min_running = options["annual_cost_per_place"].astype(float).fillna(0) * options["min_places"].astype(
+        float
+    ) + options["annual_fixed_cost"].astype(float).fillna(0)
     revenue = scenario.rules.revenue_limit_per_year
     running = costs_by_year(send, result) if result.has_plan else None
-    revenue_left = np.inf if revenue is None or running is None else \
-        revenue - float((running["places_new"] + running["annual_fixed"]).max())
+    revenue_left = (
+        np.inf
+        if revenue is None or running is None
+        else revenue - float((running["places_new"] + running["annual_fixed"]).max())
+    )
     at_most = scenario.rules.max_new_options
     reach = _reachable(send)
     host = options["host_group"].astype(str).to_numpy()
@@ -145,11 +154,14 @@ def options_table(send: SendProblem, result: Result, scenario, explained: pd.Dat
         elif host[i] in opened_at:
             reasons.append(f"one option per host school: {opened_at[host[i]]} opens there")
         elif min_capital[i] > left + 1e-6:
-            reasons.append(f"over budget: needs at least £{min_capital[i]:,.0f} of capital, "
-                           f"£{max(left, 0):,.0f} is left")
+            reasons.append(
+                f"over budget: needs at least £{min_capital[i]:,.0f} of capital, £{max(left, 0):,.0f} is left"
+            )
         elif min_running[i] > revenue_left + 1e-6:
-            reasons.append(f"over the revenue limit: costs at least £{min_running[i]:,.0f} a year to run, "
-                           f"£{max(revenue_left, 0):,.0f} a year is left")
+            reasons.append(
+                f"over the revenue limit: costs at least £{min_running[i]:,.0f} a year to run, "
+                f"£{max(revenue_left, 0):,.0f} a year is left"
+            )
         elif at_most is not None and opened.sum() >= at_most:
             reasons.append(f"the most options the scenario allows ({at_most}) are already open")
         else:
@@ -157,19 +169,27 @@ def options_table(send: SendProblem, result: Result, scenario, explained: pd.Dat
     years = np.array(send.years)
     period = result.option_period
     payback, basis = _paybacks(send, result, scenario, explained)
-    return pd.DataFrame({
-        "option_id": options["facility_id"], "name": options["name"], "kind": options["kind"],
-        "host": options["site_id"], "needs": [";".join(n) for n in options["needs"]],
-        "ncy_min": options["ncy_min"], "ncy_max": options["ncy_max"],
-        "chosen": opened, "places": np.where(opened, np.nan_to_num(result.option_size), 0).astype(int),
-        "max_places": options["max_places"].astype(float).round(0).astype("Int64"),
-        "opening_year": np.where(opened, years[np.maximum(period, 0)], pd.NA),
-        "earliest_year": options["earliest_year"].astype(float).round(0).astype("Int64"),
-        "capital": capital.round(0),
-        "annual_fixed_cost": options["annual_fixed_cost"].astype(float).round(0),
-        "intake": [intake.as_text(shares) for shares in options["intake"]],
-        "pupils_served_final_year": load[:, -1].round(2),
-        "payback_year": pd.array(payback, dtype="Int64"), "payback_basis": basis,
-        "host_first_preference_ratio": options["host_first_preference_ratio"],
-        "reason_not_chosen": reasons,
-    })
+    return pd.DataFrame(
+        {
+            "option_id": options["facility_id"],
+            "name": options["name"],
+            "kind": options["kind"],
+            "host": options["site_id"],
+            "needs": [";".join(n) for n in options["needs"]],
+            "ncy_min": options["ncy_min"],
+            "ncy_max": options["ncy_max"],
+            "chosen": opened,
+            "places": np.where(opened, np.nan_to_num(result.option_size), 0).astype(int),
+            "max_places": options["max_places"].astype(float).round(0).astype("Int64"),
+            "opening_year": np.where(opened, years[np.maximum(period, 0)], pd.NA),
+            "earliest_year": options["earliest_year"].astype(float).round(0).astype("Int64"),
+            "capital": capital.round(0),
+            "annual_fixed_cost": options["annual_fixed_cost"].astype(float).round(0),
+            "intake": [intake.as_text(shares) for shares in options["intake"]],
+            "pupils_served_final_year": load[:, -1].round(2),
+            "payback_year": pd.array(payback, dtype="Int64"),
+            "payback_basis": basis,
+            "host_first_preference_ratio": options["host_first_preference_ratio"],
+            "reason_not_chosen": reasons,
+        }
+    )

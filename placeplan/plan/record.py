@@ -20,6 +20,7 @@ from ..optimise import Result
 from ..solved import MARKING, RECORD_COLUMNS
 from .problem import SendProblem
 
+
 def projected_demand(demand: pd.DataFrame) -> pd.DataFrame:
     """The plan's demand summed over settings, rounded to a thousandth of a pupil."""
     keys = ["zone_id", "need", "ncy", "phase", "year"]
@@ -48,10 +49,15 @@ def reach_zones(send: SendProblem, result: Result, pairs: pd.DataFrame) -> pd.Da
     table = table[table["facility_id"].isin(chosen)]
     table = table.sort_values(["facility_id", "zone_id"], kind="stable").reset_index(drop=True)
     return table.assign(minutes=table["minutes"].round(2), km=table["km"].round(3))[
-        list(RECORD_COLUMNS["reach_zones.csv"])]
+        list(RECORD_COLUMNS["reach_zones.csv"])
+    ]
 
 
-def record_tables(send: SendProblem, result: Result, demand: pd.DataFrame,
-                  pairs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {"projected_demand.csv": projected_demand(demand), "in_reach.csv": in_reach(send),
-            "reach_zones.csv": reach_zones(send, result, pairs)}
+def record_tables(
+    send: SendProblem, result: Result, demand: pd.DataFrame, pairs: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    return {
+        "projected_demand.csv": projected_demand(demand),
+        "in_reach.csv": in_reach(send),
+        "reach_zones.csv": reach_zones(send, result, pairs),
+    }

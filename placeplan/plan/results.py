@@ -57,6 +57,7 @@ def _with_movers(split: pd.DataFrame, leaving: pd.DataFrame, placed: pd.DataFram
     who moved on into it (by home zone, in the shares they arrived in), and they may move on
     again, so the groups are taken in the order of the year they join."""
     groups, movers = send.groups, send.moved
+    assert movers is not None  # the caller has pupils placed in movers' groups
     members = send.members.drop(columns="home_zone")
     frames = [split]
     for year in sorted(movers["year"].unique()):
@@ -78,23 +79,28 @@ def _with_movers(split: pd.DataFrame, leaving: pd.DataFrame, placed: pd.DataFram
 def _arrivals(leaving: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """Pupils who moved on, keyed as the group they join (moves.MOVED) with their home zone."""
     return leaving.assign(zone_id=groups["zone_id"].to_numpy()[leaving["group"].to_numpy()])[
-        [*MOVED, "home_zone", "pupils"]]
+        [*MOVED, "home_zone", "pupils"]
+    ]
 
 
 def allocation_table(send: SendProblem, split: pd.DataFrame) -> pd.DataFrame:
     """allocation.csv: zone, need, phase, setting, year, facility, pupils, minutes, km."""
     ids = send.facilities.table["facility_id"].to_numpy()
     names = send.facilities.table["name"].to_numpy()
-    table = split.groupby(["home_zone", "need", "phase", "setting", "year", "facility"], observed=True).agg(
-        pupils=("pupils", "sum"), minutes=("minutes", "first"), km=("km", "first")).reset_index()
+    table = (
+        split.groupby(["home_zone", "need", "phase", "setting", "year", "facility"], observed=True)
+        .agg(pupils=("pupils", "sum"), minutes=("minutes", "first"), km=("km", "first"))
+        .reset_index()
+    )
     placed = table["facility"].to_numpy() >= 0
     table["facility_id"] = np.where(placed, ids[np.maximum(table["facility"], 0)], "")
     table["facility_name"] = np.where(placed, names[np.maximum(table["facility"], 0)], UNPLACED)
     table = table.rename(columns={"home_zone": "zone_id"})
     table["pupils"] = table["pupils"].round(3)
     table[["minutes", "km"]] = table[["minutes", "km"]].round(1)
-    return table[["zone_id", "need", "phase", "setting", "year", "facility_id", "facility_name", "pupils", "minutes",
-                  "km"]]
+    return table[
+        ["zone_id", "need", "phase", "setting", "year", "facility_id", "facility_name", "pupils", "minutes", "km"]
+    ]
 
 
 def cost_terms(send: SendProblem, result: Result) -> dict[str, float]:
@@ -115,8 +121,11 @@ def cost_terms(send: SendProblem, result: Result) -> dict[str, float]:
         "annual_fixed": result.terms["annual_fixed"],
     }
     annual = _option_annual_cost(send, result)
-    for name, column in (("places_new", "annual_cost_per_place"), ("host_preference_weight", "host_penalty"),
-                         ("deliverability_weight", "deliverability_penalty")):
+    for name, column in (
+        ("places_new", "annual_cost_per_place"),
+        ("host_preference_weight", "host_penalty"),
+        ("deliverability_weight", "deliverability_penalty"),
+    ):
         terms[name] = float((annual * share[column]).sum())
     return terms
 
@@ -160,19 +169,21 @@ def costs_by_year(send: SendProblem, result: Result) -> pd.DataFrame:
     opened = result.option_open
     start = np.where(opened, result.option_period, T)
     size = np.where(opened, np.nan_to_num(result.option_size, posinf=0.0), 0.0)
-    open_in = np.arange(T)[None, :] >= start[:, None]                  # options x periods
-    places_in = size[:, None] * option_shares(send, result)             # the places each has, by its intake
+    open_in = np.arange(T)[None, :] >= start[:, None]  # options x periods
+    places_in = size[:, None] * option_shares(send, result)  # the places each has, by its intake
     per_place = options["annual_cost_per_place"].astype(float).fillna(0.0).to_numpy()
     capital = capital_by_option(send, result)
-    frame = pd.DataFrame({
-        "year": send.years,
-        "placements_existing": ((result.flow * send.arcs["placement"].to_numpy())[:, None] * arc_usage).sum(axis=0),
-        "transport": ((result.flow * send.arcs["transport"].to_numpy())[:, None] * arc_usage).sum(axis=0),
-        "fallback": ((result.unplaced * fallback)[:, None] * usage).sum(axis=0),
-        "places_new": (per_place[:, None] * places_in).sum(axis=0),
-        "annual_fixed": (open_in * problem.options.annual_fixed_cost[:, None]).sum(axis=0),
-        "capital": by_period(capital[opened], start[opened]),
-    })
+    frame = pd.DataFrame(
+        {
+            "year": send.years,
+            "placements_existing": ((result.flow * send.arcs["placement"].to_numpy())[:, None] * arc_usage).sum(axis=0),
+            "transport": ((result.flow * send.arcs["transport"].to_numpy())[:, None] * arc_usage).sum(axis=0),
+            "fallback": ((result.unplaced * fallback)[:, None] * usage).sum(axis=0),
+            "places_new": (per_place[:, None] * places_in).sum(axis=0),
+            "annual_fixed": (open_in * problem.options.annual_fixed_cost[:, None]).sum(axis=0),
+            "capital": by_period(capital[opened], start[opened]),
+        }
+    )
     frame["running"] = frame[list(RUNNING)].sum(axis=1)
     frame["running_discounted"] = frame["running"] * problem.periods.weight
     frame["capital_discounted"] = frame["capital"] * problem.periods.capital_weight
@@ -187,8 +198,7 @@ def option_shares(send: SendProblem, result: Result) -> np.ndarray:
     return options.usable_share(np.arange(options.count)[:, None], np.arange(T)[None, :] - start[:, None])
 
 
-def payback_year(spent_with: np.ndarray, spent_without: np.ndarray, years: list[int], *,
-                 opened: int) -> int | None:
+def payback_year(spent_with: np.ndarray, spent_without: np.ndarray, years: list[int], *, opened: int) -> int | None:
     """The first plan year, from period ``opened`` (when the first option opens and its
     capital is spent), by which the cumulative money spent with the plan (or option) is no
     more than without it (capital and running costs, undiscounted, from the first plan
@@ -200,8 +210,9 @@ def payback_year(spent_with: np.ndarray, spent_without: np.ndarray, years: list[
     return int(years[covered[0]]) if len(covered) else None
 
 
-def status_quo_journeys(send: SendProblem, split: pd.DataFrame, status_quo: pd.DataFrame, *,
-                        reference_minutes: float) -> list[dict]:
+def status_quo_journeys(
+    send: SendProblem, split: pd.DataFrame, status_quo: pd.DataFrame, *, reference_minutes: float
+) -> list[dict]:
     """facility_id, minutes: for each site and option the plan places pupils at in its last
     year, the average journey the same pupils (home zone, need, phase) make in the status
     quo, an independent or out-of-area place counting the reference journey."""
@@ -210,8 +221,11 @@ def status_quo_journeys(send: SendProblem, split: pd.DataFrame, status_quo: pd.D
     before = status_quo[status_quo["year"] == last]
     before = before.assign(minutes=before["minutes"].where(before["facility"] >= 0, reference_minutes))
     keys = ["home_zone", "need", "phase"]
-    cell = before.assign(weighted=before["minutes"] * before["pupils"]).groupby(keys).agg(
-        weighted=("weighted", "sum"), pupils=("pupils", "sum"))
+    cell = (
+        before.assign(weighted=before["minutes"] * before["pupils"])
+        .groupby(keys)
+        .agg(weighted=("weighted", "sum"), pupils=("pupils", "sum"))
+    )
     cell = (cell["weighted"] / cell["pupils"]).rename("before").reset_index()
     joined = placed.merge(cell, on=keys, how="inner")
     joined = joined[joined["before"].notna() & (joined["pupils"] > 0)]
@@ -238,5 +252,4 @@ def travel_percentiles(split: pd.DataFrame) -> dict[str, float]:
     minutes = placed["minutes"].to_numpy()[order]
     weights = np.cumsum(placed["pupils"].to_numpy()[order])
     p95 = minutes[np.searchsorted(weights, 0.95 * weights[-1])]
-    return {"mean_minutes": float(np.average(placed["minutes"], weights=placed["pupils"])),
-            "p95_minutes": float(p95)}
+    return {"mean_minutes": float(np.average(placed["minutes"], weights=placed["pupils"])), "p95_minutes": float(p95)}

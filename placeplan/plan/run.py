@@ -12,45 +12,40 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-
 
 import numpy as np
 import pandas as pd
 
 from ..codes import LOCAL_KINDS
 from ..demand import Planned, Record, plan_years, planned_demand
-from ..errors import PlacePlanError
-from ..optimise import InfeasibleError, Result, Status, solve
+from ..errors import NoPlanError, SolverError
+from ..optimise import Result, Status, solve
 from ..outputs_io import write_csv_atomic, write_text_atomic
 from ..pipeline import Inputs, travel_for
 from ..provenance import caveats, caveats_short, dataset_files, files_hash
 from ..scenario.model import Scenario
-from ..solved import MARKING, RECORD_FILES
+from ..solved import MARKING, SOLVED_FILES, SolvedSummary, summary_json
 from ..travel import reference_minutes
-from .explain import explain
 from . import continuity
+from .explain import explain
 from .facilities import Facilities, facilities
 from .options import options_table
-from .record import record_tables
 from .problem import SendProblem, build_send_problem, pupil_entries
-from .results import (allocation_table, capital_by_option, cost_terms, costs_by_year, flows_by_member, payback_year,
-                      status_quo_journeys, travel_percentiles)
+from .record import record_tables
+from .results import (
+    allocation_table,
+    capital_by_option,
+    cost_terms,
+    costs_by_year,
+    flows_by_member,
+    payback_year,
+    status_quo_journeys,
+    travel_percentiles,
+)
 
 log = logging.getLogger(__name__)
-
-ALLOCATION_MARKING = MARKING
-
-
-class NoPlanError(InfeasibleError):
-    """The solve ended without a plan (rules admit none, or none found in the time)."""
-
-
-class SolverError(PlacePlanError):
-    """The solver refused the model or failed (for example CP-SAT on fractional demand)."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -61,7 +56,7 @@ class Solved:
     options: pd.DataFrame
     allocation: pd.DataFrame
     explain: pd.DataFrame | None
-    summary: dict
+    summary: SolvedSummary  # type: ignore[valid-type]  # a dataclass made from the declaration
     stages: dict[str, float] = field(default_factory=dict)
     record: dict[str, pd.DataFrame] = field(default_factory=dict)  # .record's tables, for the documents
 
@@ -82,8 +77,13 @@ class Progress:
         now = time.perf_counter()
         if improved and (now - self.last >= 1.0 or incumbent != self.best[0]):
             self.best, self.last = (incumbent, bound), now
-            log.info("  %s %5.1f s: best plan £%s, bound £%s", event.get("solver", ""), event.get("seconds", 0.0),
-                     _money(incumbent), _money(bound))
+            log.info(
+                "  %s %5.1f s: best plan £%s, bound £%s",
+                event.get("solver", ""),
+                event.get("seconds", 0.0),
+                _money(incumbent),
+                _money(bound),
+            )
 
 
 def _money(value: float | None) -> str:
@@ -107,8 +107,13 @@ class Prepared:
     record: Record  # the projection's range and growth, for summary.json
 
 
-def prepare(inputs: Inputs, stages: dict[str, float] | None = None, *, planned: Planned | None = None,
-            pairs: pd.DataFrame | None = None) -> Prepared:
+def prepare(
+    inputs: Inputs,
+    stages: dict[str, float] | None = None,
+    *,
+    planned: Planned | None = None,
+    pairs: pd.DataFrame | None = None,
+) -> Prepared:
     """Demand -> travel -> model build, for a scenario and its dataset (``stages`` collects
     each stage's seconds). ``planned`` and ``pairs`` are given when already worked out (a
     sweep plans one travel matrix for many demand futures)."""
@@ -121,16 +126,27 @@ def prepare(inputs: Inputs, stages: dict[str, float] | None = None, *, planned: 
         pairs = _timed(stages, "travel", lambda: travel_for(inputs))
     table = facilities_for(inputs, years)
     before = planned.before if scenario.rules.pupils_stay else None
-    send = _timed(stages, "build", lambda: build_send_problem(
-        demand=planned.demand, pairs=pairs, zones=dataset["zones"], facilities=table, scenario=scenario,
-        years=years, before=before))
+    send = _timed(
+        stages,
+        "build",
+        lambda: build_send_problem(
+            demand=planned.demand,
+            pairs=pairs,
+            zones=dataset["zones"],
+            facilities=table,
+            scenario=scenario,
+            years=years,
+            before=before,
+        ),
+    )
     return Prepared(planned.demand, pairs, send, planned.record)
 
 
 def facilities_for(inputs: Inputs, years: list[int]) -> Facilities:
     scenario, dataset = inputs.scenario.scenario, inputs.dataset
-    return facilities(dataset["sites"], dataset.tables.get("candidates"), scenario,
-                      first_year=years[0], years=len(years))
+    return facilities(
+        dataset["sites"], dataset.tables.get("candidates"), scenario, first_year=years[0], years=len(years)
+    )
 
 
 def pupil_flows(inputs: Inputs) -> pd.DataFrame:
@@ -148,8 +164,9 @@ def pupil_flows(inputs: Inputs) -> pd.DataFrame:
     return continuity.pupil_flows(entries.joiners, entries.continuing, years)
 
 
-def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: float | None = None,
-                   with_explain: bool | None = None) -> Solved:
+def solve_scenario(
+    inputs: Inputs, *, solver: str | None = None, time_limit: float | None = None, with_explain: bool | None = None
+) -> Solved:
     started = time.perf_counter()
     scenario = inputs.scenario.scenario
     settings = scenario.solve
@@ -160,29 +177,43 @@ def solve_scenario(inputs: Inputs, *, solver: str | None = None, time_limit: flo
     send = prepared.send
     units = send.problem.groups.demand
     if solver == "cp-sat" and not np.allclose(units, np.round(units)):
-        raise SolverError("CP-SAT makes every variable an integer, but projected pupils are fractional, so it "
-                          "cannot solve this plan; expected --solver highs or scip")
+        raise SolverError(
+            "CP-SAT makes every variable an integer, but projected pupils are fractional, so it "
+            "cannot solve this plan; expected --solver highs or scip"
+        )
     log.info("solving with %s (time limit %g s)", solver, time_limit)
-    result = _timed(stages, "solve", lambda: solve(
-        send.problem, solver=solver, time_limit=time_limit, relative_gap=settings.relative_gap,
-        threads=settings.threads, progress=Progress(), seed=scenario.demand.seed, search=settings.search))
+    result = _timed(
+        stages,
+        "solve",
+        lambda: solve(
+            send.problem,
+            solver=solver,
+            time_limit=time_limit,
+            relative_gap=settings.relative_gap,
+            threads=settings.threads,
+            progress=Progress(),
+            seed=scenario.demand.seed,
+            search=settings.search,
+        ),
+    )
     if result.status == Status.ERROR:
         raise SolverError(f"the solver failed: {result.message}")
     if not result.has_plan:
         raise NoPlanError(_no_plan_message(send, result), result.shortfalls)
     split = flows_by_member(send, result)
     allocation = allocation_table(send, split)
-    before = _timed(stages, "status_quo", lambda: solve_status_quo(send, scenario, solver=solver,
-                                                                    time_limit=time_limit))
+    before = _timed(
+        stages, "status_quo", lambda: solve_status_quo(send, scenario, solver=solver, time_limit=time_limit)
+    )
     before_split = flows_by_member(send, before) if before.has_plan else None
     explained = None
     if settings.explain if with_explain is None else with_explain:
-        explained = _timed(stages, "explain", lambda: explain(
-            send, result, workers=settings.explain_workers))
+        explained = _timed(stages, "explain", lambda: explain(send, result, workers=settings.explain_workers))
     options = options_table(send, result, scenario, explained)
     stages["total"] = round(time.perf_counter() - started, 3)
-    summary = summarise(inputs, send, result, split, status_quo=before, status_quo_split=before_split,
-                        demand_record=prepared.record)
+    summary = summarise(
+        inputs, send, result, split, status_quo=before, status_quo_split=before_split, demand_record=prepared.record
+    )
     record = record_tables(send, result, prepared.demand, prepared.pairs)
     return Solved(scenario, send, result, options, allocation, explained, summary, stages, record)
 
@@ -195,17 +226,28 @@ def solve_status_quo(send: SendProblem, scenario: Scenario, *, solver: str, time
     and too few existing places)."""
     problem = send.problem.closing(np.ones(send.problem.options.count, dtype=bool))
     settings = scenario.solve
-    result = solve(problem, solver=solver, time_limit=time_limit, relative_gap=settings.relative_gap,
-                   threads=settings.threads, seed=scenario.demand.seed)
-    log.info("status quo (no new provision): %s, £%s over the plan", result.status,
-             _money(result.objective) if result.has_plan else "-")
+    result = solve(
+        problem,
+        solver=solver,
+        time_limit=time_limit,
+        relative_gap=settings.relative_gap,
+        threads=settings.threads,
+        seed=scenario.demand.seed,
+    )
+    log.info(
+        "status quo (no new provision): %s, £%s over the plan",
+        result.status,
+        _money(result.objective) if result.has_plan else "-",
+    )
     return result
 
 
 def _no_plan_message(send: SendProblem, result: Result) -> str:
     if result.status != Status.INFEASIBLE:
-        return (f"no plan found ({result.status}{': ' + result.message if result.message else ''}); "
-                "allow a longer --time-limit or relax the rules")
+        return (
+            f"no plan found ({result.status}{': ' + result.message if result.message else ''}); "
+            "allow a longer --time-limit or relax the rules"
+        )
     if not result.shortfalls:
         return result.message or "the rules admit no plan"
     lines = ["the rules admit no plan: these pupils cannot be placed and may not go out of area"]
@@ -229,8 +271,10 @@ def _shortfall_text(send: SendProblem, shortfall) -> str:
     names = send.facilities.table["name"].to_numpy()
     reach = ", ".join(names[f] for f in shortfall.facilities[:5])
     more = f" and {len(shortfall.facilities) - 5} more" if len(shortfall.facilities) > 5 else ""
-    return (f"{head}: the provision they can reach ({reach}{more}) holds at most {shortfall.capacity:.0f} "
-            "of them, even with every option open at its largest")
+    return (
+        f"{head}: the provision they can reach ({reach}{more}) holds at most {shortfall.capacity:.0f} "
+        "of them, even with every option open at its largest"
+    )
 
 
 def _nested(frame: pd.DataFrame, keys: list[str], value: str) -> list[dict]:
@@ -243,16 +287,19 @@ def placement_where(send: SendProblem, split: pd.DataFrame) -> pd.Series:
     or out-of-area place beyond it)."""
     table = send.facilities.table
     kinds = np.where(split["facility"] >= 0, table["kind"].to_numpy()[np.maximum(split["facility"], 0)], "unplaced")
-    return pd.Series(np.where(np.isin(kinds, LOCAL_KINDS), "local",
-                              np.where(kinds == "independent", "independent", "unplaced")), index=split.index)
+    return pd.Series(
+        np.where(np.isin(kinds, LOCAL_KINDS), "local", np.where(kinds == "independent", "independent", "unplaced")),
+        index=split.index,
+    )
 
 
 def _pupils(send: SendProblem, split: pd.DataFrame) -> list[dict]:
     """summary's pupils rows: need, phase, setting, year and pupils placed locally, in
     independent schools, or unplaced (out of area)."""
     placed = split.assign(where=placement_where(send, split))
-    by_year = placed.pivot_table(index=["need", "phase", "setting", "year"], columns="where", values="pupils",
-                                 aggfunc="sum", fill_value=0.0).reset_index()
+    by_year = placed.pivot_table(
+        index=["need", "phase", "setting", "year"], columns="where", values="pupils", aggfunc="sum", fill_value=0.0
+    ).reset_index()
     for column in ("local", "independent", "unplaced"):
         if column not in by_year:
             by_year[column] = 0.0
@@ -265,10 +312,12 @@ def _label(year: int) -> str:
 
 
 #: What summary.json's saving counts, in its own words.
-SAVING_BASIS = ("status quo minus plan, in pounds: the money each spends in a plan year on placements at "
-                "existing sites, transport, out-of-area placements, new places and new options' running "
-                "costs (capital apart, and the optional weights, which are not money); 'undiscounted' as "
-                "spent, 'discounted' at costs.discount_rate as the objective weighs it")
+SAVING_BASIS = (
+    "status quo minus plan, in pounds: the money each spends in a plan year on placements at "
+    "existing sites, transport, out-of-area placements, new places and new options' running "
+    "costs (capital apart, and the optional weights, which are not money); 'undiscounted' as "
+    "spent, 'discounted' at costs.discount_rate as the objective weighs it"
+)
 
 
 def invest_to_save(send: SendProblem, result: Result, status_quo: Result) -> tuple[dict, str | None]:
@@ -278,29 +327,51 @@ def invest_to_save(send: SendProblem, result: Result, status_quo: Result) -> tup
     plan, before = costs_by_year(send, result), costs_by_year(send, status_quo)
     saving = before["running"] - plan["running"]
     saving_discounted = before["running_discounted"] - plan["running_discounted"]
-    rows = pd.DataFrame({
-        "year": [_label(y) for y in send.years],
-        "status_quo": before["running"].round(2), "plan": plan["running"].round(2),
-        "saving": saving.round(2), "saving_discounted": saving_discounted.round(2),
-        "capital": plan["capital"].round(2), "capital_discounted": plan["capital_discounted"].round(2),
-        "cumulative_saving": saving.cumsum().round(2), "cumulative_capital": plan["capital"].cumsum().round(2),
-    })
+    rows = pd.DataFrame(
+        {
+            "year": [_label(y) for y in send.years],
+            "status_quo": before["running"].round(2),
+            "plan": plan["running"].round(2),
+            "saving": saving.round(2),
+            "saving_discounted": saving_discounted.round(2),
+            "capital": plan["capital"].round(2),
+            "capital_discounted": plan["capital_discounted"].round(2),
+            "cumulative_saving": saving.cumsum().round(2),
+            "cumulative_capital": plan["capital"].cumsum().round(2),
+        }
+    )
     opened = result.option_period[result.option_open]
     year = None
     if len(opened):
-        year = payback_year((plan["running"] + plan["capital"]).to_numpy(), before["running"].to_numpy(),
-                            send.years, opened=int(opened.min()))
+        year = payback_year(
+            (plan["running"] + plan["capital"]).to_numpy(),
+            before["running"].to_numpy(),
+            send.years,
+            opened=int(opened.min()),
+        )
     capital, capital_discounted = float(plan["capital"].sum()), float(plan["capital_discounted"].sum())
-    total = {"undiscounted": round(float(saving.sum()), 2), "discounted": round(float(saving_discounted.sum()), 2),
-             "net_of_capital_undiscounted": round(float(saving.sum()) - capital, 2),
-             "net_of_capital_discounted": round(float(saving_discounted.sum()) - capital_discounted, 2)}
-    return ({"basis": SAVING_BASIS, "total": total, "by_year": json.loads(rows.to_json(orient="records"))},
-            None if year is None else _label(year))
+    total = {
+        "undiscounted": round(float(saving.sum()), 2),
+        "discounted": round(float(saving_discounted.sum()), 2),
+        "net_of_capital_undiscounted": round(float(saving.sum()) - capital, 2),
+        "net_of_capital_discounted": round(float(saving_discounted.sum()) - capital_discounted, 2),
+    }
+    return (
+        {"basis": SAVING_BASIS, "total": total, "by_year": json.loads(rows.to_json(orient="records"))},
+        None if year is None else _label(year),
+    )
 
 
-def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataFrame, *,
-              status_quo: Result | None = None, status_quo_split: pd.DataFrame | None = None,
-              demand_record: Record | None = None) -> dict:
+def summarise(
+    inputs: Inputs,
+    send: SendProblem,
+    result: Result,
+    split: pd.DataFrame,
+    *,
+    status_quo: Result | None = None,
+    status_quo_split: pd.DataFrame | None = None,
+    demand_record: Record | None = None,
+) -> SolvedSummary:  # type: ignore[valid-type]
     """summary.json. With the status quo (the same pupils, no new provision): its objective,
     terms and pupils rows, the average journey it gives the pupils the plan places at each
     site and option in the last year (what the documents compare journeys with), the saving
@@ -309,45 +380,54 @@ def summarise(inputs: Inputs, send: SendProblem, result: Result, split: pd.DataF
     capital = capital_by_option(send, result)
     before, saving, payback = None, None, None
     if status_quo is not None and status_quo.has_plan and status_quo_split is not None:
-        before = {"description": "the same pupils with no new provision: existing places, then independent or "
-                                 "out-of-area places",
-                  "status": str(status_quo.status), "objective": round(status_quo.objective, 2),
-                  "terms": {k: round(v, 2) for k, v in cost_terms(send, status_quo).items()},
-                  "pupils": _pupils(send, status_quo_split),
-                  "journeys": status_quo_journeys(send, split, status_quo_split,
-                                                  reference_minutes=reference_minutes(scenario))}
+        before = {
+            "description": "the same pupils with no new provision: existing places, then independent or "
+            "out-of-area places",
+            "status": str(status_quo.status),
+            "objective": round(status_quo.objective, 2),
+            "terms": {k: round(v, 2) for k, v in cost_terms(send, status_quo).items()},
+            "pupils": _pupils(send, status_quo_split),
+            "journeys": status_quo_journeys(
+                send, split, status_quo_split, reference_minutes=reference_minutes(scenario)
+            ),
+        }
         saving, payback = invest_to_save(send, result, status_quo)
     files = dataset_files(inputs.dataset.path)
-    return {
-        "scenario": scenario.name or inputs.scenario.path.stem,
-        "scenario_file": str(inputs.scenario.path.resolve()),
-        "dataset": inputs.dataset.meta.name,
-        "dataset_path": str(inputs.dataset.path.resolve()),
-        "years": [f"{y}/{(y + 1) % 100:02d}" for y in send.years],
-        "status": str(result.status), "solver": result.solver,
-        "objective": round(result.objective, 2), "best_bound": round(result.best_bound, 2),
-        "gap": result.gap, "terms": {k: round(v, 2) for k, v in cost_terms(send, result).items()},
-        "discount_rate": scenario.costs.discount_rate,
-        "run_date": run_date().isoformat(),
-        "model_size": result.model_size,
-        "capital_spent": round(float(capital.sum()), 2),
-        "capital_budget": scenario.rules.capital_budget,
-        "options_opened": int(result.option_open.sum()),
-        "places_added": _places_added(send, result, split),
-        "pupils": _pupils(send, split),
-        "travel": travel_percentiles(split),
-        "placements_by_year": placements_by_year(send, split),
-        "caveats": caveats(inputs.dataset),
-        "caveats_short": caveats_short(inputs.dataset),
-        "dataset_hash": files_hash(files),
-        "dataset_files": files,
-        "status_quo": before,
-        "saving": saving,
-        "payback_year": payback,
-        "revenue_limit_per_year": scenario.rules.revenue_limit_per_year,
-        "decision_year": _label(scenario.horizon.decided_in(send.years[0])),
-        **_demand_keys(demand_record),
-    }
+    return SolvedSummary(
+        **{
+            "scenario": scenario.name or inputs.scenario.path.stem,
+            "scenario_file": str(inputs.scenario.path.resolve()),
+            "dataset": inputs.dataset.meta.name,
+            "dataset_path": str(inputs.dataset.path.resolve()),
+            "years": [f"{y}/{(y + 1) % 100:02d}" for y in send.years],
+            "status": str(result.status),
+            "solver": result.solver,
+            "objective": round(result.objective, 2),
+            "best_bound": round(result.best_bound, 2),
+            "gap": result.gap,
+            "terms": {k: round(v, 2) for k, v in cost_terms(send, result).items()},
+            "discount_rate": scenario.costs.discount_rate,
+            "run_date": run_date().isoformat(),
+            "model_size": result.model_size,
+            "capital_spent": round(float(capital.sum()), 2),
+            "capital_budget": scenario.rules.capital_budget,
+            "options_opened": int(result.option_open.sum()),
+            "places_added": _places_added(send, result, split),
+            "pupils": _pupils(send, split),
+            "travel": travel_percentiles(split),
+            "placements_by_year": placements_by_year(send, split),
+            "caveats": caveats(inputs.dataset),
+            "caveats_short": caveats_short(inputs.dataset),
+            "dataset_hash": files_hash(files),
+            "dataset_files": files,
+            "status_quo": before,
+            "saving": saving,
+            "payback_year": payback,
+            "revenue_limit_per_year": scenario.rules.revenue_limit_per_year,
+            "decision_year": _label(scenario.horizon.decided_in(send.years[0])),
+            **_demand_keys(demand_record),
+        }
+    )
 
 
 def _demand_keys(record: Record | None) -> dict:
@@ -355,8 +435,10 @@ def _demand_keys(record: Record | None) -> dict:
     pupils planned for) and ``demand_growth`` (the method and the annual growth it gave),
     from the projection the plan was made from; null when none is given (summarise called on
     its own), rather than projecting again."""
-    return {"demand_range": None if record is None else record.range,
-            "demand_growth": None if record is None else record.growth}
+    return {
+        "demand_range": None if record is None else record.range,
+        "demand_growth": None if record is None else record.growth,
+    }
 
 
 def placements_by_year(send: SendProblem, split: pd.DataFrame) -> list[dict]:
@@ -368,7 +450,8 @@ def placements_by_year(send: SendProblem, split: pd.DataFrame) -> list[dict]:
     frame = split.assign(
         continuing=np.where(split["continuing"], split["pupils"], 0.0),
         new_local=np.where(~split["continuing"] & local, split["pupils"], 0.0),
-        new_away=np.where(~split["continuing"] & ~local, split["pupils"], 0.0))
+        new_away=np.where(~split["continuing"] & ~local, split["pupils"], 0.0),
+    )
     table = frame.groupby("year", as_index=False)[["continuing", "new_local", "new_away"]].sum()
     table["year"] = [f"{y}/{(y + 1) % 100:02d}" for y in table["year"]]
     return json.loads(table.round(2).to_json(orient="records"))
@@ -391,9 +474,8 @@ def _places_added(send: SendProblem, result: Result, split: pd.DataFrame) -> lis
     return _nested(frame, ["need", "phase"], "places") if len(frame) else []
 
 
-#: The tables a solve writes; the documents for people are placeplan.outputs.DOCUMENTS.
-TABLES = ("options.csv", "allocation.csv", "explain.csv", *RECORD_FILES, "scenario.json", "summary.json",
-          "timings.json")
+#: The files a solve writes (the declaration's; the documents for people are placeplan.outputs.DOCUMENTS).
+TABLES = tuple(name for name, file in SOLVED_FILES.items() if file.by == "solve")
 
 
 def run_date() -> date:
@@ -402,8 +484,8 @@ def run_date() -> date:
     repeated to the byte on another day."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
-    return datetime.now(tz=timezone.utc).date()
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    return datetime.now(tz=UTC).date()
 
 
 def write_outputs(solved: Solved, folder: Path) -> list[Path]:
@@ -412,23 +494,24 @@ def write_outputs(solved: Solved, folder: Path) -> list[Path]:
     file that differs between two runs of the same inputs)."""
     folder = Path(folder)
     written = []
-    write_csv_atomic(folder / "options.csv", solved.options)
+    write_csv_atomic(folder / "options.csv", solved.options[list(SOLVED_FILES["options.csv"].names)])
     written.append(folder / "options.csv")
     # Pupils by home zone, unsuppressed: every row carries the marking, so no extract of
     # the file can lose it.
-    marked = solved.allocation.assign(marking=ALLOCATION_MARKING)
-    write_csv_atomic(folder / "allocation.csv", marked[["marking", *solved.allocation.columns]])
+    marked = solved.allocation.assign(marking=MARKING)
+    write_csv_atomic(folder / "allocation.csv", marked[list(SOLVED_FILES["allocation.csv"].names)])
     written.append(folder / "allocation.csv")
     if solved.explain is not None:
-        write_csv_atomic(folder / "explain.csv", solved.explain)
+        write_csv_atomic(folder / "explain.csv", solved.explain[list(SOLVED_FILES["explain.csv"].names)])
         written.append(folder / "explain.csv")
     for name, table in solved.record.items():
-        write_csv_atomic(folder / name, table)
+        write_csv_atomic(folder / name, table[list(SOLVED_FILES[name].names)])
         written.append(folder / name)
-    write_text_atomic(folder / "scenario.json",
-                      json.dumps(solved.scenario.model_dump(mode="json"), indent=2) + "\n")
+    write_text_atomic(folder / "scenario.json", json.dumps(solved.scenario.model_dump(mode="json"), indent=2) + "\n")
     written.append(folder / "scenario.json")
-    write_text_atomic(folder / "summary.json", json.dumps(solved.summary, indent=2, default=_json_default) + "\n")
+    write_text_atomic(
+        folder / "summary.json", json.dumps(summary_json(solved.summary), indent=2, default=_json_default) + "\n"
+    )
     written.append(folder / "summary.json")
     timings = {"seconds": solved.stages, "solver_stages": solved.result.stages}
     write_text_atomic(folder / "timings.json", json.dumps(timings, indent=2, default=_json_default) + "\n")

@@ -40,7 +40,13 @@ def cluster_zones(zones: pd.DataFrame, demand: pd.DataFrame, *, max_zones: int, 
         moved[members] = np.hypot(*(points[members] - points[chosen]).T)
         spread.append(moved[members].max())
     mean_moved = float(np.average(moved, weights=pupils)) if pupils.sum() > 0 else float(moved.mean())
-    log.info("zones: %d clustered into %d (largest distance from a representative zone %.1f km, median %.1f km; "
-             "pupils' mean distance from their own zone to its representative %.2f km)",
-             len(zones), len(spread), max(spread) / 1000, float(np.median(spread)) / 1000, mean_moved / 1000)
+    log.info(
+        "zones: %d clustered into %d (largest distance from a representative zone %.1f km, median %.1f km; "
+        "pupils' mean distance from their own zone to its representative %.2f km)",
+        len(zones),
+        len(spread),
+        max(spread) / 1000,
+        float(np.median(spread)) / 1000,
+        mean_moved / 1000,
+    )
     return pd.Series(representative, index=ids.to_numpy())

@@ -21,6 +21,7 @@ histories by NCY), both with Monte Carlo ranges.
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from ..codes import academic_year
-from ..errors import PlacePlanError
+from ..errors import BacktestError
 from . import cohort as cohorts
 from .history import ALL_NCY, History
 from .trend import MIN_AREAS, MIN_LEVEL_AREAS, Z80, area_growth, area_growths, fit_pool, satterthwaite, span_mean, steps
@@ -44,14 +45,6 @@ NOT_TESTABLE = {
 KEY = ["area", "setting", "need", "ncy"]
 #: What a cohort block of year groups belongs to.
 BLOCK = ["area", "setting", "need"]
-#: Series drawn together in one block of Monte Carlo draws (bounds memory).
-CHUNK = 2000
-
-
-class BacktestError(PlacePlanError, ValueError):
-    """The backtest cannot run as asked (no origin fits, a method needs what the file lacks)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -71,12 +64,14 @@ class Backtest:
     scores: pd.DataFrame
     horizon: int
     label: str
-    evidence: str = ""    # what the forecasts were pooled over, in words
+    evidence: str = ""  # what the forecasts were pooled over, in words
 
     def by(self, column: str) -> pd.DataFrame:
         """Scores over every origin by method and ``column`` (setting, need or ncy)."""
-        rows = [(method, value, *_score(frame)) for (method, value), frame
-                in self.errors.groupby(["method", column], sort=False)]
+        rows = [
+            (method, value, *_score(frame))
+            for (method, value), frame in self.errors.groupby(["method", column], sort=False)
+        ]
         table = pd.DataFrame(rows, columns=["method", column, *SCORES, "n"])
         return table.sort_values(["method", column], key=_method_order_key, kind="stable")
 
@@ -111,8 +106,13 @@ def _eligible(wide: pd.DataFrame, origin: int, horizon: int) -> pd.Series:
     return (wide[origin] > 0) & (wide[target] > 0) & (earlier > 0).any(axis=1)
 
 
-def run_backtest(history: History, *, origins: list[int] | None = None, methods: list[str] | None = None,
-                 settings: Settings = Settings()) -> Backtest:
+def run_backtest(
+    history: History,
+    *,
+    origins: list[int] | None = None,
+    methods: list[str] | None = None,
+    settings: Settings = Settings(),
+) -> Backtest:
     """Backtest ``methods`` (default: trend, and cohort when the history is by NCY) and
     the baselines at every origin (default: every possible one)."""
     methods = list(methods or ([DEFAULT_METHOD, "cohort"] if history.has_ncy else [DEFAULT_METHOD]))
@@ -120,8 +120,9 @@ def run_backtest(history: History, *, origins: list[int] | None = None, methods:
         if method in NOT_TESTABLE:
             raise BacktestError(f"method {method} cannot be backtested: {NOT_TESTABLE[method]}")
         if method == "cohort" and not history.has_ncy:
-            raise BacktestError(f"method cohort needs pupils by year group: {history.label} has no ncy column "
-                                "with values")
+            raise BacktestError(
+                f"method cohort needs pupils by year group: {history.label} has no ncy column with values"
+            )
     wide, known = wide_series(history)
     available = possible_origins(wide, settings.horizon)
     chosen = sorted(origins) if origins else available
@@ -130,7 +131,8 @@ def run_backtest(history: History, *, origins: list[int] | None = None, methods:
         raise BacktestError(
             f"no series in {history.label} can be checked {settings.horizon} years after origin "
             f"{', '.join(map(str, missing)) or '(none)'}; possible origins: "
-            f"{', '.join(map(str, available)) or 'none (too few years)'}")
+            f"{', '.join(map(str, available)) or 'none (too few years)'}"
+        )
     blocks = []
     for origin in chosen:
         rng = np.random.default_rng([settings.seed, origin])
@@ -146,8 +148,13 @@ def run_backtest(history: History, *, origins: list[int] | None = None, methods:
     errors = pd.concat(blocks, ignore_index=True)
     errors = errors.sort_values(["method", "origin"], key=_method_order_key, kind="stable").reset_index(drop=True)
     order = [*methods, *BASELINES]
-    return Backtest(errors=errors, scores=_scores(errors, order, settings.horizon), horizon=settings.horizon,
-                    label=history.label, evidence=evidence(history))
+    return Backtest(
+        errors=errors,
+        scores=_scores(errors, order, settings.horizon),
+        horizon=settings.horizon,
+        label=history.label,
+        evidence=evidence(history),
+    )
 
 
 def _pools(wide: pd.DataFrame) -> list[pd.DataFrame]:
@@ -161,29 +168,38 @@ def evidence(history: History) -> str:
     the years counted."""
     areas = history.frame["area"].nunique()
     years = history.years
-    gaps = sorted({b - a for a, b in zip(years, years[1:])})
-    spacing = ("every year" if gaps == [1] else
-               f"years {', '.join(map(str, gaps))} apart, growth annualised over each gap")
+    gaps = sorted({b - a for a, b in itertools.pairwise(years)})
+    spacing = (
+        "every year" if gaps == [1] else f"years {', '.join(map(str, gaps))} apart, growth annualised over each gap"
+    )
     settings = sorted(set(history.frame["setting"]) - {""})
     each = f", each setting pooled on its own ({', '.join(settings)})" if settings else ""
     if areas < MIN_AREAS:
-        pool = (f"{areas} area{'s' if areas > 1 else ''}: too few to pool, so each is forecast from its own "
-                "growth, with a range partly England's (how far councils' growth strays, DfE 2019-2025)")
+        pool = (
+            f"{areas} area{'s' if areas > 1 else ''}: too few to pool, so each is forecast from its own "
+            "growth, with a range partly England's (how far councils' growth strays, DfE 2019-2025)"
+        )
     elif history.has_region:
         pool = f"{areas} areas pooled, first with their region (the file's region column)"
     else:
-        pool = (f"{areas} areas pooled over what the file holds: no region column, so each area's growth is "
-                "shrunk toward the file's typical area only")
+        pool = (
+            f"{areas} areas pooled over what the file holds: no region column, so each area's growth is "
+            "shrunk toward the file's typical area only"
+        )
     with_children = history.frame.loc[history.frame["children"].notna(), "area"].nunique()
     per_child = ""
     if with_children and not (history.has_need or history.has_ncy):
-        per_child = ("; growth also fitted on pupils per child (the children column)" if with_children >= MIN_LEVEL_AREAS
-                     else f"; the children column is not used: {with_children} areas give it, "
-                          f"fewer than the {MIN_LEVEL_AREAS} a slope needs")
+        per_child = (
+            "; growth also fitted on pupils per child (the children column)"
+            if with_children >= MIN_LEVEL_AREAS
+            else f"; the children column is not used: {with_children} areas give it, "
+            f"fewer than the {MIN_LEVEL_AREAS} a slope needs"
+        )
     return f"{pool}{each}{per_child}; counted {academic_year(years[0])} to {academic_year(years[-1])}, {spacing}"
 
 
 # --- forecasters: (train, known, eligible, settings, rng) -> p10, p50, p90 by series --------
+
 
 @dataclass(frozen=True)
 class Known:
@@ -193,19 +209,16 @@ class Known:
     groups: pd.Series | None
     children: pd.Series | None
 
-def _quantiles(values: np.ndarray, index: pd.Index) -> pd.DataFrame:
-    """Rows of draws -> P10, P50, P90 (draws along axis 1)."""
-    p10, p50, p90 = np.percentile(values, [10, 50, 90], axis=1)
-    return pd.DataFrame({"p10": p10, "p50": p50, "p90": p90}, index=index)
-
 
 def _normal_range(centre: np.ndarray, sd: np.ndarray, index: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame({"p10": centre * np.exp(-Z80 * sd), "p50": centre, "p90": centre * np.exp(Z80 * sd)},
-                        index=index)
+    return pd.DataFrame(
+        {"p10": centre * np.exp(-Z80 * sd), "p50": centre, "p90": centre * np.exp(Z80 * sd)}, index=index
+    )
 
 
-def forecast_trend(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
-                   rng: np.random.Generator) -> pd.DataFrame:
+def forecast_trend(
+    train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings, rng: np.random.Generator
+) -> pd.DataFrame:
     """Pooled trend: each series' forecast growth and its range. Only the horizon's year is
     scored, and its log error is a Student t (the variance the yearly paths add up to, on
     their degrees of freedom), so its percentiles are exact: no draws, no Monte Carlo noise
@@ -220,8 +233,9 @@ def forecast_trend(train: pd.DataFrame, known: Known, eligible: pd.Series, setti
     sd = np.sqrt(spread + common)
     dof = satterthwaite(spread, fit.spread_dof, common, fit.center_dof)
     scale = np.where(np.isfinite(dof), stats.t.ppf(0.9, np.where(np.isfinite(dof), dof, 1.0)), Z80)
-    return pd.DataFrame({"p10": np.exp(centre - scale * sd), "p50": np.exp(centre),
-                         "p90": np.exp(centre + scale * sd)}, index=index)
+    return pd.DataFrame(
+        {"p10": np.exp(centre - scale * sd), "p50": np.exp(centre), "p90": np.exp(centre + scale * sd)}, index=index
+    )
 
 
 def _weighted_variance(values: np.ndarray, lengths: np.ndarray) -> float:
@@ -235,8 +249,9 @@ def _weighted_variance(values: np.ndarray, lengths: np.ndarray) -> float:
     return float(np.sum(lengths * (values - mean) ** 2) / (len(values) - 1))
 
 
-def forecast_last(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
-                  rng: np.random.Generator) -> pd.DataFrame:
+def forecast_last(
+    train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings, rng: np.random.Generator
+) -> pd.DataFrame:
     found = steps(train)
     rates = found.rate.to_numpy()
     spread = _weighted_variance(rates.ravel(), np.broadcast_to(found.lengths, rates.shape).ravel())
@@ -245,8 +260,9 @@ def forecast_last(train: pd.DataFrame, known: Known, eligible: pd.Series, settin
     return _normal_range(centre, np.full(len(index), np.sqrt(settings.horizon * spread)), index)
 
 
-def forecast_own(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
-                 rng: np.random.Generator) -> pd.DataFrame:
+def forecast_own(
+    train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings, rng: np.random.Generator
+) -> pd.DataFrame:
     """Each series' compound growth from its first positive year to the origin; a random
     walk with that drift and the series' own variance (the pool's with one step)."""
     index = eligible[eligible].index
@@ -263,16 +279,18 @@ def forecast_own(train: pd.DataFrame, known: Known, eligible: pd.Series, setting
     pooled_spread = _weighted_variance(every.ravel(), np.broadcast_to(lengths, every.shape).ravel())
     own = found.rate.loc[index].to_numpy()
     counted = np.isfinite(own)
-    spread = np.array([_weighted_variance(row, lengths) if n >= 2 else pooled_spread
-                       for row, n in zip(own, counted.sum(axis=1))])
+    spread = np.array(
+        [_weighted_variance(row, lengths) if n >= 2 else pooled_spread for row, n in zip(own, counted.sum(axis=1))]
+    )
     years = np.where(counted, lengths, 0.0).sum(axis=1)
     h = settings.horizon
     sd = np.sqrt(h * spread + h * h * spread / np.maximum(years, 1))
     return _normal_range(values[:, -1] * np.exp(h * rate), sd, index)
 
 
-def forecast_pooled(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
-                    rng: np.random.Generator) -> pd.DataFrame:
+def forecast_pooled(
+    train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings, rng: np.random.Generator
+) -> pd.DataFrame:
     index = eligible[eligible].index
     origin, first = train.columns[-1], train.columns[0]
     both = (train[first] > 0) & (train[origin] > 0)
@@ -294,8 +312,9 @@ def forecast_pooled(train: pd.DataFrame, known: Known, eligible: pd.Series, sett
     return _normal_range(centre, sd, index)
 
 
-def forecast_cohort(train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings,
-                    rng: np.random.Generator) -> pd.DataFrame:
+def forecast_cohort(
+    train: pd.DataFrame, known: Known, eligible: pd.Series, settings: Settings, rng: np.random.Generator
+) -> pd.DataFrame:
     """Each area's (and need's) year groups aged ``horizon`` years with its own progression
     ratios pooled toward those of every area in the file, times the pooled trend's noise."""
     origin = train.columns[-1]
@@ -310,9 +329,14 @@ def forecast_cohort(train: pd.DataFrame, known: Known, eligible: pd.Series, sett
     fit = fit_pool(totals, total_groups)
     counts = {key: cohorts.count_pairs(block.to_numpy(dtype=float)) for key, block in blocks.items()}
     prior_all = cohorts.estimate(sum(counts.values(), cohorts.empty_counts()))
-    prior_need = {need: cohorts.estimate(sum((c for k, c in counts.items() if k[2] == need), cohorts.empty_counts()),
-                                         prior=prior_all, prior_pupils=settings.prior_pupils)
-                  for need in {key[2] for key in blocks}}
+    prior_need = {
+        need: cohorts.estimate(
+            sum((c for k, c in counts.items() if k[2] == need), cohorts.empty_counts()),
+            prior=prior_all,
+            prior_pupils=settings.prior_pupils,
+        )
+        for need in {key[2] for key in blocks}
+    }
     index = eligible[eligible].index
     out = np.full((len(index), 3), np.nan)
     rows_of: dict[tuple[str, str, str], list[int]] = {}
@@ -322,10 +346,11 @@ def forecast_cohort(train: pd.DataFrame, known: Known, eligible: pd.Series, sett
         ratios = cohorts.estimate(counts[key], prior=prior_need[key[2]], prior_pupils=settings.prior_pupils)
         drawn = cohorts.draw(ratios, draws=settings.draws, rng=rng)
         base = np.nan_to_num(blocks[key].loc[origin].to_numpy(dtype=float))
-        aged = cohorts.age(base, drawn, settings.horizon).total[-1]       # draws x NCY
+        aged = cohorts.age(base, drawn, settings.horizon).total[-1]  # draws x NCY
         group = total_groups[key] if total_groups is not None and isinstance(total_groups[key], str) else None
         noise = area_growth(fit, totals.loc[key], group).log_paths(
-            years=settings.horizon, draws=settings.draws, rng=rng, with_growth=False)[:, -1]
+            years=settings.horizon, draws=settings.draws, rng=rng, with_growth=False
+        )[:, -1]
         values = aged * np.exp(noise)[:, None]
         columns = [index[row][3] - cohorts.NCYS[0] for row in rows]
         out[rows] = np.percentile(values[:, columns], [10, 50, 90], axis=0).T
@@ -343,8 +368,13 @@ def _ncy_blocks(detailed: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFra
     return blocks
 
 
-FORECASTERS = {"trend": forecast_trend, "cohort": forecast_cohort, "last": forecast_last,
-               "own": forecast_own, "pooled": forecast_pooled}
+FORECASTERS = {
+    "trend": forecast_trend,
+    "cohort": forecast_cohort,
+    "last": forecast_last,
+    "own": forecast_own,
+    "pooled": forecast_pooled,
+}
 
 
 # --- scores ---------------------------------------------------------------------------------
@@ -368,8 +398,13 @@ def _score(frame: pd.DataFrame) -> tuple[float, float, float, float, int]:
     relative = (frame["p50"] - frame["actual"]) / frame["actual"]
     inside = (frame["actual"] >= frame["p10"]) & (frame["actual"] <= frame["p90"])
     score = interval_score(frame["p10"], frame["p90"], frame["actual"]) / frame["actual"]
-    return (float(100 * relative.abs().mean()), float(100 * relative.mean()), float(100 * inside.mean()),
-            float(100 * score.mean()), int(len(frame)))
+    return (
+        float(100 * relative.abs().mean()),
+        float(100 * relative.mean()),
+        float(100 * inside.mean()),
+        float(100 * score.mean()),
+        len(frame),
+    )
 
 
 def _method_order_key(column: pd.Series) -> pd.Series:
@@ -400,8 +435,13 @@ def render_csv(result: Backtest) -> str:
     return buffer.getvalue()
 
 
-HEADINGS = {"mape": "MAPE %", "bias": "bias %", "coverage80": "in P10-P90 %",
-            "interval_score": "interval score %", "n": "series"}
+HEADINGS = {
+    "mape": "MAPE %",
+    "bias": "bias %",
+    "coverage80": "in P10-P90 %",
+    "interval_score": "interval score %",
+    "n": "series",
+}
 
 
 def _one_decimal(value: float) -> str:
@@ -420,6 +460,9 @@ def render_table(result: Backtest, *, by: tuple[str, ...] = ()) -> str:
         table = result.by(column)
         table = table[table[column] != ("" if column != "ncy" else ALL_NCY)]
         if len(table):
-            lines += ["", f"By {column}, every origin",
-                      table.rename(columns=HEADINGS).to_string(index=False, float_format=_one_decimal)]
+            lines += [
+                "",
+                f"By {column}, every origin",
+                table.rename(columns=HEADINGS).to_string(index=False, float_format=_one_decimal),
+            ]
     return "\n".join(lines) + "\n"

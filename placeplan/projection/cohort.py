@@ -47,7 +47,7 @@ class Ratios:
 
     stay: np.ndarray
     join: np.ndarray
-    log_sd: np.ndarray   # sampling standard deviation of the log of the year group's change
+    log_sd: np.ndarray  # sampling standard deviation of the log of the year group's change
 
     def scaled(self, scale: np.ndarray) -> Ratios:
         return Ratios(stay=self.stay * scale, join=self.join * scale, log_sd=self.log_sd)
@@ -75,8 +75,9 @@ class Counts:
     join_base: np.ndarray
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(self.arrivals + other.arrivals, self.stay_base + other.stay_base,
-                      self.join_base + other.join_base)
+        return Counts(
+            self.arrivals + other.arrivals, self.stay_base + other.stay_base, self.join_base + other.join_base
+        )
 
 
 def empty_counts() -> Counts:
@@ -91,8 +92,9 @@ def count_pairs(years: np.ndarray) -> Counts:
     before, after = before[counted], after[counted]
     if not len(after):
         return empty_counts()
-    return Counts(arrivals=after.sum(axis=0), stay_base=below(before).sum(axis=0),
-                  join_base=join_base(before).sum(axis=0))
+    return Counts(
+        arrivals=after.sum(axis=0), stay_base=below(before).sum(axis=0), join_base=join_base(before).sum(axis=0)
+    )
 
 
 def estimate(counts: Counts, *, prior: Ratios | None = None, prior_pupils: float = 0.0) -> Ratios:
@@ -115,11 +117,10 @@ def estimate(counts: Counts, *, prior: Ratios | None = None, prior_pupils: float
     # Intake year groups: the pupils from below stay; the rest joined, per pupil of the group.
     joiners = np.maximum(arrivals - stay_base, 0.0) + k * prior_join
     intake_denominator = base + k
-    intake = np.divide(joiners, intake_denominator, out=prior_join.astype(float).copy(),
-                       where=intake_denominator > 0)
+    intake = np.divide(joiners, intake_denominator, out=prior_join.astype(float).copy(), where=intake_denominator > 0)
     stay = np.where(INTAKE, np.where(NCYS == NCY_MIN, 0.0, 1.0), stay)
     join = np.where(INTAKE, intake, join)
-    log_sd = np.where(INTAKE, np.sqrt(1.0 / (joiners + 1.0)), log_sd)   # Poisson joiners
+    log_sd = np.where(INTAKE, np.sqrt(1.0 / (joiners + 1.0)), log_sd)  # Poisson joiners
     return Ratios(stay=stay, join=join, log_sd=log_sd)
 
 
@@ -156,10 +157,3 @@ def draw(ratios: Ratios, *, draws: int, rng: np.random.Generator) -> Ratios:
     together by ``exp(log_sd * z)``, z standard normal, once for the whole horizon."""
     shape = (draws, *np.shape(ratios.stay))
     return ratios.scaled(np.exp(rng.standard_normal(shape) * ratios.log_sd))
-
-
-def source_ncy(ncy: int, years_ahead: int) -> int | None:
-    """The base-year NCY whose remaining pupils are in ``ncy`` ``years_ahead`` on; None
-    when the group is all joiners (it was below nursery in the base year)."""
-    source = ncy - years_ahead
-    return source if source >= NCY_MIN else None

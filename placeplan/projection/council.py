@@ -9,18 +9,11 @@ import numpy as np
 import pandas as pd
 
 from ..codes import academic_year
-from ..databuild.opendata import OpenDataError
 from ..dataset import Dataset
-from ..errors import PlacePlanError
+from ..errors import OpenDataError
 from ..scenario.model import Demand
 from . import dfe
 from .trend import AreaGrowth, PoolFit, area_growth, fit_pool, log_growth, persistence, steps
-
-
-class ProjectionError(PlacePlanError, ValueError):
-    """The projection cannot run as the scenario asks (a method lacks the data it needs)."""
-
-    exit_code = 2
 
 
 def council_codes(dataset: Dataset) -> tuple[str, ...]:
@@ -65,8 +58,9 @@ def history_totals(dataset: Dataset) -> pd.Series:
     return rows.set_index("year")["pupils"].astype(float).sort_index()
 
 
-def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], folder: Path | None,
-                notes: list[str]) -> AreaGrowth:
+def level_model(
+    dataset: Dataset, settings: Demand, codes: tuple[str, ...], folder: Path | None, notes: list[str]
+) -> AreaGrowth:
     """The council's growth: its own history pooled toward its region's and England's."""
     own = history_totals(dataset)
     source = "the dataset's history"
@@ -88,20 +82,23 @@ def level_model(dataset: Dataset, settings: Demand, codes: tuple[str, ...], fold
         mine = _council_children(population, codes)
         model = area_growth(fit, own, region, mine)
         region_text = f", the {region} region's lasting difference (weight {fit.group_weight:.2f})" if region else ""
-        level_text = (f", {_per_child_words(fit, own, mine)}" if fit.level_slope and mine is not None else "")
+        level_text = f", {_per_child_words(fit, own, mine)}" if fit.level_slope and mine is not None else ""
         notes.append(
             f"growth: {100 * np.expm1(model.growth):.1f}% a year: England's typical council "
             f"{100 * np.expm1(fit.growth):.1f}% ({fit.areas} councils, DfE){region_text}{level_text}, and the "
             f"council's own difference in {source} ({len(growth.dropna())} years) with weight "
-            f"{fit.area_weight:.2f}, the share of councils' differences that has persisted")
+            f"{fit.area_weight:.2f}, the share of councils' differences that has persisted"
+        )
         return model
     if not len(own) or not found.rate.notna().to_numpy().any():
         notes.append("growth: no history and no DfE series; demand is held at the base year with no range")
         return AreaGrowth(growth=0.0, persistent_variance=0.0, annual_variance=0.0)
     fit = fit_pool(own.to_frame("own").T)
     model = area_growth(fit, own)
-    notes.append(f"growth: {100 * np.expm1(model.growth):.1f}% a year, the council's own history alone "
-                 f"({len(growth.dropna())} years of growth, its range partly England's)")
+    notes.append(
+        f"growth: {100 * np.expm1(model.growth):.1f}% a year, the council's own history alone "
+        f"({len(growth.dropna())} years of growth, its range partly England's)"
+    )
     return model
 
 
@@ -122,11 +119,12 @@ def need_adjustments(dataset: Dataset, needs: list[str]) -> np.ndarray:
 
 
 #: The settings of a dataset's demand whose mix follows the DfE's placement series.
-MIX_SETTINGS = ("special", "resourced")
+MIX_SETTINGS: tuple[dfe.Measure, ...] = ("special", "resourced")
 
 
-def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str],
-                own: pd.DataFrame | None = None, *, pool: bool = True) -> dict[str, float]:
+def setting_mix(
+    codes: tuple[str, ...], folder: Path | None, notes: list[str], own: pd.DataFrame | None = None, *, pool: bool = True
+) -> dict[str, float]:
     """Each setting's annual log growth less that of all specialist settings together.
 
     With ``own`` (the dataset's history by setting: year, setting, pupils) the council's
@@ -154,15 +152,19 @@ def setting_mix(codes: tuple[str, ...], folder: Path | None, notes: list[str],
     found = {measure: _council_growth(rows, codes, population) for measure, rows in series.groupby("setting")}
     growth = {measure: g for measure, g in found.items() if g is not None}
     if len(growth) < len(found):
-        notes.append("settings: the council's placements by setting are not all published, so each "
-                     "setting keeps its base-year share")
+        notes.append(
+            "settings: the council's placements by setting are not all published, so each "
+            "setting keeps its base-year share"
+        )
         return {}
     total = growth.pop("specialist")
     mix = {setting: g - total for setting, g in growth.items()}
     words = ", ".join(f"{setting} {100 * np.expm1(growth[setting]):.1f}%" for setting in MIX_SETTINGS)
-    notes.append(f"settings: {words} a year against {100 * np.expm1(total):.1f}% for every specialist setting "
-                 "(each trend with pooling on England's councils' DfE placement series, January 2019-2025): "
-                 "the mix of settings moves with them, the total does not")
+    notes.append(
+        f"settings: {words} a year against {100 * np.expm1(total):.1f}% for every specialist setting "
+        "(each trend with pooling on England's councils' DfE placement series, January 2019-2025): "
+        "the mix of settings moves with them, the total does not"
+    )
     return mix
 
 
@@ -170,33 +172,44 @@ def _own_settings(own: pd.DataFrame | None) -> dict[str, pd.Series]:
     """Setting -> pupils by year, for the settings the history counts in two or more years."""
     if own is None or own.empty:
         return {}
-    found = {str(setting): rows.set_index("year")["pupils"].astype(float).sort_index()
-             for setting, rows in own.groupby("setting")}
+    found = {
+        str(setting): rows.set_index("year")["pupils"].astype(float).sort_index()
+        for setting, rows in own.groupby("setting")
+    }
     return {setting: counts for setting, counts in found.items() if int((counts > 0).sum()) >= 2}
 
 
-def _own_mix(own: dict[str, pd.Series], series: pd.DataFrame | None, codes: tuple[str, ...],
-             population: pd.Series | None, notes: list[str]) -> dict[str, float]:
+def _own_mix(
+    own: dict[str, pd.Series],
+    series: pd.DataFrame | None,
+    codes: tuple[str, ...],
+    population: pd.Series | None,
+    notes: list[str],
+) -> dict[str, float]:
     """The mix from the dataset's own history by setting (see :func:`setting_mix`)."""
     children = _council_children(population, codes)
-    pools = {measure: rows for measure, rows in series.groupby("setting")} if series is not None else {}
+    # Not dict(groupby): dict() would take the GroupBy for a mapping and call its keys attribute.
+    pools = {measure: rows for measure, rows in series.groupby("setting")} if series is not None else {}  # noqa: C416
     total_counts = pd.DataFrame(own).dropna().sum(axis=1)
 
     def growth(counts: pd.Series, measure: str) -> tuple[float, str]:
         if measure in pools:
             fit, region = _pooled(pools[measure], codes, population)
-            return (area_growth(fit, counts, region, children).growth,
-                    f"pooled on England's councils' DfE series, its own difference with weight "
-                    f"{fit.area_weight:.2f}")
+            return (
+                area_growth(fit, counts, region, children).growth,
+                f"pooled on England's councils' DfE series, its own difference with weight {fit.area_weight:.2f}",
+            )
         return area_growth(fit_pool(counts.to_frame("own").T), counts).growth, "its own history alone"
 
     found = {setting: growth(counts, setting) for setting, counts in own.items()}
     total, total_basis = growth(total_counts, "specialist")
     years = sorted({int(y) for counts in own.values() for y in counts.index})
     words = ", ".join(f"{setting} {100 * np.expm1(g):.1f}% ({basis})" for setting, (g, basis) in found.items())
-    notes.append(f"settings: from the dataset's own history by setting ({academic_year(years[0])} to "
-                 f"{academic_year(years[-1])}): {words} a year, against {100 * np.expm1(total):.1f}% for all of "
-                 f"them together ({total_basis}): the mix of settings moves with them, the total does not")
+    notes.append(
+        f"settings: from the dataset's own history by setting ({academic_year(years[0])} to "
+        f"{academic_year(years[-1])}): {words} a year, against {100 * np.expm1(total):.1f}% for all of "
+        f"them together ({total_basis}): the mix of settings moves with them, the total does not"
+    )
     return {setting: g - total for setting, (g, _) in found.items()}
 
 
@@ -219,14 +232,17 @@ def _per_child_words(fit: PoolFit, own: pd.Series, children: float) -> str:
     typical = float(np.exp(fit.level_centers.iloc[-1]))
     mine = float(own.dropna().iloc[-1]) / children
     shift = fit.level_slope * float(np.log(mine / typical))
-    return (f"{1000 * mine:.1f} pupils per 1,000 residents aged 0-24 against the typical council's "
-            f"{1000 * typical:.1f} (Census 2021), {100 * shift:+.1f} points a year (councils with twice the "
-            f"typical council's pupils per child have grown {100 * -fit.level_slope * np.log(2):.1f} points a "
-            "year more slowly)")
+    return (
+        f"{1000 * mine:.1f} pupils per 1,000 residents aged 0-24 against the typical council's "
+        f"{1000 * typical:.1f} (Census 2021), {100 * shift:+.1f} points a year (councils with twice the "
+        f"typical council's pupils per child have grown {100 * -fit.level_slope * np.log(2):.1f} points a "
+        "year more slowly)"
+    )
 
 
-def _pooled(series: pd.DataFrame, codes: tuple[str, ...],
-            population: pd.Series | None = None) -> tuple[PoolFit, str | None]:
+def _pooled(
+    series: pd.DataFrame, codes: tuple[str, ...], population: pd.Series | None = None
+) -> tuple[PoolFit, str | None]:
     """The pooled trend of every council's ``series`` (with their regions and, when given,
     their residents aged 0-24), and the region of the councils ``codes`` when they share one."""
     wide = series.pivot_table(index="area", columns="year", values="pupils")

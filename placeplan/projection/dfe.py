@@ -1,7 +1,7 @@
 """What the projection reads from the DfE's *Education, health and care plans* open data.
 
 All from the pack the dataset builder reads (the repository's trimmed ``data/open`` or the
-full pack, see :mod:`placeplan.databuild.opendata`):
+full pack, see :mod:`placeplan.opendata`):
 
 * :func:`council_series`: every council's pupils each January 2019-2025, either all EHC
   plans, those in specialist settings (special schools, resourced provision and SEN
@@ -26,9 +26,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .. import caseload, opendata
 from ..codes import NCY_MIN, PHASES, phase_of
-from ..databuild import caseload, opendata
-from ..databuild.councils import Council
+from ..errors import OpenDataError
+from ..opendata import Council
 from .cohort import NCYS, WIDTH
 
 Measure = Literal["plans", "specialist", "special", "resourced", "independent"]
@@ -43,7 +44,7 @@ MEASURE_COLUMNS: dict[str, tuple[str, ...]] = {
     "independent": ("special_independent", "special_non_maintained"),
 }
 #: The settings forecast on their own, in the order tables show them.
-SETTING_MEASURES = ("special", "resourced", "independent")
+SETTING_MEASURES: tuple[Measure, ...] = ("special", "resourced", "independent")
 LOCAL = "Local authority"
 REGIONAL = "Regional"
 AGE = "Child or young persons age"
@@ -83,13 +84,15 @@ def _council_measures(folder: Path | None, measures: tuple[Measure, ...]) -> dic
     frame = _placement(folder_or_default(folder))
     rows = frame[(frame["geographic_level"] == LOCAL) & (frame["breakdown_topic"] == opendata.ALL_PLANS)]
     lookup = opendata.read(folder_or_default(folder), "la_lookup.csv").set_index("la_code")["region_name"]
-    keys = pd.DataFrame({
-        "area": rows["old_la_code"].astype(str).to_numpy(),
-        "name": rows["la_name"].to_numpy(),
-        "region": rows["old_la_code"].map(lookup).fillna(rows["region_name"]).to_numpy(),
-        "year": rows["time_period"].str[:4].astype(int).to_numpy(),
-    })
-    out = {}
+    keys = pd.DataFrame(
+        {
+            "area": rows["old_la_code"].astype(str).to_numpy(),
+            "name": rows["la_name"].to_numpy(),
+            "region": rows["old_la_code"].map(lookup).fillna(rows["region_name"]).to_numpy(),
+            "year": rows["time_period"].str[:4].astype(int).to_numpy(),
+        }
+    )
+    out: dict[str, pd.DataFrame] = {}
     for measure in measures:
         one = keys.assign(pupils=_measure(rows, measure).to_numpy()).dropna(subset=["pupils"])
         out[measure] = one.drop_duplicates(["area", "year"]).sort_values(["area", "year"]).reset_index(drop=True)
@@ -102,13 +105,6 @@ def children(folder: Path | None = None) -> pd.Series:
     lsoas = opendata.read(folder_or_default(folder), "lsoa_population.csv.gz")
     ages = opendata.counts(lsoas, ["age_0_15", "age_16_24"]).sum(axis=1)
     return ages.groupby(lsoas["la_code"].astype(str)).sum().astype(float)
-
-
-def regions_of(codes: list[str], folder: Path | None = None) -> dict[str, str]:
-    """DfE code -> region name, for the codes the lookup knows."""
-    lookup = opendata.read(folder_or_default(folder), "la_lookup.csv")
-    table = dict(zip(lookup["la_code"].astype(str), lookup["region_name"]))
-    return {code: table[code] for code in codes if code in table}
 
 
 def _by_ncy(rows: pd.DataFrame, column_measure: Measure) -> np.ndarray:
@@ -151,17 +147,20 @@ def progression(codes: list[str], folder: Path | None = None) -> Progression:
     before, after = AGE_PERIODS
     regional = ages[ages["geographic_level"] == REGIONAL]
     england = {p: _by_ncy(regional[regional["time_period"] == p], "specialist") for p in AGE_PERIODS}
-    return Progression(before=counts(LOCAL, before, codes), after=counts(LOCAL, after, codes),
-                       england_before=np.asarray(england[before], dtype=float),
-                       england_after=np.asarray(england[after], dtype=float))
+    return Progression(
+        before=counts(LOCAL, before, codes),
+        after=counts(LOCAL, after, codes),
+        england_before=np.asarray(england[before], dtype=float),
+        england_after=np.asarray(england[after], dtype=float),
+    )
 
 
 @dataclass(frozen=True)
 class Shares:
     """Share of pupils with EHC plans in specialist settings, by need and phase."""
 
-    table: pd.DataFrame      # need, phase, share
-    source: str              # whose figures: the councils', or England's
+    table: pd.DataFrame  # need, phase, share
+    source: str  # whose figures: the councils', or England's
 
     def get(self, need: str, phase: str) -> float | None:
         rows = self.table[(self.table["need"] == need) & (self.table["phase"] == phase)]
@@ -182,15 +181,17 @@ def specialist_shares(codes: list[str], folder: Path | None = None) -> Shares:
     need = opendata.read(folder, "ehcp_need.csv.gz")
     placement = _placement(folder)
     lookup = opendata.read(folder, "la_lookup.csv")
-    councils = [Council(str(r.la_code), r.la_gss_code, r.la_name, r.region_name)
-                for r in lookup.itertuples(index=False) if str(r.la_code) in set(codes)]
+    councils = [
+        Council(str(r.la_code), r.la_gss_code, r.la_name, r.region_name)
+        for r in lookup.itertuples(index=False)
+        if str(r.la_code) in set(codes)
+    ]
     if councils and len(councils) == len(set(codes)):
         try:
-            specialist = sum(_phase_sums(caseload.council_caseload(need, placement, c).by_need_ncy.T)
-                             for c in councils)
+            specialist = sum(_phase_sums(caseload.council_caseload(need, placement, c).by_need_ncy.T) for c in councils)
             plans = sum(_phase_sums(caseload.seed_pattern(need, c)) for c in councils)
             return Shares(_long(specialist, plans), ", ".join(c.name for c in councils))
-        except opendata.OpenDataError:
+        except OpenDataError:
             pass
     return Shares(_england_shares(need, placement), "England")
 
@@ -201,8 +202,13 @@ def _long(specialist: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
     table = share.stack().rename("share").reset_index()
     table.columns = ["phase", "need", "share"]
     order = {p: i for i, p in enumerate(PHASES)}
-    return table.dropna().sort_values(["need", "phase"], key=lambda c: c.map(order) if c.name == "phase" else c)[
-        ["need", "phase", "share"]].reset_index(drop=True)
+    return (
+        table.dropna()
+        .sort_values(["need", "phase"], key=lambda c: c.map(order) if c.name == "phase" else c)[
+            ["need", "phase", "share"]
+        ]
+        .reset_index(drop=True)
+    )
 
 
 def _england_shares(need: pd.DataFrame, placement: pd.DataFrame) -> pd.DataFrame:
@@ -214,8 +220,11 @@ def _england_shares(need: pd.DataFrame, placement: pd.DataFrame) -> pd.DataFrame
     specialist = opendata.counts(kinds[kinds["breakdown"].isin(opendata.SPECIALIST_PLACEMENTS)], columns).sum()
     plans = opendata.counts(regional[regional["breakdown_topic"] == opendata.ALL_PLANS], columns).sum()
     by_need = (specialist / plans.where(plans > 0)).rename(caseload.NEED_CODES)
-    ages = placement[(placement["geographic_level"] == REGIONAL) & (placement["breakdown_topic"] == AGE)
-                     & (placement["time_period"] == AGE_PERIODS[1])]
+    ages = placement[
+        (placement["geographic_level"] == REGIONAL)
+        & (placement["breakdown_topic"] == AGE)
+        & (placement["time_period"] == AGE_PERIODS[1])
+    ]
     spec_ncy = _by_ncy(ages, "specialist")
     plans_ncy = _by_ncy(ages, "plans")
     phases = pd.Series([phase_of(int(n)) for n in NCYS])
@@ -223,6 +232,10 @@ def _england_shares(need: pd.DataFrame, placement: pd.DataFrame) -> pd.DataFrame
     plan_phase = pd.Series(plans_ncy).groupby(phases).sum()
     overall = spec_phase.sum() / plan_phase.sum()
     by_phase = spec_phase / plan_phase
-    rows = [(n, p, float(min(by_need[n] * by_phase[p] / overall, 1.0)))
-            for n in by_need.index for p in PHASES if p in by_phase.index and np.isfinite(by_need[n])]
+    rows = [
+        (n, p, float(min(by_need[n] * by_phase[p] / overall, 1.0)))
+        for n in by_need.index
+        for p in PHASES
+        if p in by_phase.index and np.isfinite(by_need[n])
+    ]
     return pd.DataFrame(rows, columns=["need", "phase", "share"])

@@ -25,30 +25,71 @@ _DFE_YEAR = re.compile(r"^(\d{4})(\d{2})$")
 _SLASH_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 
 
-def _column(name: str, kind: str, description: str, *, required: bool = False, unit: str = "",
-            low: float | None = None, high: float | None = None) -> Column:
-    return Column(name=name, type=kind, unit=unit, required=required, default=None, min=low,
-                  max=high, allowed=(), references=(), description=description)
+def _column(
+    name: str,
+    kind: str,
+    description: str,
+    *,
+    required: bool = False,
+    unit: str = "",
+    low: float | None = None,
+    high: float | None = None,
+) -> Column:
+    return Column(
+        name=name,
+        type=kind,
+        unit=unit,
+        required=required,
+        default=None,
+        min=low,
+        max=high,
+        allowed=(),
+        references=(),
+        description=description,
+    )
 
 
 TABLE = Table(
-    name="history", required=True, key=("area", "setting", "need", "ncy", "year"), geometry=False,
+    name="history",
+    required=True,
+    key=("area", "setting", "need", "ncy", "year"),
+    geometry=False,
     description="Pupils by area and year for a backtest.",
     columns=(
-        _column("area", "id", "Area: a council, a region or England. Without the column the file is one area "
-                              "(a dataset's history.csv).", required=True),
-        _column("year", "year", "Academic year of the January count, as the calendar year it starts.",
-                required=True, unit="academic year starting", low=1990, high=2100),
+        _column(
+            "area",
+            "id",
+            "Area: a council, a region or England. Without the column the file is one area (a dataset's history.csv).",
+            required=True,
+        ),
+        _column(
+            "year",
+            "year",
+            "Academic year of the January count, as the calendar year it starts.",
+            required=True,
+            unit="academic year starting",
+            low=1990,
+            high=2100,
+        ),
         _column("pupils", "number", "Pupils counted that January.", required=True, unit="pupils", low=0),
-        _column("setting", "text", "The setting pupils are in or need (for example special, resourced, "
-                                   "enhanced or independent); blank for all settings."),
+        _column(
+            "setting",
+            "text",
+            "The setting pupils are in or need (for example special, resourced, "
+            "enhanced or independent); blank for all settings.",
+        ),
         _column("need", "need", "Need code; blank for all needs."),
-        _column("ncy", "ncy", "National Curriculum year; blank for all years.", unit="year group",
-                low=-1, high=20),
+        _column("ncy", "ncy", "National Curriculum year; blank for all years.", unit="year group", low=-1, high=20),
         _column("region", "text", "Group the area is pooled with first (for example its region)."),
-        _column("children", "number", "Children and young people aged 0-24 living in the area (one count, "
-                                      "for example Census 2021's). With 20 or more such areas, and no need or "
-                                      "ncy column, growth is also fitted on pupils per child.", unit="residents", low=0),
+        _column(
+            "children",
+            "number",
+            "Children and young people aged 0-24 living in the area (one count, "
+            "for example Census 2021's). With 20 or more such areas, and no need or "
+            "ncy column, growth is also fitted on pupils per child.",
+            unit="residents",
+            low=0,
+        ),
     ),
     compare=(),
 )
@@ -94,12 +135,14 @@ ALL_NCY = -99
 def _academic_years(text: pd.Series) -> pd.Series:
     """'2024/25' and '202425' -> '2024' when the second part follows the first; other text
     is left for the year column's own check."""
+
     def one(value: str) -> str:
         for pattern in (_DFE_YEAR, _SLASH_YEAR):
             match = pattern.match(value)
             if match and int(match.group(2)) == (int(match.group(1)) + 1) % 100:
                 return match.group(1)
         return value
+
     return text.map(one)
 
 
@@ -122,16 +165,18 @@ def read_history(path: str | Path) -> History:
     parsed = parse_table(raw, TABLE, problems)
     problems.raise_if_errors(f"history {path}")
     assert parsed is not None
-    frame = pd.DataFrame({
-        "area": parsed["area"].astype(str),
-        "year": parsed["year"].astype(int),
-        "pupils": parsed["pupils"].astype(float),
-        "setting": parsed["setting"].fillna("").astype(str),
-        "need": parsed["need"].fillna("").astype(str),
-        "ncy": parsed["ncy"].fillna(ALL_NCY).astype(int),
-        "region": parsed["region"].fillna("").astype(str),
-        "children": parsed["children"].astype(float),
-    })
+    frame = pd.DataFrame(
+        {
+            "area": parsed["area"].astype(str),
+            "year": parsed["year"].astype(int),
+            "pupils": parsed["pupils"].astype(float),
+            "setting": parsed["setting"].fillna("").astype(str),
+            "need": parsed["need"].fillna("").astype(str),
+            "ncy": parsed["ncy"].fillna(ALL_NCY).astype(int),
+            "region": parsed["region"].fillna("").astype(str),
+            "children": parsed["children"].astype(float),
+        }
+    )
     _check_keys(raw, frame, problems)
     _check_levels(raw, frame, problems)
     problems.raise_if_errors(f"history {path}")
@@ -144,9 +189,14 @@ def _check_keys(raw, frame: pd.DataFrame, problems: Problems) -> None:
     first_row = {tuple(r[1:]): raw.row_number(r[0]) for r in frame.drop_duplicates(key)[key].itertuples()}
     for i in repeated[repeated].index[:25]:
         values = tuple(frame.loc[i, key])
-        problems.error(raw.label, f"repeats row {first_row[values]} (the same area, setting, need, ncy and year); "
-                                  "expected one count for each", row=raw.row_number(int(i)),
-                       column="year", value=values[-1])
+        problems.error(
+            raw.label,
+            f"repeats row {first_row[values]} (the same area, setting, need, ncy and year); "
+            "expected one count for each",
+            row=raw.row_number(int(i)),
+            column="year",
+            value=values[-1],
+        )
 
 
 def _check_levels(raw, frame: pd.DataFrame, problems: Problems) -> None:
@@ -156,20 +206,34 @@ def _check_levels(raw, frame: pd.DataFrame, problems: Problems) -> None:
         detailed = frame[column] != blank
         mixed = detailed.groupby(frame["area"]).transform(lambda s: s.any() and not s.all())
         for i in frame.index[mixed & ~detailed][:25]:
-            problems.error(raw.label, f"is blank but other rows of area {frame.loc[i, 'area']} give a "
-                                      f"{words}; expected every row of an area by {words} or none",
-                           row=raw.row_number(int(i)), column=column, value="")
+            problems.error(
+                raw.label,
+                f"is blank but other rows of area {frame.loc[i, 'area']} give a "
+                f"{words}; expected every row of an area by {words} or none",
+                row=raw.row_number(int(i)),
+                column=column,
+                value="",
+            )
     children = frame.groupby("area")["children"].nunique()
     for area in children[children > 1].index[:25]:
         rows = frame.index[frame["area"] == area]
         first = frame.loc[rows, "children"].dropna()
         other = first[first != first.iloc[0]].index[0]
-        problems.error(raw.label, f"gives area {area} a second child population ({first.iloc[0]:g} in row "
-                                  f"{raw.row_number(int(first.index[0]))}); expected one count for each area",
-                       row=raw.row_number(int(other)), column="children", value=f"{frame.loc[other, 'children']:g}")
+        problems.error(
+            raw.label,
+            f"gives area {area} a second child population ({first.iloc[0]:g} in row "
+            f"{raw.row_number(int(first.index[0]))}); expected one count for each area",
+            row=raw.row_number(int(other)),
+            column="children",
+            value=f"{frame.loc[other, 'children']:g}",
+        )
     regions = frame.groupby("area")["region"].nunique()
     for area in regions[regions > 1].index[:25]:
         rows = frame.index[frame["area"] == area]
-        problems.error(raw.label, f"gives area {area} more than one region "
-                                  f"({', '.join(sorted(frame.loc[rows, 'region'].unique()))}); expected one",
-                       row=raw.row_number(int(rows[0])), column="region")
+        problems.error(
+            raw.label,
+            f"gives area {area} more than one region "
+            f"({', '.join(sorted(frame.loc[rows, 'region'].unique()))}); expected one",
+            row=raw.row_number(int(rows[0])),
+            column="region",
+        )

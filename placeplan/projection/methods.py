@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 
 from ..codes import PHASES, phase_of
-from ..databuild.opendata import OpenDataError
 from ..dataset import Dataset
+from ..errors import OpenDataError, ProjectionError
 from ..scenario.model import Demand
-from .settings import rate_for
+from ..scenario.projection import rate_for
 from . import cohort as cohorts
 from . import dfe
-from .council import ProjectionError, history_totals
+from .council import history_totals
 from .trend import AreaGrowth
 
 
@@ -33,10 +33,10 @@ from .trend import AreaGrowth
 class Paths:
     """Council counts by draw, need, NCY and years ahead (0 = base): originals and joiners."""
 
-    original: np.ndarray   # draws x needs x NCY x (K + 1)
+    original: np.ndarray  # draws x needs x NCY x (K + 1)
     joined: np.ndarray
-    source_shift: bool     # True when originals move up a year group each year (cohort)
-    zone_factor: pd.DataFrame | None = None   # zone, ncy, ahead, factor (prevalence)
+    source_shift: bool  # True when originals move up a year group each year (cohort)
+    zone_factor: pd.DataFrame | None = None  # zone, ncy, ahead, factor (prevalence)
 
 
 def council_counts(base: pd.DataFrame, needs: list[str]) -> np.ndarray:
@@ -45,19 +45,21 @@ def council_counts(base: pd.DataFrame, needs: list[str]) -> np.ndarray:
     return table.reindex(index=needs, columns=cohorts.NCYS).fillna(0.0).to_numpy(dtype=float)
 
 
-def _level_paths(model: AreaGrowth, ahead: int, draws: int, rng: np.random.Generator,
-                 with_growth: bool, extra: float = 0.0) -> np.ndarray:
+def _level_paths(
+    model: AreaGrowth, ahead: int, draws: int, rng: np.random.Generator, with_growth: bool, extra: float = 0.0
+) -> np.ndarray:
     """draws x (K + 1) cumulative log multipliers, 0 in the base year."""
     paths = model.log_paths(years=ahead, draws=draws, rng=rng, with_growth=with_growth)
     paths = paths + extra * np.arange(1, ahead + 1)
     return np.concatenate([np.zeros((draws, 1)), paths], axis=1)
 
 
-def trend_paths(counts: np.ndarray, model: AreaGrowth, adjust: np.ndarray, ahead: int, draws: int,
-                rng: np.random.Generator) -> Paths:
-    level = _level_paths(model, ahead, draws, rng, with_growth=True)          # S x (K+1)
+def trend_paths(
+    counts: np.ndarray, model: AreaGrowth, adjust: np.ndarray, ahead: int, draws: int, rng: np.random.Generator
+) -> Paths:
+    level = _level_paths(model, ahead, draws, rng, with_growth=True)  # S x (K+1)
     steps = np.arange(ahead + 1)
-    multiplier = np.exp(level[:, None, :] + adjust[None, :, None] * steps[None, None, :])   # S x N x (K+1)
+    multiplier = np.exp(level[:, None, :] + adjust[None, :, None] * steps[None, None, :])  # S x N x (K+1)
     original = counts[None, :, :, None] * multiplier[:, :, None, :]
     return Paths(original=original, joined=np.zeros_like(original), source_shift=False)
 
@@ -65,26 +67,33 @@ def trend_paths(counts: np.ndarray, model: AreaGrowth, adjust: np.ndarray, ahead
 def growth_paths(counts: np.ndarray, needs: list[str], rates: dict[str, float], ahead: int) -> Paths:
     default = rates.get("default", 0.0)
     rate = np.array([rates.get(n, default) for n in needs])
-    multiplier = np.power(1.0 + rate[:, None], np.arange(ahead + 1)[None, :])      # N x (K+1)
+    multiplier = np.power(1.0 + rate[:, None], np.arange(ahead + 1)[None, :])  # N x (K+1)
     original = (counts[:, :, None] * multiplier[:, None, :])[None]
     return Paths(original=original, joined=np.zeros_like(original), source_shift=False)
 
 
-def cohort_paths(counts: np.ndarray, ratios: cohorts.Ratios, model: AreaGrowth | None, ahead: int,
-                 draws: int, rng: np.random.Generator) -> Paths:
+def cohort_paths(
+    counts: np.ndarray,
+    ratios: cohorts.Ratios,
+    model: AreaGrowth | None,
+    ahead: int,
+    draws: int,
+    rng: np.random.Generator,
+) -> Paths:
     """Ageing with drawn ratios, times the level model's noise (no draws when the rates
     are the scenario's own)."""
     if model is None:
-        aged = cohorts.age(counts, ratios, ahead)                             # (K+1) x N x NCY
+        aged = cohorts.age(counts, ratios, ahead)  # (K+1) x N x NCY
         original, joined = aged.original[:, None], aged.joined[:, None]
         noise = np.zeros((1, ahead + 1))
     else:
-        aged = cohorts.age(counts, cohorts.draw(ratios, draws=draws, rng=rng), ahead)   # (K+1) x S x N x NCY
+        aged = cohorts.age(counts, cohorts.draw(ratios, draws=draws, rng=rng), ahead)  # (K+1) x S x N x NCY
         original, joined = aged.original, aged.joined
         noise = _level_paths(model, ahead, draws, rng, with_growth=False)
-    scale = np.exp(noise).T[:, :, None, None]                                   # (K+1) x S x 1 x 1
-    return Paths(original=np.moveaxis(original * scale, 0, -1), joined=np.moveaxis(joined * scale, 0, -1),
-                  source_shift=True)
+    scale = np.exp(noise).T[:, :, None, None]  # (K+1) x S x 1 x 1
+    return Paths(
+        original=np.moveaxis(original * scale, 0, -1), joined=np.moveaxis(joined * scale, 0, -1), source_shift=True
+    )
 
 
 def scenario_ratios(settings: Demand, needs: list[str]) -> cohorts.Ratios:
@@ -108,8 +117,9 @@ def scenario_ratios(settings: Demand, needs: list[str]) -> cohorts.Ratios:
     return cohorts.Ratios(stay=stay, join=join, log_sd=np.zeros_like(stay))
 
 
-def estimated_ratios(dataset: Dataset, settings: Demand, needs: list[str], codes: tuple[str, ...],
-                     folder: Path | None, notes: list[str]) -> cohorts.Ratios:
+def estimated_ratios(
+    dataset: Dataset, settings: Demand, needs: list[str], codes: tuple[str, ...], folder: Path | None, notes: list[str]
+) -> cohorts.Ratios:
     """Ratios from the dataset's history by NCY, else the DfE's ages (the councils' pooled
     toward England's)."""
     source = settings.cohort.source
@@ -129,28 +139,39 @@ def estimated_ratios(dataset: Dataset, settings: Demand, needs: list[str], codes
                 continue
             table = rows.pivot_table(index="year", columns="ncy", values="pupils", aggfunc="sum")
             table = _filled(table.reindex(index=years, columns=cohorts.NCYS))
-            per_need.append(cohorts.estimate(cohorts.count_pairs(table.to_numpy(dtype=float)),
-                                             prior=base_ratios, prior_pupils=k))
-        notes.append(f"cohort: rates from the dataset's history by year group ({len(years)} Januaries)"
-                     + (", pooled toward England's" if prior is not None else ""))
+            per_need.append(
+                cohorts.estimate(cohorts.count_pairs(table.to_numpy(dtype=float)), prior=base_ratios, prior_pupils=k)
+            )
+        notes.append(
+            f"cohort: rates from the dataset's history by year group ({len(years)} Januaries)"
+            + (", pooled toward England's" if prior is not None else "")
+        )
         return cohorts.Ratios(*(np.stack([getattr(r, f) for r in per_need]) for f in ("stay", "join", "log_sd")))
     if source == "history":
-        raise ProjectionError("cohort.source = 'history' needs a history table with pupils by year group "
-                              "(ncy) in at least two consecutive Januaries; the dataset has none")
+        raise ProjectionError(
+            "cohort.source = 'history' needs a history table with pupils by year group "
+            "(ncy) in at least two consecutive Januaries; the dataset has none"
+        )
     try:
         progress = dfe.progression(list(codes), folder)
     except OpenDataError as exc:
-        raise ProjectionError(f"the cohort method needs a history by year group or the DfE's open data: {exc}") from None
+        raise ProjectionError(
+            f"the cohort method needs a history by year group or the DfE's open data: {exc}"
+        ) from None
     england = cohorts.estimate(cohorts.count_pairs(np.vstack([progress.england_before, progress.england_after])))
     if codes and progress.known:
         own = cohorts.count_pairs(np.vstack([progress.before, progress.after]))
         ratios = cohorts.estimate(own, prior=england, prior_pupils=k)
-        notes.append(f"cohort: rates from the council's pupils in specialist settings by age, January 2024 "
-                     f"to January 2025 (DfE), pooled toward England's with a prior of {k:g} pupils")
+        notes.append(
+            f"cohort: rates from the council's pupils in specialist settings by age, January 2024 "
+            f"to January 2025 (DfE), pooled toward England's with a prior of {k:g} pupils"
+        )
     else:
         ratios = england
-        notes.append("cohort: England's rates (January 2024 to January 2025, DfE): the council's own "
-                     "ages are not published or the dataset names no council")
+        notes.append(
+            "cohort: England's rates (January 2024 to January 2025, DfE): the council's own "
+            "ages are not published or the dataset names no council"
+        )
     shape = (len(needs), cohorts.WIDTH)
     return cohorts.Ratios(*(np.broadcast_to(getattr(ratios, f), shape).copy() for f in ("stay", "join", "log_sd")))
 
@@ -169,8 +190,13 @@ def _history_by_ncy(dataset: Dataset) -> pd.DataFrame | None:
     if "setting" in rows and rows["setting"].notna().any():
         # counted once: the rows for all settings where there are any, else every setting's summed
         blank = rows["setting"].isna()
-        rows = rows[blank] if blank.any() else rows.assign(need=rows["need"].astype(object).fillna("")).groupby(
-            ["year", "need", "ncy"], as_index=False)["pupils"].sum()
+        rows = (
+            rows[blank]
+            if blank.any()
+            else rows.assign(need=rows["need"].astype(object).fillna(""))
+            .groupby(["year", "need", "ncy"], as_index=False)["pupils"]
+            .sum()
+        )
     rows = rows.copy()
     if rows["year"].nunique() < 2:
         return None
@@ -188,9 +214,18 @@ def _england_prior(folder: Path | None) -> cohorts.Ratios | None:
     return cohorts.estimate(cohorts.count_pairs(np.vstack([progress.england_before, progress.england_after])))
 
 
-def prevalence_paths(base: pd.DataFrame, *, needs: list[str], dataset: Dataset, settings: Demand,
-                     model: AreaGrowth, base_year: int, ahead: int, rng: np.random.Generator,
-                     notes: list[str]) -> Paths:
+def prevalence_paths(
+    base: pd.DataFrame,
+    *,
+    needs: list[str],
+    dataset: Dataset,
+    settings: Demand,
+    model: AreaGrowth,
+    base_year: int,
+    ahead: int,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> Paths:
     """Pupils per child of their age in their zone, times the zone's child population each
     year, with the rate's own trend and the level model's noise."""
     factor = _population_factor(base, dataset, base_year, ahead, notes)
@@ -199,14 +234,19 @@ def prevalence_paths(base: pd.DataFrame, *, needs: list[str], dataset: Dataset, 
         notes.append(f"prevalence: the rate changes {100 * settings.rate_trend:.1f}% a year (scenario)")
     else:
         rate_growth = model.growth - _population_growth(dataset, base_year, notes)
-        notes.append(f"prevalence: the rate changes {100 * np.expm1(rate_growth):.1f}% a year (trend growth "
-                     "less the child population's growth over the history years)")
+        notes.append(
+            f"prevalence: the rate changes {100 * np.expm1(rate_growth):.1f}% a year (trend growth "
+            "less the child population's growth over the history years)"
+        )
     level = _level_paths(model, ahead, settings.draws, rng, with_growth=False, extra=rate_growth)
     scaled = base.merge(factor, on=["zone_id", "ncy"], how="left")
     scaled["factor"] = scaled["factor"].fillna(1.0)
     scaled["pupils"] = scaled["pupils"] * scaled["factor"]
-    council = (scaled.pivot_table(index=["need", "ncy"], columns="ahead", values="pupils", aggfunc="sum")
-               .reindex(columns=range(ahead + 1)).fillna(0.0))
+    council = (
+        scaled.pivot_table(index=["need", "ncy"], columns="ahead", values="pupils", aggfunc="sum")
+        .reindex(columns=range(ahead + 1))
+        .fillna(0.0)
+    )
     table = np.zeros((len(needs), cohorts.WIDTH, ahead + 1))
     for (need, ncy), row in council.iterrows():
         table[needs.index(need), int(ncy) - cohorts.NCYS[0]] = row.to_numpy()
@@ -214,8 +254,9 @@ def prevalence_paths(base: pd.DataFrame, *, needs: list[str], dataset: Dataset, 
     return Paths(original=original, joined=np.zeros_like(original), source_shift=False, zone_factor=factor)
 
 
-def _population_factor(base: pd.DataFrame, dataset: Dataset, base_year: int, ahead: int,
-                       notes: list[str]) -> pd.DataFrame:
+def _population_factor(
+    base: pd.DataFrame, dataset: Dataset, base_year: int, ahead: int, notes: list[str]
+) -> pd.DataFrame:
     """zone_id, ncy, ahead, factor: the population of the year group's age in that zone
     each year over the base year's (1 where it is unknown)."""
     keys = base[["zone_id", "ncy"]].drop_duplicates()
@@ -237,8 +278,10 @@ def _population_factor(base: pd.DataFrame, dataset: Dataset, base_year: int, ahe
     unknown = keys.merge(table[["zone_id", "ncy"]].drop_duplicates(), how="left", indicator=True)
     missing = int((unknown["_merge"] == "left_only").sum())
     if missing:
-        notes.append(f"prevalence: {missing} zone and year-group cells have no population of their age; "
-                     "they are held at the base year")
+        notes.append(
+            f"prevalence: {missing} zone and year-group cells have no population of their age; "
+            "they are held at the base year"
+        )
     return keys.merge(table[["zone_id", "ncy", "ahead", "factor"]], on=["zone_id", "ncy"], how="inner")
 
 
@@ -261,7 +304,9 @@ def _population_growth(dataset: Dataset, base_year: int, notes: list[str]) -> fl
     totals = population.groupby(population["year"].astype(int))["count"].sum()
     first = int(history.index.min())
     if first not in totals.index or base_year not in totals.index or base_year <= first:
-        notes.append("prevalence: the population table does not cover the history's years, so the rate's "
-                     "trend is the trend growth")
+        notes.append(
+            "prevalence: the population table does not cover the history's years, so the rate's "
+            "trend is the trend growth"
+        )
         return 0.0
     return float(np.log(totals[base_year] / totals[first]) / (base_year - first))

@@ -27,11 +27,20 @@ import pandas as pd
 
 from ..codes import NEEDS, PHASES, phase_of
 from ..dataset import Dataset
+from ..errors import ProjectionError
 from ..scenario.model import Demand
 from . import cohort as cohorts
-from .council import ProjectionError, council_codes, level_model, need_adjustments
-from .methods import (Paths, cohort_paths, council_counts, estimated_ratios, growth_paths, prevalence_paths,
-                      scenario_ratios, trend_paths)
+from .council import council_codes, level_model, need_adjustments
+from .methods import (
+    Paths,
+    cohort_paths,
+    council_counts,
+    estimated_ratios,
+    growth_paths,
+    prevalence_paths,
+    scenario_ratios,
+    trend_paths,
+)
 from .share import share_factors
 
 __all__ = ["PRECISION", "Projection", "ProjectionError", "project_dataset"]
@@ -58,7 +67,7 @@ class Projection:
     percentile: int
     codes: tuple[str, ...]
     notes: tuple[str, ...]
-    phase_totals: pd.DataFrame = field(repr=False)   # year, phase, p10, p50, p90 (all needs, every year)
+    phase_totals: pd.DataFrame = field(repr=False)  # year, phase, p10, p50, p90 (all needs, every year)
     #: draws x needs x phases x years ahead: the council's pupils by need and phase in each
     #: Monte Carlo draw; with ``needs``, what :meth:`draw` shares out over the cells
     phase_draws: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0)), repr=False)
@@ -91,7 +100,6 @@ class Projection:
         return table[table["pupils"] > 0].reset_index(drop=True)
 
 
-
 def _long(values: np.ndarray, needs: list[str], name: str) -> pd.DataFrame:
     """N x NCY x (K+1) -> need, ncy, ahead, <name>."""
     k = values.shape[-1]
@@ -102,8 +110,13 @@ def _long(values: np.ndarray, needs: list[str], name: str) -> pd.DataFrame:
 def _phase_draws(paths: Paths) -> np.ndarray:
     """draws x N x phases x (K+1): pupils by need and phase, in PHASES order."""
     total = paths.original + paths.joined
-    return np.stack([total[:, :, low - cohorts.NCYS[0]: high - cohorts.NCYS[0] + 1, :].sum(axis=2)
-                     for low, high in PHASES.values()], axis=2)
+    return np.stack(
+        [
+            total[:, :, low - cohorts.NCYS[0] : high - cohorts.NCYS[0] + 1, :].sum(axis=2)
+            for low, high in PHASES.values()
+        ],
+        axis=2,
+    )
 
 
 def _expected_cells(base: pd.DataFrame, paths: Paths, needs: list[str], plan_ahead: list[int]) -> pd.DataFrame:
@@ -120,7 +133,9 @@ def _expected_cells(base: pd.DataFrame, paths: Paths, needs: list[str], plan_ahe
     if paths.zone_factor is not None:
         factor = paths.zone_factor.rename(columns={"ncy": "source"})
         part = part.merge(factor, on=["zone_id", "source", "ahead"], how="left")
-        norm = _factor_norm(base, paths.zone_factor).reindex(pd.MultiIndex.from_frame(part[["need", "source", "ahead"]]))
+        norm = _factor_norm(base, paths.zone_factor).reindex(
+            pd.MultiIndex.from_frame(part[["need", "source", "ahead"]])
+        )
         part["weight"] = part["weight"] * part["factor"].fillna(1.0) / norm.to_numpy()
     part["expected"] = part["value"] * part["weight"]
     blocks = [part[["zone_id", "need", "ncy", "ahead", "expected"]]]
@@ -135,15 +150,17 @@ def _expected_cells(base: pd.DataFrame, paths: Paths, needs: list[str], plan_ahe
     return cells[cells["expected"] > 0]
 
 
-def _cells(base: pd.DataFrame, paths: Paths, needs: list[str], percentiles: list[int],
-           plan_ahead: list[int]) -> pd.DataFrame:
+def _cells(
+    base: pd.DataFrame, paths: Paths, needs: list[str], percentiles: list[int], plan_ahead: list[int]
+) -> pd.DataFrame:
     """zone_id, need, ncy, ahead, q<p>: each cell's share of its need and phase's expected
     pupils that year, times the council's percentiles of that need and phase."""
     cells = _expected_cells(base, paths, needs, plan_ahead)
     cells["phase"] = cells["ncy"].map(phase_of)
-    quantiles = np.percentile(_phase_draws(paths), percentiles, axis=0)     # P x N x phases x (K+1)
-    index = pd.MultiIndex.from_product([needs, list(PHASES), range(quantiles.shape[-1])],
-                                       names=["need", "phase", "ahead"])
+    quantiles = np.percentile(_phase_draws(paths), percentiles, axis=0)  # P x N x phases x (K+1)
+    index = pd.MultiIndex.from_product(
+        [needs, list(PHASES), range(quantiles.shape[-1])], names=["need", "phase", "ahead"]
+    )
     council = pd.DataFrame({f"q{p}": quantiles[i].reshape(-1) for i, p in enumerate(percentiles)}, index=index)
     totals = cells.groupby(["need", "phase", "ahead"])["expected"].transform("sum")
     share = (cells["expected"] / totals).to_numpy()
@@ -175,29 +192,42 @@ def _patterns(base: pd.DataFrame) -> pd.DataFrame:
     needs = frame["need"].unique()
     for need in needs:
         for phase in PHASES:
-            for picked in (frame[(frame["need"] == need) & (frame["phase"] == phase)],
-                           frame[frame["need"] == need], frame[frame["phase"] == phase], frame):
+            for picked in (
+                frame[(frame["need"] == need) & (frame["phase"] == phase)],
+                frame[frame["need"] == need],
+                frame[frame["phase"] == phase],
+                frame,
+            ):
                 if picked["pupils"].sum() > 0:
                     weights = picked.groupby("zone_id")["pupils"].sum()
-                    rows.append(pd.DataFrame({"need": need, "phase": phase, "zone_id": weights.index,
-                                              "weight": (weights / weights.sum()).to_numpy()}))
+                    rows.append(
+                        pd.DataFrame(
+                            {
+                                "need": need,
+                                "phase": phase,
+                                "zone_id": weights.index,
+                                "weight": (weights / weights.sum()).to_numpy(),
+                            }
+                        )
+                    )
                     break
     return pd.concat(rows, ignore_index=True)
 
 
-def _council_table(paths: Paths, needs: list[str], shares: pd.DataFrame, base_year: int,
-                   keep_ahead: list[int]) -> pd.DataFrame:
+def _council_table(
+    paths: Paths, needs: list[str], shares: pd.DataFrame, base_year: int, keep_ahead: list[int]
+) -> pd.DataFrame:
     """year, need, phase, p10, p50, p90, share, with ALL needs and all phases."""
-    by_phase = _phase_draws(paths)                                       # S x N x P x (K+1)
+    by_phase = _phase_draws(paths)  # S x N x P x (K+1)
     phases = list(PHASES)
     rows = []
     groups = [(need, [i]) for i, need in enumerate(needs)] + [("ALL", list(range(len(needs))))]
     share_of = {(r.need, r.phase, r.ahead): r.share for r in shares.itertuples(index=False)}
     for need, members in groups:
-        chosen = by_phase[:, members].sum(axis=1)                          # S x P x (K+1)
+        chosen = by_phase[:, members].sum(axis=1)  # S x P x (K+1)
         for j, phase in enumerate([*phases, "all"]):
             values = chosen[:, j] if phase != "all" else chosen.sum(axis=1)
-            q = np.percentile(values, PERCENTILES, axis=0)                 # 3 x (K+1)
+            q = np.percentile(values, PERCENTILES, axis=0)  # 3 x (K+1)
             for k in keep_ahead:
                 share = share_of.get((need, phase, k), np.nan) if need != "ALL" and phase != "all" else np.nan
                 rows.append((base_year + k, need, phase, *q[:, k], share))
@@ -212,9 +242,18 @@ def _base(dataset: Dataset) -> pd.DataFrame:
     return base.astype({"zone_id": str, "need": str, "ncy": int, "pupils": float})
 
 
-def _method_paths(*, dataset: Dataset, settings: Demand, base: pd.DataFrame, needs: list[str],
-                  codes: tuple[str, ...], ahead: int, open_data: Path | None, rng: np.random.Generator,
-                  notes: list[str]) -> Paths:
+def _method_paths(
+    *,
+    dataset: Dataset,
+    settings: Demand,
+    base: pd.DataFrame,
+    needs: list[str],
+    codes: tuple[str, ...],
+    ahead: int,
+    open_data: Path | None,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> Paths:
     counts = council_counts(base, needs)
     if settings.method == "growth":
         notes.append("growth: the scenario's annual rates by need (no range: nothing is estimated)")
@@ -223,52 +262,101 @@ def _method_paths(*, dataset: Dataset, settings: Demand, base: pd.DataFrame, nee
     if settings.method == "trend":
         return trend_paths(counts, model, need_adjustments(dataset, needs), ahead, settings.draws, rng)
     if settings.method == "prevalence":
-        return prevalence_paths(base, needs=needs, dataset=dataset, settings=settings, model=model,
-                                base_year=dataset.meta.base_year, ahead=ahead, rng=rng, notes=notes)
+        return prevalence_paths(
+            base,
+            needs=needs,
+            dataset=dataset,
+            settings=settings,
+            model=model,
+            base_year=dataset.meta.base_year,
+            ahead=ahead,
+            rng=rng,
+            notes=notes,
+        )
     if settings.cohort.source == "scenario":
         notes.append("cohort: the scenario's join, cease and stay rates (no range: nothing is estimated)")
         return cohort_paths(counts, scenario_ratios(settings, needs), None, ahead, settings.draws, rng)
     ratios = estimated_ratios(dataset, settings, needs, codes, open_data, notes)
-    notes.append("cohort: growth comes from the rates; the growth model only sets how far the range "
-                 "spreads (how far councils' growth strays from what was expected)")
+    notes.append(
+        "cohort: growth comes from the rates; the growth model only sets how far the range "
+        "spreads (how far councils' growth strays from what was expected)"
+    )
     return cohort_paths(counts, ratios, model, ahead, settings.draws, rng)
 
 
-def project_dataset(dataset: Dataset, settings: Demand, years: list[int], *,
-                    open_data: Path | None = None, extra_years: int = 0) -> Projection:
+def project_dataset(
+    dataset: Dataset, settings: Demand, years: list[int], *, open_data: Path | None = None, extra_years: int = 0
+) -> Projection:
     """Project ``dataset``'s demand over ``years`` by ``settings.method``; ``extra_years``
     more are projected for the council tables only (SCAP asks 7 years of secondary)."""
     base_year = dataset.meta.base_year
     if years[0] <= base_year:
-        raise ProjectionError(f"the plan starts in {years[0]}/{(years[0] + 1) % 100:02d}, not after the dataset's "
-                              f"base year {dataset.meta.base_year_label}; set horizon.first_year later")
+        raise ProjectionError(
+            f"the plan starts in {years[0]}/{(years[0] + 1) % 100:02d}, not after the dataset's "
+            f"base year {dataset.meta.base_year_label}; set horizon.first_year later"
+        )
     notes: list[str] = []
     codes = council_codes(dataset)
     base = _base(dataset)
     needs = [n for n in NEEDS if n in set(base["need"])]
     ahead = years[-1] - base_year + extra_years
     rng = np.random.default_rng(settings.seed)
-    paths = _method_paths(dataset=dataset, settings=settings, base=base, needs=needs, codes=codes, ahead=ahead,
-                          open_data=open_data, rng=rng, notes=notes)
+    paths = _method_paths(
+        dataset=dataset,
+        settings=settings,
+        base=base,
+        needs=needs,
+        codes=codes,
+        ahead=ahead,
+        open_data=open_data,
+        rng=rng,
+        notes=notes,
+    )
     factors, shares = share_factors(needs, settings, codes, open_data, base_year, years[-1], ahead, notes)
     paths.original = paths.original * factors[None]
     paths.joined = paths.joined * factors[None]
     percentiles = sorted({*PERCENTILES, settings.percentile})
     plan_ahead = [y - base_year for y in years]
     cells = _cells(base, paths, needs, percentiles, plan_ahead)
-    cells = pd.DataFrame({
-        "zone": cells["zone_id"], "need": cells["need"], "ncy": cells["ncy"].astype(int),
-        "phase": cells["ncy"].map(phase_of), "year": cells["ahead"] + base_year,
-        "p10": cells["q10"], "p50": cells["q50"], "p90": cells["q90"],
-        "planned": cells[f"q{settings.percentile}"], "share": cells["share"],
-    }).sort_values(["year", "zone", "need", "ncy"], kind="stable").reset_index(drop=True)
+    cells = (
+        pd.DataFrame(
+            {
+                "zone": cells["zone_id"],
+                "need": cells["need"],
+                "ncy": cells["ncy"].astype(int),
+                "phase": cells["ncy"].map(phase_of),
+                "year": cells["ahead"] + base_year,
+                "p10": cells["q10"],
+                "p50": cells["q50"],
+                "p90": cells["q90"],
+                "planned": cells[f"q{settings.percentile}"],
+                "share": cells["share"],
+            }
+        )
+        .sort_values(["year", "zone", "need", "ncy"], kind="stable")
+        .reset_index(drop=True)
+    )
     council = _council_table(paths, needs, shares, base_year, [0, *plan_ahead])
     phase_totals = _council_table(paths, needs, shares, base_year, list(range(ahead + 1)))
     phase_totals = phase_totals[phase_totals["need"] == "ALL"][["year", "phase", "p10", "p50", "p90"]]
-    log.info("demand: %s, %d draws, %d cells a year", settings.method, paths.original.shape[0],
-             len(cells) // max(len(years), 1))
+    log.info(
+        "demand: %s, %d draws, %d cells a year",
+        settings.method,
+        paths.original.shape[0],
+        len(cells) // max(len(years), 1),
+    )
     for note in notes:
         log.info("demand: %s", note)
-    return Projection(cells=cells, council=council, method=settings.method, base_year=base_year,
-                      years=list(years), percentile=settings.percentile, codes=codes, notes=tuple(notes),
-                      phase_totals=phase_totals, phase_draws=_phase_draws(paths), needs=tuple(needs))
+    return Projection(
+        cells=cells,
+        council=council,
+        method=settings.method,
+        base_year=base_year,
+        years=list(years),
+        percentile=settings.percentile,
+        codes=codes,
+        notes=tuple(notes),
+        phase_totals=phase_totals,
+        phase_draws=_phase_draws(paths),
+        needs=tuple(needs),
+    )

@@ -23,9 +23,11 @@ import pandas as pd
 
 from .project import Projection
 
-SCAP_PHASES = {"primary": ("reception to Year 6 (NCY 0-6)", 5),
-               "secondary": ("Years 7 to 11 (NCY 7-11)", 7),
-               "post16": ("Years 12 to 14 (NCY 12-14), SCAP counts them with secondary", 7)}
+SCAP_PHASES = {
+    "primary": ("reception to Year 6 (NCY 0-6)", 5),
+    "secondary": ("Years 7 to 11 (NCY 7-11)", 7),
+    "post16": ("Years 12 to 14 (NCY 12-14), SCAP counts them with secondary", 7),
+}
 
 
 def scap_table(projection: Projection, *, area: str) -> pd.DataFrame:
@@ -39,10 +41,21 @@ def scap_table(projection: Projection, *, area: str) -> pd.DataFrame:
             if found.empty:
                 continue
             row = found.iloc[0]
-            rows.append((area, ";".join(projection.codes), f"{year}/{(year + 1) % 100:02d}", phase, groups,
-                         int(round(row["p50"])), int(round(row["p10"])), int(round(row["p90"]))))
-    return pd.DataFrame(rows, columns=["area", "la_codes", "academic_year", "phase", "year_groups",
-                                       "pupils", "p10", "p90"])
+            rows.append(
+                (
+                    area,
+                    ";".join(projection.codes),
+                    f"{year}/{(year + 1) % 100:02d}",
+                    phase,
+                    groups,
+                    int(round(row["p50"])),
+                    int(round(row["p10"])),
+                    int(round(row["p90"])),
+                )
+            )
+    return pd.DataFrame(
+        rows, columns=["area", "la_codes", "academic_year", "phase", "year_groups", "pupils", "p10", "p90"]
+    )
 
 
 def years_needed(years: list[int]) -> int:

@@ -49,9 +49,10 @@ exactly these parts, so Monte Carlo percentiles and the formula agree.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -126,9 +127,13 @@ def steps(wide: pd.DataFrame) -> Steps:
     column = {span: i for i, span in enumerate(spans)}
     if len(rows):
         table[rows, [column[(int(s), int(e))] for s, e in zip(start_year, end_year)]] = rate
-    by_step = pd.DataFrame(table, index=wide.index,
-                           columns=pd.MultiIndex.from_tuples(spans, names=["start", "end"]) if spans
-                           else pd.MultiIndex.from_arrays([[], []], names=["start", "end"]))
+    by_step = pd.DataFrame(
+        table,
+        index=wide.index,
+        columns=pd.MultiIndex.from_tuples(spans, names=["start", "end"])
+        if spans
+        else pd.MultiIndex.from_arrays([[], []], names=["start", "end"]),
+    )
     growth_years = list(range(int(years.min()) + 1, int(years.max()) + 1)) if width else []
     counted = pd.Series(positive.sum(axis=0), index=years)
     return Steps(rate=by_step, per_year=_per_year(by_step, growth_years), counted=counted)
@@ -200,7 +205,7 @@ class Parts:
     dof: float
 
 
-def variance_parts(deviation: pd.DataFrame, lengths: Sequence[float] | None = None) -> Parts:
+def variance_parts(deviation: pd.DataFrame, lengths: Sequence[float] | np.ndarray | None = None) -> Parts:
     """Lasting and passing variance of areas' deviations from the typical growth.
 
     ``deviation`` is areas x steps of annualised deviations, ``lengths`` each step's years
@@ -211,7 +216,7 @@ def variance_parts(deviation: pd.DataFrame, lengths: Sequence[float] | None = No
     (kept within 0 and 1; one half with one step). A step of ``k`` years holds the lasting
     part whole and a ``k``-th of the passing part, so the passing part per year is the mean
     of ``k`` times each step's total less the lasting part."""
-    lengths = np.ones(deviation.shape[1]) if lengths is None else np.asarray(lengths, dtype=float)
+    years = np.ones(deviation.shape[1]) if lengths is None else np.asarray(lengths, dtype=float)
     enough = (deviation.notna().sum(axis=0) >= MIN_AREAS).to_numpy()
     used = deviation.loc[:, enough]
     if not used.shape[1]:
@@ -221,13 +226,13 @@ def variance_parts(deviation: pd.DataFrame, lengths: Sequence[float] | None = No
     columns = list(used.columns)
     correlations = []
     for i, first in enumerate(columns):
-        for second in columns[i + 1:]:
+        for second in columns[i + 1 :]:
             pair = used[[first, second]].dropna()
             if len(pair) >= MIN_AREAS and pair[first].nunique() > 1 and pair[second].nunique() > 1:
                 correlations.append(float(pair[first].rank().corr(pair[second].rank())))
     share = float(np.clip(np.mean(correlations), 0.0, 1.0)) if correlations else 0.5
     lasting = share * float(totals.mean())
-    passing = max(float(np.mean(lengths[enough] * (totals - lasting))), 0.0)
+    passing = max(float(np.mean(years[enough] * (totals - lasting))), 0.0)
     areas = int(used.notna().any(axis=1).sum())
     return Parts(lasting, passing, float(max(areas - 1, 1) * used.shape[1]))
 
@@ -239,7 +244,7 @@ def center_variance(center: pd.Series, boundaries: Sequence[int]) -> tuple[float
     if not len(center):
         return 0.0, 0
     marks = [b for b in boundaries if center.index.min() - 1 <= b <= center.index.max()]
-    spans = [(a, b) for a, b in zip(marks, marks[1:])]
+    spans = [(a, b) for a, b in itertools.pairwise(marks)]
     means = span_mean(center, spans)
     keep = np.isfinite(means)
     means, k = means[keep], np.array([b - a for a, b in spans], dtype=float)[keep]
@@ -254,17 +259,17 @@ class PoolFit:
     """What the pool of areas says about growth: typical growth by year, group effects,
     persistence weights, the variance parts and the evidence behind them."""
 
-    center: pd.Series            # typical annual log growth, by year
+    center: pd.Series  # typical annual log growth, by year
     group_effects: pd.DataFrame  # group x year: the group's median deviation
     group_weight: float
     area_weight: float
     lasting: float
     passing: float
-    year_to_year: float          # variance of the typical growth from year to year
+    year_to_year: float  # variance of the typical growth from year to year
     areas: int
     spread_dof: float = math.inf  # degrees of freedom of lasting and passing
-    center_dof: float = 0.0       # of year_to_year: the pool's steps less one (and any prior's)
-    level_slope: float = 0.0      # growth per unit of log pupils per child above the typical area's
+    center_dof: float = 0.0  # of year_to_year: the pool's steps less one (and any prior's)
+    level_slope: float = 0.0  # growth per unit of log pupils per child above the typical area's
     level_centers: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # typical log per child, by year
 
     @property
@@ -291,8 +296,11 @@ def level_shift(found: Steps, levels: pd.DataFrame, centers: pd.Series, slope: f
     """Areas x steps: ``slope`` times each area's log pupils per child above the typical
     area's at the step's start (NaN where unknown)."""
     above = above_typical(levels, centers).reindex(found.rate.index)
-    table = np.column_stack([above[start].to_numpy(dtype=float) for start, _ in found.rate.columns]) \
-        if found.rate.shape[1] else np.empty((len(found.rate), 0))
+    table = (
+        np.column_stack([above[start].to_numpy(dtype=float) for start, _ in found.rate.columns])
+        if found.rate.shape[1]
+        else np.empty((len(found.rate), 0))
+    )
     return pd.DataFrame(slope * table, index=found.rate.index, columns=found.rate.columns)
 
 
@@ -312,8 +320,7 @@ def _level_slope(deviation: pd.DataFrame, found: Steps, levels: pd.DataFrame, ce
     return float(min(coefficients[1], 0.0))
 
 
-def least_absolute_deviations(design: np.ndarray, target: np.ndarray,
-                              weights: np.ndarray | None = None) -> np.ndarray:
+def least_absolute_deviations(design: np.ndarray, target: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Coefficients minimising the weighted sum of absolute residuals: a linear programme
     (``design @ b - target = v - u`` with u, v >= 0), so a few areas' data breaks do not
     steer the fit as they would a least-squares one."""
@@ -321,8 +328,9 @@ def least_absolute_deviations(design: np.ndarray, target: np.ndarray,
     weights = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     cost = np.concatenate([np.zeros(p), weights, weights])
     equality = np.hstack([design, np.eye(n), -np.eye(n)])
-    solved = optimize.linprog(cost, A_eq=equality, b_eq=target, bounds=[(None, None)] * p + [(0, None)] * (2 * n),
-                              method="highs")
+    solved = optimize.linprog(
+        cost, A_eq=equality, b_eq=target, bounds=[(None, None)] * p + [(0, None)] * (2 * n), method="highs"
+    )
     if solved.status != 0:
         raise RuntimeError(f"least absolute deviations: {solved.message}")
     return np.asarray(solved.x[:p], dtype=float)
@@ -367,10 +375,20 @@ def fit_pool(wide: pd.DataFrame, groups: pd.Series | None = None, children: pd.S
         # and how far it strays is partly England's (a conjugate prior on the variance)
         year_to_year = (PRIOR_STEPS * REFERENCE_VARIANCE + dof * year_to_year) / (PRIOR_STEPS + dof)
         dof += PRIOR_STEPS
-    return PoolFit(center=center, group_effects=effects, group_weight=group_weight,
-                   area_weight=persistence(own, boundaries), lasting=parts.lasting, passing=parts.passing,
-                   year_to_year=year_to_year, areas=areas, spread_dof=parts.dof, center_dof=dof,
-                   level_slope=slope, level_centers=centers)
+    return PoolFit(
+        center=center,
+        group_effects=effects,
+        group_weight=group_weight,
+        area_weight=persistence(own, boundaries),
+        lasting=parts.lasting,
+        passing=parts.passing,
+        year_to_year=year_to_year,
+        areas=areas,
+        spread_dof=parts.dof,
+        center_dof=dof,
+        level_slope=slope,
+        level_centers=centers,
+    )
 
 
 @dataclass(frozen=True)
@@ -390,8 +408,9 @@ class AreaGrowth:
 
     def variance(self, horizon: int) -> float:
         """Variance of the log forecast error ``horizon`` years ahead."""
-        return (horizon * horizon * (self.persistent_variance + self.common_persistent)
-                + horizon * (self.annual_variance + self.common_annual))
+        return horizon * horizon * (self.persistent_variance + self.common_persistent) + horizon * (
+            self.annual_variance + self.common_annual
+        )
 
     def dof(self, horizon: int) -> float:
         """Degrees of freedom of the error ``horizon`` years ahead (infinite: normal)."""
@@ -406,8 +425,7 @@ class AreaGrowth:
         scale = stats.norm.ppf(probability) if math.isinf(dof) else stats.t.ppf(probability, dof)
         return float(scale * math.sqrt(self.variance(horizon)))
 
-    def log_paths(self, *, years: int, draws: int, rng: np.random.Generator,
-                  with_growth: bool = True) -> np.ndarray:
+    def log_paths(self, *, years: int, draws: int, rng: np.random.Generator, with_growth: bool = True) -> np.ndarray:
         """Cumulative log multipliers, draws x years (year 1 first). Without growth the
         paths are the noise alone, centred on 0. With finite degrees of freedom each draw's
         noise is scaled by one chi-square draw (a multivariate t)."""
@@ -421,8 +439,9 @@ class AreaGrowth:
         return np.cumsum(steps_, axis=1)
 
 
-def area_growths(fit: PoolFit, counts: pd.DataFrame, groups: pd.Series | None = None,
-                 children: pd.Series | None = None) -> pd.DataFrame:
+def area_growths(
+    fit: PoolFit, counts: pd.DataFrame, groups: pd.Series | None = None, children: pd.Series | None = None
+) -> pd.DataFrame:
     """Forecast growth for many areas at once from their counts (areas x years, any
     spacing; years outside the pool's are measured against the mean typical growth),
     ``groups`` each area's group and ``children`` its child population (used when the pool
@@ -448,27 +467,38 @@ def area_growths(fit: PoolFit, counts: pd.DataFrame, groups: pd.Series | None = 
     weight = np.where(years > 0, fit.area_weight, 0.0)
     area_mean = np.nan_to_num(own_part.mean(axis=1).to_numpy())
     growth = fit.growth + fit.group_weight * group_mean + weight * area_mean + level
-    persistent = (1 - weight) ** 2 * fit.lasting + np.divide(weight ** 2 * fit.passing, years,
-                                                             out=np.zeros(len(years)), where=years > 0)
-    return pd.DataFrame({
-        "growth": growth, "persistent": persistent, "annual": np.full(len(years), fit.passing),
-        "common_persistent": np.full(len(years), fit.year_to_year / max(len(fit.center), 1)),
-        "common_annual": np.full(len(years), fit.year_to_year), "years": years,
-    }, index=own.index)
+    persistent = (1 - weight) ** 2 * fit.lasting + np.divide(
+        weight**2 * fit.passing, years, out=np.zeros(len(years)), where=years > 0
+    )
+    return pd.DataFrame(
+        {
+            "growth": growth,
+            "persistent": persistent,
+            "annual": np.full(len(years), fit.passing),
+            "common_persistent": np.full(len(years), fit.year_to_year / max(len(fit.center), 1)),
+            "common_annual": np.full(len(years), fit.year_to_year),
+            "years": years,
+        },
+        index=own.index,
+    )
 
 
-def area_growth(fit: PoolFit, counts: pd.Series, group: str | None = None,
-                children: float | None = None) -> AreaGrowth:
+def area_growth(fit: PoolFit, counts: pd.Series, group: str | None = None, children: float | None = None) -> AreaGrowth:
     """Forecast growth for one area with ``counts`` by year (any spacing; may be empty),
     its group and its child population."""
     frame = counts.dropna().to_frame("area").T
     groups = pd.Series({"area": group}, dtype=object) if group is not None else None
     population = pd.Series({"area": children}, dtype=float) if children is not None else None
     row = area_growths(fit, frame, groups, population).iloc[0]
-    return AreaGrowth(growth=float(row["growth"]), persistent_variance=float(row["persistent"]),
-                      annual_variance=float(row["annual"]), common_persistent=float(row["common_persistent"]),
-                      common_annual=float(row["common_annual"]), common_dof=fit.center_dof,
-                      spread_dof=fit.spread_dof)
+    return AreaGrowth(
+        growth=float(row["growth"]),
+        persistent_variance=float(row["persistent"]),
+        annual_variance=float(row["annual"]),
+        common_persistent=float(row["common_persistent"]),
+        common_annual=float(row["common_annual"]),
+        common_dof=fit.center_dof,
+        spread_dof=fit.spread_dof,
+    )
 
 
 def satterthwaite(spread: np.ndarray, spread_dof: float, common: np.ndarray, common_dof: float) -> np.ndarray:
@@ -478,9 +508,9 @@ def satterthwaite(spread: np.ndarray, spread_dof: float, common: np.ndarray, com
     NORMAL_DOF."""
     terms = np.zeros_like(spread, dtype=float)
     if math.isfinite(spread_dof):
-        terms = terms + spread ** 2 / spread_dof
+        terms = terms + spread**2 / spread_dof
     if common_dof > 0 and math.isfinite(common_dof):
-        terms = terms + common ** 2 / common_dof
+        terms = terms + common**2 / common_dof
     total = spread + common
-    dof = np.divide(total ** 2, terms, out=np.full(len(total), math.inf), where=terms > 0)
+    dof = np.divide(total**2, terms, out=np.full(len(total), math.inf), where=terms > 0)
     return np.where(dof > NORMAL_DOF, math.inf, dof)

@@ -16,6 +16,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from ..errors import BadText, Unreadable
+
 #: Largest scenario file read: 1 MB. A scenario is a few hundred bytes of settings; the
 #: largest a council could write (every option id excluded, every need costed) is tens of
 #: kilobytes.
@@ -26,16 +28,12 @@ MAX_SCENARIO_BYTES = 1_000_000
 MAX_NESTING = 6
 
 
-class Unreadable(Exception):
-    """The path is not a file placeplan will read (missing, a folder, a device, too big)."""
-
-
-class BadText(Exception):
-    """The file was read, but its text is not a scenario (encoding, TOML, nesting)."""
-
-
-_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _kind(mode: int) -> str:
@@ -81,8 +79,12 @@ def read_bytes(path: Path, *, folder_hint: str) -> bytes:
 
 
 _SAVE = "expected UTF-8: save it again as UTF-8 (in most editors, 'Save as' and choose UTF-8)"
-_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 
 
 def _where(data: bytes, offset: int) -> str:
@@ -104,8 +106,10 @@ def decode(data: bytes) -> str:
         if max(odd, even) > len(sample) // 4 and min(odd, even) == 0:
             order = "little-endian" if odd else "big-endian"
             raise BadText(f"looks like UTF-16 ({order}, without a byte-order mark); {_SAVE}")
-        raise BadText(f"contains NUL bytes (the first at {_where(data, data.index(0))}): it looks like "
-                      "a binary file; expected a scenario TOML file in UTF-8")
+        raise BadText(
+            f"contains NUL bytes (the first at {_where(data, data.index(0))}): it looks like "
+            "a binary file; expected a scenario TOML file in UTF-8"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -116,8 +120,10 @@ def decode(data: bytes) -> str:
         except UnicodeDecodeError:
             raise BadText(f"is not UTF-8 text ({where} is not UTF-8); {_SAVE}") from None
         char = bytes([byte]).decode("cp1252")
-        raise BadText(f"is not UTF-8 text: it looks like Windows-1252, as Excel and older Windows "
-                      f"editors save it ({where} is {char!r} there); {_SAVE}") from None
+        raise BadText(
+            f"is not UTF-8 text: it looks like Windows-1252, as Excel and older Windows "
+            f"editors save it ({where} is {char!r} there); {_SAVE}"
+        ) from None
 
 
 def too_deep(data: Any, limit: int = MAX_NESTING) -> str | None:
@@ -127,7 +133,7 @@ def too_deep(data: Any, limit: int = MAX_NESTING) -> str | None:
     while stack:
         node, keys = stack.pop()
         if len(keys) > limit:
-            return ".".join(keys[:limit + 1])
+            return ".".join(keys[: limit + 1])
         if isinstance(node, dict):
             stack.extend((value, (*keys, str(key))) for key, value in node.items())
         elif isinstance(node, list):
@@ -142,12 +148,16 @@ def parse(text: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise BadText(f"is not valid TOML: {exc}") from None
     except RecursionError:
-        raise BadText(f"is not valid TOML for a scenario: it nests lists or tables hundreds of levels "
-                      f"deep; expected settings at most {MAX_NESTING} levels deep") from None
+        raise BadText(
+            f"is not valid TOML for a scenario: it nests lists or tables hundreds of levels "
+            f"deep; expected settings at most {MAX_NESTING} levels deep"
+        ) from None
     deep = too_deep(data)
     if deep is not None:
-        raise BadText(f"nests keys or lists more than {MAX_NESTING} levels deep (at {deep}); expected "
-                      f"settings at most {MAX_NESTING} levels deep, such as demand.cohort.join.ASD")
+        raise BadText(
+            f"nests keys or lists more than {MAX_NESTING} levels deep (at {deep}); expected "
+            f"settings at most {MAX_NESTING} levels deep, such as demand.cohort.join.ASD"
+        )
     return data
 
 

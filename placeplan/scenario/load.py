@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..codes import suggest
-from ..errors import Problems, ScenarioError
+from ..errors import BadText, Problems, ScenarioError, Unreadable
 from . import files
 from .messages import toml_text, validation_problems
 from .model import Scenario
@@ -111,8 +111,7 @@ def _chain(paths: tuple[Path, ...]) -> str:
     return " -> ".join(names)
 
 
-def _layers(path: Path, problems: Problems, seen: tuple[Path, ...] = (),
-            named: Any = None) -> list[tuple[str, dict]]:
+def _layers(path: Path, problems: Problems, seen: tuple[Path, ...] = (), named: Any = None) -> list[tuple[str, dict]]:
     """The file and what it extends, most basic first. ``seen`` are the files that extend
     this one (the first is the scenario itself); ``named`` is how the last of them wrote it."""
     path = _resolved(path)
@@ -121,21 +120,28 @@ def _layers(path: Path, problems: Problems, seen: tuple[Path, ...] = (),
         problems.error(path.name, f"extends itself through {_chain((*seen, path))}", key="extends")
         return []
     if len(seen) > MAX_EXTENDS:
-        problems.error(seen[0].name, f"extends a chain of more than {MAX_EXTENDS} scenarios "
-                                     f"({_chain((*seen, path))}); expected at most {MAX_EXTENDS}: let a "
-                                     "variant extend the base directly", key="extends")
+        problems.error(
+            seen[0].name,
+            f"extends a chain of more than {MAX_EXTENDS} scenarios "
+            f"({_chain((*seen, path))}); expected at most {MAX_EXTENDS}: let a "
+            "variant extend the base directly",
+            key="extends",
+        )
         return []
-    hint = ("is a folder; expected a scenario TOML file" if seen else
-            "is a folder without a dataset.toml; expected a scenario TOML file or a dataset folder")
+    hint = (
+        "is a folder; expected a scenario TOML file"
+        if seen
+        else "is a folder without a dataset.toml; expected a scenario TOML file or a dataset folder"
+    )
     try:
         data = files.read_toml(path, folder_hint=hint)
-    except files.Unreadable as exc:
+    except Unreadable as exc:
         if seen:
             problems.error(referrer, str(exc), key="extends", value=named)
         else:
             problems.error(referrer, str(exc))
         return []
-    except files.BadText as exc:
+    except BadText as exc:
         problems.error(path.name, str(exc))
         return []
     _anchor_paths(data, path.parent)
@@ -143,15 +149,24 @@ def _layers(path: Path, problems: Problems, seen: tuple[Path, ...] = (),
     layers: list[tuple[str, dict]] = []
     if parent is not None:
         if isinstance(parent, list):
-            problems.error(path.name, "is a list; expected the file name of one scenario (a scenario "
-                                      "extends one other, which may itself extend another)",
-                           key="extends", value=toml_text(parent))
+            problems.error(
+                path.name,
+                "is a list; expected the file name of one scenario (a scenario "
+                "extends one other, which may itself extend another)",
+                key="extends",
+                value=toml_text(parent),
+            )
         elif not isinstance(parent, str):
-            problems.error(path.name, "is not valid; expected the file name of another scenario, in quotes",
-                           key="extends", value=toml_text(parent))
+            problems.error(
+                path.name,
+                "is not valid; expected the file name of another scenario, in quotes",
+                key="extends",
+                value=toml_text(parent),
+            )
         elif not parent.strip():
-            problems.error(path.name, "is empty; expected the file name of another scenario",
-                           key="extends", value=parent)
+            problems.error(
+                path.name, "is empty; expected the file name of another scenario", key="extends", value=parent
+            )
         else:
             layers = _layers(path.parent / parent, problems, (*seen, path), parent)
     return [*layers, (path.name, data)]
@@ -162,9 +177,10 @@ def _known_keys(model: type[BaseModel]) -> dict[str, Any]:
     keys: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         annotation = info.annotation
-        is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
-        is_table = getattr(annotation, "__origin__", None) is dict
-        keys[name] = _known_keys(annotation) if is_section else FREE if is_table else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys[name] = _known_keys(annotation)
+        else:
+            keys[name] = FREE if getattr(annotation, "__origin__", None) is dict else None
     return keys
 
 
@@ -188,8 +204,9 @@ def _check_keys(data: dict, known: dict, layer: str, prefix: str, problems: Prob
         dotted = f"{prefix}{key}"
         if key not in known:
             guess = suggest(key, list(known), cutoff=0.6)
-            hint = f"did you mean {prefix}{guess}?" if guess else \
-                f"expected one of {', '.join(prefix + k for k in known)}"
+            hint = (
+                f"did you mean {prefix}{guess}?" if guess else f"expected one of {', '.join(prefix + k for k in known)}"
+            )
             problems.error(layer, f"is not a scenario setting; {hint}", key=dotted)
         elif isinstance(known[key], dict):
             if isinstance(value, dict):
@@ -226,27 +243,33 @@ def _parse_set(item: str, known: dict, problems: Problems) -> dict | None:
     """``section.key=value`` -> nested dict; the value is read as TOML, else as text (and
     always as text for a text setting such as name, so ``--set name=2025`` is the name)."""
     if "=" not in item:
-        problems.error("--set", "has no '='; expected section.key=value, for example "
-                                "travel.speed_kmh=25", value=item)
+        problems.error("--set", "has no '='; expected section.key=value, for example travel.speed_kmh=25", value=item)
         return None
     key, text = item.split("=", 1)
     parts = [p.strip() for p in key.strip().split(".")]
-    node = known
+    node: dict[str, Any] | str | None = known
     for depth, part in enumerate(parts):
         if node == FREE:
             if depth == len(parts) - 1:
                 break
             table = ".".join(parts[:depth])
-            problems.error("--set", f"goes below the entries of {table}; expected {table}.KEY=number, "
-                                    f"for example {table}.default=0.1", key=key.strip())
+            problems.error(
+                "--set",
+                f"goes below the entries of {table}; expected {table}.KEY=number, for example {table}.default=0.1",
+                key=key.strip(),
+            )
             return None
         if not isinstance(node, dict) or part not in node:
             options = list(node) if isinstance(node, dict) else []
             guess = suggest(part, options, cutoff=0.6)
             where = ".".join(parts[:depth])
-            hint = f"did you mean {'.'.join([*parts[:depth], guess])}?" if guess else \
-                f"expected one of {', '.join(options)}" + (f" under {where}" if where else "") \
-                if options else f"{where} is a single setting, not a section"
+            hint = (
+                f"did you mean {'.'.join([*parts[:depth], guess])}?"
+                if guess
+                else f"expected one of {', '.join(options)}" + (f" under {where}" if where else "")
+                if options
+                else f"{where} is a single setting, not a section"
+            )
             problems.error("--set", f"is not a scenario setting; {hint}", key=key.strip())
             return None
         node = node[part]
@@ -256,8 +279,11 @@ def _parse_set(item: str, known: dict, problems: Problems) -> dict | None:
     except tomllib.TOMLDecodeError:
         value = text
     except RecursionError:
-        problems.error("--set", f"nests lists or tables too deeply; expected a value at most "
-                                f"{files.MAX_NESTING} levels deep", key=key.strip())
+        problems.error(
+            "--set",
+            f"nests lists or tables too deeply; expected a value at most {files.MAX_NESTING} levels deep",
+            key=key.strip(),
+        )
         return None
     if ".".join(parts) in _text_keys(Scenario) and not isinstance(value, str):
         value = text
@@ -268,8 +294,12 @@ def _parse_set(item: str, known: dict, problems: Problems) -> dict | None:
     cursor[parts[-1]] = value
     deep = files.too_deep(out)
     if deep is not None:
-        problems.error("--set", f"nests keys or lists more than {files.MAX_NESTING} levels deep (at {deep}); "
-                                f"expected settings at most {files.MAX_NESTING} levels deep", key=key.strip())
+        problems.error(
+            "--set",
+            f"nests keys or lists more than {files.MAX_NESTING} levels deep (at {deep}); "
+            f"expected settings at most {files.MAX_NESTING} levels deep",
+            key=key.strip(),
+        )
         return None
     return out
 
@@ -287,8 +317,7 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] | list[str] = ())
     return _raise_if_wrong(read_scenario(path, overrides), Path(path))
 
 
-def read_scenario_for_dataset(folder: str | Path,
-                              overrides: tuple[str, ...] | list[str] = ()) -> ScenarioReading:
+def read_scenario_for_dataset(folder: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> ScenarioReading:
     """Default settings around a bare dataset folder, for a quick check of the data."""
     folder = _resolved(Path(folder))
     layer = (f"{folder.name} (default settings)", {"dataset": str(folder)})
@@ -306,8 +335,9 @@ def _raise_if_wrong(reading: ScenarioReading, path: Path) -> LoadedScenario:
     return reading.loaded
 
 
-def _resolve(path: Path, layers: list[tuple[str, dict]], overrides: tuple[str, ...] | list[str],
-             problems: Problems) -> ScenarioReading:
+def _resolve(
+    path: Path, layers: list[tuple[str, dict]], overrides: tuple[str, ...] | list[str], problems: Problems
+) -> ScenarioReading:
     known = _known_keys(Scenario)
     unread = bool(problems.errors)  # _layers could not read every file
     read_any = bool(layers)
@@ -326,8 +356,7 @@ def _resolve(path: Path, layers: list[tuple[str, dict]], overrides: tuple[str, .
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
         # A file that could not be read may be where a required key was: say only that.
-        validation_problems(exc, Scenario, lambda key: _layer(origin, key, fallback), problems,
-                            skip_missing=unread)
+        validation_problems(exc, Scenario, lambda key: _layer(origin, key, fallback), problems, skip_missing=unread)
         return ScenarioReading(None, problems, dataset)
     if dataset is None or unread:
         return ScenarioReading(None, problems, dataset)
@@ -342,7 +371,8 @@ def _merged(layers: list[tuple[str, dict]], known: dict) -> tuple[dict, list[Cha
     merged: dict[str, Any] = {}
     changes: list[Change] = []
     origin: dict[str, str] = {}
-    defaults = _flatten(Scenario.model_construct().model_dump(exclude={"dataset"}), known)
+    # dataset has no default, so one is given only to be left out of the dump
+    defaults = _flatten(Scenario.model_construct(dataset="").model_dump(exclude={"dataset"}), known)
     for layer, data in layers:
         before = {**defaults, **_flatten(merged, known)}
         merged = _merge(merged, data)
@@ -372,8 +402,9 @@ def _dataset_folder(value: Any, layer: str, problems: Problems) -> Path | None:
     if not isinstance(value, str) or "\x00" in value:  # the model reports these
         return None
     if not value.strip():
-        problems.error(layer, "is empty; expected the dataset folder, relative to the scenario file",
-                       key="dataset", value=value)
+        problems.error(
+            layer, "is empty; expected the dataset folder, relative to the scenario file", key="dataset", value=value
+        )
         return None
     folder = Path(value)
     try:
@@ -381,7 +412,11 @@ def _dataset_folder(value: Any, layer: str, problems: Problems) -> Path | None:
     except (OSError, ValueError):
         is_dataset = False
     if not is_dataset:
-        problems.error(layer, "is not a dataset folder (no dataset.toml there); the path is "
-                              "relative to the scenario file that names it", key="dataset", value=value)
+        problems.error(
+            layer,
+            "is not a dataset folder (no dataset.toml there); the path is relative to the scenario file that names it",
+            key="dataset",
+            value=value,
+        )
         return None
     return folder

@@ -10,16 +10,24 @@ from typing import Any
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from ..errors import Problems, value_kind
 
 _TYPES = {
-    "int_type": "a valid integer", "int_parsing": "a valid integer", "int_from_float": "a valid integer",
-    "float_type": "a valid number", "float_parsing": "a valid number",
-    "string_type": "text in quotes", "bool_type": "true or false", "bool_parsing": "true or false",
-    "tuple_type": 'a list such as ["O1", "O3"]', "list_type": 'a list such as ["O1", "O3"]',
+    "int_type": "a valid integer",
+    "int_parsing": "a valid integer",
+    "int_from_float": "a valid integer",
+    "float_type": "a valid number",
+    "float_parsing": "a valid number",
+    "string_type": "text in quotes",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "tuple_type": 'a list such as ["O1", "O3"]',
+    "list_type": 'a list such as ["O1", "O3"]',
     "dict_type": "a table such as { default = 0.1 }",
-    "model_type": "a section of settings", "model_attributes_type": "a section of settings",
+    "model_type": "a section of settings",
+    "model_attributes_type": "a section of settings",
 }
 
 
@@ -86,7 +94,7 @@ def _optional(info: FieldInfo | None) -> bool:
     return info is not None and info.default is None
 
 
-def message(error: dict, info: FieldInfo | None, key: str) -> str:
+def message(error: ErrorDetails, info: FieldInfo | None, key: str) -> str:
     """One pydantic error as '... is not valid; expected ...' with what would be right."""
     kind, value = error["type"], error.get("input")
     text = error["msg"].removeprefix("Value error, ")
@@ -95,8 +103,7 @@ def message(error: dict, info: FieldInfo | None, key: str) -> str:
     if kind == "finite_number":
         blank = f"; leave {key} out for no limit" if _optional(info) else ""
         allowed = _range(info)
-        return ("is not valid; expected a finite number, not inf or nan"
-                + (f" ({allowed})" if allowed else "") + blank)
+        return "is not valid; expected a finite number, not inf or nan" + (f" ({allowed})" if allowed else "") + blank
     if kind in _TYPES:
         found = value_kind(value)
         hint = ""
@@ -122,8 +129,9 @@ def message(error: dict, info: FieldInfo | None, key: str) -> str:
     return text
 
 
-def validation_problems(exc: ValidationError, model: type[BaseModel], layer_of, problems: Problems, *,
-                        skip_missing: bool = False) -> None:
+def validation_problems(
+    exc: ValidationError, model: type[BaseModel], layer_of, problems: Problems, *, skip_missing: bool = False
+) -> None:
     """One problem per pydantic error, named by the layer (file or --set) that set the key
     (``layer_of(dotted key)``); ``skip_missing`` leaves out keys that are required but absent."""
     for error in exc.errors():

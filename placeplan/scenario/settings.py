@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from ..codes import NEEDS, OPTION_KINDS, SITE_KINDS
-from ..projection.settings import SETTINGS_CONFIG, rate_for, rate_keys
+from .projection import SETTINGS_CONFIG, rate_for, rate_keys
 
 SETTINGS = ("special", "resourced", "enhanced")
 #: Demand with no recorded setting: any specialist place, never an ESTA.
@@ -38,7 +38,7 @@ Setting = Literal["special", "resourced", "enhanced"]
 SettingList = Annotated[tuple[Setting, ...], Strict(False)]
 
 #: Which settings each kind of provision serves, by default.
-DEFAULT_SERVES: dict[str, tuple[str, ...]] = {
+DEFAULT_SERVES: dict[str, tuple[Setting, ...]] = {
     "special": ("special", "resourced"),
     "special_expansion": ("special", "resourced"),
     "new_special": ("special", "resourced"),
@@ -83,21 +83,28 @@ class Settings(BaseModel):
 
     # strict=False on the containers: TOML gives lists, which become the tuples
     serves: dict[str, SettingList] = Field(
-        default_factory=lambda: dict(DEFAULT_SERVES), strict=False,
+        default_factory=lambda: dict(DEFAULT_SERVES),
+        strict=False,
         description="Settings each kind of provision serves. Defaults: special schools (and their "
-                    "expansions, new special schools, independent schools) special and resourced; SRPs "
-                    "and units resourced; ESTAs enhanced.")
+        "expansions, new special schools, independent schools) special and resourced; SRPs "
+        "and units resourced; ESTAs enhanced.",
+    )
     special_to_resourced: dict[str, float] = Field(
         default_factory=dict,
         description="Share of pupils needing a special place that a resourced provision or unit may take "
-                    "instead (step-down), by need, phase or NEED.phase, with 'default'; none by default.")
+        "instead (step-down), by need, phase or NEED.phase, with 'default'; none by default.",
+    )
     resourced_to_enhanced: dict[str, float] = Field(
         default_factory=dict,
         description="Share of pupils needing a resourced place that an ESTA may take instead, by need, "
-                    "phase or NEED.phase, with 'default'; none by default.")
+        "phase or NEED.phase, with 'default'; none by default.",
+    )
     shift: tuple[Shift, ...] = Field(
-        (), strict=False, description="Inclusion scenarios: [[settings.shift]] from, to, need and share, reached by the "
-                        "plan's last year in equal steps.")
+        (),
+        strict=False,
+        description="Inclusion scenarios: [[settings.shift]] from, to, need and share, reached by the "
+        "plan's last year in equal steps.",
+    )
 
     @field_validator("serves")
     @classmethod
@@ -108,8 +115,10 @@ class Settings(BaseModel):
                 raise ValueError(f"'{kind}' is not a kind of provision; expected one of {', '.join(sorted(kinds))}")
         merged = {**DEFAULT_SERVES, **value}
         if "special" in merged["esta"]:
-            raise ValueError("lets an ESTA take pupils who need a special school; an ESTA is support in a "
-                             "mainstream class, expected resourced or enhanced at most")
+            raise ValueError(
+                "lets an ESTA take pupils who need a special school; an ESTA is support in a "
+                "mainstream class, expected resourced or enhanced at most"
+            )
         return merged
 
     @field_validator("special_to_resourced", "resourced_to_enhanced")

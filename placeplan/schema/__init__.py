@@ -76,13 +76,20 @@ def _read_columns(name: str) -> tuple[Column, ...]:
     for row in csv.DictReader(text.splitlines()):
         if row["type"] not in COLUMN_TYPES:
             raise ValueError(f"schema {name}.csv: unknown type {row['type']!r}")
-        columns.append(Column(
-            name=row["column"], type=row["type"], unit=row["unit"],
-            required=row["required"] == "yes", default=row["default"] or None,
-            min=_number(row["min"]), max=_number(row["max"]),
-            allowed=tuple(filter(None, row["allowed"].split(";"))),
-            references=_references(row["references"]), description=row["description"],
-        ))
+        columns.append(
+            Column(
+                name=row["column"],
+                type=row["type"],
+                unit=row["unit"],
+                required=row["required"] == "yes",
+                default=row["default"] or None,
+                min=_number(row["min"]),
+                max=_number(row["max"]),
+                allowed=tuple(filter(None, row["allowed"].split(";"))),
+                references=_references(row["references"]),
+                description=row["description"],
+            )
+        )
     return tuple(columns)
 
 
@@ -93,8 +100,11 @@ def tables() -> dict[str, Table]:
     out: dict[str, Table] = {}
     for name, spec in meta.items():
         out[name] = Table(
-            name=name, required=spec["required"], key=tuple(spec["key"]),
-            geometry=spec.get("geometry", False), description=spec["description"],
+            name=name,
+            required=spec["required"],
+            key=tuple(spec["key"]),
+            geometry=spec.get("geometry", False),
+            description=spec["description"],
             columns=_read_columns(name),
             compare=tuple(Comparison(**c) for c in spec.get("compare", [])),
         )

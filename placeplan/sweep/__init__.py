@@ -9,7 +9,7 @@
   not pickle;
 * the tables (:mod:`.tables`): ``robustness.csv`` (how often each option is chosen) and
   ``draws.csv`` (each draw's cost, out-of-area pupils and capital), declared in
-  :mod:`.files`.
+  :mod:`placeplan.swept`.
 
 Results are ordered by draw, never by which worker finished first, so the same seed gives
 byte-identical files on any number of workers.

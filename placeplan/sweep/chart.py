@@ -9,10 +9,10 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from ..solved import MARKING  # noqa: E402
+from ..solved import MARKING
 
 
 def grid_chart(table: pd.DataFrame, keys: list[str]) -> bytes:
@@ -20,8 +20,10 @@ def grid_chart(table: pd.DataFrame, keys: list[str]) -> bytes:
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     labels = [", ".join(f"{k.split('.')[-1]} {row[k]}" for k in keys) for _, row in planned.iterrows()]
     capital = planned["capital"] / 1e6
-    for ax, column, title in ((axes[0], "total_cost", "Total cost over the plan (£m)"),
-                              (axes[1], "out_of_area_pupils", "Pupils independent or out of area, last year")):
+    for ax, column, title in (
+        (axes[0], "total_cost", "Total cost over the plan (£m)"),
+        (axes[1], "out_of_area_pupils", "Pupils independent or out of area, last year"),
+    ):
         values = planned[column] / (1e6 if column == "total_cost" else 1.0)
         ax.scatter(capital, values, color="#1D70B8", zorder=3)
         # combinations that come to the same plan share a point: one label lists them all
@@ -29,8 +31,15 @@ def grid_chart(table: pd.DataFrame, keys: list[str]) -> bytes:
         for x, y, label in zip(capital, values, labels):
             together.setdefault((round(float(x), 6), round(float(y), 6)), []).append(label)
         for (x, y), names in together.items():
-            ax.annotate("\n".join(names), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7,
-                        parse_math=False, va="bottom")
+            ax.annotate(
+                "\n".join(names),
+                (x, y),
+                textcoords="offset points",
+                xytext=(4, 4),
+                fontsize=7,
+                parse_math=False,
+                va="bottom",
+            )
         ax.set_xlabel("Capital spent (£m)", fontsize=9)
         ax.set_title(title, fontsize=10)
         ax.margins(x=0.2, y=0.25)

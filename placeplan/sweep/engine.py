@@ -11,19 +11,14 @@ whichever worker finishes first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
-from ..errors import PlacePlanError
+from ..errors import SweepError
 from .jobs import Context, Job, Outcome, solve_job
 
 log = logging.getLogger(__name__)
-
-
-class SweepError(PlacePlanError):
-    """The Dask scheduler asked for could not be reached."""
-
-    exit_code = 2
 
 
 @contextmanager
@@ -34,14 +29,20 @@ def _client(workers: int, scheduler: str | None) -> Iterator[object]:
         try:
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as exc:
-            raise SweepError(f"--scheduler {scheduler}: no Dask scheduler answered ({exc}); expected the "
-                             "address a running 'dask scheduler' prints, e.g. tcp://127.0.0.1:8786") from None
+            raise SweepError(
+                f"--scheduler {scheduler}: no Dask scheduler answered ({exc}); expected the "
+                "address a running 'dask scheduler' prints, e.g. tcp://127.0.0.1:8786"
+            ) from None
         with client:
             yield client
         return
     # a free port for the scheduler's own HTTP routes: two sweeps at once never contend for one
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
@@ -53,8 +54,12 @@ class Cluster:
         self.client = client
         self._sent: dict[int, object] = {}
 
-    def run(self, function: Callable[[Context, Any], Any], work: Sequence[tuple[Context, Any]],
-            progress: Callable[[int, int], None] | None = None) -> list:
+    def run(
+        self,
+        function: Callable[[Context, Any], Any],
+        work: Sequence[tuple[Context, Any]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list:
         """``function(context, job)`` of every pair of ``work``, results in its order."""
         if self.client is None:
             return _in_this_process(lambda pair: function(*pair), work, progress)
@@ -62,8 +67,9 @@ class Cluster:
         for context, _ in work:
             if id(context) not in self._sent:
                 self._sent[id(context)] = client.scatter(context, broadcast=True)
-        return _in_order([client.submit(function, self._sent[id(context)], job, pure=False)
-                          for context, job in work], progress)
+        return _in_order(
+            [client.submit(function, self._sent[id(context)], job, pure=False) for context, job in work], progress
+        )
 
     def map(self, function: Callable, items: Sequence, progress: Callable[[int, int], None] | None = None) -> list:
         """``function`` of each item (plain data in and out), results in the order of ``items``."""
@@ -83,15 +89,26 @@ def cluster(workers: int, scheduler: str | None) -> Iterator[Cluster]:
         yield Cluster(client)
 
 
-def run(work: Sequence[tuple[Context, Job]], *, workers: int, scheduler: str | None,
-        progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+def run(
+    work: Sequence[tuple[Context, Job]],
+    *,
+    workers: int,
+    scheduler: str | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Outcome]:
     """Solve every (context, job) on a cluster of its own; outcomes in the order of ``work``."""
     with cluster(workers, scheduler) as where:
         return where.run(solve_job, work, progress)
 
 
-def map_in_order(function: Callable, items: Sequence, *, workers: int, scheduler: str | None,
-                 progress: Callable[[int, int], None] | None = None) -> list:
+def map_in_order(
+    function: Callable,
+    items: Sequence,
+    *,
+    workers: int,
+    scheduler: str | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list:
     """``function`` of each item on a cluster of its own; results in the order of ``items``."""
     with cluster(workers, scheduler) as where:
         return where.map(function, items, progress)
@@ -112,7 +129,7 @@ def _in_order(futures: list, progress: Callable[[int, int], None] | None) -> lis
 
     for done, future in enumerate(as_completed(futures), start=1):
         if future.status == "error":
-            raise future.exception()   # as the worker raised it: bad input (exit 2) or a bug (exit 1)
+            raise future.exception()  # as the worker raised it: bad input (exit 2) or a bug (exit 1)
         if progress is not None:
             progress(done, len(futures))
     return [future.result() for future in futures]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import InputError, Problems
 from ..solved import MARKING
-from .files import GRID_COLUMNS
+from ..swept import GRID_COLUMNS
 from .jobs import Outcome
 
 
@@ -28,7 +28,8 @@ class Axis:
 
 def split_values(text: str) -> list[str]:
     """'1,2,[3,4]' -> ['1', '2', '[3,4]']: commas inside brackets, braces or quotes stay."""
-    parts, depth, quote, current = [], 0, "", []
+    parts, depth, quote = [], 0, ""
+    current: list[str] = []
     for char in text:
         if quote:
             quote = "" if char == quote else quote
@@ -55,8 +56,11 @@ def parse_axes(specs: tuple[str, ...]) -> list[Axis]:
         key, sep, values = spec.partition("=")
         parts = split_values(values) if sep else []
         if not key.strip() or not sep or any(not v for v in parts):
-            problems.error("--grid", "is not KEY=V1,V2,...; expected for example "
-                                     "--grid rules.capital_budget=1000000,2000000", value=spec)
+            problems.error(
+                "--grid",
+                "is not KEY=V1,V2,...; expected for example --grid rules.capital_budget=1000000,2000000",
+                value=spec,
+            )
         elif key.strip() in {a.key for a in axes}:
             problems.error("--grid", f"gives {key.strip()} twice; expected each setting once", value=spec)
         else:
@@ -67,8 +71,10 @@ def parse_axes(specs: tuple[str, ...]) -> list[Axis]:
 
 def combinations(axes: list[Axis]) -> list[tuple[str, ...]]:
     """Every combination, as --set overrides, the last axis varying fastest."""
-    return [tuple(f"{axis.key}={value}" for axis, value in zip(axes, chosen))
-            for chosen in itertools.product(*(axis.values for axis in axes))]
+    return [
+        tuple(f"{axis.key}={value}" for axis, value in zip(axes, chosen))
+        for chosen in itertools.product(*(axis.values for axis in axes))
+    ]
 
 
 def grid_table(axes: list[Axis], points: list[tuple[str, ...]], outcomes: list[Outcome]) -> pd.DataFrame:
@@ -77,11 +83,19 @@ def grid_table(axes: list[Axis], points: list[tuple[str, ...]], outcomes: list[O
     rows = []
     for point, outcome in zip(points, outcomes):
         values = {axis.key: item.partition("=")[2] for axis, item in zip(axes, point)}
-        rows.append({"marking": MARKING, **values, "status": outcome.status,
-                     "total_cost": round(outcome.total_cost, 2), "gap": round(outcome.gap, 6),
-                     "capital": round(outcome.capital, 2), "out_of_area_pupils": round(outcome.out_of_area_pupils, 2),
-                     "options_opened": len(outcome.opened),
-                     "options": ";".join(sorted(o.option_id for o in outcome.opened))})
+        rows.append(
+            {
+                "marking": MARKING,
+                **values,
+                "status": outcome.status,
+                "total_cost": round(outcome.total_cost, 2),
+                "gap": round(outcome.gap, 6),
+                "capital": round(outcome.capital, 2),
+                "out_of_area_pupils": round(outcome.out_of_area_pupils, 2),
+                "options_opened": len(outcome.opened),
+                "options": ";".join(sorted(o.option_id for o in outcome.opened)),
+            }
+        )
     return pd.DataFrame(rows, columns=["marking", *(a.key for a in axes), *GRID_COLUMNS])
 
 

@@ -31,13 +31,13 @@ class Context:
     pairs: pd.DataFrame
 
     @classmethod
-    def of(cls, inputs: Inputs) -> "Context":
+    def of(cls, inputs: Inputs) -> Context:
         return cls(inputs, DemandFutures.of(inputs.dataset, inputs.scenario.scenario), travel_for(inputs))
 
 
 @dataclass(frozen=True)
 class Job:
-    draw: int | None     # None: the scenario's own percentile
+    draw: int | None  # None: the scenario's own percentile
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ class Outcome:
     total_cost: float
     gap: float
     capital: float
-    out_of_area_pupils: float     # placed independently or out of area, the plan's last year
-    pupils_planned: float         # all pupils of the plan's last year
+    out_of_area_pupils: float  # placed independently or out of area, the plan's last year
+    pupils_planned: float  # all pupils of the plan's last year
     opened: tuple[Opened, ...]
 
     @property
@@ -93,8 +93,15 @@ def solve_plan(context: Context, problem) -> Result:
     """``problem`` solved as the scenario says, with one thread (a worker's)."""
     scenario = context.inputs.scenario.scenario
     settings = scenario.solve
-    return solve(problem, solver=settings.solver, time_limit=settings.time_limit_s,
-                 relative_gap=settings.relative_gap, threads=1, seed=scenario.demand.seed, search=settings.search)
+    return solve(
+        problem,
+        solver=settings.solver,
+        time_limit=settings.time_limit_s,
+        relative_gap=settings.relative_gap,
+        threads=1,
+        seed=scenario.demand.seed,
+        search=settings.search,
+    )
 
 
 def placed_away(send, result: Result, year: int) -> pd.DataFrame:
@@ -113,5 +120,13 @@ def outcome_of(context: Context, draw: int | None, planned, send, result: Result
     options = options_table(send, result, scenario, None)
     chosen = options[options["chosen"]]
     opened = tuple(Opened(str(r.option_id), float(r.places), int(r.opening_year)) for r in chosen.itertuples())
-    return Outcome(draw, str(result.status), float(result.objective), float(result.gap),
-                   float(capital_by_option(send, result).sum()), float(away), pupils, opened)
+    return Outcome(
+        draw,
+        str(result.status),
+        float(result.objective),
+        float(result.gap),
+        float(capital_by_option(send, result).sum()),
+        float(away),
+        pupils,
+        opened,
+    )

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import PlacePlanError, Problems
 from ..solved import MARKING
-from .files import NATIONAL_COLUMNS, SHORTFALL_COLUMNS
+from ..swept import NATIONAL_COLUMNS, SHORTFALL_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class CouncilPlan:
     la_codes: str
     status: str
     pupils: float
-    shortfall: tuple[tuple[str, str, float], ...]     # (setting, phase, pupils), the last year
+    shortfall: tuple[tuple[str, str, float], ...]  # (setting, phase, pupils), the last year
     options_opened: int
     capital: float
     total_cost: float
@@ -45,8 +45,12 @@ def dataset_folders(root: Path) -> list[Path]:
     found = sorted(p for p in root.iterdir() if (p / "dataset.toml").is_file()) if root.is_dir() else []
     if not found:
         problems = Problems()
-        problems.error("--datasets", "holds no dataset folders (each with a dataset.toml); expected the folder "
-                                     "placeplan data build --la ALL --out wrote", value=str(root))
+        problems.error(
+            "--datasets",
+            "holds no dataset folders (each with a dataset.toml); expected the folder "
+            "placeplan data build --la ALL --out wrote",
+            value=str(root),
+        )
         problems.raise_if_errors("placeplan sweep")
     return found
 
@@ -69,9 +73,19 @@ def plan_council(folder: str) -> CouncilPlan:
     except PlacePlanError as error:
         text = error.report() if hasattr(error, "report") else str(error)
         message = " ".join(text.split())
-        return CouncilPlan(folder=Path(folder).name, name=Path(folder).name, la_codes="", status=f"error: {message}",
-                           pupils=float("nan"), shortfall=(), options_opened=0, capital=0.0,
-                           total_cost=float("nan"), status_quo_cost=float("nan"), gap=float("nan"))
+        return CouncilPlan(
+            folder=Path(folder).name,
+            name=Path(folder).name,
+            la_codes="",
+            status=f"error: {message}",
+            pupils=float("nan"),
+            shortfall=(),
+            options_opened=0,
+            capital=0.0,
+            total_cost=float("nan"),
+            status_quo_cost=float("nan"),
+            gap=float("nan"),
+        )
 
 
 def _plan_council(folder: str) -> CouncilPlan:
@@ -97,12 +111,18 @@ def _plan_council(folder: str) -> CouncilPlan:
     pupils = float(planned.demand.loc[planned.demand["year"] == last, "pupils"].sum())
     codes = ";".join(sorted({str(c) for c in inputs.dataset["zones"].get("la_code", pd.Series(dtype=str)).dropna()}))
     return CouncilPlan(
-        folder=Path(folder).name, name=inputs.dataset.meta.name, la_codes=codes, status=str(result.status),
-        pupils=pupils, shortfall=shortfall, options_opened=int(result.option_open.sum()) if result.has_plan else 0,
+        folder=Path(folder).name,
+        name=inputs.dataset.meta.name,
+        la_codes=codes,
+        status=str(result.status),
+        pupils=pupils,
+        shortfall=shortfall,
+        options_opened=int(result.option_open.sum()) if result.has_plan else 0,
         capital=float(capital_by_option(send, result).sum()) if result.has_plan else 0.0,
         total_cost=float(result.objective) if result.has_plan else float("nan"),
         status_quo_cost=float(before.objective) if before.has_plan else float("nan"),
-        gap=float(result.gap) if result.has_plan else float("nan"))
+        gap=float(result.gap) if result.has_plan else float("nan"),
+    )
 
 
 def national_tables(plans: list[CouncilPlan]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -111,11 +131,24 @@ def national_tables(plans: list[CouncilPlan]) -> tuple[pd.DataFrame, pd.DataFram
     rows, long = [], []
     for plan in plans:
         short = sum(v for _, _, v in plan.shortfall)
-        rows.append({"marking": MARKING, "folder": plan.folder, "name": plan.name, "la_codes": plan.la_codes,
-                     "status": plan.status, "pupils": round(plan.pupils, 1), "shortfall": round(short, 1),
-                     "options_opened": plan.options_opened, "capital": round(plan.capital, 2),
-                     "total_cost": round(plan.total_cost, 2), "saving": round(plan.status_quo_cost - plan.total_cost, 2),
-                     "gap": round(plan.gap, 6)})
-        long += [{"marking": MARKING, "folder": plan.folder, "setting": s, "phase": p, "pupils": round(v, 1)}
-                 for s, p, v in plan.shortfall]
+        rows.append(
+            {
+                "marking": MARKING,
+                "folder": plan.folder,
+                "name": plan.name,
+                "la_codes": plan.la_codes,
+                "status": plan.status,
+                "pupils": round(plan.pupils, 1),
+                "shortfall": round(short, 1),
+                "options_opened": plan.options_opened,
+                "capital": round(plan.capital, 2),
+                "total_cost": round(plan.total_cost, 2),
+                "saving": round(plan.status_quo_cost - plan.total_cost, 2),
+                "gap": round(plan.gap, 6),
+            }
+        )
+        long += [
+            {"marking": MARKING, "folder": plan.folder, "setting": s, "phase": p, "pupils": round(v, 1)}
+            for s, p, v in plan.shortfall
+        ]
     return pd.DataFrame(rows, columns=list(NATIONAL_COLUMNS)), pd.DataFrame(long, columns=list(SHORTFALL_COLUMNS))

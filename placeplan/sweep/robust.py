@@ -39,14 +39,14 @@ class Robust:
     """The robust plan, and how close it is proven to be."""
 
     status: str
-    expected_cost: float        # its mean cost over the draws it was chosen against
-    bound: float                # no plan's mean cost over those draws is lower
+    expected_cost: float  # its mean cost over the draws it was chosen against
+    bound: float  # no plan's mean cost over those draws is lower
     gap: float
     draws: int
     candidates: int
     opened: tuple[Opened, ...]
     method: str
-    candidate: int = -1         # its place among the candidates (-1: none, or solved as one model)
+    candidate: int = -1  # its place among the candidates (-1: none, or solved as one model)
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,11 @@ def choose(options: list[tuple[Opened, ...]], priced: list[tuple[Outcome, ...]],
     expected = float(mean[best])
     gap = max(0.0, (expected - bound) / abs(expected)) if math.isfinite(expected) and expected else math.nan
     status = (Status.OPTIMAL if gap <= 1e-6 else Status.FEASIBLE) if math.isfinite(expected) else Status.INFEASIBLE
-    method = (f"the best of {len(options)} candidate plans (the scenario's and each draw's own), each priced in "
-              f"the {len(own)} draws with its openings fixed; the gap is to the mean of the draws' own lower "
-              "bounds, which no plan's mean cost is below")
+    method = (
+        f"the best of {len(options)} candidate plans (the scenario's and each draw's own), each priced in "
+        f"the {len(own)} draws with its openings fixed; the gap is to the mean of the draws' own lower "
+        "bounds, which no plan's mean cost is below"
+    )
     if not math.isfinite(expected):
         return Robust(str(status), expected, bound, gap, len(own), len(options), (), method)
     return Robust(str(status), expected, bound, gap, len(own), len(options), options[best], method, best)
@@ -95,8 +97,9 @@ def price_job(context: Context, job: PriceJob) -> tuple[Outcome, ...]:
     planned = context.futures.planned(job.draw)
     send = prepare(context.inputs, planned=planned, pairs=context.pairs).send
     placing = Placing(send.problem)
-    return tuple(outcome_of(context, job.draw, planned, send, placing.place(*arrays_of(send, opened)))
-                 for opened in job.plans)
+    return tuple(
+        outcome_of(context, job.draw, planned, send, placing.place(*arrays_of(send, opened))) for opened in job.plans
+    )
 
 
 def stacked_job(context: Context, draws: tuple[int, ...]) -> tuple[Robust, float]:
@@ -107,11 +110,20 @@ def stacked_job(context: Context, draws: tuple[int, ...]) -> tuple[Robust, float
     result = solve_plan(context, stacked.problem)
     method = f"one model of {len(draws)} draws' placements with one plan of openings ({result.model_size})"
     if not result.has_plan:
-        return Robust(str(result.status), math.nan, result.best_bound, math.nan, len(draws), 0, (), method), \
-            result.seconds
+        return Robust(
+            str(result.status), math.nan, result.best_bound, math.nan, len(draws), 0, (), method
+        ), result.seconds
     period, size = stacked.plan(result)
-    return Robust(str(result.status), float(result.objective), float(result.best_bound), float(result.gap),
-                  len(draws), 0, openings(sends[0], period, size), method), result.seconds
+    return Robust(
+        str(result.status),
+        float(result.objective),
+        float(result.best_bound),
+        float(result.gap),
+        len(draws),
+        0,
+        openings(sends[0], period, size),
+        method,
+    ), result.seconds
 
 
 def openings(send: SendProblem, period: np.ndarray, size: np.ndarray) -> tuple[Opened, ...]:

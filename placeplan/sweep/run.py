@@ -10,22 +10,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..demand import plan_years
 from ..errors import InputError, Problems
 from ..outputs_io import RunFolder, write_bytes_atomic, write_csv_atomic, write_text_atomic
-from ..demand import plan_years
 from ..pipeline import Inputs, load_inputs
 from ..plan.run import facilities_for
-from ..outputs.national import national_page
 from ..provenance import dataset_hash, planning_hash
 from ..runs import scenario_inputs
-from .engine import Cluster, cluster, map_in_order, run
+from ..swept import ALTERNATIVES_FILES, GRID_FILES, NATIONAL_FILES, ROBUST_FILES, SWEEP_FILES
 from .chart import grid_chart
 from .compare import Compared, compare
-from .files import ALTERNATIVES_FILES, GRID_FILES, NATIONAL_FILES, ROBUST_FILES, SWEEP_FILES
+from .engine import Cluster, cluster, map_in_order, run
 from .grid import check_points, combinations, grid_table, parse_axes
 from .jobs import Context, Job, Outcome, alternatives_job, solve_job
-from .robust import PriceJob, candidates, choose, price_job
 from .national import dataset_folders, national_tables, plan_council
+from .robust import PriceJob, candidates, choose, price_job
 from .tables import alternatives_table, draws_table, robustness_table, summary
 
 log = logging.getLogger(__name__)
@@ -50,9 +49,11 @@ def _priced(done: int, total: int) -> None:
 def made_from(inputs: Inputs) -> dict:
     """What the sweep was run on, so the documents of a solved plan take only a sweep of
     the same plan: the scenario's name, its settings that decide the plan, the dataset."""
-    return {"scenario": inputs.scenario.scenario.name,
-            "planning_hash": planning_hash(inputs.scenario.scenario.model_dump(mode="json")),
-            "dataset_hash": dataset_hash(inputs.dataset.path)}
+    return {
+        "scenario": inputs.scenario.scenario.name,
+        "planning_hash": planning_hash(inputs.scenario.scenario.model_dump(mode="json")),
+        "dataset_hash": dataset_hash(inputs.dataset.path),
+    }
 
 
 def check_draws(count: int, available: int, robust: int | None = None) -> None:
@@ -60,16 +61,25 @@ def check_draws(count: int, available: int, robust: int | None = None) -> None:
     draws (if any) are at most ``count``."""
     problems = Problems()
     if not 1 <= count <= available:
-        problems.error("--draws", f"asks for {count} demand draws; expected 1 to {available}, the projection's "
-                                  "draws (raise demand.draws for more)", value=str(count))
+        problems.error(
+            "--draws",
+            f"asks for {count} demand draws; expected 1 to {available}, the projection's "
+            "draws (raise demand.draws for more)",
+            value=str(count),
+        )
     if robust is not None and not 1 <= robust <= count:
-        problems.error("--robust", f"asks for a plan chosen against {robust} draws; expected 1 to the {count} "
-                                   "draws of --draws (the robust plan is priced in all of them)", value=str(robust))
+        problems.error(
+            "--robust",
+            f"asks for a plan chosen against {robust} draws; expected 1 to the {count} "
+            "draws of --draws (the robust plan is priced in all of them)",
+            value=str(robust),
+        )
     problems.raise_if_errors("placeplan sweep")
 
 
-def sweep_draws(inputs: Inputs, count: int, *, workers: int = 2, scheduler: str | None = None,
-                robust: int | None = None) -> Swept:
+def sweep_draws(
+    inputs: Inputs, count: int, *, workers: int = 2, scheduler: str | None = None, robust: int | None = None
+) -> Swept:
     """The scenario's own plan and the plans of its projection's first ``count`` demand
     draws (the draws are the projection's, from demand.seed: the same on any cluster).
     With ``robust``, also the one plan chosen against the first ``robust`` draws together,
@@ -77,9 +87,15 @@ def sweep_draws(inputs: Inputs, count: int, *, workers: int = 2, scheduler: str 
     context = Context.of(inputs)
     check_draws(count, context.futures.draws, robust)
     jobs = [Job(None), *(Job(d) for d in range(count))]
-    log.info("sweep: the scenario's plan and %d demand draws on %s", count,
-             f"the Dask scheduler at {scheduler}" if scheduler else
-             f"{workers} local worker process{'es' if workers != 1 else ''}" if workers else "this process")
+    log.info(
+        "sweep: the scenario's plan and %d demand draws on %s",
+        count,
+        f"the Dask scheduler at {scheduler}"
+        if scheduler
+        else f"{workers} local worker process{'es' if workers != 1 else ''}"
+        if workers
+        else "this process",
+    )
     percentile = inputs.scenario.scenario.demand.percentile
     options = _options(context)
     with cluster(workers, scheduler) as where:
@@ -94,20 +110,39 @@ def sweep_draws(inputs: Inputs, count: int, *, workers: int = 2, scheduler: str 
     return Swept(robustness_table(options, draws, plan), draws_table(draws), figures, compared)
 
 
-def _robust(where: Cluster, context: Context, plan: Outcome, draws: list[Outcome], count: int, plan_name: str,
-            options: pd.DataFrame) -> Compared:
+def _robust(
+    where: Cluster,
+    context: Context,
+    plan: Outcome,
+    draws: list[Outcome],
+    count: int,
+    plan_name: str,
+    options: pd.DataFrame,
+) -> Compared:
     """The robust plan over the first ``count`` draws (:mod:`.robust`'s decomposition), and
     it and the scenario's plan priced in every draw."""
     chosen_against = draws[:count]
     offered = candidates(plan, chosen_against)
-    log.info("sweep: the robust plan over %d draws: %d candidate plans, each priced in the %d draws", count,
-             len(offered), len(draws))
-    priced = where.run(price_job, [(context, PriceJob(int(o.draw), tuple(offered))) for o in draws], _priced)
+    log.info(
+        "sweep: the robust plan over %d draws: %d candidate plans, each priced in the %d draws",
+        count,
+        len(offered),
+        len(draws),
+    )
+    pricing = []
+    for o in draws:
+        assert o.draw is not None  # only the scenario's own plan has no draw
+        pricing.append((context, PriceJob(int(o.draw), tuple(offered))))
+    priced = where.run(price_job, pricing, _priced)
     chosen = choose(offered, list(priced[:count]), chosen_against)
     log.info("sweep: robust plan %s, gap %.4f%% to the draws' own bounds", chosen.status, 100 * chosen.gap)
-    pairs = [(row[0] if plan.has_plan else dataclasses.replace(plan, draw=draw.draw),
-              row[chosen.candidate] if chosen.candidate >= 0 else dataclasses.replace(plan, draw=draw.draw))
-             for row, draw in zip(priced, draws)]
+    pairs = [
+        (
+            row[0] if plan.has_plan else dataclasses.replace(plan, draw=draw.draw),
+            row[chosen.candidate] if chosen.candidate >= 0 else dataclasses.replace(plan, draw=draw.draw),
+        )
+        for row, draw in zip(priced, draws)
+    ]
     return compare(plan_name, plan, chosen, draws, pairs, options)
 
 
@@ -135,12 +170,14 @@ def sweep_national(root: Path, *, workers: int = 2, scheduler: str | None = None
     return national_tables(plans)
 
 
-def write_national(tables: tuple[pd.DataFrame, pd.DataFrame], folder: Path, root: Path) -> list[Path]:
+def write_national(tables: tuple[pd.DataFrame, pd.DataFrame], folder: Path, root: Path, *, page: str) -> list[Path]:
+    """national.csv, national_shortfall.csv and ``page`` as national.html into ``folder``,
+    whole or not at all. The page is made by the caller (the documents are above the sweep)."""
     inputs = [p / "dataset.toml" for p in dataset_folders(root)]
     with RunFolder.begin(folder, names=NATIONAL_FILES, inputs=inputs) as run_folder:
         for name, table in zip(NATIONAL_FILES, tables):
             write_csv_atomic(run_folder.path / name, table)
-        write_text_atomic(run_folder.path / "national.html", national_page(tables[0], root))
+        write_text_atomic(run_folder.path / "national.html", page)
     return [folder / name for name in NATIONAL_FILES]
 
 
@@ -150,8 +187,9 @@ class Gridded:
     chart: bytes
 
 
-def sweep_grid(scenario: str, overrides: tuple[str, ...], specs: tuple[str, ...], *, workers: int = 2,
-               scheduler: str | None = None) -> tuple[Gridded, Inputs]:
+def sweep_grid(
+    scenario: str, overrides: tuple[str, ...], specs: tuple[str, ...], *, workers: int = 2, scheduler: str | None = None
+) -> tuple[Gridded, Inputs]:
     """Every combination of the grid's values planned at the scenario's own percentile;
     also the inputs of the first combination (whose files the folder records)."""
     axes = parse_axes(specs)
@@ -165,8 +203,9 @@ def sweep_grid(scenario: str, overrides: tuple[str, ...], specs: tuple[str, ...]
     check_points(errors)
     log.info("sweep: %d combinations of %s", len(points), ", ".join(a.key for a in axes))
     contexts = [Context.of(inputs) for inputs in loaded]
-    outcomes = run([(context, Job(None)) for context in contexts], workers=workers, scheduler=scheduler,
-                   progress=_progress)
+    outcomes = run(
+        [(context, Job(None)) for context in contexts], workers=workers, scheduler=scheduler, progress=_progress
+    )
     table = grid_table(axes, points, outcomes)
     return Gridded(table, grid_chart(table, [a.key for a in axes])), loaded[0]
 
@@ -197,4 +236,3 @@ def write_sweep(swept: Swept, folder: Path, inputs: Inputs) -> list[Path]:
             for name, table in zip(ROBUST_FILES, (swept.robust.table, swept.robust.draws, swept.robust.options)):
                 write_csv_atomic(run.path / name, table)
     return [folder / name for name in names]
-

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..solved import MARKING
-from .files import ALTERNATIVES_COLUMNS, DRAWS_COLUMNS, ROBUSTNESS_COLUMNS
+from ..swept import ALTERNATIVES_COLUMNS, DRAWS_COLUMNS, ROBUSTNESS_COLUMNS
 from .jobs import Outcome
 
 

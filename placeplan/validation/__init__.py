@@ -3,4 +3,4 @@
 from .cells import check_geometry, parse_table
 from .relations import check_relations
 
-__all__ = ["check_geometry", "parse_table", "check_relations"]
+__all__ = ["check_geometry", "check_relations", "parse_table"]

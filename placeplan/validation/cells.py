@@ -35,8 +35,9 @@ def rows_where(mask: pd.Series) -> np.ndarray:
     return np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
 
 
-def _report(problems: Problems, raw: RawTable, column: str, mask: pd.Series,
-            message: str | Callable[[str], str]) -> None:
+def _report(
+    problems: Problems, raw: RawTable, column: str, mask: pd.Series, message: str | Callable[[str], str]
+) -> None:
     """One problem per failing cell, up to MAX_LISTED, then a count of the rest."""
     bad = rows_where(mask)
     values = raw.frame[column].to_numpy() if column in raw.frame else None
@@ -46,8 +47,9 @@ def _report(problems: Problems, raw: RawTable, column: str, mask: pd.Series,
         problems.error(raw.label, text, row=raw.row_number(int(i)), column=column, value=value)
     if len(bad) > MAX_LISTED:
         first = raw.row_number(int(bad[MAX_LISTED]))
-        problems.error(raw.label, f"{len(bad) - MAX_LISTED} more rows from row {first} have the "
-                                  "same problem", column=column)
+        problems.error(
+            raw.label, f"{len(bad) - MAX_LISTED} more rows from row {first} have the same problem", column=column
+        )
 
 
 #: Types whose bounds are a range of meaning (an NCY, a year, a fraction), shown whole in
@@ -79,8 +81,7 @@ def _numeric(raw: RawTable, column: Column, text: pd.Series, problems: Problems)
     values = values.where(~bad)
     if column.type in _WHOLE:
         fractional = values.notna() & np.isfinite(values) & (values != values.round())
-        _report(problems, raw, column.name, fractional,
-                f"is not a whole number; {_EXPECTED[column.type]}")
+        _report(problems, raw, column.name, fractional, f"is not a whole number; {_EXPECTED[column.type]}")
         values = values.where(~fractional)
     values = values.where(~_check_bounds(raw, column, values, problems))
     if column.type in _WHOLE:
@@ -100,6 +101,7 @@ def _unit(column: Column) -> str:
 
 
 def _low_text(column: Column) -> str:
+    assert column.min is not None  # called only for a value below the column's lower bound
     if column.type in _RANGES and column.max is not None:
         return f"expected {_fmt(column.min)} to {_fmt(column.max)}{_unit(column)}"
     return f"expected {_fmt(column.min)} or more{_unit(column)}"
@@ -120,8 +122,13 @@ def _check_bounds(raw: RawTable, column: Column, values: pd.Series, problems: Pr
     low = values.notna() & (values < low_bound)
     if low.any():
         if column.min is None:
-            _report(problems, raw, column.name, low,
-                    f"is too small; expected a number of at least {_fmt(-NO_MAX_LIMIT)}{_unit(column)}")
+            _report(
+                problems,
+                raw,
+                column.name,
+                low,
+                f"is too small; expected a number of at least {_fmt(-NO_MAX_LIMIT)}{_unit(column)}",
+            )
         else:
             what = "is negative" if column.min == 0 else "is too small"
             _report(problems, raw, column.name, low, f"{what}; {_low_text(column)}")
@@ -190,9 +197,23 @@ def _enum(raw: RawTable, column: Column, text: pd.Series, problems: Problems) ->
 
 
 #: What Excel shows in a cell whose formula failed; saved into CSV files as text too.
-EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-                "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
-                "#BUSY!", "#UNKNOWN!")
+EXCEL_ERRORS = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+)
 
 
 def _unusable(raw: RawTable, column: Column, text: pd.Series, problems: Problems) -> pd.Series:
@@ -204,20 +225,31 @@ def _unusable(raw: RawTable, column: Column, text: pd.Series, problems: Problems
         mask = text.isin(EXCEL_ERRORS)
     else:
         mask = pd.Series(False, index=text.index)
-    _report(problems, raw, column.name, mask,
-            "is an Excel error value: the formula behind it failed; expected a value (correct "
-            "the formula, or type the value)")
+    _report(
+        problems,
+        raw,
+        column.name,
+        mask,
+        "is an Excel error value: the formula behind it failed; expected a value (correct "
+        "the formula, or type the value)",
+    )
     formulas = raw.formulas.get(column.name, {})
     if column.type == "text" and not column.required:
         formulas = {}
     for i, formula in sorted(formulas.items())[:MAX_LISTED]:
-        problems.error(raw.label, "is a formula with no saved result (the workbook was written by "
-                                  "a program that never calculated it); expected a value: open "
-                                  "the workbook in Excel and save it, or paste the values",
-                       row=raw.row_number(i), column=column.name, value=formula)
+        problems.error(
+            raw.label,
+            "is a formula with no saved result (the workbook was written by "
+            "a program that never calculated it); expected a value: open "
+            "the workbook in Excel and save it, or paste the values",
+            row=raw.row_number(i),
+            column=column.name,
+            value=formula,
+        )
     if len(formulas) > MAX_LISTED:
-        problems.error(raw.label, f"{len(formulas) - MAX_LISTED} more formulas with no saved "
-                                  "result", column=column.name)
+        problems.error(
+            raw.label, f"{len(formulas) - MAX_LISTED} more formulas with no saved result", column=column.name
+        )
     if formulas:
         mask = mask.copy()
         mask.iloc[list(formulas)] = True
@@ -235,12 +267,19 @@ def _cleaned_ids(raw: RawTable, column: Column, problems: Problems) -> None:
         after = raw.frame[column.name].iloc[i]
         odd = sorted(set(ODD_CHARACTERS.findall(before)))
         names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed').lower()}" for ch in odd)
-        problems.warning(raw.label, f"has invisible characters ({names}); read as '{after}', "
-                                    f"the same {column.name} as '{after}' elsewhere",
-                         row=raw.row_number(i), column=column.name, value=before)
+        problems.warning(
+            raw.label,
+            f"has invisible characters ({names}); read as '{after}', the same {column.name} as '{after}' elsewhere",
+            row=raw.row_number(i),
+            column=column.name,
+            value=before,
+        )
     if len(changed) > MAX_LISTED:
-        problems.warning(raw.label, f"{len(changed) - MAX_LISTED} more {column.name} cells with "
-                                    "invisible characters", column=column.name)
+        problems.warning(
+            raw.label,
+            f"{len(changed) - MAX_LISTED} more {column.name} cells with invisible characters",
+            column=column.name,
+        )
 
 
 def _is_identifier(column: Column) -> bool:
@@ -258,8 +297,13 @@ def parse_column(raw: RawTable, column: Column, problems: Problems) -> pd.Series
     if column.default is not None:
         text = text.where((text != "") | unusable, column.default)
     if column.required and column.name not in raw.derived:
-        _report(problems, raw, column.name, (text == "") & ~unusable,
-                f"is empty; a value is required ({column.description.rstrip('.')})")
+        _report(
+            problems,
+            raw,
+            column.name,
+            (text == "") & ~unusable,
+            f"is empty; a value is required ({column.description.rstrip('.')})",
+        )
     if column.type in _EXPECTED:
         return _numeric(raw, column, text, problems)
     if column.type == "need":
@@ -286,15 +330,19 @@ def _check_header(raw: RawTable, table: Table, problems: Problems) -> bool:
     columns = list(raw.frame.columns)
     duplicated = {c for c in columns if columns.count(c) > 1}
     for name in sorted(duplicated):
-        problems.error(raw.label, f"appears {columns.count(name)} times in the header; "
-                                  "expected each column once", column=name)
+        problems.error(
+            raw.label, f"appears {columns.count(name)} times in the header; expected each column once", column=name
+        )
     lowered = {c.lower(): c for c in columns}
     missing = [c for c in table.columns if c.required and c.name not in columns]
     for column in missing:
         near = lowered.get(column.name.lower()) or suggest(column.name, columns, cutoff=0.75)
         hint = f"; found '{near}': did you mean {column.name}?" if near else ""
-        problems.error(raw.label, f"is missing; expected a column named {column.name} "
-                                  f"({column.description.rstrip('.')}){hint}", column=column.name)
+        problems.error(
+            raw.label,
+            f"is missing; expected a column named {column.name} ({column.description.rstrip('.')}){hint}",
+            column=column.name,
+        )
     known = set(table.names)
     for name in columns:
         if name not in known and not name.startswith("_"):
@@ -344,7 +392,7 @@ def check_geometry(raw: RawTable, problems: Problems) -> None:
     shapes = np.asarray(raw.geometry.to_numpy(), dtype=object)
     ids = raw.frame["zone_id"].to_numpy() if "zone_id" in raw.frame else np.full(len(shapes), "")
 
-    def where(i: int) -> str:
+    def where(i: int | np.integer) -> str:
         return f" for zone {ids[i]}" if ids[i] else ""
 
     missing = shapely.is_missing(shapes) | shapely.is_empty(shapes)
@@ -354,37 +402,51 @@ def check_geometry(raw: RawTable, problems: Problems) -> None:
         rows = np.flatnonzero(bad)
         for i in rows[:MAX_LISTED]:
             shown = text.format(where(i), kind=getattr(shapes[i], "geom_type", ""))
-            problems.error(raw.label, f"{shown}; expected the zone's boundary as a polygon",
-                           row=raw.row_number(int(i)), column="geometry")
+            problems.error(
+                raw.label,
+                f"{shown}; expected the zone's boundary as a polygon",
+                row=raw.row_number(int(i)),
+                column="geometry",
+            )
         if len(rows) > MAX_LISTED:
-            problems.error(raw.label, f"{len(rows) - MAX_LISTED} more rows from row "
-                                      f"{raw.row_number(int(rows[MAX_LISTED]))} have the same "
-                                      "problem", column="geometry")
+            problems.error(
+                raw.label,
+                f"{len(rows) - MAX_LISTED} more rows from row "
+                f"{raw.row_number(int(rows[MAX_LISTED]))} have the same "
+                "problem",
+                column="geometry",
+            )
     invalid = np.flatnonzero(area & ~missing & ~shapely.is_valid(shapes))
     if not len(invalid):
         return
     fixed = shapes.copy()
     for n, i in enumerate(invalid):
-        reason = _REASON.sub(lambda m: f"{m.group(1).lower()} at {m.group(2)}",
-                             shapely.is_valid_reason(shapes[i]))
+        reason = _REASON.sub(lambda m: f"{m.group(1).lower()} at {m.group(2)}", shapely.is_valid_reason(shapes[i]))
         repaired = _polygonal(shapely.make_valid(shapes[i]))
         fixed[i] = repaired
         if n >= MAX_LISTED:
             continue
         if repaired is None:
-            problems.error(raw.label, f"is not a valid polygon{where(i)} ({reason}) and has no area "
-                                      "once repaired; expected the zone's boundary as a polygon",
-                           row=raw.row_number(int(i)), column="geometry")
+            problems.error(
+                raw.label,
+                f"is not a valid polygon{where(i)} ({reason}) and has no area "
+                "once repaired; expected the zone's boundary as a polygon",
+                row=raw.row_number(int(i)),
+                column="geometry",
+            )
         else:
             parts = shapely.get_num_geometries(repaired)
-            problems.warning(raw.label, f"is not a valid polygon{where(i)} ({reason}); repaired "
-                                        f"with shapely.make_valid into {parts} part"
-                                        f"{'s' if parts != 1 else ''} of the same area, which "
-                                        "the map draws; correct the boundary to silence this",
-                             row=raw.row_number(int(i)), column="geometry")
+            problems.warning(
+                raw.label,
+                f"is not a valid polygon{where(i)} ({reason}); repaired "
+                f"with shapely.make_valid into {parts} part"
+                f"{'s' if parts != 1 else ''} of the same area, which "
+                "the map draws; correct the boundary to silence this",
+                row=raw.row_number(int(i)),
+                column="geometry",
+            )
     if len(invalid) > MAX_LISTED:
-        problems.warning(raw.label, f"{len(invalid) - MAX_LISTED} more invalid polygons repaired",
-                         column="geometry")
+        problems.warning(raw.label, f"{len(invalid) - MAX_LISTED} more invalid polygons repaired", column="geometry")
     raw.geometry = type(raw.geometry)(fixed, index=raw.geometry.index, crs=raw.geometry.crs)
 
 

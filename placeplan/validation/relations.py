@@ -39,17 +39,26 @@ def _duplicates(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Prob
     for i in rows_where(dup)[:MAX_LISTED]:
         values = tuple(frame[key].iloc[i])
         shown = ", ".join(str(v) for v in values)
-        problems.error(raw.label, f"repeats {label} ({shown}) first given at row "
-                                  f"{first_row[values]}; expected each once",
-                       row=raw.row_number(int(i)), column=key[-1], value=values[-1])
+        problems.error(
+            raw.label,
+            f"repeats {label} ({shown}) first given at row {first_row[values]}; expected each once",
+            row=raw.row_number(int(i)),
+            column=key[-1],
+            value=values[-1],
+        )
         listed += 1
     if dup.sum() > listed:
-        problems.error(raw.label, f"{int(dup.sum()) - listed} more repeated {label} rows",
-                       column=key[-1])
+        problems.error(raw.label, f"{int(dup.sum()) - listed} more repeated {label} rows", column=key[-1])
 
 
-def _references(raw: RawTable, frame: pd.DataFrame, table: Table,
-                frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: Problems) -> None:
+def _references(
+    raw: RawTable,
+    frame: pd.DataFrame,
+    table: Table,
+    frames: dict[str, pd.DataFrame],
+    raws: dict[str, RawTable],
+    problems: Problems,
+) -> None:
     for column in table.columns:
         if not column.references or column.name not in frame:
             continue
@@ -61,8 +70,7 @@ def _references(raw: RawTable, frame: pd.DataFrame, table: Table,
         bad = values.notna() & ~values.isin(known)
         if not bad.any():
             continue
-        where = " or ".join(f"{'an' if c[0] in 'aeiou' else 'a'} {c} in {raws[t].label}"
-                            for t, c in targets)
+        where = " or ".join(f"{'an' if c[0] in 'aeiou' else 'a'} {c} in {raws[t].label}" for t, c in targets)
         spelt = _spellings(targets, frames, raws)
 
         def message(value: str, where: str = where, spelt: dict = spelt) -> str:
@@ -70,21 +78,25 @@ def _references(raw: RawTable, frame: pd.DataFrame, table: Table,
             if other is None:
                 return f"is not {where}"
             spelling, label, row = other
-            return (f"is not {where}; {label} row {row} has '{spelling}', which differs only in "
-                    "case: ids are matched exactly, so write the same spelling in both")
+            return (
+                f"is not {where}; {label} row {row} has '{spelling}', which differs only in "
+                "case: ids are matched exactly, so write the same spelling in both"
+            )
 
         _report(problems, raw, column.name, bad, message)
 
 
-def _spellings(targets: list[tuple[str, str]], frames: dict[str, pd.DataFrame],
-               raws: dict[str, RawTable]) -> dict[str, tuple[str, str, int]]:
+def _spellings(
+    targets: list[tuple[str, str]], frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]
+) -> dict[str, tuple[str, str, int]]:
     """Lower-case id -> (its first spelling, file, row) across the referenced columns."""
     out: dict[str, tuple[str, str, int]] = {}
     for t, c in targets:
         values = frames[t][c]
         for i in np.flatnonzero(values.notna().to_numpy()):
-            out.setdefault(str(values.iloc[i]).lower(), (str(values.iloc[i]), raws[t].label,
-                                                          raws[t].row_number(int(i))))
+            out.setdefault(
+                str(values.iloc[i]).lower(), (str(values.iloc[i]), raws[t].label, raws[t].row_number(int(i)))
+            )
     return out
 
 
@@ -92,8 +104,7 @@ def _spellings(targets: list[tuple[str, str]], frames: dict[str, pd.DataFrame],
 ID_SPACES = ((("zones", "zone_id"),), (("sites", "site_id"), ("candidates", "option_id")))
 
 
-def _case_variants(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable],
-                   problems: Problems) -> None:
+def _case_variants(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: Problems) -> None:
     """Warn about ids that differ only in case ('Z1' and 'z1') within one namespace.
 
     They are kept as different ids, not merged: ids join the tables and name zones, sites
@@ -109,8 +120,11 @@ def _case_variants(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable],
             if t in frames:
                 values = frames[t][c]
                 keep = values.notna().to_numpy()
-                parts.append(pd.DataFrame({"id": values[keep].astype(str).to_numpy(), "table": t,
-                                           "column": c, "at": np.flatnonzero(keep)}))
+                parts.append(
+                    pd.DataFrame(
+                        {"id": values[keep].astype(str).to_numpy(), "table": t, "column": c, "at": np.flatnonzero(keep)}
+                    )
+                )
         if not parts:
             continue
         ids = pd.concat(parts, ignore_index=True).drop_duplicates("id")
@@ -120,10 +134,15 @@ def _case_variants(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable],
         for entry in clash[clash["lower"].duplicated(keep="first")].head(MAX_LISTED).itertuples():
             seen = first.loc[entry.lower]
             raw, other = raws[entry.table], raws[seen["table"]]
-            problems.warning(raw.label, f"differs only in case from '{seen['id']}' ({other.label} "
-                                        f"row {other.row_number(int(seen['at']))}, column "
-                                        f"{seen['column']}); they are kept as two different ids",
-                             row=raw.row_number(int(entry.at)), column=entry.column, value=entry.id)
+            problems.warning(
+                raw.label,
+                f"differs only in case from '{seen['id']}' ({other.label} "
+                f"row {other.row_number(int(seen['at']))}, column "
+                f"{seen['column']}); they are kept as two different ids",
+                row=raw.row_number(int(entry.at)),
+                column=entry.column,
+                value=entry.id,
+            )
 
 
 def _comparisons(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Problems) -> None:
@@ -131,9 +150,13 @@ def _comparisons(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Pro
         left, right = frame[rule.left], frame[rule.right]
         bad = left.notna() & right.notna() & ~_OPS[rule.op](left.fillna(0), right.fillna(0))
         for i in rows_where(bad)[:MAX_LISTED]:
-            problems.error(raw.label, f"is not {rule.op} {rule.right} ({right.iloc[i]}); "
-                                      f"expected {rule.left} {rule.op} {rule.right}",
-                           row=raw.row_number(int(i)), column=rule.left, value=left.iloc[i])
+            problems.error(
+                raw.label,
+                f"is not {rule.op} {rule.right} ({right.iloc[i]}); expected {rule.left} {rule.op} {rule.right}",
+                row=raw.row_number(int(i)),
+                column=rule.left,
+                value=left.iloc[i],
+            )
 
 
 def to_bng(x: pd.Series, y: pd.Series, crs: str) -> tuple[np.ndarray, np.ndarray]:
@@ -160,22 +183,24 @@ def _coordinates(raw: RawTable, frame: pd.DataFrame, crs: str, problems: Problem
     x_in = (bx >= ENGLAND_BNG["x"][0]) & (bx <= ENGLAND_BNG["x"][1])
     y_in = (by >= ENGLAND_BNG["y"][0]) & (by <= ENGLAND_BNG["y"][1])
     lonlat_like = (x.abs() <= 180).to_numpy() & (y.abs() <= 90).to_numpy() & ~_geographic(crs)
-    hint = ("they look like longitude/latitude: write easting/northing, or declare "
-            "crs = \"EPSG:4326\" in dataset.toml")
+    hint = 'they look like longitude/latitude: write easting/northing, or declare crs = "EPSG:4326" in dataset.toml'
     plain = "expected a point in England in the dataset's coordinate reference system"
     positions = np.flatnonzero(present.to_numpy())
     bad = np.flatnonzero(~(x_in & y_in))
     for j in bad[:MAX_LISTED]:
         column, other = ("y", "x") if x_in[j] else ("x", "y")
-        problems.error(raw.label, f"is outside England for {crs} (with {other} "
-                                  f"{raw.frame[other].iloc[positions[j]]}); "
-                                  f"{hint if lonlat_like[j] else plain}",
-                       row=raw.row_number(int(positions[j])), column=column,
-                       value=raw.frame[column].iloc[positions[j]])
+        problems.error(
+            raw.label,
+            f"is outside England for {crs} (with {other} "
+            f"{raw.frame[other].iloc[positions[j]]}); "
+            f"{hint if lonlat_like[j] else plain}",
+            row=raw.row_number(int(positions[j])),
+            column=column,
+            value=raw.frame[column].iloc[positions[j]],
+        )
     if len(bad) > MAX_LISTED:
         first = raw.row_number(int(positions[bad[MAX_LISTED]]))
-        problems.error(raw.label, f"{len(bad) - MAX_LISTED} more rows from row {first} are "
-                                  "outside England", column="x")
+        problems.error(raw.label, f"{len(bad) - MAX_LISTED} more rows from row {first} are outside England", column="x")
 
 
 def _geographic(crs: str) -> bool:
@@ -192,13 +217,22 @@ def _expansions(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], prob
     known = set(frames["sites"]["site_id"].dropna())
     expansion = options["kind"] == "special_expansion"
     bad = expansion.fillna(False) & ~options["site_id"].isin(known).fillna(False)
-    _report(problems, raw, "site_id", bad,
-            f"is not a site_id in {raws['sites'].label}; a special_expansion must name the "
-            "special school it expands")
+    _report(
+        problems,
+        raw,
+        "site_id",
+        bad,
+        f"is not a site_id in {raws['sites'].label}; a special_expansion must name the special school it expands",
+    )
     clash = options["option_id"].isin(known).fillna(False)
-    _report(problems, raw, "option_id", clash,
-            f"is also a site_id in {raws['sites'].label}; expected option and site ids to "
-            "differ, because travel rows name either")
+    _report(
+        problems,
+        raw,
+        "option_id",
+        clash,
+        f"is also a site_id in {raws['sites'].label}; expected option and site ids to "
+        "differ, because travel rows name either",
+    )
 
 
 def _plausibility(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], problems: Problems) -> None:
@@ -208,25 +242,32 @@ def _plausibility(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], pr
         over = sites["on_roll"].notna() & (sites["capacity"] >= 0) & (sites["on_roll"] > sites["capacity"])
         for i in rows_where(over)[:MAX_LISTED]:
             row = sites.iloc[i]
-            problems.warning(raws["sites"].label,
-                             f"is over capacity: {row['on_roll']} on roll for {row['capacity']} places",
-                             row=raws["sites"].row_number(int(i)), column="on_roll",
-                             value=row["on_roll"])
+            problems.warning(
+                raws["sites"].label,
+                f"is over capacity: {row['on_roll']} on roll for {row['capacity']} places",
+                row=raws["sites"].row_number(int(i)),
+                column="on_roll",
+                value=row["on_roll"],
+            )
     options = frames.get("candidates")
     if options is not None:
         span = options["max_places"] - options["min_places"]
         ragged = options["place_step"].notna() & (span % options["place_step"] != 0)
         for i in rows_where(ragged)[:MAX_LISTED]:
             row = options.iloc[i]
-            problems.warning(raws["candidates"].label,
-                             f"does not divide max_places - min_places ({span.iloc[i]}); the "
-                             f"largest size reachable is below {row['max_places']}",
-                             row=raws["candidates"].row_number(int(i)), column="place_step",
-                             value=row["place_step"])
+            problems.warning(
+                raws["candidates"].label,
+                f"does not divide max_places - min_places ({span.iloc[i]}); the "
+                f"largest size reachable is below {row['max_places']}",
+                row=raws["candidates"].row_number(int(i)),
+                column="place_step",
+                value=row["place_step"],
+            )
 
 
-def check_relations(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], crs: str | None,
-                    problems: Problems) -> None:
+def check_relations(
+    frames: dict[str, pd.DataFrame], raws: dict[str, RawTable], crs: str | None, problems: Problems
+) -> None:
     """Every cross-row and cross-table rule of the standard, on tables that parsed.
     Coordinates are checked only when the CRS is known (``crs`` is None otherwise)."""
     for name, frame in frames.items():

@@ -1,6 +1,7 @@
 """Settings of the projection methods that the scenario's ``[demand]`` section nests
-(``[demand.cohort]``), and the need/phase-keyed rate tables they share. Kept here, beside
-the methods, and imported by :mod:`placeplan.scenario.model`."""
+(``[demand.cohort]``), and the need/phase-keyed rate tables they share. Kept with the
+scenario, on the ground floor, so that :mod:`placeplan.projection`'s methods read them and
+the scenario's models nest them without either importing the other."""
 
 from __future__ import annotations
 
@@ -30,9 +31,11 @@ def rate_keys(value: dict[str, float], *, what: str, low: float, high: float) ->
         elif need.upper() in NEEDS and (not dot or phase.lower() in PHASES):
             code = need.upper() + (f".{phase.lower()}" if dot else "")
         else:
-            raise ValueError(f"'{key}' is not a need code, a phase or NEED.phase; expected e.g. default, "
-                             f"ASD, secondary or SEMH.secondary (needs: {', '.join(NEEDS)}; phases: "
-                             f"{', '.join(PHASES)})")
+            raise ValueError(
+                f"'{key}' is not a need code, a phase or NEED.phase; expected e.g. default, "
+                f"ASD, secondary or SEMH.secondary (needs: {', '.join(NEEDS)}; phases: "
+                f"{', '.join(PHASES)})"
+            )
         if not low <= rate <= high:
             raise ValueError(f"{what} for {key} is {rate}; expected {low:g} to {high:g}")
         if code in given:
@@ -59,31 +62,44 @@ class Cohort(BaseModel):
     model_config = SETTINGS_CONFIG
 
     source: Literal["auto", "history", "open_data", "scenario"] = Field(
-        "auto", description="Where progression rates come from: 'auto' (history by NCY if the dataset has "
-                            "it, else the DfE's ages), 'history', 'open_data' or 'scenario'.")
+        "auto",
+        description="Where progression rates come from: 'auto' (history by NCY if the dataset has "
+        "it, else the DfE's ages), 'history', 'open_data' or 'scenario'.",
+    )
     join: dict[str, float] = Field(
         default_factory=dict,
         description="With source = 'scenario': new pupils a year per pupil moving up (for nursery and "
-                    "reception: per pupil already in the year group), by need, phase or NEED.phase, "
-                    "with 'default'. Blank means 0.")
+        "reception: per pupil already in the year group), by need, phase or NEED.phase, "
+        "with 'default'. Blank means 0.",
+    )
     cease: dict[str, float] = Field(
         default_factory=dict,
         description="With source = 'scenario': share of pupils whose plans cease or who leave specialist "
-                    "provision each year, by need, phase or NEED.phase, with 'default'. Blank means 0.")
+        "provision each year, by need, phase or NEED.phase, with 'default'. Blank means 0.",
+    )
     stay_post16: float = Field(
-        0.54, ge=0, le=1,
+        0.54,
+        ge=0,
+        le=1,
         description="With source = 'scenario': share of Year 11 pupils still in specialist settings in "
-                    "Year 12. 0.54 is England's: 10,619 pupils aged 16 in January 2025 for 19,781 "
-                    "aged 15 in January 2024 (DfE, EHC plans 2025).")
+        "Year 12. 0.54 is England's: 10,619 pupils aged 16 in January 2025 for 19,781 "
+        "aged 15 in January 2024 (DfE, EHC plans 2025).",
+    )
     stay_post19: float = Field(
-        0.19, ge=0, le=1,
+        0.19,
+        ge=0,
+        le=1,
         description="With source = 'scenario': share of Year 14 pupils still in specialist settings in "
-                    "Year 15. 0.19 is England's: 1,056 aged 19 in January 2025 for 5,614 aged 18 in "
-                    "January 2024 (DfE, EHC plans 2025).")
+        "Year 15. 0.19 is England's: 1,056 aged 19 in January 2025 for 5,614 aged 18 in "
+        "January 2024 (DfE, EHC plans 2025).",
+    )
     prior_pupils: float = Field(
-        20.0, ge=0, le=1_000_000,
+        20.0,
+        ge=0,
+        le=1_000_000,
         description="How many pupils England's (or the wider pool's) rates count for when a council's "
-                    "own rates are pooled toward them: small year groups move little from England's.")
+        "own rates are pooled toward them: small year groups move little from England's.",
+    )
 
     @field_validator("join")
     @classmethod

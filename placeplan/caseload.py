@@ -16,12 +16,16 @@ For each council, from the DfE's *Education, health and care plans* (January 202
 The setting is the one a pupil attended in January 2025, which is what the DfE counts:
 it stands for the setting the pupil needs, which no open data records. ``enhanced``
 (ESTA-like) demand is not estimated: no open data says which of the pupils with plans in
-mainstream classes have an enhanced arrangement (see ``defaults.toml``).
+mainstream classes have an enhanced arrangement (see ``scenario/builder.toml``).
 
 Counts are whole pupils and add up exactly to the published totals. Where a council's
 placements are suppressed or mostly not recorded, its region's shares are used and the
 dataset says so. This spreads published totals: a council's own caseload by home LSOA
 replaces it.
+
+The dataset builder writes its demand from these tables, and the projection takes the
+councils' specialist shares from the same fit
+(:func:`placeplan.projection.dfe.specialist_shares`), so the module sits below both.
 """
 
 from __future__ import annotations
@@ -31,15 +35,25 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..codes import NCY_MAX, NCY_MIN
 from . import opendata
-from .councils import Council
+from .codes import NCY_MAX, NCY_MIN
+from .errors import OpenDataError
+from .opendata import Council
 from .rounding import largest_remainder, systematic_spread
 
 NEED_CODES = {
-    "number_asd": "ASD", "number_hi": "HI", "number_mld": "MLD", "number_msi": "MSI",
-    "number_oth": "OTH", "number_pd": "PD", "number_pmld": "PMLD", "number_semh": "SEMH",
-    "number_slcn": "SLCN", "number_sld": "SLD", "number_spld": "SPLD", "number_vi": "VI",
+    "number_asd": "ASD",
+    "number_hi": "HI",
+    "number_mld": "MLD",
+    "number_msi": "MSI",
+    "number_oth": "OTH",
+    "number_pd": "PD",
+    "number_pmld": "PMLD",
+    "number_semh": "SEMH",
+    "number_slcn": "SLCN",
+    "number_sld": "SLD",
+    "number_spld": "SPLD",
+    "number_vi": "VI",
 }
 UNKNOWN = "number_need_unknown"
 #: Above this share of plans with no recorded placement, a council's own specialist share
@@ -61,9 +75,9 @@ SETTINGS = tuple(opendata.SETTING_PLACEMENTS)
 @dataclass(frozen=True)
 class CouncilCaseload:
     council: Council
-    by_setting: dict[str, pd.DataFrame]   # setting -> need x ncy, whole pupils
-    published: int              # pupils in specialist settings as published (or estimated)
-    exact: bool                 # True when the totals are the council's own published figures
+    by_setting: dict[str, pd.DataFrame]  # setting -> need x ncy, whole pupils
+    published: int  # pupils in specialist settings as published (or estimated)
+    exact: bool  # True when the totals are the council's own published figures
     notes: tuple[str, ...]
 
     @property
@@ -130,19 +144,29 @@ def specialist_by_need(need: pd.DataFrame, council: Council) -> tuple[dict[str, 
         if share <= SCALE_LIMIT:
             recorded = (plans - not_recorded).where(lambda s: s > 0)
             scaled = {s: (v * plans / recorded).fillna(0.0) for s, v in by_setting.items()}
-            return scaled, False, (f"{council.name}: {share:.0%} of placements were not recorded, so "
-                                   "specialist counts are its recorded shares applied to all its plans")
+            return (
+                scaled,
+                False,
+                (
+                    f"{council.name}: {share:.0%} of placements were not recorded, so "
+                    "specialist counts are its recorded shares applied to all its plans"
+                ),
+            )
     region = _rows(need, council, region=True)
     region_setting = _by_setting(_need_table(region, "Type of placement"))
     region_plans = _need_table(region, opendata.ALL_PLANS).iloc[0]
     if region_setting is None:
-        raise opendata.OpenDataError(f"{council.name}: neither its nor its region's specialist "
-                                     "placements by need are published")
-    estimated = {s: (v / region_plans.where(region_plans > 0)).fillna(0.0) * plans
-                 for s, v in region_setting.items()}
-    return estimated, False, (f"{council.name}: placements by need are not published or mostly not "
-                              f"recorded, so specialist counts use the {council.region} region's share "
-                              "of plans in each specialist setting, need by need")
+        raise OpenDataError(f"{council.name}: neither its nor its region's specialist placements by need are published")
+    estimated = {s: (v / region_plans.where(region_plans > 0)).fillna(0.0) * plans for s, v in region_setting.items()}
+    return (
+        estimated,
+        False,
+        (
+            f"{council.name}: placements by need are not published or mostly not "
+            f"recorded, so specialist counts use the {council.region} region's share "
+            "of plans in each specialist setting, need by need"
+        ),
+    )
 
 
 def whole_by_need(specialist: pd.Series, total: int | None = None) -> pd.Series:
@@ -171,8 +195,9 @@ def _age_columns(table: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(level=0).sum(min_count=1).sort_index()
 
 
-def specialist_by_ncy(placement: pd.DataFrame, council: Council,
-                      columns: tuple[str, ...] = opendata.SPECIALIST_COLUMNS) -> tuple[pd.Series, str | None]:
+def specialist_by_ncy(
+    placement: pd.DataFrame, council: Council, columns: tuple[str, ...] = opendata.SPECIALIST_COLUMNS
+) -> tuple[pd.Series, str | None]:
     """Pupils in the placement ``columns`` (by default every specialist setting) by NCY in
     January 2025: the council's, or its region's when the council's are suppressed or none."""
     for region in (False, True):
@@ -181,10 +206,16 @@ def specialist_by_ncy(placement: pd.DataFrame, council: Council,
         table = opendata.counts(rows.set_index("breakdown"), list(columns))
         if len(table) and not table.isna().any().any() and table.to_numpy().sum() > 0:
             profile = _age_columns(table).sum(axis=1)
-            note = None if not region else (f"{council.name}: placements by age are not published, "
-                                             f"so the {council.region} region's age profile is used")
+            note = (
+                None
+                if not region
+                else (
+                    f"{council.name}: placements by age are not published, "
+                    f"so the {council.region} region's age profile is used"
+                )
+            )
             return profile, note
-    raise opendata.OpenDataError(f"{council.name}: no age profile of specialist placements")
+    raise OpenDataError(f"{council.name}: no age profile of specialist placements")
 
 
 def seed_pattern(need: pd.DataFrame, council: Council) -> pd.DataFrame:
@@ -194,7 +225,7 @@ def seed_pattern(need: pd.DataFrame, council: Council) -> pd.DataFrame:
         table = table[list(NEED_CODES)]
         if len(table) and not table.isna().any().any():
             return _age_columns(table).rename(columns=NEED_CODES)
-    raise opendata.OpenDataError(f"{council.name}: no need x age pattern")
+    raise OpenDataError(f"{council.name}: no need x age pattern")
 
 
 def fit(seed: pd.DataFrame, rows: pd.Series, columns: pd.Series, rounds: int = IPF_ROUNDS) -> pd.DataFrame:
@@ -216,13 +247,12 @@ def fit(seed: pd.DataFrame, rows: pd.Series, columns: pd.Series, rounds: int = I
     return pd.DataFrame(table, index=index, columns=columns.index)
 
 
-def _setting_profile(placement: pd.DataFrame, council: Council, setting: str,
-                     overall: pd.Series) -> pd.Series:
+def _setting_profile(placement: pd.DataFrame, council: Council, setting: str, overall: pd.Series) -> pd.Series:
     """Pupils in one setting by NCY; the council's overall profile where neither it nor its
     region publishes one for the setting (a setting with no pupils anywhere near)."""
     try:
         return specialist_by_ncy(placement, council, opendata.SETTING_COLUMNS[setting])[0]
-    except opendata.OpenDataError:
+    except OpenDataError:
         return overall
 
 
@@ -235,8 +265,10 @@ def council_caseload(need: pd.DataFrame, placement: pd.DataFrame, council: Counc
     for setting, by_need in by_setting.items():
         profile = _setting_profile(placement, council, setting, overall)
         fitted = fit(seed, profile, by_need.astype(float))
-        whole = pd.DataFrame({code: largest_remainder(fitted[code].to_numpy(), int(by_need[code]))
-                              for code in by_need.index}, index=fitted.index)
+        whole = pd.DataFrame(
+            {code: largest_remainder(fitted[code].to_numpy(), int(by_need[code])) for code in by_need.index},
+            index=fitted.index,
+        )
         tables[setting] = whole.T
     index = sorted(set().union(*(t.columns for t in tables.values())))
     tables = {s: t.reindex(columns=index, fill_value=0) for s, t in tables.items()}
@@ -259,8 +291,17 @@ def spread(caseload: CouncilCaseload, zones: pd.DataFrame, rng: np.random.Genera
                 weights = older if ncy + 4 >= OLDER_FROM_AGE else young
                 counts = systematic_spread(int(pupils), weights, rng)
                 placed = counts > 0
-                blocks.append(pd.DataFrame({"zone_id": own["zone_id"].to_numpy()[placed], "need": need_code,
-                                            "ncy": int(ncy), "setting": setting, "pupils": counts[placed]}))
+                blocks.append(
+                    pd.DataFrame(
+                        {
+                            "zone_id": own["zone_id"].to_numpy()[placed],
+                            "need": need_code,
+                            "ncy": int(ncy),
+                            "setting": setting,
+                            "pupils": counts[placed],
+                        }
+                    )
+                )
     columns = ["zone_id", "need", "ncy", "setting", "pupils"]
     return pd.concat(blocks, ignore_index=True)[columns] if blocks else pd.DataFrame(columns=columns)
 
@@ -276,14 +317,17 @@ def history(placement: pd.DataFrame, councils: list[Council]) -> pd.DataFrame:
         values = table.sum(axis=1).where(table.notna().all(axis=1))
         totals.append(pd.Series(values.to_numpy(), index=rows["time_period"].str[:4].astype(int)))
     combined = pd.concat(totals, axis=1).sum(axis=1, min_count=len(councils)).dropna()
-    return pd.DataFrame({"year": combined.index.astype(int), "need": "", "ncy": "",
-                         "pupils": combined.to_numpy().astype(int)}).sort_values("year")
+    return pd.DataFrame(
+        {"year": combined.index.astype(int), "need": "", "ncy": "", "pupils": combined.to_numpy().astype(int)}
+    ).sort_values("year")
 
 
 #: Placement columns of the kinds of provision the builder writes sites for.
-PLACED = {"state": ("special_la_maintained", "special_academy_free"),
-          "independent": ("special_independent", "special_non_maintained"),
-          "resourced": opendata.SETTING_COLUMNS["resourced"]}
+PLACED = {
+    "state": ("special_la_maintained", "special_academy_free"),
+    "independent": ("special_independent", "special_non_maintained"),
+    "resourced": opendata.SETTING_COLUMNS["resourced"],
+}
 
 
 def pupils_by_setting(placement: pd.DataFrame, council: Council) -> tuple[dict[str, int], str | None]:
@@ -303,7 +347,11 @@ def pupils_by_setting(placement: pd.DataFrame, council: Council) -> tuple[dict[s
         return {key: int(own[list(cols)].sum(axis=1).iloc[0]) for key, cols in PLACED.items()}, None
     region = latest(True).iloc[0]
     plans = float(own["ehcplans"].iloc[0])
-    shares = {key: int(round(float(region[list(cols)].sum()) / float(region["ehcplans"]) * plans))
-              for key, cols in PLACED.items()}
-    return shares, (f"{council.name}: placements in special schools, resourced provision and SEN "
-                    f"units are not published, so the {council.region} region's shares of plans are used")
+    shares = {
+        key: int(round(float(region[list(cols)].sum()) / float(region["ehcplans"]) * plans))
+        for key, cols in PLACED.items()
+    }
+    return shares, (
+        f"{council.name}: placements in special schools, resourced provision and SEN "
+        f"units are not published, so the {council.region} region's shares of plans are used"
+    )
