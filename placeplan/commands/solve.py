@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..solvers import PLAN_SOLVERS
 from . import SET_HELP, Seconds
 
 
@@ -24,9 +25,7 @@ from . import SET_HELP, Seconds
     default=None,
     help="Seconds for the main solve (default: solve.time_limit_s); the best plan found is returned with its gap.",
 )
-@click.option(
-    "--solver", type=click.Choice(["scip", "highs", "cp-sat"]), default=None, help="MIP solver (default: solve.solver)."
-)
+@click.option("--solver", type=click.Choice(PLAN_SOLVERS), default=None, help="MIP solver (default: solve.solver).")
 @click.option("--no-explain", is_flag=True, help="Skip the counterfactual re-solves behind explain.csv.")
 @click.option(
     "--no-outputs",

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 from ortools.math_opt import (
@@ -28,11 +29,13 @@ from ortools.math_opt import (
 )
 from ortools.math_opt.python import mathopt
 
+from ..solvers import SOLVERS
 from .formulation import Model
 
 log = logging.getLogger(__name__)
 
-SOLVERS = {
+#: Each solver of placeplan.solvers.SOLVERS as MathOpt names it.
+MATHOPT_TYPES = {
     "scip": mathopt.SolverType.GSCIP,
     "highs": mathopt.SolverType.HIGHS,
     "cp-sat": mathopt.SolverType.CP_SAT,
@@ -42,11 +45,27 @@ SOLVERS = {
 Progress = Callable[[dict], None]
 
 
+class Termination(StrEnum):
+    """How one solver run ended, whichever solver ran (MathOpt's and HiGHS's own reasons
+    mapped here); :func:`placeplan.optimise.result.status_without_plan` turns a run that left
+    no plan into the project's :class:`~placeplan.optimise.result.Status`."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    IMPRECISE = "imprecise"
+    LIMIT = "limit"  # a limit stopped it (which: RawSolution.limit)
+    CUTOFF = "cutoff"  # no plan can beat the cutoff it was given
+    FIRST_PLAN = "first_plan"  # the dive's first plan, kept without a search (solve.search = false)
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class RawSolution:
     """What a solver returned, in the model's variable order."""
 
-    reason: str  # optimal, infeasible, unbounded, limit, error, ...
+    reason: Termination
     limit: str | None  # time, ... when reason == "limit"
     values: np.ndarray | None  # primal values (None when no solution)
     objective: float
@@ -100,19 +119,20 @@ def _parameters(
     verbose: bool,
     cutoff: float | None,
 ) -> parameters_pb2.SolveParametersProto:
+    accepts = SOLVERS[solver]
     params = mathopt.SolveParameters(enable_output=verbose)
     if time_limit is not None:
         params.time_limit = datetime.timedelta(seconds=max(0.01, time_limit))
-    if solver in ("scip", "highs", "cp-sat"):
+    if accepts.gap:
         params.relative_gap_tolerance = relative_gap
         params.absolute_gap_tolerance = 1e-9 if relative_gap == 0 else None
-    if solver != "highs":
+    if accepts.threads:
         params.threads = threads
-    if solver in ("scip", "cp-sat", "highs"):
+    if accepts.seed:
         params.random_seed = seed
-    if cutoff is not None and solver in ("scip", "highs"):
+    if cutoff is not None and accepts.cutoff:
         params.cutoff_limit = cutoff
-    if solver == "cp-sat":
+    if solver == "cp-sat":  # CP-SAT's own workers and seed, beside MathOpt's common ones
         params.cp_sat.num_workers = threads
         params.cp_sat.random_seed = seed
     return params.to_proto()
@@ -134,7 +154,7 @@ _SCIP_LINE = re.compile(r"\|\s*([-+0-9.e]+|--)\s*\|\s*([-+0-9.e]+|--)\s*\|\s*([0
 def _progress_reader(solver: str, progress: Progress | None, started: float):
     """A MathOpt message callback that turns the solver's log table into progress events
     (best bound and incumbent as they improve). SCIP and HiGHS print both."""
-    if progress is None:
+    if progress is None or not SOLVERS[solver].progress:
         return None
     last: dict = {}
 
@@ -194,8 +214,8 @@ def run(
     want_duals: bool = False,
 ) -> RawSolution:
     """Solve the model (or its LP relaxation) once and return the raw answer."""
-    if solver not in SOLVERS:
-        raise ValueError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
+    if solver not in MATHOPT_TYPES:
+        raise ValueError(f"unknown solver {solver!r}; expected one of {', '.join(MATHOPT_TYPES)}")
     started = time.perf_counter()
     proto = to_proto(model, relax=relax, lower=lower, upper=upper)
     params = _parameters(
@@ -207,7 +227,7 @@ def run(
         verbose=verbose,
         cutoff=cutoff,
     )
-    model_params = _hint(hint if solver in ("scip", "cp-sat", "highs") and not relax else None)
+    model_params = _hint(hint if SOLVERS[solver].hints and not relax else None)
     if want_duals:
         model_params.reduced_costs_filter.CopyFrom(sparse_containers_pb2.SparseVectorFilterProto())
         model_params.dual_values_filter.CopyFrom(sparse_containers_pb2.SparseVectorFilterProto())
@@ -216,7 +236,7 @@ def run(
     try:
         result = core_solver.solve(
             proto,
-            SOLVERS[solver].value,
+            MATHOPT_TYPES[solver].value,
             mathopt.StreamableSolverInitArguments().to_proto(),
             params,
             model_params,
@@ -227,26 +247,29 @@ def run(
         )
     except Exception as exc:  # MathOpt raises StatusNotOk when a solver refuses a model
         detail = f"{solver} could not take the model: {exc}"
-        if solver == "cp-sat":
+        if SOLVERS[solver].whole_data_only:
+            others = " or ".join(s for s in SOLVERS if SOLVERS[s].integers and not SOLVERS[s].whole_data_only)
             detail += (
-                " (CP-SAT makes every variable an integer, and placements of fractional demand "
-                "are not: use highs or scip)"
+                f" ({SOLVERS[solver].display} makes every variable an integer, and placements of fractional demand "
+                f"are not: use {others})"
             )
         log.info(detail)
-        return RawSolution("error", None, None, math.nan, math.nan, time.perf_counter() - started, detail=detail)
+        return RawSolution(
+            Termination.ERROR, None, None, math.nan, math.nan, time.perf_counter() - started, detail=detail
+        )
     return _read(result, model.num_variables, model.num_constraints, time.perf_counter() - started)
 
 
 _REASONS = {
-    result_pb2.TERMINATION_REASON_OPTIMAL: "optimal",
-    result_pb2.TERMINATION_REASON_INFEASIBLE: "infeasible",
-    result_pb2.TERMINATION_REASON_UNBOUNDED: "unbounded",
-    result_pb2.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED: "infeasible_or_unbounded",
-    result_pb2.TERMINATION_REASON_IMPRECISE: "imprecise",
-    result_pb2.TERMINATION_REASON_FEASIBLE: "limit",
-    result_pb2.TERMINATION_REASON_NO_SOLUTION_FOUND: "limit",
-    result_pb2.TERMINATION_REASON_NUMERICAL_ERROR: "error",
-    result_pb2.TERMINATION_REASON_OTHER_ERROR: "error",
+    result_pb2.TERMINATION_REASON_OPTIMAL: Termination.OPTIMAL,
+    result_pb2.TERMINATION_REASON_INFEASIBLE: Termination.INFEASIBLE,
+    result_pb2.TERMINATION_REASON_UNBOUNDED: Termination.UNBOUNDED,
+    result_pb2.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED: Termination.INFEASIBLE_OR_UNBOUNDED,
+    result_pb2.TERMINATION_REASON_IMPRECISE: Termination.IMPRECISE,
+    result_pb2.TERMINATION_REASON_FEASIBLE: Termination.LIMIT,
+    result_pb2.TERMINATION_REASON_NO_SOLUTION_FOUND: Termination.LIMIT,
+    result_pb2.TERMINATION_REASON_NUMERICAL_ERROR: Termination.ERROR,
+    result_pb2.TERMINATION_REASON_OTHER_ERROR: Termination.ERROR,
 }
 
 
@@ -259,12 +282,12 @@ def _dense(vector: sparse_containers_pb2.SparseDoubleVectorProto, size: int) -> 
 
 def _read(result: result_pb2.SolveResultProto, n: int, m: int, seconds: float) -> RawSolution:
     term = result.termination
-    reason = _REASONS.get(term.reason, "error")
+    reason = _REASONS.get(term.reason, Termination.ERROR)
     limit = None
-    if reason == "limit":
+    if reason == Termination.LIMIT:
         limit = result_pb2.LimitProto.Name(term.limit).removeprefix("LIMIT_").lower()
         if limit == "cutoff":
-            reason = "cutoff"
+            reason = Termination.CUTOFF
     values = None
     objective = np.inf
     for solution in result.solutions:

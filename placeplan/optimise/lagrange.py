@@ -30,6 +30,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,6 +78,16 @@ class LagrangeOutcome:
     iterations: int
     seconds: float
     evaluations: int
+
+
+class Evaluation(NamedTuple):
+    """The Lagrangian relaxation at one set of multipliers."""
+
+    bound: float  # the lower bound it proves
+    subgradient: np.ndarray  # (G,) demand less what is placed and left unplaced
+    opened: np.ndarray  # (O,) bool: the options the 0-1 problem opens
+    reduced: np.ndarray  # (O,) each option's r_o: its fixed cost plus its knapsack's value
+    rest: float  # the part of the bound outside the 0-1 problem
 
 
 class Lagrangian:
@@ -207,9 +218,8 @@ class Lagrangian:
                         return math.inf, y
         return value, y
 
-    def evaluate(self, lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, float]:
-        """Bound, subgradient, open options, r_o, and the part of the bound outside the
-        0-1 problem."""
+    def evaluate(self, lam: np.ndarray) -> Evaluation:
+        """The relaxation at multipliers ``lam`` (see :class:`Evaluation`)."""
         V, idx, take = self.knapsacks(lam)
         E = self.E
         r = self.fixed + V[E:]
@@ -221,7 +231,7 @@ class Lagrangian:
         placed = np.bincount(self.g[idx], weights=take * open_f[self.f[idx]], minlength=len(self.d))
         unplaced = np.where(fb_gain < 0, self.d, 0.0)
         sub = self.d - placed - unplaced
-        return rest + value, sub, y, r, rest
+        return Evaluation(rest + value, sub, y, r, rest)
 
 
 def _by_facility_then_cost(f: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -81,7 +81,7 @@ class Outcome:
     values: np.ndarray | None  # best solution of ``model`` found (None: none)
     objective: float
     bound: float
-    reason: str  # the last solver call's reason
+    reason: backend.Termination  # the last solver call's
     limit: str | None
     stages: dict[str, float]
 
@@ -304,13 +304,13 @@ def solve_by_lp(
             }
         )
     if best is not None and best_value - bound <= max(relative_gap, 1e-6) * abs(best_value):
-        return Outcome(best, best_value, bound, "optimal", None, stages)
+        return Outcome(best, best_value, bound, backend.Termination.OPTIMAL, None, stages)
     if not search and best is not None:
         log.info(
             "no search asked for: the dive's plan, within %.4f%% of the LP bound",
             100 * (best_value - bound) / max(abs(best_value), 1e-9),
         )
-        return Outcome(best, best_value, bound, "first_plan", dive_limit, stages)
+        return Outcome(best, best_value, bound, backend.Termination.FIRST_PLAN, dive_limit, stages)
 
     t0 = time.perf_counter()
     fixed_upper, fixed = fix_by_reduced_cost(model, lp, best_value)

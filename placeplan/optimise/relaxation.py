@@ -18,17 +18,17 @@ import time
 
 import numpy as np
 
-from .backend import RawSolution
+from .backend import RawSolution, Termination
 from .formulation import Model
 
 #: HiGHS model statuses as the rest of the optimiser names solver outcomes (backend.RawSolution).
 _REASONS = {
-    "kOptimal": ("optimal", None),
-    "kInfeasible": ("infeasible", None),
-    "kUnbounded": ("unbounded", None),
-    "kUnboundedOrInfeasible": ("infeasible_or_unbounded", None),
-    "kTimeLimit": ("limit", "time"),
-    "kIterationLimit": ("limit", "iteration"),
+    "kOptimal": (Termination.OPTIMAL, None),
+    "kInfeasible": (Termination.INFEASIBLE, None),
+    "kUnbounded": (Termination.UNBOUNDED, None),
+    "kUnboundedOrInfeasible": (Termination.INFEASIBLE_OR_UNBOUNDED, None),
+    "kTimeLimit": (Termination.LIMIT, "time"),
+    "kIterationLimit": (Termination.LIMIT, "iteration"),
 }
 
 
@@ -109,7 +109,7 @@ class Relaxation:
     def _read(self, want_duals: bool, seconds: float) -> RawSolution:
         highs = self._highs
         status = highs.getModelStatus()
-        reason, limit = _REASONS.get(status.name, ("error", None))
+        reason, limit = _REASONS.get(status.name, (Termination.ERROR, None))
         if reason != "optimal":
             return RawSolution(
                 reason, limit, None, math.inf, -math.inf, seconds, detail=highs.modelStatusToString(status)
@@ -119,4 +119,6 @@ class Relaxation:
         reduced = duals = None
         if want_duals:
             reduced, duals = np.array(solution.col_dual), np.array(solution.row_dual)
-        return RawSolution("optimal", None, np.array(solution.col_value), objective, objective, seconds, reduced, duals)
+        return RawSolution(
+            Termination.OPTIMAL, None, np.array(solution.col_value), objective, objective, seconds, reduced, duals
+        )

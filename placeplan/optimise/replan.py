@@ -26,7 +26,7 @@ from .core import Problem
 from .formulation import Model, build_model, usable_arcs
 from .lpfix import LP_SOLVER
 from .relaxation import Relaxation
-from .result import Result, Status, empty_result
+from .result import Result, Status, empty_result, status_without_plan
 from .solve import Plan, _as_plan, _plan_objective, _result, plan_from_values, values_from_plan
 
 
@@ -90,7 +90,7 @@ class Placing:
         model = self.model
         raw = self._relaxation.solve(*self.bounds(option_period, option_size), basis=basis)
         if raw.reason != "optimal" or raw.values is None:
-            status = Status.INFEASIBLE if raw.reason in ("infeasible", "infeasible_or_unbounded") else Status.ERROR
+            status = status_without_plan(raw.reason, raw.limit)
             message = infeasible if status == Status.INFEASIBLE else raw.detail or raw.reason
             return empty_result(
                 self.problem,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InfeasibleError
+from .backend import Termination
 from .core import Problem, Shortfall
 from .formulation import TERMS
 
@@ -30,7 +31,19 @@ class Status(StrEnum):
     ERROR = "error"  # the solver failed; see Result.message
 
 
-@dataclass(frozen=True)
+def status_without_plan(reason: Termination, limit: str | None) -> Status:
+    """The status of a solve that ended with no plan: the one mapping from a solver's
+    termination to the project's status. Every cost and bound of placeplan's models is
+    finite and no cost is negative, so a model a solver calls infeasible or unbounded is
+    infeasible."""
+    if reason in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
+        return Status.INFEASIBLE
+    if reason == Termination.UNBOUNDED:
+        return Status.UNBOUNDED
+    return Status.TIME_LIMIT if limit == "time" else Status.ERROR
+
+
+@dataclass(frozen=True, kw_only=True)
 class Result:
     """A plan and how good it is. ``objective``, ``best_bound`` and ``gap`` are NaN when no
     plan was found; ``terms`` split the objective into its cost terms."""
@@ -119,23 +132,23 @@ def empty_result(
 ) -> Result:
     O = problem.options.count
     return Result(
-        status,
-        math.nan,
-        bound,
-        math.nan,
-        seconds,
-        solver,
-        model_size or {},
-        dict.fromkeys(TERMS, math.nan),
-        np.zeros(O, bool),
-        np.full(O, -1),
-        np.full(O, math.nan),
-        np.zeros(problem.arcs.count),
-        np.zeros(problem.groups.count),
-        shortfalls,
-        message,
-        stages or {},
-        problem,
+        status=status,
+        objective=math.nan,
+        best_bound=bound,
+        gap=math.nan,
+        seconds=seconds,
+        solver=solver,
+        model_size=model_size or {},
+        terms=dict.fromkeys(TERMS, math.nan),
+        option_open=np.zeros(O, bool),
+        option_period=np.full(O, -1),
+        option_size=np.full(O, math.nan),
+        flow=np.zeros(problem.arcs.count),
+        unplaced=np.zeros(problem.groups.count),
+        shortfalls=tuple(shortfalls),
+        message=message,
+        stages=stages or {},
+        problem=problem,
     )
 
 

@@ -43,7 +43,7 @@ from .backend import Progress
 from .core import Problem
 from .formulation import Model, build_model, usable_arcs
 from .preprocess import shortfalls, status_quo_plan, transport
-from .result import Result, Status, empty_result, relative_gap
+from .result import Result, Status, empty_result, relative_gap, status_without_plan
 
 log = logging.getLogger(__name__)
 
@@ -286,9 +286,7 @@ def _solve(
     if hint_plan is not None and upper < objective - 1e-9 * abs(upper):
         plan, objective = hint_plan, upper
     if plan is None:
-        status = {"infeasible": Status.INFEASIBLE, "unbounded": Status.UNBOUNDED}.get(raw.reason)
-        if status is None:
-            status = Status.TIME_LIMIT if raw.limit == "time" else Status.ERROR
+        status = status_without_plan(raw.reason, raw.limit)
         message = (
             "the solver proved the rules admit no plan (budgets, counts, forced options or minimum occupancy)"
             if status == Status.INFEASIBLE
@@ -350,9 +348,7 @@ def _lp_stage(
     )
     stages.update(outcome.stages)
     if outcome.values is None:
-        status = {"infeasible": Status.INFEASIBLE, "unbounded": Status.UNBOUNDED}.get(outcome.reason)
-        if status is None:
-            status = Status.TIME_LIMIT if outcome.limit == "time" else Status.ERROR
+        status = status_without_plan(outcome.reason, outcome.limit)
         message = (
             "the solver proved the rules admit no plan (budgets, counts, forced options or minimum occupancy)"
             if status == Status.INFEASIBLE
@@ -587,23 +583,21 @@ def _result(
         "solved in %.2f s: %s, objective %.10g, bound %.10g, gap %.4f%%", seconds, status, objective, bound, 100 * gap
     )
     return Result(
-        status,
-        objective,
-        bound,
-        gap,
-        seconds,
-        solver,
-        size,
-        terms,
-        opened,
-        plan.option_period,
-        plan.option_size,
-        plan.flow,
-        plan.unplaced,
-        (),
-        "",
-        stages,
-        problem,
+        status=status,
+        objective=objective,
+        best_bound=bound,
+        gap=gap,
+        seconds=seconds,
+        solver=solver,
+        model_size=size,
+        terms=terms,
+        option_open=opened,
+        option_period=plan.option_period,
+        option_size=plan.option_size,
+        flow=plan.flow,
+        unplaced=plan.unplaced,
+        stages=stages,
+        problem=problem,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Final
 import pandas as pd
 
 from ..model_maths import FORMULATION
+from ..solvers import display_name
 from .assumptions import SOFTWARE, settings_table, sources_table
 from .by_year import NO_PLACEMENTS, by_year
 from .caveats import caveats_html, growth_words
@@ -32,7 +33,6 @@ from .sweeps import Sweeps
 from .words import date_words, money
 
 MAP_FILE = "map.html"
-SOLVERS = {"scip": "SCIP", "highs": "HiGHS", "cp-sat": "CP-SAT"}
 
 HEAD: Final = """
 <h1>{{ title }}</h1>
@@ -300,7 +300,7 @@ def report_html(facts: Facts, shortlist: Shortlist, suff: Sufficiency, sweeps: S
     )
     tail = render(
         TAIL,
-        solver=SOLVERS.get(str(s.get("solver", "")), str(s.get("solver", ""))),
+        solver=display_name(str(s.get("solver", ""))),
         formulation=safe(formulation_html(FORMULATION)),
         reference=f"{reference_minutes(plan):.0f}",
         growth=growth_words(s),

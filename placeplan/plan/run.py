@@ -27,6 +27,7 @@ from ..pipeline import Inputs, travel_for
 from ..provenance import caveats, caveats_short, dataset_files, files_hash
 from ..scenario.model import Scenario
 from ..solved import MARKING, SOLVED_FILES, SolvedSummary, summary_json
+from ..solvers import PLAN_SOLVERS, SOLVERS, display_name
 from ..travel import reference_minutes
 from . import continuity
 from .explain import explain
@@ -176,10 +177,11 @@ def solve_scenario(
     prepared = prepare(inputs, stages)
     send = prepared.send
     units = send.problem.groups.demand
-    if solver == "cp-sat" and not np.allclose(units, np.round(units)):
+    if SOLVERS[solver].whole_data_only and not np.allclose(units, np.round(units)):
+        others = " or ".join(s for s in PLAN_SOLVERS if not SOLVERS[s].whole_data_only)
         raise SolverError(
-            "CP-SAT makes every variable an integer, but projected pupils are fractional, so it "
-            "cannot solve this plan; expected --solver highs or scip"
+            f"{display_name(solver)} makes every variable an integer, but projected pupils are fractional, so it "
+            f"cannot solve this plan; expected --solver {others}"
         )
     log.info("solving with %s (time limit %g s)", solver, time_limit)
     result = _timed(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic.json_schema import JsonDict
 
 from ..codes import NEEDS, OPTION_KINDS, PHASES, SITE_KINDS
+from ..solvers import DEFAULT_PLAN_SOLVER, PLAN_SOLVERS
 from . import builder
 from .projection import SETTINGS_CONFIG, Cohort, rate_keys
 from .settings import Settings
@@ -556,10 +557,11 @@ class Rules(Section):
 
 
 class Solve(Section):
-    solver: Literal["scip", "highs", "cp-sat"] = Field(
-        "highs",
-        description="The MIP solver behind OR-Tools. HiGHS proves the shipped scenarios' plans "
-        "fastest (benchmarks/solve.py); CP-SAT cannot take continuous flows.",
+    solver: str = Field(
+        DEFAULT_PLAN_SOLVER,
+        json_schema_extra={"enum": list(PLAN_SOLVERS)},
+        description="The MIP solver behind OR-Tools: " + ", ".join(PLAN_SOLVERS) + ". HiGHS proves the "
+        "shipped scenarios' plans fastest (benchmarks/solve.py); CP-SAT cannot take continuous flows.",
     )
     time_limit_s: float = Field(
         120, gt=0, le=MAX_SECONDS, description="Seconds before the best plan found is returned with its gap."
@@ -587,6 +589,15 @@ class Solve(Section):
         description="Processes for the options' values (each uses one thread; each value is "
         "exact, so the figures do not depend on how many).",
     )
+
+    @field_validator("solver")
+    @classmethod
+    def _known_solver(cls, value: str) -> str:
+        if value not in PLAN_SOLVERS:
+            raise ValueError(
+                f"'{value}' is not a solver placeplan can plan with; expected one of {', '.join(PLAN_SOLVERS)}"
+            )
+        return value
 
     @model_validator(mode="before")
     @classmethod
