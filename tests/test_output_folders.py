@@ -33,7 +33,7 @@ TABLES = {
     "summary.json",
     "timings.json",
 }
-DOCUMENTS = {"map.html", "shortlist.csv", "shortlist.html", "plan.xlsx", "report.html"}
+DOCUMENTS = {"map.html", "shortlist.csv", "shortlist.html", "plan.xlsx", "plan.gpkg", "report.html"}
 
 
 def _scenario(root: Path, extra: str = "") -> Path:

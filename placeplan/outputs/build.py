@@ -13,6 +13,7 @@ from ..scenario.model import Scenario
 from .facts import gather
 from .folder import read_plan_folder
 from .geometry import zone_shapes
+from .gpkg import gpkg_bytes
 from .map import map_html
 from .public import protect_plan
 from .report import MAP_FILE, report_html
@@ -24,7 +25,7 @@ from .workbook import workbook_bytes
 log = logging.getLogger(__name__)
 
 MAP = (MAP_FILE,)
-REPORT = ("shortlist.csv", "shortlist.html", "plan.xlsx", "report.html")
+REPORT = ("shortlist.csv", "shortlist.html", "plan.xlsx", "plan.gpkg", "report.html")
 DOCUMENTS = MAP + REPORT
 
 
@@ -82,6 +83,7 @@ def build_documents(
         out["shortlist.csv"] = short.csv(plan.rule.marking).encode("utf-8")
         out["shortlist.html"] = shortlist_page(facts, short, swept).encode("utf-8")
         out["plan.xlsx"] = workbook_bytes(facts, short, suff, swept)
+        out["plan.gpkg"] = gpkg_bytes(facts, public, zone_shapes(plan.dataset))
         out["report.html"] = report_html(facts, short, suff, swept).encode("utf-8")
     out = {name: data for name, data in out.items() if name in names}
     log.info(
