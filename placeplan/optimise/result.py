@@ -31,6 +31,10 @@ class Status(StrEnum):
     ERROR = "error"  # the solver failed; see Result.message
 
 
+#: What a result says when the solver proved that no plan keeps the rules.
+PROVEN_INFEASIBLE = "the solver proved the rules admit no plan (budgets, counts, forced options or minimum occupancy)"
+
+
 def status_without_plan(reason: Termination, limit: str | None) -> Status:
     """The status of a solve that ended with no plan: the one mapping from a solver's
     termination to the project's status. Every cost and bound of placeplan's models is

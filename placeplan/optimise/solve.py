@@ -43,7 +43,7 @@ from .backend import Progress
 from .core import Problem
 from .formulation import Model, build_model, usable_arcs
 from .preprocess import shortfalls, status_quo_plan, transport
-from .result import Result, Status, empty_result, relative_gap, status_without_plan
+from .result import PROVEN_INFEASIBLE, Result, Status, empty_result, relative_gap, status_without_plan
 
 log = logging.getLogger(__name__)
 
@@ -287,11 +287,7 @@ def _solve(
         plan, objective = hint_plan, upper
     if plan is None:
         status = status_without_plan(raw.reason, raw.limit)
-        message = (
-            "the solver proved the rules admit no plan (budgets, counts, forced options or minimum occupancy)"
-            if status == Status.INFEASIBLE
-            else raw.detail
-        )
+        message = PROVEN_INFEASIBLE if status == Status.INFEASIBLE else raw.detail
         return empty_result(
             problem,
             status,
@@ -349,11 +345,7 @@ def _lp_stage(
     stages.update(outcome.stages)
     if outcome.values is None:
         status = status_without_plan(outcome.reason, outcome.limit)
-        message = (
-            "the solver proved the rules admit no plan (budgets, counts, forced options or minimum occupancy)"
-            if status == Status.INFEASIBLE
-            else f"the solver ended with {outcome.reason}"
-        )
+        message = PROVEN_INFEASIBLE if status == Status.INFEASIBLE else f"the solver ended with {outcome.reason}"
         return empty_result(
             problem,
             status,
