@@ -107,7 +107,7 @@ def cli(ctx: click.Context, debug: bool, quiet: bool, verbose: bool) -> None:
     ctx.obj = Context(debug, quiet)
 
 
-COMMANDS = ("validate", "travel", "project", "solve", "sweep", "map", "report", "backtest", "data", "schema")
+COMMANDS = ("validate", "travel", "project", "solve", "sweep", "map", "report", "compare", "backtest", "data", "schema")
 
 
 def _register() -> None:

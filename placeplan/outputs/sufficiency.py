@@ -120,8 +120,11 @@ def _places(facts: Facts, years: list[int], *, with_plan: bool) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["need", "phase", "year", "places"])
 
 
-def _placed(facts: Facts) -> pd.DataFrame:
-    """need, phase, year, local, away: the plan's placements."""
+def placements(facts: Facts) -> pd.DataFrame:
+    """need, phase, year, local, away: the plan's placements (allocation.csv). A placement is
+    local where its facility's kind is a local kind (codes.LOCAL_KINDS), and away (independent
+    or out of area) otherwise: an independent site, or the fallback (a blank facility_id).
+    Every document that counts pupils placed away counts them here (the comparison too)."""
     allocation = facts.plan.allocation
     kinds = facts.facilities.set_index("facility_id")["kind"]
     kind = allocation["facility_id"].map(kinds).fillna("")
@@ -133,7 +136,7 @@ def sufficiency(facts: Facts) -> Sufficiency:
     plan = facts.plan
     years = plan.years
     demand = facts.demand[facts.demand["year"].isin(years)]
-    placed = _placed(facts)
+    placed = placements(facts)
     needs = [n for n in NEEDS if n in set(demand["need"])]
     phases = [p for p in PHASES if p in set(demand["phase"])]
     places_before = _places(facts, years, with_plan=False)
