@@ -19,6 +19,7 @@ import pandas as pd
 from .codes import suggest
 from .errors import Problems, value_kind
 from .read import (
+    ABOUT_SHEET,
     CSV_SUFFIX,
     GPKG_SUFFIX,
     WORKBOOK_SUFFIXES,
@@ -411,7 +412,8 @@ def _report_missing(
         if unread and not books:
             text += f"; found {', '.join(unread)}, which placeplan does not read: save it as an Excel Workbook (.xlsx)"
         for book, sheet_names in books.items():
-            spare = [s for s in sheet_names if s.strip().lower() not in used]
+            # the About sheet of placeplan's workbooks is notes: never the table that is missing
+            spare = [s for s in sheet_names if s.strip().lower() not in used and s.strip() != ABOUT_SHEET]
             guess = next((s for s in spare if name in s.lower()), None) or suggest(name, spare, cutoff=0.75)
             if guess is None and len(spare) == 1 and len(missing) == 1:
                 guess = spare[0]

@@ -23,21 +23,28 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _type(column: Column) -> str:
+def _code(text: str, markdown: bool) -> str:
+    return f"`{text}`" if markdown else text
+
+
+def type_words(column: Column, *, markdown: bool = True) -> str:
+    """A column's type in words (codes in backticks for Markdown; plain for a spreadsheet's
+    header comment)."""
     words = _TYPE_WORDS[column.type]
     if column.type == "enum":
-        words += " " + ", ".join(f"`{v}`" for v in column.allowed)
+        words += " " + ", ".join(_code(v, markdown) for v in column.allowed)
     return words
 
 
-def _rules(column: Column) -> str:
+def rule_words(column: Column, *, markdown: bool = True) -> str:
+    """A column's bounds and references in words, as the standard states them."""
     parts = []
     if column.min is not None and column.type != "ncy":
         parts.append(f">= {column.min:g}")
     if column.max is not None and column.type != "ncy":
         parts.append(f"<= {column.max:g}")
     for table, target in column.references:
-        parts.append(f"must match `{table}.{target}`")
+        parts.append(f"must match {_code(f'{table}.{target}', markdown)}")
     return "; ".join(parts)
 
 
@@ -107,8 +114,8 @@ def data_standard_markdown() -> str:
         ]
         for c in table.columns:
             lines.append(
-                f"| `{c.name}` | {'yes' if c.required else 'no'} | {_cell(_type(c))} | "
-                f"{_cell(c.unit)} | {_cell(c.default or '')} | {_cell(_rules(c))} | "
+                f"| `{c.name}` | {'yes' if c.required else 'no'} | {_cell(type_words(c))} | "
+                f"{_cell(c.unit)} | {_cell(c.default or '')} | {_cell(rule_words(c))} | "
                 f"{_cell(c.description)} |"
             )
         lines.append("")

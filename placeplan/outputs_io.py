@@ -76,7 +76,10 @@ def _disk(path: Path) -> Iterator[None]:
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
     with _disk(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:  # a file stands where a folder of the path would be
+            raise disk_error(path, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))) from exc
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as stream:

@@ -47,6 +47,9 @@ CSV_SUFFIX = ".csv"
 GPKG_SUFFIX = ".gpkg"
 #: Workbooks read for sheets named like tables; .xlsm is read for its values only.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: The sheet of notes placeplan's own dataset workbooks open with (the template's, a
+#: built one's): never read as a table, nor guessed to be a missing one.
+ABOUT_SHEET = "About"
 #: Rows searched for a header when row 1 is not one.
 HEADER_SEARCH_ROWS = 10
 

@@ -1,4 +1,5 @@
-"""Shared test helpers: a fresh copy of the tiny dataset, a page's tables, small CSV editors, and run_cli.
+"""Shared test helpers: a fresh copy of the tiny dataset, a page's tables, small CSV editors,
+run_cli, and LibreOffice opening a workbook (libreoffice_converts).
 
 The CSV editors work on the text of a file with the csv module, so a test changes exactly
 the cell it names and nothing else. Rows are numbered as a spreadsheet shows them (the
@@ -11,7 +12,9 @@ import csv
 import hashlib
 import io
 import logging
+import os
 import shutil
+import subprocess
 import traceback
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -264,3 +267,52 @@ def run_cli(args: list[str]) -> CliResult:
     finally:
         logger.handlers[:], logger.level, logger.propagate = saved
     return CliResult(code, stdout, stderr)
+
+
+# --- opening a workbook in LibreOffice --------------------------------------------------------
+
+#: LibreOffice's CSV export: comma, double quote, UTF-8 (76), from row 1; the last option,
+#: -1, writes every sheet, each to <name>-<sheet>.csv.
+LIBREOFFICE_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+#: Seconds a conversion may take (a cold start of LibreOffice takes a few).
+LIBREOFFICE_SECONDS = 180
+
+
+def libreoffice_converts(path: Path, tmp: Path, *, to: str = LIBREOFFICE_CSV) -> list[Path]:
+    """Convert ``path`` with LibreOffice headless (Debian's libreoffice-calc-nogui) into a
+    new folder under ``tmp`` and return the files it wrote; fail unless it exits 0 and
+    writes something. Each call has its own LibreOffice profile, so parallel runs do not
+    clash. Without ``soffice`` on PATH the test is skipped, or fails when
+    PLACEPLAN_REQUIRE_OFFICE=1 (as CI sets), as the browser tests do."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        why = "LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
+        if os.environ.get("PLACEPLAN_REQUIRE_OFFICE"):
+            pytest.fail(f"LibreOffice required (PLACEPLAN_REQUIRE_OFFICE=1) but {why}")
+        pytest.skip(why)
+    tmp.mkdir(parents=True, exist_ok=True)
+    profile, out = tmp / "libreoffice-profile", tmp / "libreoffice-out"
+    out.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=LIBREOFFICE_SECONDS,
+    )
+    said = f"soffice exit {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr}"
+    assert done.returncode == 0, said
+    # soffice can exit 0 having written nothing ('Error: source file could not be loaded')
+    assert "Error:" not in done.stdout + done.stderr, said
+    files = sorted(p for p in out.iterdir() if p.is_file())
+    assert files, said
+    return files

@@ -402,3 +402,13 @@ def test_the_default_scenario_at_a_one_second_limit_gives_a_plan(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["objective"] > 0 and summary["status"] in ("time_limit", "feasible", "optimal")
+
+
+def test_a_file_where_the_output_folder_would_be_is_the_users_to_fix(tmp_path):
+    from placeplan.errors import OutputError
+    from placeplan.outputs_io import write_bytes_atomic
+
+    (tmp_path / "out").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(OutputError, match="a file stands where a folder is needed"):
+        write_bytes_atomic(tmp_path / "out" / "deeper" / "plan.csv", b"x")
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "not a folder"

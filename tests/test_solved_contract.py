@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import libreoffice_converts, run_cli
 
 from placeplan.docs import solved_folder_markdown
 from placeplan.outputs import DOCUMENTS
@@ -109,3 +109,18 @@ def test_the_solved_folder_docs_are_generated_from_the_declaration():
     )
     for file in SOLVED_FILES:
         assert f"`{file}`" in committed
+
+
+def test_libreoffice_reads_every_sheet_of_the_plan_workbook(solved, tmp_path):
+    """A real spreadsheet application's check: LibreOffice headless opens plan.xlsx and
+    writes every sheet out, the Options sheet with its header and a row per candidate."""
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(solved / "plan.xlsx", read_only=True).sheetnames
+    files = libreoffice_converts(solved / "plan.xlsx", tmp_path)
+    by_sheet = {f.stem.removeprefix("plan-"): f for f in files}
+    assert set(by_sheet) == set(sheets)
+    options = list(csv.reader(by_sheet["Options"].read_text(encoding="utf-8").splitlines()))
+    with open(solved / "options.csv", newline="", encoding="utf-8") as handle:
+        candidates = sum(1 for _ in csv.DictReader(handle))
+    assert len([row for row in options[1:] if any(row)]) >= candidates

@@ -2,7 +2,8 @@
 
 Written whole or not at all: the dataset is built in a temporary folder beside the
 target, checked with the same validation as any officer's data, and only then moved into
-place.
+place. The tables are CSV files, or (``--format xlsx``) the sheets of one workbook laid
+out as ``placeplan data template``'s (:mod:`placeplan.dataset_workbook`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from .. import caseload, opendata
 from ..dataset import load_dataset
 from ..errors import InputError, PlacePlanError, Problems
-from ..outputs_io import write_csv_atomic, write_text_atomic
+from ..outputs_io import write_bytes_atomic, write_csv_atomic, write_text_atomic
 from ..scenario.builder import defaults
 from . import councils, hosts, options, provision, sites
 
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 BASE_YEAR = 2024  # January 2025 counts: academic year 2024/25
 DEFAULT_SEED = 2025
 LICENCE = "Open Government Licence v3.0"
+#: How the tables are written: a CSV file each (the default), or one workbook's sheets.
+TABLE_FORMATS = ("csv", "xlsx")
+#: The workbook of a dataset built with --format xlsx.
+BUILT_WORKBOOK = "dataset.xlsx"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 #: (title, publisher, url, attribution): the attributions are the statements the open-data
 #: pack's PROVENANCE.md asks every reuse to keep.
@@ -93,7 +98,9 @@ def _names(found: list[opendata.Council]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _description(found, cases, site_build, *, resourced_places: int, listed: int, notes: list[str]) -> str:
+def _description(
+    found, cases, site_build, *, resourced_places: int, listed: int, notes: list[str], demand_table: str
+) -> str:
     exact = all(c.exact for c in cases)
     whose = "council's" if len(found) == 1 else "councils'"
     special = sum(c.pupils("special") for c in cases)
@@ -105,7 +112,7 @@ def _description(found, cases, site_build, *, resourced_places: int, listed: int
         f"published January 2025 count of pupils with EHC plans in special schools ({special:,}) and in "
         f"resourced provision and SEN units ({resourced:,}), {special + resourced:,} pupils"
         f"{'' if exact else ' (partly estimated)'}, over LSOAs in proportion to the Census 2021 child "
-        f"population and over year groups by the {whose} age profile of each setting. Replace demand.csv "
+        f"population and over year groups by the {whose} age profile of each setting. Replace {demand_table} "
         f"with the {whose} own caseload by home LSOA.",
         "Demand by setting (the setting column): 'special' is pupils in special schools of every kind "
         "(state, independent and non-maintained, the council's own and other councils'), 'resourced' "
@@ -163,6 +170,22 @@ def _dataset_toml(name: str, description: str, command: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def _about(name: str, description: str, command: str) -> list[str]:
+    """The About sheet of a workbook build: what the dataset is, then how to change it."""
+    from ..dataset_workbook import fill_in_lines  # lazily, as in _write_tables
+
+    return [
+        name,
+        f"A placeplan dataset built from open data by: {command}",
+        "dataset.toml (which placeplan reads with this workbook) and README.md beside it, in the same "
+        "folder, say what it holds and where it comes from:",
+        "",
+        *description.split("\n"),
+        "",
+        *fill_in_lines(template=False),
+    ]
+
+
 def _readme(name: str, description: str, command: str) -> str:
     attributions = sorted({a for *_, a in SOURCES})
     return "\n".join(
@@ -182,7 +205,9 @@ def _readme(name: str, description: str, command: str) -> str:
     )
 
 
-def assemble(names: list[str], *, folder: Path, seed: int) -> tuple[dict[str, pd.DataFrame], str, str, list]:
+def assemble(
+    names: list[str], *, folder: Path, seed: int, table_format: str = "csv"
+) -> tuple[dict[str, pd.DataFrame], str, str, list]:
     """Every table of the dataset, its name and description (nothing written yet)."""
     settings = defaults()
     found = councils.resolve(names, folder)
@@ -246,7 +271,13 @@ def assemble(names: list[str], *, folder: Path, seed: int) -> tuple[dict[str, pd
     }
     listed = int(host_rows["urn"].isin(designated.index).sum())
     description = _description(
-        found, cases, site_build, resourced_places=published["resourced"], listed=listed, notes=notes
+        found,
+        cases,
+        site_build,
+        resourced_places=published["resourced"],
+        listed=listed,
+        notes=notes,
+        demand_table="demand.csv" if table_format == "csv" else f"the demand sheet of {BUILT_WORKBOOK}",
     )
     return tables, _names(found), description, cases
 
@@ -259,18 +290,25 @@ def build_dataset(
     seed: int = DEFAULT_SEED,
     force: bool = False,
     command: str = "",
+    table_format: str = "csv",
 ) -> BuildReport:
+    if table_format not in TABLE_FORMATS:
+        raise ValueError(f"table_format {table_format!r}; expected one of {', '.join(TABLE_FORMATS)}")
     start = time.perf_counter()
     folder = Path(folder) if folder else opendata.DEFAULT_FOLDER
     out = Path(out)
     _check_target(out, force)
-    tables, name, description, cases = assemble(names, folder=folder, seed=seed)
-    command = command or "placeplan data build " + " ".join(f'--la "{n}"' for n in names) + f" --out {out}"
+    tables, name, description, cases = assemble(names, folder=folder, seed=seed, table_format=table_format)
+    command = command or (
+        "placeplan data build "
+        + " ".join(f'--la "{n}"' for n in names)
+        + f" --out {out}"
+        + (f" --format {table_format}" if table_format != "csv" else "")
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
     try:
-        for table, frame in tables.items():
-            write_csv_atomic(staging / f"{table}.csv", frame, inert=False)
+        _write_tables(staging, tables, table_format, about=(name, description, command))
         write_text_atomic(staging / "dataset.toml", _dataset_toml(name, description, command))
         write_text_atomic(staging / "README.md", _readme(name, description, command))
         try:
@@ -296,6 +334,23 @@ def build_dataset(
         seconds,
         notes,
     )
+
+
+def _write_tables(
+    staging: Path, tables: dict[str, pd.DataFrame], table_format: str, *, about: tuple[str, str, str]
+) -> None:
+    """The tables as a CSV file each, or as the sheets of one workbook (``about``: the
+    dataset's name, description and command, for its About sheet). CSV cells are written
+    as they are (``inert=False``): the reader takes every cell as written, so a name made
+    inert would come back changed; the workbook keeps such text as text cells."""
+    if table_format == "xlsx":
+        # imported here: openpyxl loads only for a workbook, not on every start of the CLI
+        from ..dataset_workbook import workbook_bytes
+
+        write_bytes_atomic(staging / BUILT_WORKBOOK, workbook_bytes(tables, _about(*about), title=about[0]))
+        return
+    for table, frame in tables.items():
+        write_csv_atomic(staging / f"{table}.csv", frame, inert=False)
 
 
 def _check_some_demand(cases: list[caseload.CouncilCaseload]) -> None:

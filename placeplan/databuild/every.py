@@ -50,7 +50,9 @@ def folder_name(council: Council) -> str:
     return f"{council.code}-{slug}"
 
 
-def build_every(out: Path, *, folder: Path | None = None, seed: int, force: bool) -> EveryReport:
+def build_every(
+    out: Path, *, folder: Path | None = None, seed: int, force: bool, table_format: str = "csv"
+) -> EveryReport:
     folder = Path(folder) if folder else opendata.DEFAULT_FOLDER
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,7 +68,9 @@ def build_every(out: Path, *, folder: Path | None = None, seed: int, force: bool
                 folder=folder,
                 seed=seed,
                 force=force,
-                command=f"placeplan data build --la {council.code} --out {target}",
+                command=f"placeplan data build --la {council.code} --out {target}"
+                + (f" --format {table_format}" if table_format != "csv" else ""),
+                table_format=table_format,
             )
         except InputError as exc:
             why = "; ".join(p.message for p in exc.problems) or str(exc)

@@ -15,14 +15,12 @@ the Summary says to remove the sheet before the workbook leaves the council.
 from __future__ import annotations
 
 import io
-import re
-import zipfile
-from datetime import date
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..dataset_workbook import repeatable
 from ..formulas import needs_quote
 from ..solved import MARKING
 from .assumptions import settings_table, sources_table
@@ -236,23 +234,3 @@ def _text_stays_text(sheet) -> None:
             if isinstance(cell.value, str) and needs_quote(cell.value):
                 cell.data_type = "s"
                 cell.quotePrefix = True
-
-
-_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-
-
-def repeatable(data: bytes, day: date) -> bytes:
-    """The workbook with every date inside it set to the run's own: the zip entries'
-    times and the document's created/modified properties (openpyxl stamps the moment of
-    saving), so the same plan gives the same bytes."""
-    stamp = day.strftime("%Y-%m-%dT00:00:00Z").encode()
-    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _STAMP.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=(day.year, day.month, day.day, 0, 0, 0))
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            target.writestr(entry, content)
-    return out.getvalue()
