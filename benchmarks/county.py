@@ -36,8 +36,8 @@ solved = solve_scenario(inputs, time_limit=time_limit, with_explain=False)
 stages, summary = solved.stages, solved.summary
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"build_s": build_s, "model_s": stages["demand"] + stages["travel"] + stages["build"],
-                  "solve_s": stages["solve"], "status": summary["status"], "gap": summary["gap"],
-                  "objective": summary["objective"], "variables": summary["model_size"].get("variables"),
+                  "solve_s": stages["solve"], "status": summary.status, "gap": summary.gap,
+                  "objective": summary.objective, "variables": summary.model_size.get("variables"),
                   "peak_mb": peak_mb}))
 """
 

@@ -99,8 +99,8 @@ def main() -> None:
                 seconds.append(time.perf_counter() - start)
             summary = solved.summary
             print(
-                f"{path},{solver},{summary['status']},{summary['objective']:.0f},{summary['gap']:.2e},"
-                f"{summary['model_size'].get('variables', 0)},{statistics.median(seconds):.1f},"
+                f"{path},{solver},{summary.status},{summary.objective:.0f},{summary.gap:.2e},"
+                f"{summary.model_size.get('variables', 0)},{statistics.median(seconds):.1f},"
                 f"{min(seconds):.1f},{max(seconds):.1f}",
                 flush=True,
             )

@@ -48,7 +48,7 @@ def _solver():
 class Relaxation:
     """The LP relaxation of ``model`` (every variable continuous), loaded once. Each
     :meth:`solve` sets the variables' bounds and starts from the basis the last solve
-    ended with (or the one given)."""
+    ended with, or from the one given and nothing else."""
 
     def __init__(self, model: Model) -> None:
         from highspy import _core
@@ -91,6 +91,11 @@ class Relaxation:
         started = time.perf_counter()
         self._set_bounds(self.model.lower if lower is None else lower, self.model.upper if upper is None else upper)
         if basis is not None:
+            # HiGHS keeps more than the basis from the last solve (its factorisation and the
+            # dual simplex's edge weights), and a degenerate LP's optimum can depend on them:
+            # cleared, a solve given a basis depends only on the bounds and that basis, so
+            # answers do not depend on which questions a process was asked before.
+            self._highs.clearSolver()
             self._highs.setBasis(basis)
         highs = self._highs
         # HiGHS measures its time limit from the solver object's first solve, not this one.
