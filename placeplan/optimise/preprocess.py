@@ -204,7 +204,10 @@ def cheapest_placement(
     if exact or not whole or total > 2.0**40:
         return _placement_lp(demand, fallback[fb], fb, group, facility, cost, capacity)
     unit = np.concatenate([cost, fallback[fb]])
-    scale = COST_SCALE / max(float(np.abs(unit).max(initial=0.0)), 1e-300)
+    peak = float(np.abs(unit).max(initial=0.0))
+    # Every cost zero: any scale will do, and dividing by a tiny stand-in made it infinite
+    # (0 * inf is not a number, cast to garbage integers).
+    scale = COST_SCALE / peak if peak > 0 else 1.0
     G, F = len(demand), len(capacity)
     spill, sink = G + F, G + F + 1
     flow = min_cost_flow.SimpleMinCostFlow()
