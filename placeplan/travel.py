@@ -26,9 +26,9 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from .codes import PHASES
+from .coordinates import to_bng
 from .errors import Problems
 from .scenario.model import Scenario, Travel
-from .validation.relations import to_bng
 
 log = logging.getLogger(__name__)
 

@@ -10,20 +10,16 @@ edge of the area does not run to infinity. The map says which it shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import shapely
 import shapely.geometry
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from ..coordinates import BNG, to_bng, to_lonlat_transformer
 from ..dataset import Dataset
-from ..validation.relations import to_bng
 
-BNG = "EPSG:27700"
-WGS84 = "EPSG:4326"
 #: Simplification of shapes drawn on the map, in metres.
 SIMPLIFY_M = 15.0
 #: Decimal places of longitude and latitude in the map (5 is about a metre).
@@ -84,11 +80,6 @@ def voronoi_cells(points: np.ndarray, *, reach: float = 250.0) -> np.ndarray:
         circles = shapely.buffer(point_geoms, radius, quad_segs=8)
         cells_unique = shapely.intersection(cells_unique, circles)
     return cells_unique[inverse]
-
-
-@lru_cache(maxsize=8)
-def to_lonlat_transformer(crs: str = BNG) -> Transformer:
-    return Transformer.from_crs(crs, WGS84, always_xy=True)
 
 
 def lonlat(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ import operator
 import numpy as np
 import pandas as pd
 
+from ..coordinates import to_bng
 from ..errors import Problems
 from ..read import RawTable
 from ..schema import Table, tables
@@ -157,17 +158,6 @@ def _comparisons(raw: RawTable, frame: pd.DataFrame, table: Table, problems: Pro
                 column=rule.left,
                 value=left.iloc[i],
             )
-
-
-def to_bng(x: pd.Series, y: pd.Series, crs: str) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates in British National Grid, for the England extent check and distances."""
-    if crs.upper() == "EPSG:27700":
-        return x.to_numpy(dtype=float), y.to_numpy(dtype=float)
-    from pyproj import Transformer
-
-    transformer = Transformer.from_crs(crs, "EPSG:27700", always_xy=True)
-    bx, by = transformer.transform(x.to_numpy(dtype=float), y.to_numpy(dtype=float))
-    return np.asarray(bx), np.asarray(by)
 
 
 def _coordinates(raw: RawTable, frame: pd.DataFrame, crs: str, problems: Problems) -> None:
