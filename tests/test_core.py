@@ -880,7 +880,8 @@ def test_auto_branches_and_agrees_with_direct():
 def test_search_stopped_early_hands_over_to_the_mip(monkeypatch):
     problem = _plane_cflp()
     # the package exports the function solve under the module's name
-    monkeypatch.setattr(importlib.import_module("placeplan.optimise.solve"), "BRANCH_NODES", 1)
+    module = importlib.import_module("placeplan.optimise.solve")
+    monkeypatch.setattr(module, "TUNING", dataclasses.replace(module.TUNING, branch_nodes=1))
     handed = solve(problem)
     assert handed.solver == "scip" and handed.status == Status.OPTIMAL
     assert handed.objective == pytest.approx(solve(problem, strategy="direct").objective, rel=1e-7)
@@ -921,7 +922,7 @@ def test_a_probe_with_the_optimum_ends_the_search():
 def test_search_that_asks_the_mip_solver_agrees_with_direct(monkeypatch):
     module = importlib.import_module("placeplan.optimise.solve")
     real = module._mip_probe
-    monkeypatch.setattr(module, "PROBE_NODES", 0)
+    monkeypatch.setattr(module, "TUNING", dataclasses.replace(module.TUNING, probe_nodes=0))
     asked = []
     monkeypatch.setattr(module, "_mip_probe", lambda *a, **k: asked.append(1) or real(*a, **k))
     problem = _plane_cflp(whole=True)

@@ -37,11 +37,9 @@ import numpy as np
 
 from .core import Problem
 from .lagrange import Lagrangian, cutoff, fix, plan_cost, repair
+from .tuning import TUNING
 
 log = logging.getLogger(__name__)
-
-NODE_STEPS = 40  # subgradient steps per node (the root has its own, longer ascent)
-NODE_STEP = 1.5  # Polyak's step factor at a node: few steps, so it is never shrunk
 
 
 @dataclass(frozen=True)
@@ -226,7 +224,7 @@ def _ask(search: _Search, probe: Probe) -> float:
 def _process(search: _Search, node: Node) -> list[Node]:
     """Bound, fix, price and branch one node; returns its children (none when closed)."""
     lag = search.lag.at(node.forced, node.excluded)
-    ascent = ascend(lag, node.multipliers, target=search.cutoff, steps=NODE_STEPS, step=NODE_STEP)
+    ascent = ascend(lag, node.multipliers, target=search.cutoff, steps=TUNING.node_steps, step=TUNING.node_step)
     bound = max(node.bound, ascent.bound)
     if bound >= search.cutoff:
         search.close(bound)

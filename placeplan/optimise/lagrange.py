@@ -36,6 +36,7 @@ import numpy as np
 
 from .core import Problem
 from .preprocess import cheapest_placement
+from .tuning import TUNING
 
 log = logging.getLogger(__name__)
 
@@ -261,16 +262,13 @@ def cutoff(upper: float, tolerance: float, step: float) -> float:
     keeps a margin of 1e-3 against rounding in the bounds."""
     if not math.isfinite(upper):
         return math.inf
-    return upper - max(tolerance * abs(upper), step - STEP_MARGIN if step else 0.0)
+    return upper - max(tolerance * abs(upper), step - TUNING.step_margin if step else 0.0)
 
 
 def round_bound(bound: float, step: float) -> float:
     """The least whole number a bound allows when costs are whole (``step`` 1). Half the
     margin: subtrees closed by fixing record the cutoff itself as their bound."""
-    return math.ceil(bound - STEP_MARGIN / 2) if step and math.isfinite(bound) else bound
-
-
-STEP_MARGIN = 1e-3
+    return math.ceil(bound - TUNING.step_margin / 2) if step and math.isfinite(bound) else bound
 
 
 def fix(lag: Lagrangian, lam: np.ndarray, upper: float) -> tuple[np.ndarray, np.ndarray]:

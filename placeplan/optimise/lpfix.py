@@ -33,10 +33,10 @@ from . import backend
 from .core import Problem
 from .formulation import Model, build_model
 from .relaxation import Relaxation
+from .tuning import TUNING
 
 log = logging.getLogger(__name__)
 
-SUPPORT_TOLERANCE = 1e-6
 #: The LP solver of the relaxation, the dive's rounding and polishing (:mod:`.relaxation`):
 #: HiGHS's simplex solves these LPs 2.3 times (Kingston and Richmond: 1.0 s against GLOP's
 #: 2.4 s) to 8 times (Sheffield: 2.8 s against 22 s) faster than GLOP, at the same optimum,
@@ -48,7 +48,7 @@ def lp_support(model: Model, values: np.ndarray) -> np.ndarray:
     """Options the LP opens in some period, even fractionally."""
     z = values[model.families["z"]]
     support = np.zeros(model.problem.options.count, dtype=bool)
-    support[model.option_of_z[z > SUPPORT_TOLERANCE]] = True
+    support[model.option_of_z[z > TUNING.support_tolerance]] = True
     return support | model.problem.options.forced
 
 
@@ -63,7 +63,7 @@ def fix_by_reduced_cost(model: Model, lp: backend.RawSolution, upper_bound: floa
     values, reduced = lp.values[z], lp.reduced_costs[z]
     slack = upper_bound - lp.objective
     # A safety margin for floating point: never fix on a reduced cost within 1e-9 relative.
-    fix = (values <= SUPPORT_TOLERANCE) & (reduced > slack + 1e-9 * max(1.0, abs(upper_bound)))
+    fix = (values <= TUNING.support_tolerance) & (reduced > slack + 1e-9 * max(1.0, abs(upper_bound)))
     fix &= model.lower[z] == 0
     upper[z.start + np.flatnonzero(fix)] = 0.0
     upper[model.families["k"].start + np.flatnonzero(fix[model.z_of_k])] = 0.0
@@ -92,19 +92,11 @@ def dive_bounds(model: Model, lp: backend.RawSolution) -> tuple[np.ndarray, np.n
     z = model.families["z"]
     assert lp.values is not None  # the LP solved to optimality
     values = lp.values[z]
-    lower[z.start + np.flatnonzero(values >= 1 - SUPPORT_TOLERANCE)] = 1.0
-    shut = values <= SUPPORT_TOLERANCE
+    lower[z.start + np.flatnonzero(values >= 1 - TUNING.support_tolerance)] = 1.0
+    shut = values <= TUNING.support_tolerance
     upper[z.start + np.flatnonzero(shut)] = 0.0
     upper[model.families["k"].start + np.flatnonzero(shut[model.z_of_k])] = 0.0
     return lower, np.maximum(lower, upper)
-
-
-#: Most LPs the dive's rounding solves. A count, not a clock, ends it, so the dive's plan
-#: is the same on any machine and under any load (within half the time limit: see
-#: round_and_fix): Kingston and Richmond's rounding ends by itself in 11; a county's would
-#: take tens of LPs of several seconds each, and what it leaves fractional the dive's MIP
-#: decides.
-DIVE_ROUNDS = 12
 
 
 def round_and_fix(
@@ -113,7 +105,7 @@ def round_and_fix(
     lower: np.ndarray,
     upper: np.ndarray,
     *,
-    rounds: int = DIVE_ROUNDS,
+    rounds: int = TUNING.dive_rounds,
     deadline: float | None = None,
     basis=None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +130,7 @@ def round_and_fix(
             break
         free = lower[z] < upper[z]
         share = np.where(free, values[z], 0.0)
-        fractional = (share > SUPPORT_TOLERANCE) & (share < 1 - SUPPORT_TOLERANCE)
+        fractional = (share > TUNING.support_tolerance) & (share < 1 - TUNING.support_tolerance)
         if not fractional.any():
             log.info("dive: rounding ended after %d LPs", done)
             break
@@ -158,7 +150,7 @@ def round_and_fix(
             if relaxed.reason != "optimal" or relaxed.values is None:
                 break
             values = relaxed.values
-    shut = values[z] <= SUPPORT_TOLERANCE
+    shut = values[z] <= TUNING.support_tolerance
     upper = upper.copy()
     upper[z.start + np.flatnonzero(shut & (lower[z] == 0))] = 0.0
     upper[model.families["k"].start + np.flatnonzero((upper[z] == 0)[model.z_of_k])] = 0.0
@@ -188,7 +180,7 @@ def lp_dive(
         if placed.reason != "optimal" or placed.values is None:
             return None
         opened = placed.values[z]
-        if np.any((opened > SUPPORT_TOLERANCE) & (opened < 1 - SUPPORT_TOLERANCE)):
+        if np.any((opened > TUNING.support_tolerance) & (opened < 1 - TUNING.support_tolerance)):
             return None  # the rounding stopped early (a deadline): the MIP dive finishes it
         upper = upper.copy()
         upper[z] = lower[z] = np.round(opened)
@@ -197,7 +189,11 @@ def lp_dive(
         return None
     steps = k.start + np.flatnonzero(model.integer[k])
     values = placed.values[steps]
-    for rounded in (np.round(values), np.ceil(values - SUPPORT_TOLERANCE), np.floor(values + SUPPORT_TOLERANCE)):
+    for rounded in (
+        np.round(values),
+        np.ceil(values - TUNING.support_tolerance),
+        np.floor(values + TUNING.support_tolerance),
+    ):
         sized_lower, sized_upper = lower.copy(), upper.copy()
         sized_lower[steps] = sized_upper[steps] = np.clip(rounded, model.lower[steps], model.upper[steps])
         sized = relaxation.solve(sized_lower, sized_upper)

@@ -21,6 +21,7 @@ from scipy.optimize import linprog
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from .core import Problem, Shortfall
+from .tuning import TUNING
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +173,6 @@ def transport(
     return float(res.fun), flow, unplaced
 
 
-COST_SCALE = 2.0**30  # the dearest unit cost, scaled to an integer for the min-cost flow
-
-
 def cheapest_placement(
     demand: np.ndarray,
     fallback: np.ndarray,
@@ -207,7 +205,7 @@ def cheapest_placement(
     peak = float(np.abs(unit).max(initial=0.0))
     # Every cost zero: any scale will do, and dividing by a tiny stand-in made it infinite
     # (0 * inf is not a number, cast to garbage integers).
-    scale = COST_SCALE / peak if peak > 0 else 1.0
+    scale = TUNING.cost_scale / peak if peak > 0 else 1.0
     G, F = len(demand), len(capacity)
     spill, sink = G + F, G + F + 1
     flow = min_cost_flow.SimpleMinCostFlow()

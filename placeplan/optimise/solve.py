@@ -44,12 +44,11 @@ from .core import Problem
 from .formulation import Model, build_model, usable_arcs
 from .preprocess import shortfalls, status_quo_plan, transport
 from .result import PROVEN_INFEASIBLE, Result, Status, empty_result, relative_gap, status_without_plan
+from .tuning import TUNING
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SOLVER = "scip"
-OPTIMAL_GAP = 1e-6  # a plan within this relative gap of its bound is reported optimal
-SOLVER_GAP = 1e-7  # the gap the MIP solver is asked to close when relative_gap is 0
 
 
 @dataclass(frozen=True)
@@ -220,7 +219,7 @@ def _solve(
                 "nodes": stage.nodes,
             }
         )
-        if hint_plan is not None and upper - lag_bound <= max(relative_gap, OPTIMAL_GAP) * abs(upper):
+        if hint_plan is not None and upper - lag_bound <= max(relative_gap, TUNING.optimal_gap) * abs(upper):
             return _result(
                 problem,
                 hint_plan,
@@ -268,7 +267,7 @@ def _solve(
         final_model,
         solver=solver,
         time_limit=left(),
-        relative_gap=max(relative_gap, SOLVER_GAP),
+        relative_gap=max(relative_gap, TUNING.solver_gap),
         threads=threads,
         seed=seed,
         hint=hint,
@@ -382,19 +381,6 @@ class _Stage:
     nodes: int
 
 
-BRANCH_NODES = 20_000  # nodes before the branch and bound hands over to the MIP solver,
-BRANCH_MULTIPLIERS = 25e6  # fewer if the open nodes' multipliers would pass this many floats (200 MB),
-BRANCH_SECONDS = 600.0  # and seconds (without a time limit)
-PROBE_NODES = 200  # with whole-number costs, after this many nodes the search
-PROBE_ROOT_MULTIPLE = 4.0  # asks a MIP solver for a plan and a bound, for this many times
-PROBE_MIN_SECONDS = 2.0  # the root's seconds (at least this many). Its bounds can sit
-# just under a whole-unit cutoff and never prune: one unit short
-# of the optimum (pmed30: > 5 min) HiGHS finds and proves it in
-# 0.7 s; where the search is the faster (pmed36: 22 s against
-# > 5 min) it costs only the probe's seconds. Searches that end
-# within 200 nodes (every OR-Library CFLP) never pay for it.
-
-
 def _lagrangian_stage(
     problem: Problem,
     *,
@@ -443,7 +429,7 @@ def _lagrangian_stage(
             outcome = _fixed_again(lag, outcome, upper)
     if searchable and _unproven(bound, upper, step):
         root = time.perf_counter() - started
-        left = BRANCH_SECONDS if time_limit is None else 0.8 * time_limit - root
+        left = TUNING.branch_seconds if time_limit is None else 0.8 * time_limit - root
         probe = (
             None
             if not step
@@ -452,7 +438,7 @@ def _lagrangian_stage(
                 outcome.fixed_closed,
                 outcome.fixed_open,
                 lagrange.cutoff(upper, 0.0, step),
-                seconds=min(max(PROBE_MIN_SECONDS, PROBE_ROOT_MULTIPLE * root), 0.5 * left),
+                seconds=min(max(TUNING.probe_min_seconds, TUNING.probe_root_multiple * root), 0.5 * left),
                 solver=solver,
                 threads=threads,
                 seed=seed,
@@ -468,11 +454,13 @@ def _lagrangian_stage(
             excluded=o.excluded | outcome.fixed_closed,
             upper=upper,
             incumbent=best,
-            tolerance=max(relative_gap, SOLVER_GAP),
+            tolerance=max(relative_gap, TUNING.solver_gap),
             step=step,
             time_limit=max(left, 0.0),
             probe=probe,
-            node_limit=int(min(BRANCH_NODES, max(100, BRANCH_MULTIPLIERS // max(problem.groups.count, 1)))),
+            node_limit=int(
+                min(TUNING.branch_nodes, max(100, TUNING.branch_multipliers // max(problem.groups.count, 1)))
+            ),
         )
         bound, nodes = max(bound, searched.bound), searched.nodes
         if searched.upper < upper:
@@ -488,7 +476,7 @@ def _lagrangian_stage(
 def _unproven(bound: float, upper: float, step: float) -> bool:
     """Whether the bound leaves room for a plan better than ``upper`` (by more than the
     optimality gap, or by a whole unit when costs are whole numbers)."""
-    return bound < lagrange.cutoff(upper, OPTIMAL_GAP, step)
+    return bound < lagrange.cutoff(upper, TUNING.optimal_gap, step)
 
 
 def _fixed_again(
@@ -524,7 +512,12 @@ def _mip_probe(
     def ask() -> tuple[np.ndarray | None, float]:
         model = build_model(reduced)
         raw = backend.run(
-            model, solver=solver, time_limit=max(seconds, 0.05), relative_gap=SOLVER_GAP, threads=threads, seed=seed
+            model,
+            solver=solver,
+            time_limit=max(seconds, 0.05),
+            relative_gap=TUNING.solver_gap,
+            threads=threads,
+            seed=seed,
         )
         log.info(
             "probe: %s %s in %.2f s, objective %.10g, bound %.10g",
@@ -540,7 +533,7 @@ def _mip_probe(
             return None, -math.inf
         return plan_from_values(model, raw.values).option_period >= 0, min(raw.bound, fixed_against)
 
-    return branch.Probe(PROBE_NODES, ask)
+    return branch.Probe(TUNING.probe_nodes, ask)
 
 
 def _result(
@@ -560,7 +553,7 @@ def _result(
     terms = plan_terms(problem, plan)
     objective = sum(terms.values())
     gap = relative_gap_of(objective, bound)
-    if gap <= OPTIMAL_GAP:
+    if gap <= TUNING.optimal_gap:
         status = Status.OPTIMAL
     elif status_reason == "optimal" or gap <= relative_gap:
         status = Status.FEASIBLE

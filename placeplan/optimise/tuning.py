@@ -1,0 +1,59 @@
+"""The optimiser's tunables, in one place: counts, shares and tolerances that decide how the
+search runs (never what a plan must satisfy), each with why it has its value. Counts end
+searches rather than clocks, so that a plan is the same on any machine and under any load.
+
+They are fixed for the project (:data:`TUNING`); a benchmark that wants to try others builds
+a :class:`Tuning` of its own and patches it in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    # -- when a plan counts as proven ----------------------------------------------------
+    #: A plan within this relative gap of its bound is reported optimal.
+    optimal_gap: float = 1e-6
+    #: The gap the MIP solver is asked to close when the scenario's relative_gap is 0.
+    solver_gap: float = 1e-7
+    #: An LP value above this is in the LP's support (opened, or a flow that moves pupils).
+    support_tolerance: float = 1e-6
+
+    # -- the dive: the first plan, rounded from the LP relaxation ------------------------
+    #: Most LPs the dive's rounding solves. A count, not a clock, ends it, so the dive's plan
+    #: is the same on any machine and under any load: Kingston and Richmond's rounding ends
+    #: by itself in 11; a county's would take tens of LPs of several seconds each, and what
+    #: it leaves fractional the dive's MIP decides.
+    dive_rounds: int = 12
+
+    # -- the Lagrangian branch and bound (placeplan's own search) ------------------------
+    #: Subgradient steps per node (the root has its own, longer ascent).
+    node_steps: int = 40
+    #: Polyak's step factor at a node: few steps, so it is never shrunk.
+    node_step: float = 1.5
+    #: With whole-number costs, how far under a whole number a bound may sit and still be
+    #: rounded up to it (half of it for subtrees closed by fixing, which record the cutoff).
+    step_margin: float = 1e-3
+    #: Nodes before the branch and bound hands over to the MIP solver, fewer if the open
+    #: nodes' multipliers would pass this many floats (200 MB), and seconds without a limit.
+    branch_nodes: int = 20_000
+    branch_multipliers: float = 25e6
+    branch_seconds: float = 600.0
+    #: With whole-number costs, after this many nodes the search asks a MIP solver for a
+    #: plan and a bound, for this many times the root's seconds (at least the minimum). Its
+    #: bounds can sit just under a whole-unit cutoff and never prune: one unit short of the
+    #: optimum (pmed30: > 5 min) HiGHS finds and proves it in 0.7 s; where the search is the
+    #: faster (pmed36: 22 s against > 5 min) it costs only the probe's seconds. Searches that
+    #: end within 200 nodes (every OR-Library CFLP) never pay for it.
+    probe_nodes: int = 200
+    probe_root_multiple: float = 4.0
+    probe_min_seconds: float = 2.0
+
+    # -- the placement bound's min-cost flow ---------------------------------------------
+    #: The dearest unit cost, scaled to an integer for the min-cost flow.
+    cost_scale: float = 2.0**30
+
+
+TUNING = Tuning()
