@@ -345,8 +345,7 @@ def repair(lag: Lagrangian, y: np.ndarray, r: np.ndarray, problem: Problem) -> n
 
 
 def optimise(
-    problem: Problem,
-    arcs: np.ndarray,
+    lag: Lagrangian,
     *,
     upper: float = math.inf,
     incumbent: np.ndarray | None = None,
@@ -356,9 +355,10 @@ def optimise(
     step: float = 0.0,
 ) -> LagrangeOutcome:
     """Subgradient ascent on the multipliers with a Lagrangian heuristic, then
-    reduced-cost fixing of the options against the best plan found."""
+    reduced-cost fixing of the options against the best plan found. ``lag`` is the
+    relaxation, built once per problem and shared by every stage that uses it."""
     start = time.perf_counter()
-    lag = Lagrangian(problem, arcs)
+    problem = lag.problem
     G = problem.groups.count
     # start from each group's cheapest arc (or fallback)
     lam = np.full(G, np.inf)
@@ -423,8 +423,7 @@ def optimise(
 
 
 def improve(
-    problem: Problem,
-    arcs: np.ndarray,
+    lag: Lagrangian,
     y: np.ndarray,
     cost: float,
     r: np.ndarray,
@@ -437,7 +436,7 @@ def improve(
     promising closed options by Lagrangian cost r), first improvement, each plan priced
     by :func:`plan_cost`. Options in ``closed`` stay closed."""
     start = time.perf_counter()
-    lag = Lagrangian(problem, arcs)
+    problem = lag.problem
     free = ~lag.forced & ~lag.excluded & ~closed
     evaluations = 0
     seen: set[bytes] = {np.packbits(y).tobytes()}

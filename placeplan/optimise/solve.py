@@ -401,8 +401,7 @@ def _lagrangian_stage(
     lag = lagrange.Lagrangian(problem, arcs)
     step = lagrange.objective_step(lag)
     outcome = lagrange.optimise(
-        problem,
-        arcs,
+        lag,
         upper=upper,
         step=step,
         time_limit=budget,
@@ -421,9 +420,7 @@ def _lagrangian_stage(
             outcome = _fixed_again(lag, outcome, lagrange.cutoff(upper, 0.0, step))
     if best is not None and not searchable:
         _, _, _, r, _ = lag.evaluate(outcome.multipliers)
-        best, cost, _ = lagrange.improve(
-            problem, arcs, best, upper, r, closed=outcome.fixed_closed, time_limit=0.5 * budget
-        )
+        best, cost, _ = lagrange.improve(lag, best, upper, r, closed=outcome.fixed_closed, time_limit=0.5 * budget)
         if cost < upper - 1e-9 * abs(upper):
             upper = cost
             outcome = _fixed_again(lag, outcome, upper)
