@@ -232,10 +232,10 @@ def cell_value(value: object, column: Column | None) -> object:
     return str(value)
 
 
-def _write_text_safely(sheet: Worksheet) -> None:
+def keep_text_as_text(sheet: Worksheet) -> None:
     """Names are data: a cell whose text a spreadsheet would run as a formula is stored as
     text and marked so that the spreadsheet keeps it text when it is edited (the
-    apostrophe prefix, shown nowhere), as the plan's workbook does."""
+    apostrophe prefix, shown nowhere). The plan's workbook does the same with this."""
     for row in sheet.iter_rows():
         for cell in row:
             if isinstance(cell.value, str) and needs_quote(cell.value):
@@ -298,7 +298,7 @@ def _table_sheet(book: Workbook, table: Table, frame: pd.DataFrame) -> None:
     _header(sheet, names, columns)
     _rows(sheet, frame, names, columns)
     _widths(sheet, frame, names)
-    _write_text_safely(sheet)
+    keep_text_as_text(sheet)
 
 
 def _about_sheet(book: Workbook, lines: Iterable[str]) -> None:
@@ -315,7 +315,7 @@ def _about_sheet(book: Workbook, lines: Iterable[str]) -> None:
         elif line.endswith(":") and not line.startswith((" ", "#")):
             cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 120
-    _write_text_safely(sheet)
+    keep_text_as_text(sheet)
 
 
 def coded_columns() -> list[str]:

@@ -11,12 +11,10 @@ folder does not hold is left out, never guessed.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from ..provenance import short_caveat
-from .folder import PlanFolder
+from .folder import PlanFolder, finite_number
 from .page import assumes_box
 from .words import money
 
@@ -54,19 +52,13 @@ def data_lines(summary: dict) -> list[str]:
     return [short_caveat(text) for text in _texts(summary.get("caveats")) or []]
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
 def growth_words(summary: dict) -> str:
     """'Demand grows 4.9% a year (trend method; ...)' from summary.json's demand_growth, ''
     when the folder does not say."""
     growth = summary.get("demand_growth")
     if not isinstance(growth, dict):
         return ""
-    rate = _number(growth.get("annual_rate"))
+    rate = finite_number(growth.get("annual_rate"))
     if rate is None:
         return ""
     verb = "grows" if rate >= 0 else "falls"

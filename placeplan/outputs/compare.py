@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from ..scenario.settings import DEFAULT_SERVES, SETTINGS
 from ..solved import MARKING
 from ..summary import apportion_places
 from .facts import gather
-from .folder import PlanFolder, read_plan_folder
+from .folder import PlanFolder, finite_number, read_plan_folder
 from .glossary import PHASE_WORDS, glossary_for
 from .page import glossary, page, render, safe, table
 from .sufficiency import placements
@@ -163,18 +162,12 @@ def plan_inputs(plans: Iterable[PlanFolder]) -> list[Path]:
 # --- the rows ------------------------------------------------------------------------------
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
 def _cell(value: object, unit: str) -> Cell:
     """A value as compare.csv holds it: numbers rounded to the unit's decimals, and whole
     where they are whole (so that 12 places is 12, not 12.0)."""
     if value is None or isinstance(value, str):
         return value
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         return None
     number = round(number, DECIMALS.get(unit, 0))
@@ -253,7 +246,7 @@ def cost_rows(plans: Sequence[PlanFolder]) -> list[Row]:
 def _budget(plan: PlanFolder) -> Cell:
     if "capital_budget" not in plan.summary:
         return None  # a folder of an earlier placeplan
-    budget = _number(plan.summary["capital_budget"])
+    budget = finite_number(plan.summary["capital_budget"])
     return NO_BUDGET if budget is None else budget
 
 
@@ -267,12 +260,12 @@ def capital_rows(plans: Sequence[PlanFolder]) -> list[Row]:
 def _saving_total(plan: PlanFolder, key: str) -> float | None:
     saving = plan.summary.get("saving")
     total = saving.get("total") if isinstance(saving, dict) else None
-    return _number(total.get(key)) if isinstance(total, dict) else None
+    return finite_number(total.get(key)) if isinstance(total, dict) else None
 
 
 def _status_quo_cost(plan: PlanFolder) -> float | None:
     status_quo = plan.summary.get("status_quo")
-    return _number(status_quo.get("objective")) if isinstance(status_quo, dict) else None
+    return finite_number(status_quo.get("objective")) if isinstance(status_quo, dict) else None
 
 
 def _payback(plan: PlanFolder) -> Cell:

@@ -186,11 +186,18 @@ _KIND_WORDS = {
 }
 
 
+def finite_number(value: object) -> float | None:
+    """A value read from a solved folder's JSON as a number, or None where it is none (text,
+    true/false, null, an infinite or missing value): what a document may compute with."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def _is(value: object, kind: str) -> bool:
     if kind in ("number", "whole"):
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-            return False
-        return kind == "number" or float(value).is_integer()
+        number = finite_number(value)
+        return number is not None and (kind == "number" or number.is_integer())
     return isinstance(value, {"text": str, "list": list, "table": dict}[kind])
 
 

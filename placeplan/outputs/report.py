@@ -10,7 +10,6 @@ count of pupils is protected.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Final
 
@@ -23,6 +22,7 @@ from .by_year import NO_PLACEMENTS, by_year
 from .caveats import caveats_html, growth_words
 from .charts import by_need, by_phase, hidden_panels, need_panels, phase_panels
 from .facts import Facts, reference_minutes
+from .folder import finite_number
 from .glossary import academic_year, glossary_for
 from .maths import formulation_html
 from .page import glossary, page, render, safe, table
@@ -144,21 +144,15 @@ def headline_figures(facts: Facts, suff: Sufficiency) -> list[tuple[str, str]]:
     return figures
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
 def saving_figures(summary: dict) -> list[tuple[str, str]]:
     """The saving against no new provision over the plan (as spent, and net of capital)
     and the year it pays the capital back; none for a folder that does not say."""
     saving = summary.get("saving")
     total = saving.get("total") if isinstance(saving, dict) else None
-    spent = _number(total.get("undiscounted")) if isinstance(total, dict) else None
+    spent = finite_number(total.get("undiscounted")) if isinstance(total, dict) else None
     if spent is None or not isinstance(total, dict):
         return []
-    net = _number(total.get("net_of_capital_undiscounted"))
+    net = finite_number(total.get("net_of_capital_undiscounted"))
     years = len(summary["years"])
     what = (
         f"saved over {years} years against no new provision"
@@ -182,7 +176,7 @@ def demand_range_figures(facts: Facts) -> list[tuple[str, str]]:
     plan = facts.plan
     rows = plan.summary.get("demand_range")
     row = rows[-1] if isinstance(rows, list) and rows and isinstance(rows[-1], dict) else None
-    read = {k: _number(row.get(k)) for k in ("p10", "p90", "planned")} if row else {}
+    read = {k: finite_number(row.get(k)) for k in ("p10", "p90", "planned")} if row else {}
     values = {k: v for k, v in read.items() if v is not None}
     if row is None or len(values) < 3:
         return []

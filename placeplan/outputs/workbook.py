@@ -20,8 +20,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..dataset_workbook import repeatable
-from ..formulas import needs_quote
+from ..dataset_workbook import keep_text_as_text, repeatable
 from ..solved import MARKING
 from .assumptions import settings_table, sources_table
 from .by_year import by_year
@@ -216,21 +215,10 @@ def workbook_bytes(facts: Facts, shortlist: Shortlist, suff: Sufficiency, sweeps
                 sheet["A1"].font = Font(bold=True, color="9C0006")
                 sheet["A1"].fill = INTERNAL_FILL
                 sheet.sheet_properties.tabColor = "C00000"
-            _text_stays_text(sheet)
+            keep_text_as_text(sheet)
         book = writer.book
         book.properties.title = f"{plan.title}: plan"
         book.properties.subject = "Specialist school places plan (placeplan)"
         book.properties.keywords = f"contains an internal sheet (Allocation): {MARKING}"
         book.properties.creator = book.properties.lastModifiedBy = "placeplan"
     return repeatable(buffer.getvalue(), plan.solved_on)
-
-
-def _text_stays_text(sheet) -> None:
-    """Names are data: a cell of text that a spreadsheet would run as a formula (a site
-    named '=HYPERLINK(...)') is stored as text, and marked so that Excel keeps it text
-    when the cell is edited (the apostrophe prefix, shown nowhere)."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and needs_quote(cell.value):
-                cell.data_type = "s"
-                cell.quotePrefix = True
