@@ -32,13 +32,19 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..codes import LOCAL_KINDS
 from ..solved import MARKING
 from .facts import Facts
 from .geometry import BNG, ZoneShapes
 from .public import Public
+from .sufficiency import placed_locally
 
 LAYERS = ("zones", "sites", "options", "flows", "zone_shortfall")
+
+
+def _zones(facts: Facts) -> pd.DataFrame:
+    """The dataset's zones, ids as text (the allocation's and the protected views' ids)."""
+    zones = facts.plan.dataset["zones"]
+    return zones.assign(zone_id=zones["zone_id"].astype(str))
 
 
 def _column(key: str) -> str:
@@ -47,7 +53,7 @@ def _column(key: str) -> str:
 
 
 def zones_layer(facts: Facts, public: Public, shapes: ZoneShapes) -> gpd.GeoDataFrame:
-    zones = facts.plan.dataset["zones"].assign(zone_id=lambda f: f["zone_id"].astype(str))
+    zones = _zones(facts)
     names = zones.set_index("zone_id")["name"] if "name" in zones else pd.Series(dtype=object)
     frame = pd.DataFrame({"zone_id": public.zone_ids})
     frame["name"] = frame["zone_id"].map(names).fillna("").astype(str)
@@ -116,7 +122,7 @@ def options_layer(facts: Facts, public: Public) -> gpd.GeoDataFrame:
 
 def flows_layer(facts: Facts, public: Public) -> gpd.GeoDataFrame:
     crs = facts.plan.dataset.meta.crs
-    zones = facts.plan.dataset["zones"].assign(zone_id=lambda f: f["zone_id"].astype(str)).set_index("zone_id")
+    zones = _zones(facts).set_index("zone_id")
     places = facts.facilities.set_index("facility_id")
     flows = public.flows[~public.flows["hidden"].astype(bool)]
     flows = flows[flows["zone_id"].isin(zones.index) & flows["facility_id"].isin(places.index)].reset_index(drop=True)
@@ -139,9 +145,7 @@ def shortfall_layer(facts: Facts) -> gpd.GeoDataFrame:
     and phase: the allocation's rows at independent, out-of-area or no place."""
     plan = facts.plan
     allocation = plan.allocation[plan.allocation["year"] == plan.final_year]
-    kinds = facts.facilities.set_index("facility_id")["kind"]
-    local = allocation["facility_id"].map(kinds).isin(LOCAL_KINDS)
-    away = allocation[~local.to_numpy()]
+    away = allocation[~placed_locally(facts, allocation).to_numpy()]
     setting = away["setting"] if "setting" in away else pd.Series("", index=away.index)
     table = (
         away.assign(setting=setting.fillna("").astype(str))
@@ -151,8 +155,7 @@ def shortfall_layer(facts: Facts) -> gpd.GeoDataFrame:
         .reset_index(drop=True)
     )
     table["pupils"] = table["pupils"].astype(float).round(2)
-    zones = plan.dataset["zones"].assign(zone_id=lambda f: f["zone_id"].astype(str)).set_index("zone_id")
-    at = zones.reindex(table["zone_id"])
+    at = _zones(facts).set_index("zone_id").reindex(table["zone_id"])
     frame = pd.concat([pd.DataFrame({"marking": [MARKING] * len(table)}), table], axis=1)
     return gpd.GeoDataFrame(frame, geometry=_points(at, plan.dataset.meta.crs).to_numpy(), crs=plan.dataset.meta.crs)
 

@@ -120,15 +120,20 @@ def _places(facts: Facts, years: list[int], *, with_plan: bool) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["need", "phase", "year", "places"])
 
 
-def placements(facts: Facts) -> pd.DataFrame:
-    """need, phase, year, local, away: the plan's placements (allocation.csv). A placement is
-    local where its facility's kind is a local kind (codes.LOCAL_KINDS), and away (independent
-    or out of area) otherwise: an independent site, or the fallback (a blank facility_id).
-    Every document that counts pupils placed away counts them here (the comparison too)."""
-    allocation = facts.plan.allocation
+def placed_locally(facts: Facts, allocation: pd.DataFrame) -> pd.Series:
+    """Whether each row of ``allocation`` places its pupils locally: at a facility of a local
+    kind (codes.LOCAL_KINDS). Every other row is away (independent or out of area): an
+    independent site, or the fallback (a blank facility_id). Every document that counts
+    pupils placed away counts them by this (the comparison and the GeoPackage too)."""
     kinds = facts.facilities.set_index("facility_id")["kind"]
-    kind = allocation["facility_id"].map(kinds).fillna("")
-    local = kind.isin(LOCAL_KINDS)
+    return allocation["facility_id"].map(kinds).fillna("").isin(LOCAL_KINDS)
+
+
+def placements(facts: Facts) -> pd.DataFrame:
+    """need, phase, year, local, away: the plan's placements (allocation.csv), local or away
+    as :func:`placed_locally` says."""
+    allocation = facts.plan.allocation
+    local = placed_locally(facts, allocation)
     return allocation.assign(local=allocation["pupils"].where(local, 0.0), away=allocation["pupils"].where(~local, 0.0))
 
 
