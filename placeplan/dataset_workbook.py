@@ -41,7 +41,7 @@ from .codes import ALL_NEEDS, NEEDS
 from .docs import rule_words, type_words
 from .errors import OutputError, Problems
 from .formulas import needs_quote
-from .outputs_io import write_bytes_atomic
+from .outputs_io import file_in_the_way, write_bytes_atomic
 from .read import ABOUT_SHEET
 from .schema import Column, Table, tables
 
@@ -456,8 +456,7 @@ def _check_template_target(path: Path) -> None:
             f"cannot write the template to {path}: it is a folder; expected a workbook file, "
             f"for example {path / 'template.xlsx'}"
         )
-    blocked = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if blocked is not None:
+    if (blocked := file_in_the_way(path)) is not None:
         raise OutputError(f"cannot write the template to {path}: {blocked} is a file, so the folder cannot be made")
     if path.suffix.lower() != ".xlsx":
         problems = Problems()

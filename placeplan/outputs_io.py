@@ -173,14 +173,19 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+def file_in_the_way(target: Path) -> Path | None:
+    """The file that stands where a folder above ``target`` would have to be made (the
+    nearest existing ancestor, when it is not a folder), or None."""
+    parent = next((p for p in Path(target).parents if p.exists()), None)
+    return parent if parent is not None and not parent.is_dir() else None
+
+
 def _folder_problems(target: Path, names: Collection[str]) -> list[str]:
     """What stops ``target`` being replaced by a run: a file in its place, or entries
     placeplan does not write (they would be lost)."""
     if not target.exists():
-        for parent in target.parents:
-            if parent.exists():
-                return [] if parent.is_dir() else [f"{parent} is a file, so the folder {target} cannot be made"]
-        return []
+        blocked = file_in_the_way(target)
+        return [] if blocked is None else [f"{blocked} is a file, so the folder {target} cannot be made"]
     if not target.is_dir():
         return [f"{target} is a file; expected a folder for the run's outputs"]
     if target.stat().st_dev != target.parent.stat().st_dev:
