@@ -37,6 +37,11 @@ SOLVERS: dict[str, Solver] = {
 #: The solvers that can solve the plan (a scenario's and the CLI's choices), the default first.
 PLAN_SOLVERS = tuple(name for name, solver in SOLVERS.items() if solver.integers)
 DEFAULT_PLAN_SOLVER = PLAN_SOLVERS[0]
+#: The core's MIP solver when a caller names none (a classic problem handed to
+#: :func:`placeplan.optimise.solve`). The plan's default is HiGHS, whose LPs its strategy
+#: re-solves from a basis; what the core hands a MIP solver is what the Lagrangian stage
+#: left of a CFLP or p-median (benchmarks/orlib.py and pmedian.py measure it on SCIP).
+DEFAULT_CORE_SOLVER = "scip"
 
 
 def display_name(name: str) -> str:

@@ -879,8 +879,7 @@ def test_auto_branches_and_agrees_with_direct():
 
 def test_search_stopped_early_hands_over_to_the_mip(monkeypatch):
     problem = _plane_cflp()
-    # the package exports the function solve under the module's name
-    module = importlib.import_module("placeplan.optimise.solve")
+    module = importlib.import_module("placeplan.optimise.lagrangian_stage")
     monkeypatch.setattr(module, "TUNING", dataclasses.replace(module.TUNING, branch_nodes=1))
     handed = solve(problem)
     assert handed.solver == "scip" and handed.status == Status.OPTIMAL
@@ -920,7 +919,7 @@ def test_a_probe_with_the_optimum_ends_the_search():
 
 
 def test_search_that_asks_the_mip_solver_agrees_with_direct(monkeypatch):
-    module = importlib.import_module("placeplan.optimise.solve")
+    module = importlib.import_module("placeplan.optimise.lagrangian_stage")
     real = module._mip_probe
     monkeypatch.setattr(module, "TUNING", dataclasses.replace(module.TUNING, probe_nodes=0))
     asked = []

@@ -36,7 +36,7 @@ import numpy as np
 
 from .core import Problem
 from .preprocess import cheapest_placement
-from .tuning import TUNING
+from .tuning import TUNING, is_cheaper
 
 log = logging.getLogger(__name__)
 
@@ -379,7 +379,7 @@ def optimise(
             return
         cost = plan_cost(problem, lag, cand)
         seen[key] = cost
-        if cost < upper - 1e-9 * abs(cost):
+        if is_cheaper(cost, upper):
             upper, best_y = cost, cand
 
     theta, stall, it = 2.0, 0, 0
@@ -391,7 +391,7 @@ def optimise(
             stall += 1
         if it == 1 or it % heuristic_every == 0:
             try_plan(y, r)
-        if best_bound >= cutoff(upper, 1e-9, step) or time.perf_counter() - start > time_limit:
+        if best_bound >= cutoff(upper, TUNING.float_tolerance, step) or time.perf_counter() - start > time_limit:
             break
         if stall >= 20:
             theta, stall = theta / 2, 0
@@ -469,7 +469,7 @@ def improve(
             if j >= 0:
                 cand[j] = True
             value = price(cand)
-            if value < cost - 1e-9 * abs(cost):
+            if is_cheaper(value, cost):
                 y, cost, improved = cand, value, True
                 break
     return y, cost, evaluations

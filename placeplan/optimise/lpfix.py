@@ -62,8 +62,8 @@ def fix_by_reduced_cost(model: Model, lp: backend.RawSolution, upper_bound: floa
     z = model.families["z"]
     values, reduced = lp.values[z], lp.reduced_costs[z]
     slack = upper_bound - lp.objective
-    # A safety margin for floating point: never fix on a reduced cost within 1e-9 relative.
-    fix = (values <= TUNING.support_tolerance) & (reduced > slack + 1e-9 * max(1.0, abs(upper_bound)))
+    # A safety margin for floating point: never fix on a reduced cost within noise of the slack.
+    fix = (values <= TUNING.support_tolerance) & (reduced > slack + TUNING.float_tolerance * max(1.0, abs(upper_bound)))
     fix &= model.lower[z] == 0
     upper[z.start + np.flatnonzero(fix)] = 0.0
     upper[model.families["k"].start + np.flatnonzero(fix[model.z_of_k])] = 0.0
@@ -271,7 +271,7 @@ def solve_by_lp(
                 lower=lower_i,
                 upper=upper_i,
                 time_limit=left(0.5),
-                relative_gap=max(relative_gap, 1e-7),
+                relative_gap=max(relative_gap, TUNING.solver_gap),
                 threads=threads,
                 seed=seed,
             )
@@ -299,7 +299,7 @@ def solve_by_lp(
                 "bound": bound,
             }
         )
-    if best is not None and best_value - bound <= max(relative_gap, 1e-6) * abs(best_value):
+    if best is not None and best_value - bound <= max(relative_gap, TUNING.optimal_gap) * abs(best_value):
         return Outcome(best, best_value, bound, backend.Termination.OPTIMAL, None, stages)
     if not search and best is not None:
         log.info(
@@ -321,7 +321,7 @@ def solve_by_lp(
         upper=fixed_upper,
         hint=best,
         time_limit=left(),
-        relative_gap=max(relative_gap, 1e-7),
+        relative_gap=max(relative_gap, TUNING.solver_gap),
         threads=threads,
         seed=seed,
         progress=progress,

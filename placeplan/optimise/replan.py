@@ -25,9 +25,9 @@ import numpy as np
 from .core import Problem
 from .formulation import Model, build_model, usable_arcs
 from .lpfix import LP_SOLVER
+from .plans import Plan, as_plan, plan_from_values, plan_objective, result_of_plan, values_from_plan
 from .relaxation import Relaxation
 from .result import Result, Status, empty_result, status_without_plan
-from .solve import Plan, _as_plan, _plan_objective, _result, plan_from_values, values_from_plan
 
 
 def _linking_needed(problem: Problem) -> np.ndarray:
@@ -103,16 +103,16 @@ class Placing:
         plan = plan_from_values(model, raw.values)
         # A linear programme's optimum is proven: its bound is its objective (taken from the
         # problem's own data, as every plan's cost is, not the solver's rounding of it).
-        return _result(
+        return result_of_plan(
             self.problem,
             plan,
-            bound=_plan_objective(self.problem, plan),
+            bound=plan_objective(self.problem, plan),
             status_reason="optimal",
             started=started,
             solver=LP_SOLVER,
             size=model.size(),
             stages={},
-            relative_gap=0.0,
+            relative_gap_asked=0.0,
         )
 
 
@@ -123,7 +123,7 @@ class Replacing:
 
     def __init__(self, problem: Problem, plan: Plan | Result) -> None:
         self.problem = problem
-        held = _as_plan(plan)
+        held = as_plan(plan)
         assert held is not None  # only a plan's options can be closed
         self._period, self._size = held.option_period, held.option_size
         self._placing = Placing(problem)

@@ -20,6 +20,8 @@ class Tuning:
     solver_gap: float = 1e-7
     #: An LP value above this is in the LP's support (opened, or a flow that moves pupils).
     support_tolerance: float = 1e-6
+    #: Relative noise in summing a plan's terms: one plan beats another only by more.
+    float_tolerance: float = 1e-9
 
     # -- the dive: the first plan, rounded from the LP relaxation ------------------------
     #: Most LPs the dive's rounding solves. A count, not a clock, ends it, so the dive's plan
@@ -27,6 +29,18 @@ class Tuning:
     #: by itself in 11; a county's would take tens of LPs of several seconds each, and what
     #: it leaves fractional the dive's MIP decides.
     dive_rounds: int = 12
+
+    # -- the Lagrangian stage (single-period problems: CFLP, p-median) -------------------
+    #: Seconds for the root's subgradient ascent, or its share of a time limit: the rest
+    #: is for the branch and bound and the MIP solver, which prove what the root leaves.
+    lagrangian_seconds: float = 30.0
+    lagrangian_share: float = 0.3
+    #: With budgets, the local search's share of the root's seconds.
+    improve_share: float = 0.5
+    #: The share of a time limit the branch and bound may run to (the MIP solver has the
+    #: rest), and the share of that the MIP probe may take.
+    branch_share: float = 0.8
+    probe_share: float = 0.5
 
     # -- the Lagrangian branch and bound (placeplan's own search) ------------------------
     #: Subgradient steps per node (the root has its own, longer ascent).
@@ -57,3 +71,9 @@ class Tuning:
 
 
 TUNING = Tuning()
+
+
+def is_cheaper(cost: float, than: float) -> bool:
+    """Whether ``cost`` beats ``than`` by more than the noise in summing a plan's terms
+    (:attr:`Tuning.float_tolerance`, relative to ``than``)."""
+    return cost < than - TUNING.float_tolerance * abs(than)

@@ -1,0 +1,202 @@
+"""The Lagrangian stage of :func:`.solve.solve`, for single-period, fixed-size problems (CFLP,
+p-median): a Lagrangian bound, a Lagrangian heuristic for a first plan (taken to a local
+optimum by vertex substitution, :mod:`.interchange`, where nothing is capacitated), and
+reduced-cost fixing that closes every option no better plan can open; then, without
+budgets, a branch and bound over the options left free (:mod:`.branch`), or with budgets a
+local search that improves the first plan for the MIP solver.
+
+The fixing is exact: an option is fixed only when the Lagrangian bound with it flipped
+exceeds a plan already in hand, so what the MIP solver is left with has the full model's
+optimum. So is the branch and bound: it closes a node only on a valid bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import backend, branch, interchange, lagrange
+from .core import Problem
+from .formulation import build_model, usable_arcs
+from .plans import Plan, plan_from_transport, plan_from_values
+from .preprocess import transport
+from .tuning import TUNING, is_cheaper
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What the Lagrangian stage proves: a bound, the best plan, options fixed for the MIP."""
+
+    bound: float
+    plan: Plan | None
+    closed: np.ndarray
+    opened: np.ndarray
+    nodes: int
+
+
+def lagrangian_stage(
+    problem: Problem,
+    *,
+    warm: Plan | None,
+    upper: float,
+    time_limit: float | None,
+    relative_gap: float,
+    solver: str,
+    threads: int,
+    seed: int,
+) -> Stage:
+    """Lagrangian bound and heuristic with reduced-cost fixing; then, without budgets, a
+    branch and bound over the options left free, or else a local search for the MIP's
+    first plan."""
+    arcs = usable_arcs(problem)
+    budget = TUNING.lagrangian_seconds if time_limit is None else TUNING.lagrangian_share * time_limit
+    started = time.perf_counter()
+    lag = lagrange.Lagrangian(problem, arcs)
+    step = lagrange.objective_step(lag)
+    outcome = lagrange.optimise(
+        lag,
+        upper=upper,
+        step=step,
+        time_limit=budget,
+        incumbent=None if warm is None else warm.option_period >= 0,
+    )
+    best, upper, bound, nodes = outcome.incumbent, min(upper, outcome.upper), outcome.bound, 0
+    rules = problem.rules
+    # the Lagrangian ignores budgets, so with budgets the MIP solver finishes the job
+    searchable = rules.capital_budget == math.inf and rules.capital_budget_per_period is None
+    if best is not None and searchable and _unproven(bound, upper, step) and interchange.applicable(lag):
+        y = interchange.interchange(lag, best)
+        cost = lagrange.plan_cost(problem, lag, y)
+        if is_cheaper(cost, upper):
+            log.info("interchange: plan %.10g (was %.10g)", cost, upper)
+            best, upper = y, cost
+            outcome = _fixed_again(lag, outcome, lagrange.cutoff(upper, 0.0, step))
+    if best is not None and not searchable:
+        reduced_costs = lag.evaluate(outcome.multipliers).reduced
+        best, cost, _ = lagrange.improve(
+            lag,
+            best,
+            upper,
+            reduced_costs,
+            closed=outcome.fixed_closed,
+            time_limit=TUNING.improve_share * budget,
+        )
+        if is_cheaper(cost, upper):
+            upper = cost
+            outcome = _fixed_again(lag, outcome, upper)
+    if searchable and _unproven(bound, upper, step):
+        root = time.perf_counter() - started
+        left = TUNING.branch_seconds if time_limit is None else TUNING.branch_share * time_limit - root
+        probe = (
+            None
+            if not step
+            else _mip_probe(
+                problem,
+                outcome.fixed_closed,
+                outcome.fixed_open,
+                lagrange.cutoff(upper, 0.0, step),
+                seconds=min(
+                    max(TUNING.probe_min_seconds, TUNING.probe_root_multiple * root), TUNING.probe_share * left
+                ),
+                solver=solver,
+                threads=threads,
+                seed=seed,
+            )
+        )
+        o = problem.options
+        searched = branch.branch_and_bound(
+            problem,
+            lag,
+            multipliers=outcome.multipliers,
+            bound=bound,
+            forced=o.forced | outcome.fixed_open,
+            excluded=o.excluded | outcome.fixed_closed,
+            upper=upper,
+            incumbent=best,
+            tolerance=max(relative_gap, TUNING.solver_gap),
+            step=step,
+            time_limit=max(left, 0.0),
+            probe=probe,
+            node_limit=int(
+                min(TUNING.branch_nodes, max(100, TUNING.branch_multipliers // max(problem.groups.count, 1)))
+            ),
+        )
+        bound, nodes = max(bound, searched.bound), searched.nodes
+        if searched.upper < upper:
+            best, upper = searched.incumbent, searched.upper
+    bound = min(lagrange.round_bound(bound, step), max(bound, upper))
+    plan = None
+    if best is not None:
+        priced = transport(problem, best, arcs=arcs)
+        plan = None if priced is None else plan_from_transport(problem, arcs, best, priced)
+    return Stage(bound, plan, outcome.fixed_closed, outcome.fixed_open, nodes)
+
+
+def _unproven(bound: float, upper: float, step: float) -> bool:
+    """Whether the bound leaves room for a plan better than ``upper`` (by more than the
+    optimality gap, or by a whole unit when costs are whole numbers)."""
+    return bound < lagrange.cutoff(upper, TUNING.optimal_gap, step)
+
+
+def _fixed_again(
+    lag: lagrange.Lagrangian, outcome: lagrange.LagrangeOutcome, against: float
+) -> lagrange.LagrangeOutcome:
+    """The outcome with its options fixed again against a better plan's cost (cheap: the
+    same multipliers, no new subgradient steps)."""
+    closed, opened = lagrange.fix(lag, outcome.multipliers, against)
+    return dataclasses.replace(outcome, fixed_closed=closed, fixed_open=opened)
+
+
+def _mip_probe(
+    problem: Problem,
+    closed: np.ndarray,
+    opened: np.ndarray,
+    fixed_against: float,
+    *,
+    seconds: float,
+    solver: str,
+    threads: int,
+    seed: int,
+) -> branch.Probe:
+    """The branch and bound's probe: the MIP of the model with the root's fixing, for
+    ``seconds``. Any plan the fixing cut off costs more than ``fixed_against``, so the
+    full problem's optimum is at least the lesser of that and the MIP's bound. Only a
+    solve that ends within its time counts (one stopped by the clock could differ from run
+    to run, and the plan must not)."""
+    o = problem.options
+    reduced = dataclasses.replace(
+        problem, options=dataclasses.replace(o, excluded=o.excluded | closed, forced=o.forced | opened)
+    )
+
+    def ask() -> tuple[np.ndarray | None, float]:
+        model = build_model(reduced)
+        raw = backend.run(
+            model,
+            solver=solver,
+            time_limit=max(seconds, 0.05),
+            relative_gap=TUNING.solver_gap,
+            threads=threads,
+            seed=seed,
+        )
+        log.info(
+            "probe: %s %s in %.2f s, objective %.10g, bound %.10g",
+            solver,
+            raw.reason,
+            raw.seconds,
+            raw.objective,
+            raw.bound,
+        )
+        if raw.reason == "infeasible":
+            return None, fixed_against
+        if raw.reason != "optimal" or raw.values is None:
+            return None, -math.inf
+        return plan_from_values(model, raw.values).option_period >= 0, min(raw.bound, fixed_against)
+
+    return branch.Probe(TUNING.probe_nodes, ask)
