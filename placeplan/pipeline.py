@@ -26,6 +26,20 @@ class Inputs:
     scenario: LoadedScenario
     dataset: Dataset
 
+    def files(self) -> list[Path]:
+        """Every file or folder the run reads, which no output may overwrite: the scenario
+        file and the dataset's."""
+        return files_with_dataset([self.scenario.path], self.dataset.path)
+
+
+def files_with_dataset(paths: list[Path], dataset: Path) -> list[Path]:
+    """``paths`` and every file of the dataset folder, read or not (its README, a workbook
+    beside the CSVs): placeplan writes none of them."""
+    try:
+        return [*paths, dataset, *(p for p in dataset.iterdir() if p.is_file())]
+    except OSError:
+        return [*paths, dataset]
+
 
 def load_inputs(path: str | Path, overrides: tuple[str, ...] = ()) -> Inputs:
     """A scenario file (or, for a quick check, a dataset folder with default settings)

@@ -19,25 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import outputs, plan
 from .outputs_io import RunFolder, refuse_inputs, write_bytes_atomic
-from .pipeline import Inputs
+from .pipeline import Inputs, files_with_dataset
 from .solved import SOLVED_FILES
 
 log = logging.getLogger(__name__)
-
-
-def _with_dataset_files(paths: list[Path], dataset: Path) -> list[Path]:
-    """Every file of the dataset folder counts as an input, read or not (its README, a
-    workbook beside the CSVs): placeplan writes none of them."""
-    try:
-        return [*paths, dataset, *(p for p in dataset.iterdir() if p.is_file())]
-    except OSError:
-        return [*paths, dataset]
-
-
-def scenario_inputs(inputs: Inputs) -> list[Path]:
-    """Every file or folder the run reads: the scenario file and the dataset's."""
-    return _with_dataset_files([inputs.scenario.path], inputs.dataset.path)
 
 
 def _recorded_inputs(folder: Path) -> list[Path]:
@@ -50,7 +37,7 @@ def _recorded_inputs(folder: Path) -> list[Path]:
         return []
     paths = [Path(summary["scenario_file"])] if isinstance(summary.get("scenario_file"), str) else []
     dataset = summary.get("dataset_path")
-    return _with_dataset_files(paths, Path(dataset)) if isinstance(dataset, str) else paths
+    return files_with_dataset(paths, Path(dataset)) if isinstance(dataset, str) else paths
 
 
 @dataclass(frozen=True)
@@ -69,9 +56,7 @@ def _copy_map(built, maps_folder: Path | None, inputs: Iterable[Path]) -> Path |
     if path is None:
         return None
     refuse_inputs(path, inputs, whole_folder=False)
-    from .outputs import MAP
-
-    write_bytes_atomic(path, built.documents[MAP[0]])
+    write_bytes_atomic(path, built.documents[outputs.MAP[0]])
     return path
 
 
@@ -85,10 +70,7 @@ def solve_run(
     documents: bool,
 ):
     """Solve the scenario into ``folder``; returns the solved plan and what was written."""
-    from .outputs import build_documents, write_documents
-    from .plan import solve_scenario, write_outputs
-
-    read = scenario_inputs(inputs)
+    read = inputs.files()
     threshold = inputs.scenario.scenario.output.suppression_threshold
     if threshold <= 1:
         log.warning(
@@ -97,12 +79,12 @@ def solve_run(
             threshold,
         )
     with RunFolder.begin(folder, names=_run_files(), inputs=read) as run:
-        solved = solve_scenario(inputs, solver=solver, time_limit=time_limit, with_explain=with_explain)
-        names = [p.name for p in write_outputs(solved, run.path)]
+        solved = plan.solve_scenario(inputs, solver=solver, time_limit=time_limit, with_explain=with_explain)
+        names = [p.name for p in plan.write_outputs(solved, run.path)]
         built = None
         if documents:
-            built = build_documents(run.path, published_as=run.target)
-            names += [p.name for p in write_documents(built, run.path)]
+            built = outputs.build_documents(run.path, published_as=run.target)
+            names += [p.name for p in outputs.write_documents(built, run.path)]
     copied = _copy_map(built, None, read) if built is not None else None
     return solved, Written([run.target / name for name in names], copied)
 
@@ -117,14 +99,13 @@ def rebuild_run(
 ) -> Written:
     """Rebuild some documents of a solved folder, swapped in whole like a solve, with
     what the sweep folders ``sweeps`` found for its plan."""
-    from .outputs import build_documents, write_documents
 
     folder = Path(folder)
     if not folder.is_dir():
-        build_documents(folder, names=names)  # reports the missing folder as an input problem
+        outputs.build_documents(folder, names=names)  # reports the missing folder as an input problem
     read = [*_recorded_inputs(folder), *sweeps]
     with RunFolder.begin(folder, names=_run_files(), inputs=read, keep_existing=True) as run:
-        built = build_documents(folder, names=names, sweeps=sweeps)  # read as it is; written to the copy
-        written = [run.target / p.name for p in write_documents(built, run.path)]
+        built = outputs.build_documents(folder, names=names, sweeps=sweeps)  # read as it is; written to the copy
+        written = [run.target / p.name for p in outputs.write_documents(built, run.path)]
     copied = _copy_map(built, maps_folder, read) if copy_map else None
     return Written(written, copied)

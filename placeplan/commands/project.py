@@ -57,7 +57,6 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
     from ..pipeline import load_inputs
     from ..plan.run import pupil_flows
     from ..projection.scap import scap_table
-    from ..runs import scenario_inputs
 
     inputs = load_inputs(scenario, overrides)
     settings, dataset = inputs.scenario.scenario, inputs.dataset
@@ -75,7 +74,7 @@ def project(scenario: str, out: Path | None, overrides: tuple[str, ...], open_da
     }
     own = inputs.scenario.output_folder
     folder = out or own.with_name(f"{own.name}-projection")
-    with RunFolder.begin(folder, names=FILES, inputs=scenario_inputs(inputs)) as run:
+    with RunFolder.begin(folder, names=FILES, inputs=inputs.files()) as run:
         for name in FILES:
             write_csv_atomic(run.path / name, tables[name])
     council = projected.council

@@ -19,7 +19,7 @@ from pydantic.json_schema import JsonDict
 from ..codes import NEEDS, OPTION_KINDS, PHASES, SITE_KINDS
 from ..solvers import DEFAULT_PLAN_SOLVER, PLAN_SOLVERS
 from . import builder
-from .projection import SETTINGS_CONFIG, Cohort, rate_keys
+from .projection import SETTINGS_CONFIG, Cohort, rate_for, rate_keys
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -379,29 +379,13 @@ class Costs(Section):
     @field_validator("fallback_by_need")
     @classmethod
     def _need_phase_keys(cls, value: dict[str, float]) -> dict[str, float]:
-        out: dict[str, float] = {}
-        given: dict[str, str] = {}
-        for key, cost in value.items():
-            need, _, phase = key.partition(".")
-            if need.upper() not in NEEDS:
-                raise ValueError(f"'{key}' does not start with a need code; expected e.g. SEMH or SEMH.secondary")
-            if phase and phase not in PHASES:
-                raise ValueError(f"'{phase}' in '{key}' is not a phase; expected one of {', '.join(PHASES)}")
-            if not 0 <= cost <= MAX_ANNUAL_POUNDS:
-                raise ValueError(
-                    f"fallback cost for {key} is {cost:g}; expected 0 to {MAX_ANNUAL_POUNDS:,} a pupil a year"
-                )
-            code = need.upper() + (f".{phase}" if phase else "")
-            if code in given:
-                raise ValueError(f"'{given[code]}' and '{key}' both name {code}; expected each entry once")
-            given[code] = key
-            out[code] = cost
-        return out
+        return rate_keys(
+            value, what="fallback cost", low=0.0, high=MAX_ANNUAL_POUNDS, unit=" a pupil a year", needs_only=True
+        )
 
     def fallback(self, need: str, phase: str) -> float:
         """Annual cost of placing one pupil of this need and phase out of area."""
-        table = self.fallback_by_need
-        return table.get(f"{need}.{phase}", table.get(need, self.fallback_per_pupil))
+        return rate_for(self.fallback_by_need, need, phase, self.fallback_per_pupil)
 
 
 class Rules(Section):

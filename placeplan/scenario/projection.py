@@ -17,32 +17,45 @@ from ..codes import NEEDS, PHASES
 SETTINGS_CONFIG = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
-def rate_keys(value: dict[str, float], *, what: str, low: float, high: float) -> dict[str, float]:
-    """Keys 'default', a need code, a phase or NEED.phase; values within [low, high]. Two
-    keys that name the same entry (``asd`` and ``ASD``) are refused: only one could count."""
+def rate_keys(
+    value: dict[str, float], *, what: str, low: float, high: float, unit: str = "", needs_only: bool = False
+) -> dict[str, float]:
+    """A need/phase-keyed table read: keys 'default', a need code, a phase or NEED.phase
+    (with ``needs_only``, a need code or NEED.phase: the table's default is a setting of
+    its own), values within [low, high]; each key written as :func:`rate_for` looks it up.
+    Two keys that name the same entry (``asd`` and ``ASD``) are refused: only one could
+    count."""
     out: dict[str, float] = {}
     given: dict[str, str] = {}
     for key, rate in value.items():
         need, dot, phase = key.partition(".")
-        if key.lower() == "default":
+        if not needs_only and key.lower() == "default":
             code = "default"
-        elif not dot and key.lower() in PHASES:
+        elif not needs_only and not dot and key.lower() in PHASES:
             code = key.lower()
         elif need.upper() in NEEDS and (not dot or phase.lower() in PHASES):
             code = need.upper() + (f".{phase.lower()}" if dot else "")
         else:
-            raise ValueError(
-                f"'{key}' is not a need code, a phase or NEED.phase; expected e.g. default, "
-                f"ASD, secondary or SEMH.secondary (needs: {', '.join(NEEDS)}; phases: "
-                f"{', '.join(PHASES)})"
-            )
+            raise ValueError(_not_a_key(key, needs_only))
         if not low <= rate <= high:
-            raise ValueError(f"{what} for {key} is {rate}; expected {low:g} to {high:g}")
+            raise ValueError(f"{what} for {key} is {rate:g}; expected {_figure(low)} to {_figure(high)}{unit}")
         if code in given:
             raise ValueError(f"'{given[code]}' and '{key}' both name {code}; expected each entry once")
         given[code] = key
         out[code] = rate
     return out
+
+
+def _figure(value: float) -> str:
+    """A bound as a reader writes it: 10,000,000 rather than 1e+07, 0.5 as 0.5."""
+    return f"{value:,.0f}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def _not_a_key(key: str, needs_only: bool) -> str:
+    codes = f"(needs: {', '.join(NEEDS)}; phases: {', '.join(PHASES)})"
+    if needs_only:
+        return f"'{key}' is not a need code or NEED.phase; expected e.g. SEMH or SEMH.secondary {codes}"
+    return f"'{key}' is not a need code, a phase or NEED.phase; expected e.g. default, ASD, secondary or SEMH.secondary {codes}"
 
 
 def rate_for(table: dict[str, float], need: str, phase: str, default: float) -> float:

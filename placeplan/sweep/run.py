@@ -16,7 +16,6 @@ from ..outputs_io import RunFolder, write_bytes_atomic, write_csv_atomic, write_
 from ..pipeline import Inputs, load_inputs
 from ..plan.run import facilities_for
 from ..provenance import dataset_hash, planning_hash
-from ..runs import scenario_inputs
 from ..swept import ALTERNATIVES_FILES, GRID_FILES, NATIONAL_FILES, ROBUST_FILES, SWEEP_FILES
 from .chart import grid_chart
 from .compare import Compared, compare
@@ -155,7 +154,7 @@ def sweep_alternatives(inputs: Inputs, count: int) -> pd.DataFrame:
 
 def write_alternatives(table: pd.DataFrame, folder: Path, inputs: Inputs) -> list[Path]:
     said = {"alternatives": len(table) - 1, "made_from": made_from(inputs)}
-    with RunFolder.begin(folder, names=ALTERNATIVES_FILES, inputs=scenario_inputs(inputs)) as run_folder:
+    with RunFolder.begin(folder, names=ALTERNATIVES_FILES, inputs=inputs.files()) as run_folder:
         write_csv_atomic(run_folder.path / "alternatives.csv", table)
         write_text_atomic(run_folder.path / "sweep.json", json.dumps(said, indent=2) + "\n")
     return [folder / name for name in ALTERNATIVES_FILES]
@@ -211,7 +210,7 @@ def sweep_grid(
 
 
 def write_grid(gridded: Gridded, folder: Path, inputs: Inputs) -> list[Path]:
-    with RunFolder.begin(folder, names=GRID_FILES, inputs=scenario_inputs(inputs)) as run_folder:
+    with RunFolder.begin(folder, names=GRID_FILES, inputs=inputs.files()) as run_folder:
         write_csv_atomic(run_folder.path / "grid.csv", gridded.table)
         write_bytes_atomic(run_folder.path / "grid.png", gridded.chart)
     return [folder / name for name in GRID_FILES]
@@ -228,7 +227,7 @@ def _options(context: Context) -> pd.DataFrame:
 def write_sweep(swept: Swept, folder: Path, inputs: Inputs) -> list[Path]:
     """The sweep's files into ``folder``, whole or not at all."""
     names = SWEEP_FILES + (ROBUST_FILES if swept.robust is not None else ())
-    with RunFolder.begin(folder, names=names, inputs=scenario_inputs(inputs)) as run:
+    with RunFolder.begin(folder, names=names, inputs=inputs.files()) as run:
         write_csv_atomic(run.path / "robustness.csv", swept.robustness)
         write_csv_atomic(run.path / "draws.csv", swept.draws)
         write_text_atomic(run.path / "sweep.json", json.dumps(swept.summary, indent=2) + "\n")
