@@ -4,14 +4,16 @@ against PySAL spopt's PMedian on the same instances in the same run.
     python3 -m pip install -r benchmarks/requirements.txt    # spopt, for the comparison
     python3 benchmarks/pmedian.py                            # every pmed instance; spopt on pmed1-10
     python3 benchmarks/pmedian.py --only pmed1,pmed6 --spopt pmed1,pmed6 --csv out.csv
-    python3 benchmarks/pmedian.py --capacitated              # also the capacitated variant
+    python3 benchmarks/pmedian.py --capacitated --compare-csv compare.csv   # both variants
 
 Prints one CSV row per instance: instance,n,p,objective,optimum,rel_diff,status,seconds
 (the core's wall time from the distance matrix in memory to the plan, model building
-included). Then, for the instances given to --spopt, spopt's objective and time
-(``PMedian.from_cost_matrix(...).solve(pulp.PULP_CBC_CMD)``, model building included, one
-thread) and the ratio. With --capacitated, the same instances with every facility holding
-at most ceil(1.2 n / p) points, solved by both.
+included; the median of ``--runs`` runs, 3 by default). Then, for the instances given to
+--spopt, spopt's objective and time (``PMedian.from_cost_matrix(...).solve(pulp.PULP_CBC_CMD)``,
+model building included, one thread; the median of as many runs) and the ratio. With
+--capacitated, the same instances with every facility holding at most ceil(1.2 n / p)
+points, solved by both. ``--compare-csv FILE`` writes the comparison, one row per instance
+and variant: instance,variant,core_seconds,spopt_seconds,ratio,core_objective,spopt_objective.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +37,15 @@ from placeplan.optimise.orlib import read_pmed
 ORLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib"
 TOLERANCE = 1e-6
 CAPACITY_SLACK = 1.2
+COMPARE_HEADER = [
+    "instance",
+    "variant",
+    "core_seconds",
+    "spopt_seconds",
+    "ratio",
+    "core_objective",
+    "spopt_objective",
+]
 
 
 def optima(folder: Path) -> dict[str, float]:
@@ -54,6 +66,17 @@ def core(distance: np.ndarray, p: int, capacity: float | None) -> tuple[float, s
     problem = p_median(distance, np.ones(len(distance)), p, capacity=capacity)
     result = solve(problem)
     return result.objective, str(result.status), time.perf_counter() - start
+
+
+def median_of(runs: int, once: Callable[..., tuple[float, str, float]], *args: object) -> tuple[float, str, float]:
+    """(objective, status, median seconds) of ``runs`` calls of ``once(*args)``; every run
+    must give the same objective and status (the solve is repeatable), or the benchmark
+    says so."""
+    results = [once(*args) for _ in range(max(1, runs))]
+    objective, status, _ = results[0]
+    if any((o, st) != (objective, status) for o, st, _ in results):
+        print(f"# warning: runs differ: {[(o, st) for o, st, _ in results]}", flush=True)
+    return objective, status, statistics.median(s for _, _, s in results)
 
 
 def spopt_solve(distance: np.ndarray, p: int, capacity: float | None, time_limit: float) -> tuple[float, str, float]:
@@ -84,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spopt-limit", type=float, default=600.0, help="seconds per spopt solve")
     parser.add_argument("--capacitated", action="store_true", help="also the capacitated variant")
     parser.add_argument("--csv", help="also write the core rows to this CSV file")
+    parser.add_argument(
+        "--compare-csv",
+        help="write the comparison with spopt to this CSV file, one row per instance and variant",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per solve; the median time is reported")
     parser.add_argument("--data", default=str(ORLIB))
     args = parser.parse_args(argv)
     folder = Path(args.data)
@@ -95,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         inst = read_pmed(folder / f"{name}.txt")
         instances[name] = inst
-        objective, status, seconds = core(inst.distance, inst.p, None)
+        objective, status, seconds = median_of(args.runs, core, inst.distance, inst.p, None)
         rel = abs(objective - best[name]) / best[name]
         ok = status == str(Status.OPTIMAL) and rel <= TOLERANCE
         failures += not ok
@@ -124,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
     compare = [n for n in _names(args.spopt, []) if n]
     variants = [("uncapacitated", False)] + ([("capacitated", True)] if args.capacitated else [])
+    compared: list[list[str]] = []
     for label, capacitated in variants:
         if not compare:
             break
@@ -138,15 +167,22 @@ def main(argv: list[str] | None = None) -> int:
             inst = instances.get(name) or read_pmed(folder / f"{name}.txt")
             capacity = capacity_for(len(inst.distance), inst.p) if capacitated else None
             if capacitated or name not in core_seconds:
-                objective, _, seconds = core(inst.distance, inst.p, capacity)
+                objective, _, seconds = median_of(args.runs, core, inst.distance, inst.p, capacity)
             else:  # solved above, in the same run
                 objective, seconds = core_objective[name], core_seconds[name]
-            s_obj, s_status, s_seconds = spopt_solve(inst.distance, inst.p, capacity, args.spopt_limit)
+            s_obj, s_status, s_seconds = median_of(
+                args.runs, spopt_solve, inst.distance, inst.p, capacity, args.spopt_limit
+            )
             equal = abs(s_obj - objective) <= TOLERANCE * max(1.0, abs(objective))
-            ratios.append(s_seconds / seconds)
+            ratio = s_seconds / seconds
+            ratios.append(ratio)
+            failures += not equal
+            compared.append(
+                [name, label, f"{seconds:.3f}", f"{s_seconds:.3f}", f"{ratio:.1f}", f"{objective:.0f}", f"{s_obj:.0f}"]
+            )
             print(
-                f"{name},{label},{objective:.0f},{seconds:.2f},{s_obj:.0f},{s_status},{s_seconds:.2f},"
-                f"{equal},{s_seconds / seconds:.1f}",
+                f"{name},{label},{objective:.0f},{seconds:.3f},{s_obj:.0f},{s_status},{s_seconds:.2f},"
+                f"{equal},{ratio:.1f}",
                 flush=True,
             )
         print(
@@ -154,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
             f"min {min(ratios):.1f}x, max {max(ratios):.1f}x over {len(ratios)} instances (target >= 10x)",
             flush=True,
         )
+    if args.compare_csv:
+        with open(args.compare_csv, "w", newline="") as handle:
+            csv.writer(handle).writerows([COMPARE_HEADER, *compared])
     return 1 if failures else 0
 
 

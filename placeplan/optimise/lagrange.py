@@ -291,6 +291,43 @@ def fix(lag: Lagrangian, lam: np.ndarray, upper: float) -> tuple[np.ndarray, np.
     return fixed_closed, fixed_open
 
 
+def fix_arcs(lag: Lagrangian, lam: np.ndarray, upper: float) -> np.ndarray:
+    """Reduced-cost fixing of the arcs, for whole-number data (:func:`objective_step` 1):
+    the positions in ``lag``'s sorted arcs that a plan costing less than ``upper`` may use.
+
+    With whole numbers a plan's placement has a whole-number optimal flow, so an arc a plan
+    uses carries at least one unit. Forcing one unit along arc ``a`` into facility ``j``
+    lifts the bound by at least ``delta_a + open_j``: ``delta_a`` is 0 if the knapsack of
+    ``j`` already carries a unit along ``a``, else the arc's reduced cost less that of the
+    dearest unit it displaces (none when ``j`` has a place to spare); ``open_j`` is what
+    forcing ``j`` open adds to the options' 0-1 problem, which is linear in ``j``'s value
+    once ``j`` is forced. Arcs whose bound passes ``upper`` are dropped: on most p-median
+    instances that leaves a few arcs per point (pmed5 capacitated, against a plan 1.3%
+    above the optimum: 701 of 10,000)."""
+    if not math.isfinite(upper):
+        return np.ones(len(lag.c), bool)
+    _, idx, take = lag.knapsacks(lam)
+    bound, _, y, r, _ = lag.evaluate(lam)
+    F = len(lag.cap)
+    reduced = lag.c - lam[lag.g]
+    carried = take >= 1 - 1e-9
+    used = np.bincount(lag.f[idx], weights=take, minlength=F)
+    dearest = np.full(F, -np.inf)
+    np.maximum.at(dearest, lag.f[idx[carried]], reduced[idx[carried]])
+    full = used > lag.cap - 1 + 1e-9
+    displaced = np.where(full & np.isfinite(dearest), dearest, 0.0)
+    delta = reduced - displaced[lag.f]
+    delta[idx[carried]] = 0.0
+    opening = np.zeros(F)
+    value, _ = lag.choose(r, lag.forced, lag.excluded)
+    for o in np.flatnonzero(~y & ~lag.forced & ~lag.excluded):
+        forced = lag.forced.copy()
+        forced[o] = True
+        opening[lag.E + o] = lag.choose(r, forced, lag.excluded)[0] - value
+    tol = 1e-9 * abs(upper) + 1e-9
+    return bound + np.maximum(delta, 0.0) + opening[lag.f] <= upper + tol
+
+
 def admissible(problem: Problem, lag: Lagrangian, y: np.ndarray) -> bool:
     """Whether opening exactly the options ``y`` keeps the rules: forced and excluded
     options, the count, enough places for the demand that may not fall back, the budgets."""
@@ -430,30 +467,31 @@ def improve(
     *,
     closed: np.ndarray,
     candidates: int = 8,
-    time_limit: float = 10.0,
+    evaluations: int = 1_000,
 ) -> tuple[np.ndarray, float, int]:
     """Local search on the open options (drop, add, swap with the ``candidates`` most
     promising closed options by Lagrangian cost r), first improvement, each plan priced
-    by :func:`plan_cost`. Options in ``closed`` stay closed."""
-    start = time.perf_counter()
+    by :func:`plan_cost`, until no move improves or ``evaluations`` plans are priced (a
+    count, not a clock, so the plan is the same under any load). Options in ``closed``
+    stay closed."""
     problem = lag.problem
     free = ~lag.forced & ~lag.excluded & ~closed
-    evaluations = 0
+    priced = 0
     seen: set[bytes] = {np.packbits(y).tobytes()}
 
     def price(cand: np.ndarray) -> float:
-        nonlocal evaluations
+        nonlocal priced
         key = np.packbits(cand).tobytes()
         if key in seen:
             return math.inf
         seen.add(key)
         if not admissible(problem, lag, cand):
             return math.inf
-        evaluations += 1
+        priced += 1
         return plan_cost(problem, lag, cand)
 
     improved = True
-    while improved and time.perf_counter() - start < time_limit:
+    while improved and priced < evaluations:
         improved = False
         opened = np.flatnonzero(y & free)
         shut = np.flatnonzero(~y & free)
@@ -461,7 +499,7 @@ def improve(
         moves: list[tuple[int | np.integer, int | np.integer]] = [(i, -1) for i in opened] + [(-1, j) for j in shut]
         moves += [(i, j) for i in opened for j in shut]
         for i, j in moves:
-            if time.perf_counter() - start > time_limit:
+            if priced >= evaluations:
                 break
             cand = y.copy()
             if i >= 0:
@@ -472,4 +510,4 @@ def improve(
             if is_cheaper(value, cost):
                 y, cost, improved = cand, value, True
                 break
-    return y, cost, evaluations
+    return y, cost, priced

@@ -136,7 +136,7 @@ def transport(
     """Best placement cost (arcs + fallback, weighted) with exactly ``open_options`` open at
     their largest size (single-period fixed-size problems). Returns (cost, flow per arc of
     ``arcs``, unplaced per group) or None when infeasible."""
-    g, o, E = problem.groups, problem.options, problem.existing.count
+    g, E = problem.groups, problem.existing.count
     arcs = _reachable_arcs(problem) if arcs is None else arcs
     fac = problem.arcs.facility[arcs]
     keep = (fac < E) | open_options[np.maximum(fac - E, 0)]
@@ -151,13 +151,11 @@ def transport(
         if np.any(g.demand > 0):
             return None
         return 0.0, np.zeros(len(arcs)), np.zeros(g.count)
+    if problem.periods.count == 1 and not np.isfinite(_capacities(problem, open_options)[fac]).any():
+        return _nearest_transport(problem, arcs, keep, cost, fb)
     a_eq = sp.csr_matrix((np.ones(n), (np.concatenate([grp, fb]), np.arange(n))), shape=(g.count, n))
     T = problem.periods.count
-    cap = np.full((problem.facility_count, T), np.inf)
-    if E:
-        cap[:E] = problem.existing.capacity
-    if o.count:
-        cap[E:] = np.where(open_options, o.max_size, 0.0)[:, None]
+    cap = _capacities(problem, open_options)
     key = fac * T + g.period[grp]
     rows, ri = np.unique(key, return_inverse=True)
     limit = cap.ravel()[rows]
@@ -171,6 +169,47 @@ def transport(
     unplaced = np.zeros(g.count)
     unplaced[fb] = res.x[len(sel) :]
     return float(res.fun), flow, unplaced
+
+
+def _capacities(problem: Problem, open_options: np.ndarray) -> np.ndarray:
+    """(facilities, periods) places with exactly ``open_options`` open at their largest
+    size (inf where a facility has no limit)."""
+    o, E = problem.options, problem.existing.count
+    cap = np.full((problem.facility_count, problem.periods.count), np.inf)
+    if E:
+        cap[:E] = problem.existing.capacity
+    if o.count:
+        cap[E:] = np.where(open_options, o.max_size, 0.0)[:, None]
+    return cap
+
+
+def _nearest_transport(
+    problem: Problem, arcs: np.ndarray, keep: np.ndarray, cost: np.ndarray, fallback_groups: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """:func:`transport` where no open facility has a limit (one period): each group
+    wholly at its cheapest arc, or the fallback where that is cheaper; ties go to the
+    first arc, then the arc over the fallback, so the plan is the same every run."""
+    g = problem.groups
+    sel = np.flatnonzero(keep)
+    arc_cost, fb_cost = cost[: len(sel)], cost[len(sel) :]
+    group = problem.arcs.group[arcs[sel]]
+    order = np.lexsort((sel, arc_cost, group))
+    first = order[np.r_[True, group[order][1:] != group[order][:-1]]] if len(order) else order
+    best_arc = np.full(g.count, -1)
+    best_arc[group[first]] = first
+    best_cost = np.full(g.count, np.inf)
+    best_cost[group[first]] = arc_cost[first]
+    fb_unit = np.full(g.count, np.inf)
+    fb_unit[fallback_groups] = fb_cost
+    to_fallback = (fb_unit < best_cost) & (g.demand > 0)
+    to_arc = ~to_fallback & (best_arc >= 0) & (g.demand > 0)
+    if np.any((g.demand > 0) & ~to_fallback & ~to_arc):
+        return None  # a group with no arc and no fallback
+    flow = np.zeros(len(arcs))
+    flow[sel[best_arc[to_arc]]] = g.demand[to_arc]
+    unplaced = np.where(to_fallback, g.demand, 0.0)
+    total = float(best_cost[to_arc] @ g.demand[to_arc] + fb_unit[to_fallback] @ g.demand[to_fallback])
+    return total, flow, unplaced
 
 
 def cheapest_placement(
@@ -196,6 +235,8 @@ def cheapest_placement(
     from ortools.graph.python import min_cost_flow
 
     total = float(demand.sum())
+    if not np.any(capacity[facility] < total):
+        return _nearest_placement(demand, fallback, group, cost)
     capacity = np.minimum(capacity, total)
     fb = np.flatnonzero(np.isfinite(fallback) & (demand > 0))
     whole = np.all(demand == np.round(demand)) and np.all(capacity == np.round(capacity))
@@ -221,6 +262,18 @@ def cheapest_placement(
     if flow.solve() != flow.OPTIMAL:
         return math.inf
     return float(flow.flows(np.arange(len(unit))) @ unit)
+
+
+def _nearest_placement(demand: np.ndarray, fallback: np.ndarray, group: np.ndarray, cost: np.ndarray) -> float:
+    """The cheapest placement when no capacity binds (every facility reached can hold the
+    whole demand): each group at its cheapest arc or the fallback, the LP's optimum
+    itself, in one pass over the arcs instead of a flow or an LP."""
+    cheapest = fallback.astype(float).copy()
+    np.minimum.at(cheapest, group, cost)
+    placed = demand > 0
+    if np.isinf(cheapest[placed]).any():
+        return math.inf
+    return float(cheapest[placed] @ demand[placed])
 
 
 def _placement_lp(
