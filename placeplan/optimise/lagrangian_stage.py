@@ -106,7 +106,7 @@ def lagrangian_stage(
         left = TUNING.branch_seconds if time_limit is None else TUNING.branch_share * time_limit - root
         probe = (
             None
-            if not step
+            if not step or len(kept) > TUNING.probe_arcs_per_group * problem.groups.count
             else _mip_probe(
                 problem,
                 outcome.fixed_closed,

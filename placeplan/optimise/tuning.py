@@ -69,6 +69,11 @@ class Tuning:
     #: and pmed8 (10) no better; pmed1 and pmed6 (20, 40) 0.25 s and 0.70 s after 200 nodes,
     #: 1.62 s and 2.74 s first.
     probe_first_units: float = 5.0
+    #: No probe when the fixing leaves more than this many arcs a group: the MIP solver
+    #: cannot finish in its seconds, which the search then loses (pmed36: 296 arcs a
+    #: point, the probe stopped by its clock after 8.4 s of 23.3 s). Where the probe
+    #: pays, few arcs are left: pmed30 1.4 a point, capacitated pmed2 13, pmed5 7.
+    probe_arcs_per_group: float = 20.0
     probe_root_multiple: float = 4.0
     probe_min_seconds: float = 2.0
 
