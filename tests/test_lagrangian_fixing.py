@@ -171,3 +171,24 @@ def test_transport_without_capacities_sends_each_point_to_its_nearest_open_facil
     # ties go to the first arc, so the flow is the same every run
     again = transport(problem, opened, arcs=arcs)
     assert again is not None and np.array_equal(again[1], flow)
+
+
+def test_guessing_the_gap_proves_no_more_than_the_optimum(monkeypatch):
+    # 11 points, 4 facilities of 3 places: under 3 points an option, so the stage guesses
+    # the gap wherever the root leaves one
+    from placeplan.optimise import lagrangian_stage
+
+    n, p, capacity = 11, 4, 3.0
+    real = lagrangian_stage._guess_the_gap
+    guessed = []
+    monkeypatch.setattr(
+        lagrangian_stage, "_guess_the_gap", lambda *a, **k: guessed.append(real(*a, **k)) or guessed[-1]
+    )
+    for seed in range(6):
+        distance = _instance(seed, n)
+        optimum = _best_over(distance, p, capacity, np.ones((n, n), bool))
+        before = len(guessed)
+        result = solve(p_median(distance, np.ones(n), p, capacity=capacity))
+        assert result.objective == pytest.approx(optimum)
+        assert all(g.bound <= optimum + 1e-9 for g in guessed[before:])
+    assert len(guessed) >= 2  # the guesses were made: the test is not vacuous

@@ -63,17 +63,23 @@ class Tuning:
     #: faster (pmed36: 22 s against > 5 min) it costs only the probe's seconds. Searches that
     #: end within 200 nodes (every OR-Library CFLP) never pay for it.
     probe_nodes: int = 200
-    #: With capacities, the probe goes first, at the root, when the units to place per
-    #: option opened are at most this: capacitated pmed4 (5 points an option) 0.64 s with
-    #: the probe after 200 nodes, 0.36 s with it first; pmed5 (3) 1.80 s and 0.94 s; pmed2
-    #: and pmed8 (10) no better; pmed1 and pmed6 (20, 40) 0.25 s and 0.70 s after 200 nodes,
-    #: 1.62 s and 2.74 s first.
+    #: With capacities, when the units to place per option opened are at most this, the
+    #: stage guesses the gap (:attr:`guessed_gaps`) and the probe goes first, at the root;
+    #: with more, there is no probe at all. Capacitated pmed4 (5 points an option): 0.64 s
+    #: with the probe after 200 nodes, 0.36 s with it first, 0.18 s guessing; pmed5 (3):
+    #: 1.80 s, 0.94 s and 0.16 s. pmed1 and pmed6 (20 and 40 points an option): 0.25 s and
+    #: 0.70 s after 200 nodes, 1.62 s and 2.74 s with the probe first, 1.27 s guessing
+    #: (pmed1); pmed2 (10): 2.68 s with the probe after 200 nodes, 1.23 s with none.
     probe_first_units: float = 5.0
     #: No probe when the fixing leaves more than this many arcs a group: the MIP solver
     #: cannot finish in its seconds, which the search then loses (pmed36: 296 arcs a
     #: point, the probe stopped by its clock after 8.4 s of 23.3 s). Where the probe
     #: pays, few arcs are left: pmed30 1.4 a point, capacitated pmed2 13, pmed5 7.
     probe_arcs_per_group: float = 20.0
+    #: The gaps over the Lagrangian bound the stage guesses the optimum is within, in turn
+    #: (:func:`.lagrangian_stage._guess_the_gap`), each settled by one MIP on what the
+    #: fixing against the guess leaves.
+    guessed_gaps: tuple[float, ...] = (0.005, 0.01, 0.02)
     probe_root_multiple: float = 4.0
     probe_min_seconds: float = 2.0
 
