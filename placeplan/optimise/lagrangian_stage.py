@@ -87,7 +87,9 @@ def lagrangian_stage(
             outcome.multipliers,
             bound,
             lagrange.cutoff(upper, 0.0, step),
-            seconds=max(TUNING.probe_min_seconds, TUNING.probe_root_multiple * (time.perf_counter() - started)),
+            seconds=TUNING.guess_seconds
+            if time_limit is None
+            else min(TUNING.guess_seconds, TUNING.probe_share * time_limit),
             solver=solver,
             threads=threads,
             seed=seed,

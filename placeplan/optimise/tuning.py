@@ -80,6 +80,11 @@ class Tuning:
     #: (:func:`.lagrangian_stage._guess_the_gap`), each settled by one MIP on what the
     #: fixing against the guess leaves.
     guessed_gaps: tuple[float, ...] = (0.005, 0.01, 0.02)
+    #: Seconds each guess's MIP may take (its answer counts only if it ends within them).
+    #: Capacitated pmed9's first guess takes 9.3 s, pmed10's two 4.8 s and 5.3 s, and then
+    #: both are proven (39 s and 22 s in all); with 2 s neither guess counted and neither
+    #: instance was proven in 240 s. pmed4 and pmed5's guesses take under 0.1 s.
+    guess_seconds: float = 30.0
     probe_root_multiple: float = 4.0
     probe_min_seconds: float = 2.0
 
