@@ -23,7 +23,7 @@ import numpy as np
 
 from . import backend, branch, interchange, lagrange
 from .core import Problem
-from .formulation import build_model, usable_arcs
+from .formulation import Model, build_model, usable_arcs
 from .plans import Plan, plan_from_transport, plan_from_values
 from .preprocess import transport
 from .tuning import TUNING, is_cheaper
@@ -214,11 +214,7 @@ def _guess_the_gap(
         kept = np.sort(lag.arcs[lag.order[lagrange.fix_arcs(lag, multipliers, guess)]])
         if len(kept) > TUNING.probe_arcs_per_group * problem.groups.count:
             break
-        o = problem.options
-        reduced = dataclasses.replace(
-            problem, options=dataclasses.replace(o, excluded=o.excluded | closed, forced=o.forced | opened)
-        )
-        model = build_model(reduced, arcs=np.intersect1d(kept, usable_arcs(reduced)))
+        model = _fixed_model(problem, closed, opened, kept)
         raw = backend.run(
             model, solver=solver, time_limit=seconds, relative_gap=TUNING.solver_gap, threads=threads, seed=seed
         )
@@ -292,6 +288,16 @@ def _arcs_kept(lag: lagrange.Lagrangian, multipliers: np.ndarray, against: float
     return kept
 
 
+def _fixed_model(problem: Problem, closed: np.ndarray, opened: np.ndarray, arcs: np.ndarray) -> Model:
+    """The model of ``problem`` with the options ``closed`` and ``opened`` fixed, over the
+    usable ones of ``arcs`` alone (what reduced-cost fixing leaves to a MIP solver)."""
+    o = problem.options
+    reduced = dataclasses.replace(
+        problem, options=dataclasses.replace(o, excluded=o.excluded | closed, forced=o.forced | opened)
+    )
+    return build_model(reduced, arcs=np.intersect1d(arcs, usable_arcs(reduced)))
+
+
 def _mip_probe(
     problem: Problem,
     closed: np.ndarray,
@@ -310,13 +316,9 @@ def _mip_probe(
     full problem's optimum is at least the lesser of that and the MIP's bound. Only a
     solve that ends within its time counts (one stopped by the clock could differ from run
     to run, and the plan must not)."""
-    o = problem.options
-    reduced = dataclasses.replace(
-        problem, options=dataclasses.replace(o, excluded=o.excluded | closed, forced=o.forced | opened)
-    )
 
     def ask() -> tuple[np.ndarray | None, float]:
-        model = build_model(reduced, arcs=np.intersect1d(arcs, usable_arcs(reduced)))
+        model = _fixed_model(problem, closed, opened, arcs)
         raw = backend.run(
             model,
             solver=solver,
