@@ -234,9 +234,11 @@ def _guess_the_gap(
         if raw.reason != "optimal" or raw.values is None:
             break
         plan = plan_from_values(model, raw.values).option_period >= 0
+        # the solver's own bound, not its plan's cost: "optimal" is within its gap
+        solved = raw.bound if math.isfinite(raw.bound) else -math.inf
         if raw.objective <= guess + 1e-9 * abs(guess):
-            return Guessed(max(proven, raw.objective), plan)
-        proven = max(proven, guess)
+            return Guessed(max(proven, min(solved, raw.objective)), plan)
+        proven = max(proven, min(guess, solved))
         if proven >= lagrange.cutoff(raw.objective, TUNING.optimal_gap, 1.0):
             return Guessed(proven, plan)  # no plan within the guess, and this one is a unit above it
     return Guessed(proven, plan)
