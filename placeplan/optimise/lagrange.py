@@ -105,6 +105,9 @@ class Lagrangian:
         self.order = order
         self.g = problem.arcs.group[arcs][order]
         self.f = fac[order]
+        # 16-bit facility numbers sort by radix, several times faster (None if too many)
+        F_all = problem.facility_count
+        self.f_small = self.f.astype(np.int16) if F_all < 2**15 else None
         self.c = w * problem.arcs.cost[arcs][order]
         F = problem.facility_count
         cap = np.full(F, np.inf)
@@ -115,6 +118,7 @@ class Lagrangian:
         self.ub = np.minimum(g.demand[self.g], cap[self.f])
         self.d = g.demand
         self.fallback = w * g.fallback_cost  # inf where forbidden
+        self.any_fallback = bool(np.isfinite(self.fallback).any())
         self.E = E
         self.size = np.where(o.capacitated, o.max_size, 0.0)
         self.capacitated = bool(o.capacitated[~o.excluded].all()) if o.count else False
@@ -146,6 +150,7 @@ class Lagrangian:
         if not mask.all():
             for name in ("order", "g", "f", "c", "ub", "uncap_f"):
                 setattr(node, name, getattr(self, name)[mask])
+            node.f_small = None if self.f_small is None else self.f_small[mask]
             node.all_uncap = bool(node.uncap_f.all())
         return node
 
@@ -164,15 +169,13 @@ class Lagrangian:
         if self.all_uncap:
             take = self.ub[idx]
         else:
-            order = _by_facility_then_cost(f, vi)
+            order = _by_facility_then_cost(f, vi, None if self.f_small is None else self.f_small[idx])
             idx, f, vi = idx[order], f[order], vi[order]
             amount = self.ub[idx]
             # greedy per facility: cheapest reduced cost first until its capacity is used
-            cum = np.cumsum(amount)
-            first = np.r_[True, f[1:] != f[:-1]]
-            head = np.maximum.accumulate(np.where(first, np.arange(len(f)), 0))
-            before = cum - amount - (cum - amount)[head]
-            take = np.clip(self.cap[f] - before, 0.0, amount)
+            ahead = np.cumsum(amount) - amount  # the amount sorted before each arc
+            start = np.searchsorted(f, f)  # where each arc's facility begins
+            take = np.minimum(np.maximum(self.cap[f] - (ahead - ahead[start]), 0.0), amount)
         return np.bincount(f, weights=vi * take, minlength=F), idx, take
 
     def choose(self, r: np.ndarray, forced: np.ndarray, excluded: np.ndarray) -> tuple[float, np.ndarray]:
@@ -225,22 +228,25 @@ class Lagrangian:
         E = self.E
         r = self.fixed + V[E:]
         value, y = self.choose(r, self.forced, self.excluded)
-        fb_gain = np.minimum(0.0, self.fallback - lam)
-        rest = float(lam @ self.d) + float(V[:E].sum()) + float((fb_gain * self.d).sum())
+        rest = float(lam @ self.d) + (float(V[:E].sum()) if E else 0.0)
         open_f = np.ones(len(self.cap), bool)
         open_f[E:] = y
         placed = np.bincount(self.g[idx], weights=take * open_f[self.f[idx]], minlength=len(self.d))
-        unplaced = np.where(fb_gain < 0, self.d, 0.0)
-        sub = self.d - placed - unplaced
+        sub = self.d - placed
+        if self.any_fallback:  # (p-median has none: its evaluations skip this)
+            fb_gain = np.minimum(0.0, self.fallback - lam)
+            rest += float((fb_gain * self.d).sum())
+            sub -= np.where(fb_gain < 0, self.d, 0.0)
         return Evaluation(rest + value, sub, y, r, rest)
 
 
-def _by_facility_then_cost(f: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The order of np.lexsort((v, f)), several times faster: rank v, then sort one
-    exact integer key."""
-    rank = np.empty(len(v), np.int64)
-    rank[np.argsort(v)] = np.arange(len(v))
-    return np.argsort(f * len(v) + rank)
+def _by_facility_then_cost(f: np.ndarray, v: np.ndarray, f_small: np.ndarray | None = None) -> np.ndarray:
+    """The order of np.lexsort((v, f)), several times faster: sort by v, then a stable
+    sort by facility (a radix sort where ``f_small``, the same facilities in 16 bits, is
+    given), which keeps each facility's arcs in order of v."""
+    by_cost = np.argsort(v)
+    keys = f if f_small is None else f_small
+    return by_cost[np.argsort(keys[by_cost], kind="stable")]
 
 
 def objective_step(lag: Lagrangian) -> float:
