@@ -116,6 +116,8 @@ class Lagrangian:
         cap[E:] = o.max_size
         self.cap = cap
         self.ub = np.minimum(g.demand[self.g], cap[self.f])
+        finite = cap[np.isfinite(cap)]
+        self.unit_arcs = bool(np.all(self.ub == 1) and np.all(finite == np.round(finite)))
         self.d = g.demand
         self.fallback = w * g.fallback_cost  # inf where forbidden
         self.any_fallback = bool(np.isfinite(self.fallback).any())
@@ -171,11 +173,14 @@ class Lagrangian:
         else:
             order = _by_facility_then_cost(f, vi, None if self.f_small is None else self.f_small[idx])
             idx, f, vi = idx[order], f[order], vi[order]
-            amount = self.ub[idx]
             # greedy per facility: cheapest reduced cost first until its capacity is used
-            ahead = np.cumsum(amount) - amount  # the amount sorted before each arc
             start = np.searchsorted(f, f)  # where each arc's facility begins
-            take = np.minimum(np.maximum(self.cap[f] - (ahead - ahead[start]), 0.0), amount)
+            if self.unit_arcs:  # one unit an arc, whole capacities: the first cap[f] arcs
+                take = (np.arange(len(f)) - start < self.cap[f]).astype(float)
+            else:
+                amount = self.ub[idx]
+                ahead = np.cumsum(amount) - amount  # the amount sorted before each arc
+                take = np.minimum(np.maximum(self.cap[f] - (ahead - ahead[start]), 0.0), amount)
         return np.bincount(f, weights=vi * take, minlength=F), idx, take
 
     def choose(self, r: np.ndarray, forced: np.ndarray, excluded: np.ndarray) -> tuple[float, np.ndarray]:
