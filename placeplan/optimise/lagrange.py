@@ -105,11 +105,10 @@ class Lagrangian:
         self.order = order
         self.g = problem.arcs.group[arcs][order]
         self.f = fac[order]
-        # 16-bit facility numbers sort by radix, several times faster (None if too many)
-        F_all = problem.facility_count
-        self.f_small = self.f.astype(np.int16) if F_all < 2**15 else None
-        self.c = w * problem.arcs.cost[arcs][order]
         F = problem.facility_count
+        # 16-bit facility numbers sort by radix, several times faster (None if too many)
+        self.f_small = self.f.astype(np.int16) if F < 2**15 else None
+        self.c = w * problem.arcs.cost[arcs][order]
         cap = np.full(F, np.inf)
         if E:
             cap[:E] = problem.existing.capacity[:, 0]
@@ -285,21 +284,30 @@ def round_bound(bound: float, step: float) -> float:
 def fix(lag: Lagrangian, lam: np.ndarray, upper: float) -> tuple[np.ndarray, np.ndarray]:
     """Reduced-cost fixing: options whose flip lifts the bound above ``upper``."""
     O = lag.problem.options.count
-    fixed_closed, fixed_open = np.zeros(O, bool), np.zeros(O, bool)
     if not math.isfinite(upper):
-        return fixed_closed, fixed_open
+        return np.zeros(O, bool), np.zeros(O, bool)
     _, _, y, r, rest = lag.evaluate(lam)
-    tol = 1e-9 * abs(upper) + 1e-9
+    _, flipped = _flipped(lag, r, y)
+    over = rest + flipped > _within(upper)  # nan (options not free) is never over
+    return over & ~y, over & y
+
+
+def _flipped(lag: Lagrangian, r: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The options' 0-1 value at their costs ``r``, and for each free option the value
+    with its choice ``y`` reversed (forced open if closed, excluded if open); nan for the
+    options already forced or excluded."""
+    value, _ = lag.choose(r, lag.forced, lag.excluded)
+    flipped = np.full(len(y), np.nan)
     for o in np.flatnonzero(~lag.forced & ~lag.excluded):
         forced, excluded = lag.forced.copy(), lag.excluded.copy()
-        if y[o]:
-            excluded[o] = True
-        else:
-            forced[o] = True
-        value, _ = lag.choose(r, forced, excluded)
-        if rest + value > upper + tol:
-            (fixed_open if y[o] else fixed_closed)[o] = True
-    return fixed_closed, fixed_open
+        (excluded if y[o] else forced)[o] = True
+        flipped[o] = lag.choose(r, forced, excluded)[0]
+    return value, flipped
+
+
+def _within(upper: float) -> float:
+    """``upper`` with the noise a bound's sums carry: a bound above it passes ``upper``."""
+    return upper + 1e-9 * abs(upper) + 1e-9
 
 
 def fix_arcs(lag: Lagrangian, lam: np.ndarray, upper: float) -> np.ndarray:
@@ -329,14 +337,10 @@ def fix_arcs(lag: Lagrangian, lam: np.ndarray, upper: float) -> np.ndarray:
     displaced = np.where(full & np.isfinite(dearest), dearest, 0.0)
     delta = reduced - displaced[lag.f]
     delta[idx[carried]] = 0.0
+    value, flipped = _flipped(lag, r, y)
     opening = np.zeros(F)
-    value, _ = lag.choose(r, lag.forced, lag.excluded)
-    for o in np.flatnonzero(~y & ~lag.forced & ~lag.excluded):
-        forced = lag.forced.copy()
-        forced[o] = True
-        opening[lag.E + o] = lag.choose(r, forced, lag.excluded)[0] - value
-    tol = 1e-9 * abs(upper) + 1e-9
-    return bound + np.maximum(delta, 0.0) + opening[lag.f] <= upper + tol
+    opening[lag.E :] = np.where(~y & ~np.isnan(flipped), flipped - value, 0.0)
+    return bound + np.maximum(delta, 0.0) + opening[lag.f] <= _within(upper)
 
 
 def admissible(problem: Problem, lag: Lagrangian, y: np.ndarray) -> bool:

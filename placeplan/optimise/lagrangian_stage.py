@@ -211,7 +211,7 @@ def _guess_the_gap(
         if guess >= cutoff:
             break
         closed, opened = lagrange.fix(lag, multipliers, guess)
-        kept = np.sort(lag.arcs[lag.order[lagrange.fix_arcs(lag, multipliers, guess)]])
+        kept = _arcs_kept(lag, multipliers, guess)
         if len(kept) > TUNING.probe_arcs_per_group * problem.groups.count:
             break
         model = _fixed_model(problem, closed, opened, kept)
