@@ -183,9 +183,26 @@ def test_guessing_the_gap_proves_no_more_than_the_optimum(monkeypatch):
     n, p, capacity = 11, 4, 3.0
     real = lagrangian_stage._guess_the_gap
     guessed = []
-    monkeypatch.setattr(
-        lagrangian_stage, "_guess_the_gap", lambda *a, **k: guessed.append(real(*a, **k)) or guessed[-1]
-    )
+    inside = []  # non-empty while a guess is being settled
+
+    def guess(*a, **k):
+        inside.append(True)
+        try:
+            guessed.append(real(*a, **k))
+        finally:
+            inside.pop()
+        return guessed[-1]
+
+    monkeypatch.setattr(lagrangian_stage, "_guess_the_gap", guess)
+    run = lagrangian_stage.backend.run
+    answers = []  # (whether a guess's MIP, the cutoff it was given, how it ended)
+
+    def recorded(*a, **k):
+        raw = run(*a, **k)
+        answers.append((bool(inside), k.get("cutoff"), str(raw.reason)))
+        return raw
+
+    monkeypatch.setattr(lagrangian_stage.backend, "run", recorded)
     for seed in range(6):
         distance = _instance(seed, n)
         optimum = _best_over(distance, p, capacity, np.ones((n, n), bool))
@@ -194,6 +211,54 @@ def test_guessing_the_gap_proves_no_more_than_the_optimum(monkeypatch):
         assert result.objective == pytest.approx(optimum)
         assert all(g.bound <= optimum + 1e-9 for g in guessed[before:])
     assert len(guessed) >= 2  # the guesses were made: the test is not vacuous
+    # and some guess's MIP was settled by its cutoff alone, the answer taken as a bound
+    assert "cutoff" in {reason for guessing, cut, reason in answers if guessing and cut is not None}, answers
+
+
+def test_each_options_flip_is_the_zero_one_problem_solved_again():
+    # the closed form (exactly p open: swap for the next in order) against choose() per option
+    from placeplan.optimise.lagrange import _flipped
+
+    rng = np.random.default_rng(3)
+    distance = _instance(5, 12)
+    problem = p_median(distance, np.ones(12), 4)
+    lag = Lagrangian(problem, usable_arcs(problem))
+    for trial in range(20):
+        forced = np.zeros(12, bool)
+        excluded = np.zeros(12, bool)
+        forced[rng.choice(12, trial % 3, replace=False)] = True
+        excluded[rng.choice(np.flatnonzero(~forced), trial % 4, replace=False)] = True
+        node = lag.at(forced, excluded)
+        r = rng.integers(-5, 5, 12).astype(float)  # whole values: ties on purpose
+        value, y = node.choose(r, forced, excluded)
+        got_value, flipped = _flipped(node, r, y)
+        assert got_value == pytest.approx(value)
+        for o in range(12):
+            if forced[o] or excluded[o]:
+                assert np.isnan(flipped[o])
+                continue
+            f, e = forced.copy(), excluded.copy()
+            (e if y[o] else f)[o] = True
+            assert flipped[o] == pytest.approx(node.choose(r, f, e)[0]), (trial, o)
+
+
+def test_the_branching_option_follows_the_pseudo_costs_once_they_are_measured():
+    from placeplan.optimise.branch import _branching_option
+    from placeplan.optimise.tuning import TUNING
+
+    free = np.arange(4)
+    mean_choice = np.array([0.5, 0.4, 0.9, 0.0])
+    none = np.zeros((2, 4))
+    assert _branching_option(free, mean_choice, none, none) == 0  # nearest one half
+    reliable = TUNING.branch_reliable
+    branches = np.full((2, 4), float(reliable))
+    gains = np.full((2, 4), float(reliable))  # a pseudo-cost of 1 each way
+    gains[:, 2] = 30.0 * reliable  # option 2's branches gain 30 per share moved
+    # 30 * 0.9 closing and 30 * 0.1 opening: 81 against 0.25 for option 0
+    assert _branching_option(free, mean_choice, gains, branches) == 2
+    # measured fewer times than the rule trusts: the average, so nearest one half again
+    few = np.ones((2, 4))
+    assert _branching_option(free, mean_choice, gains / reliable, few) == 0
 
 
 ORLIB = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "orlib"

@@ -11,8 +11,10 @@ arc). At each node:
    for the whole subtree;
 3. the Lagrangian choice of options, repaired to hold the demand, is priced by its
    transportation LP (each choice once): a new best plan lowers the cutoff;
-4. otherwise the node branches on the free option whose average choice over the steps is
-   nearest one half (the option the relaxation is least sure of).
+4. otherwise the node branches on the free option its pseudo-costs rank first: each
+   branch records the bound its child gained per share of the option's average choice
+   over the steps it moved, and the option whose two branches promise the largest
+   product of gains is taken (the option nearest one half until a gain is measured).
 
 Nodes are taken best bound first, so the nodes explored are the ones no plan can avoid.
 With whole-number costs the cutoff is a whole unit below the best plan
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core import Problem
-from .lagrange import Lagrangian, cutoff, fix, plan_cost, repair
+from .lagrange import Evaluation, Lagrangian, cutoff, fix, plan_cost, repair
 from .tuning import TUNING
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,12 @@ class Node:
     excluded: np.ndarray
     multipliers: np.ndarray
     depth: int
+    # how the node was made: the option its parent branched on (-1 at the root), which
+    # way, the parent's bound and the share of the option the branch took away
+    branched: int = -1
+    opening: bool = False
+    parent_bound: float = -math.inf
+    share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -76,20 +84,22 @@ class Ascent:
     bound: float
     multipliers: np.ndarray
     mean_choice: np.ndarray  # the options' Lagrangian choice averaged over the steps
+    at: Evaluation | None  # the evaluation at ``multipliers`` (None if no step was taken)
 
 
 def ascend(lag: Lagrangian, lam: np.ndarray, *, target: float, steps: int, step: float) -> Ascent:
     """A few subgradient steps (Polyak steps towards ``target``) from ``lam``; stops early
     once the bound reaches the target or the node turns out infeasible."""
-    best, best_lam = -math.inf, lam
+    best, best_lam, best_at = -math.inf, lam, None
     total = np.zeros(len(lag.forced))
     taken = 0
     for _ in range(steps):
-        bound, sub, y, _, _ = lag.evaluate(lam)
+        at = lag.evaluate(lam)
+        bound, sub, y, _, _ = at
         total += y
         taken += 1
         if bound > best:
-            best, best_lam = bound, lam
+            best, best_lam, best_at = bound, lam, at
         if best >= target or math.isinf(best):
             break
         norm = float(sub @ sub)
@@ -97,7 +107,7 @@ def ascend(lag: Lagrangian, lam: np.ndarray, *, target: float, steps: int, step:
             break
         goal = target if math.isfinite(target) else bound + 0.01 * abs(bound) + 1.0
         lam = lam + step * (goal - bound) / norm * sub
-    return Ascent(best, best_lam, total / max(taken, 1))
+    return Ascent(best, best_lam, total / max(taken, 1), best_at)
 
 
 class _Search:
@@ -117,6 +127,18 @@ class _Search:
         self.upper, self.incumbent = upper, incumbent
         self.closed = math.inf  # least bound of the subtrees closed so far
         self.priced: dict[bytes, float] = {}
+        # pseudo-costs: per direction (closing 0, opening 1) and option, the bound gained
+        # by its branches per unit of the option's average choice they moved
+        self.gains = np.zeros((2, problem.options.count))
+        self.branches = np.zeros((2, problem.options.count))
+
+    def learn(self, node: Node, bound: float) -> None:
+        """Record what the branch that made ``node`` gained: its bound less its parent's."""
+        if node.branched >= 0 and math.isfinite(bound) and math.isfinite(node.parent_bound):
+            way = int(node.opening)
+            share = max(node.share, TUNING.branch_share_floor)
+            self.gains[way, node.branched] += max(bound - node.parent_bound, 0.0) / share
+            self.branches[way, node.branched] += 1
 
     @property
     def cutoff(self) -> float:
@@ -226,17 +248,20 @@ def _process(search: _Search, node: Node) -> list[Node]:
     lag = search.lag.at(node.forced, node.excluded)
     ascent = ascend(lag, node.multipliers, target=search.cutoff, steps=TUNING.node_steps, step=TUNING.node_step)
     bound = max(node.bound, ascent.bound)
+    search.learn(node, min(bound, search.cutoff))
     if bound >= search.cutoff:
         search.close(bound)
         return []
     forced, excluded = node.forced, node.excluded
-    closed, opened = fix(lag, ascent.multipliers, search.cutoff)
+    at = ascent.at
+    closed, opened = fix(lag, ascent.multipliers, search.cutoff, at)
     if closed.any() or opened.any():
         # the flipped subtrees are closed: their bounds are above the cutoff
         search.close(search.cutoff)
         forced, excluded = forced | opened, excluded | closed
         lag = search.lag.at(forced, excluded)
-    value, _, y, r, rest = lag.evaluate(ascent.multipliers)
+        at = None
+    value, _, y, r, rest = lag.evaluate(ascent.multipliers) if at is None else at
     if math.isinf(value):
         search.close(math.inf)
         return []
@@ -252,17 +277,36 @@ def _process(search: _Search, node: Node) -> list[Node]:
     if bound >= search.cutoff:
         search.close(bound)
         return []
-    pick = _branching_option(free, ascent.mean_choice)
+    m = ascent.mean_choice
+    pick = _branching_option(free, m, search.gains, search.branches)
     children = []
     for opening in (True, False):
         f, e = forced.copy(), excluded.copy()
         (f if opening else e)[pick] = True
         child_value, _ = lag.choose(r, f, e)
-        children.append(Node(max(bound, rest + child_value), f, e, ascent.multipliers, node.depth + 1))
+        share = 1.0 - m[pick] if opening else m[pick]
+        child = Node(
+            max(bound, rest + child_value), f, e, ascent.multipliers, node.depth + 1, pick, opening, bound, share
+        )
+        children.append(child)
     return children
 
 
-def _branching_option(free: np.ndarray, mean_choice: np.ndarray) -> int:
-    """The free option whose average choice is nearest one half (lowest index on ties)."""
-    distance = np.abs(mean_choice[free] - 0.5)
-    return int(free[np.argmin(distance)])
+def _branching_option(free: np.ndarray, mean_choice: np.ndarray, gains: np.ndarray, branches: np.ndarray) -> int:
+    """The free option whose branches are expected to lift the bound most: the product of
+    the two directions' pseudo-costs times the share each moves (Achterberg, Koch and
+    Martin 2005). Options branched on fewer than :attr:`Tuning.branch_reliable` times in a
+    direction take that direction's average pseudo-cost, so that among them the rule is
+    the option whose average choice is nearest one half (lowest index on ties), as it is
+    before any branch has been measured."""
+    m = mean_choice[free]
+    if not branches.any():
+        return int(free[np.argmin(np.abs(m - 0.5))])
+    estimate = []
+    for way in (0, 1):
+        seen = branches[way] >= TUNING.branch_reliable
+        average = gains[way, seen].sum() / branches[way, seen].sum() if seen.any() else 1.0
+        per = np.where(seen[free], gains[way, free] / np.maximum(branches[way, free], 1), average)
+        estimate.append(per * (m if way == 0 else 1.0 - m))
+    score = np.maximum(estimate[0], 1e-6) * np.maximum(estimate[1], 1e-6)
+    return int(free[np.argmax(score)])

@@ -281,12 +281,13 @@ def round_bound(bound: float, step: float) -> float:
     return math.ceil(bound - TUNING.step_margin / 2) if step and math.isfinite(bound) else bound
 
 
-def fix(lag: Lagrangian, lam: np.ndarray, upper: float) -> tuple[np.ndarray, np.ndarray]:
-    """Reduced-cost fixing: options whose flip lifts the bound above ``upper``."""
+def fix(lag: Lagrangian, lam: np.ndarray, upper: float, at: Evaluation | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Reduced-cost fixing: options whose flip lifts the bound above ``upper``. ``at``:
+    ``lag``'s evaluation at ``lam``, when the caller has it."""
     O = lag.problem.options.count
     if not math.isfinite(upper):
         return np.zeros(O, bool), np.zeros(O, bool)
-    _, _, y, r, rest = lag.evaluate(lam)
+    _, _, y, r, rest = lag.evaluate(lam) if at is None else at
     _, flipped = _flipped(lag, r, y)
     over = rest + flipped > _within(upper)  # nan (options not free) is never over
     return over & ~y, over & y
@@ -298,7 +299,16 @@ def _flipped(lag: Lagrangian, r: np.ndarray, y: np.ndarray) -> tuple[float, np.n
     options already forced or excluded."""
     value, _ = lag.choose(r, lag.forced, lag.excluded)
     flipped = np.full(len(y), np.nan)
-    for o in np.flatnonzero(~lag.forced & ~lag.excluded):
+    free = np.flatnonzero(~lag.forced & ~lag.excluded)
+    k = None if lag.exact is None else lag.exact - int(lag.forced.sum())
+    if k is not None and 0 <= k <= len(free):
+        # exactly k free options open: the flip swaps one for the next in order of r
+        ranked = np.sort(r[free], kind="stable")
+        after = ranked[k] if k < len(free) else math.inf  # the cheapest left closed
+        last = ranked[k - 1] if k > 0 else math.inf  # the dearest opened
+        flipped[free] = np.where(y[free], value - r[free] + after, value + r[free] - last)
+        return value, flipped
+    for o in free:
         forced, excluded = lag.forced.copy(), lag.excluded.copy()
         (excluded if y[o] else forced)[o] = True
         flipped[o] = lag.choose(r, forced, excluded)[0]

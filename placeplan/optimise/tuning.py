@@ -50,6 +50,19 @@ class Tuning:
     node_steps: int = 25
     #: Polyak's step factor at a node: few steps, so it is never shrunk.
     node_step: float = 1.5
+    #: The branch and bound branches on pseudo-costs (:func:`.branch._branching_option`):
+    #: a branch's gain is counted per share of the option's average choice it moved, a share
+    #: taken as at least ``branch_share_floor`` (an option never chosen in a node's steps
+    #: would otherwise record a gain a thousand times its size), and an option's own
+    #: pseudo-costs count once it has ``branch_reliable`` branches each way (before, the
+    #: average of every option's). Nodes on capacitated pmed1, 2, 4, 6-8, 11-13, 16, 17, 22
+    #: / on uncapacitated pmed26, 31, 35, 36, 38, 39: 3,262 / 1,526 with 8; 3,691 / 1,550
+    #: with 16; 4,574 / - with 4; 2,631 / - with 1 (but pmed36 then 5,163 nodes, 38 s); and
+    #: 4,941 / 1,546 branching on the option nearest one half throughout (capacitated pmed8:
+    #: 3,835 -> 2,171 nodes, 9.9 -> 6.0 s). The branch and bound's trees are sensitive to
+    #: the rule: judge a change on the totals, not one instance.
+    branch_reliable: int = 8
+    branch_share_floor: float = 0.05
     #: With whole-number costs, how far under a whole number a bound may sit and still be
     #: rounded up to it (half of it for subtrees closed by fixing, which record the cutoff).
     step_margin: float = 1e-3
@@ -82,10 +95,17 @@ class Tuning:
     #: (:func:`.lagrangian_stage._guess_the_gap`), each settled by one MIP on what the
     #: fixing against the guess leaves.
     guessed_gaps: tuple[float, ...] = (0.005, 0.01, 0.02)
+    #: A guess is not worth its MIP once its fixing leaves this share of the arcs the
+    #: fixing against the plan in hand leaves, when the probe can take that plan's MIP:
+    #: capacitated pmed10's 1% guess leaves 2,108 arcs against the plan's 2,117, and takes
+    #: as long (3.9 s) as the probe that then proves the plan optimal (2.8 s).
+    guess_arc_share: float = 0.8
     #: Seconds each guess's MIP may take (its answer counts only if it ends within them).
     #: Capacitated pmed9's first guess takes 9.3 s, pmed10's two 4.8 s and 5.3 s, and then
     #: both are proven (39 s and 22 s in all); with 2 s neither guess counted and neither
-    #: instance was proven in 240 s. pmed4 and pmed5's guesses take under 0.1 s.
+    #: instance was proven in 240 s. pmed4 and pmed5's guesses take under 0.1 s. (Since the
+    #: cutoff and :attr:`guess_arc_share`: pmed9 one guess of 7.3 s and a probe of 14.8 s,
+    #: 22 s in all; pmed10 one guess of 4.1 s and a probe of 2.8 s, 7.3 s in all.)
     guess_seconds: float = 30.0
     probe_root_multiple: float = 4.0
     probe_min_seconds: float = 2.0
