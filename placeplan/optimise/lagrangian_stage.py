@@ -80,7 +80,7 @@ def lagrangian_stage(
             best, upper = y, cost
             outcome = _fixed_again(lag, outcome, lagrange.cutoff(upper, 0.0, step))
     tight = searchable and bool(step) and not interchange.applicable(lag) and _tight(problem)
-    mip_plan = False  # whether the plan in hand is a guess's MIP optimum
+    mip_plan = False  # whether a guess's MIP found a plan: the one in hand is at least as good
     if tight and _unproven(bound, upper, step):
         guessed = _guess_the_gap(
             problem,
@@ -206,8 +206,10 @@ def _guess_the_gap(
     within the guess, is the optimum; if it is not, or there is no plan, the optimum is
     above the guess, a new bound, and the next, larger guess is tried. Guessing stops at a
     guess the plan in hand (``cutoff``) already beats, where the fixing leaves too many
-    arcs for the MIP, or at a MIP stopped by its ``seconds`` (whose answer would depend on
-    the clock, so it is not used). Capacitated pmed5: no plan within 0.5%, 1580 within 1%,
+    arcs for the MIP, where it leaves nearly as many arcs as the fixing against the plan in
+    hand (:attr:`Tuning.guess_arc_share`: the probe then does the same work and proves
+    more), or at a MIP stopped by its ``seconds`` (whose answer would depend on the clock,
+    so it is not used). Capacitated pmed5: no plan within 0.5%, 1580 within 1%,
     on a few hundred arcs, where the branch and bound needs thousands of nodes."""
     proven, plan, against = bound, None, cutoff
     limit = TUNING.probe_arcs_per_group * problem.groups.count
