@@ -223,11 +223,14 @@ def test_each_options_flip_is_the_zero_one_problem_solved_again():
     distance = _instance(5, 12)
     problem = p_median(distance, np.ones(12), 4)
     lag = Lagrangian(problem, usable_arcs(problem))
-    for trial in range(20):
+    # (options forced, options excluded): random, then the edges where every open option
+    # is forced (a flip open has no room) and where every free option must open
+    counts = [(trial % 3, trial % 4) for trial in range(20)] + [(4, 0), (2, 6), (0, 8), (4, 8)]
+    for trial, (n_forced, n_excluded) in enumerate(counts):
         forced = np.zeros(12, bool)
         excluded = np.zeros(12, bool)
-        forced[rng.choice(12, trial % 3, replace=False)] = True
-        excluded[rng.choice(np.flatnonzero(~forced), trial % 4, replace=False)] = True
+        forced[rng.choice(12, n_forced, replace=False)] = True
+        excluded[rng.choice(np.flatnonzero(~forced), n_excluded, replace=False)] = True
         node = lag.at(forced, excluded)
         r = rng.integers(-5, 5, 12).astype(float)  # whole values: ties on purpose
         value, y = node.choose(r, forced, excluded)

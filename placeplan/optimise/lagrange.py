@@ -305,7 +305,8 @@ def _flipped(lag: Lagrangian, r: np.ndarray, y: np.ndarray) -> tuple[float, np.n
         # exactly k free options open: the flip swaps one for the next in order of r
         ranked = np.sort(r[free], kind="stable")
         after = ranked[k] if k < len(free) else math.inf  # the cheapest left closed
-        last = ranked[k - 1] if k > 0 else math.inf  # the dearest opened
+        # the dearest opened; with none to close, opening one more breaks the count (inf)
+        last = ranked[k - 1] if k > 0 else -math.inf
         flipped[free] = np.where(y[free], value - r[free] + after, value + r[free] - last)
         return value, flipped
     for o in free:

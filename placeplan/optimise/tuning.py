@@ -56,7 +56,7 @@ class Tuning:
     #: would otherwise record a gain a thousand times its size), and an option's own
     #: pseudo-costs count once it has ``branch_reliable`` branches each way (before, the
     #: average of every option's). Nodes on capacitated pmed1, 2, 4, 6-8, 11-13, 16, 17, 22
-    #: / on uncapacitated pmed26, 31, 35, 36, 38, 39: 3,262 / 1,526 with 8; 3,691 / 1,550
+    #: / on uncapacitated pmed26, 31, 35, 36, 38, 39: 3,262 / 1,525 with 8; 3,691 / 1,550
     #: with 16; 4,574 / - with 4; 2,631 / - with 1 (but pmed36 then 5,163 nodes, 38 s); and
     #: 4,941 / 1,546 branching on the option nearest one half throughout (capacitated pmed8:
     #: 3,835 -> 2,171 nodes, 9.9 -> 6.0 s). The branch and bound's trees are sensitive to
